@@ -1,0 +1,3 @@
+from telreg.cli import main
+
+main()

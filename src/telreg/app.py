@@ -1,0 +1,96 @@
+"""create_app(): routers, middleware, the one exception handler, and the runtime on app.state."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from telreg.config import Settings
+from telreg.core.errors import DomainError
+from telreg.runtime import Runtime, build_runtime
+
+log = logging.getLogger("telreg.app")
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+def create_app(runtime: Runtime | None = None) -> FastAPI:
+    runtime = runtime or build_runtime()
+    app = FastAPI(title="telreg", version="0.1.0", description="Do-not-call registers, real-name registration, e-Cert")
+    app.state.runtime = runtime
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=_secret_key(runtime.settings),
+        same_site="strict",
+        https_only=runtime.settings.is_production,
+        session_cookie="telreg_session",
+    )
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _install_error_handlers(app)
+    _include_routers(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    # Imported here so that importing telreg.app stays cheap for the CLI.
+    from telreg.core.api import router as core_router
+    from telreg.dnc.api import router as dnc_router
+    from telreg.web.pages import router as pages_router
+
+    app.include_router(core_router)
+    app.include_router(dnc_router)
+    app.include_router(pages_router)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain_error(request: Request, exc: DomainError) -> Response:
+        headers = {}
+        retry_after = exc.extra.get("retry_after")
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
+        if not request.url.path.startswith("/api/"):
+            from telreg.web.render import render_error
+
+            return render_error(request, exc, headers=headers)
+        return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        problems = [
+            {"field": ".".join(str(p) for p in err["loc"] if p != "body"), "message": err["msg"]}
+            for err in exc.errors()
+        ]
+        summary = "; ".join(f"{p['field'] or 'request'}: {p['message']}" for p in problems)
+        return JSONResponse(
+            {"error": "invalid_input", "detail": f"The request is not valid: {summary}", "problems": problems},
+            status_code=422,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # Never a stack trace to the user; the log keeps it for us.
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            {"error": "internal_error", "detail": "Something went wrong on our side; nothing was changed."},
+            status_code=500,
+        )
+
+
+def _secret_key(settings: Settings) -> str:
+    if settings.secret_key:
+        return settings.secret_key
+    if settings.is_production:
+        raise RuntimeError("TELREG_SECRET_KEY must be set in production")
+    path = Path(settings.data_dir) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

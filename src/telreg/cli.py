@@ -1,0 +1,60 @@
+"""The `telreg` command: one sub-app per context plus db, serve, worker and demo."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from telreg.core.errors import DomainError
+
+app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, help="telreg: number governance")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema")
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database to the newest schema."""
+    from telreg.config import get_settings
+    from telreg.core.db import make_engine
+    from telreg.core.migrate import upgrade
+
+    url = get_settings().database_url
+    make_engine(url).dispose()  # creates the SQLite file's directory
+    upgrade(url)
+    typer.echo("database is at the newest schema")
+
+
+_registered = False
+
+
+def _register_subapps_once() -> None:
+    global _registered
+    if not _registered:
+        _register_subapps()
+        _registered = True
+
+
+def _register_subapps() -> None:
+    from telreg.core.calendar_cli import app as calendar_app
+    from telreg.core.server_cli import register as register_server
+    from telreg.core.users_cli import app as users_app
+    from telreg.dnc.cli import app as dnc_app
+    from telreg.dnc.ivr_cli import register as register_ivr
+
+    app.add_typer(calendar_app, name="calendar")
+    app.add_typer(users_app, name="users")
+    app.add_typer(dnc_app, name="dnc")
+    register_ivr(app)
+    register_server(app)
+
+
+def main() -> None:
+    _register_subapps_once()
+    try:
+        app()
+    except DomainError as exc:
+        Console(stderr=True).print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        sys.exit(1)

@@ -1,0 +1,1 @@
+"""Shared kernel: database, errors, clock, calendar, phone numbers, audit, jobs. Imports no context."""

@@ -1,0 +1,17 @@
+"""Platform-wide endpoints: health."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import text
+
+from telreg.deps import DbSession
+
+router = APIRouter(prefix="/api/v1", tags=["platform"])
+
+
+@router.get("/health")
+def health(session: DbSession) -> dict[str, str]:
+    """Report that the service runs and its database answers."""
+    session.execute(text("SELECT 1"))
+    return {"status": "ok"}

@@ -1,0 +1,77 @@
+"""What every Typer sub-app shares: the runtime, `--as-of`, one way to open a unit of work, JSON output."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy.orm import Session
+
+from telreg.config import get_settings
+from telreg.core.clock import Clock, FixedClock, SystemClock, to_hk
+from telreg.core.db import unit_of_work
+from telreg.core.errors import InvalidInput, ProductionGuard
+from telreg.runtime import Runtime, build_runtime
+
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Act as if it were this ISO date-time (Hong Kong time when no offset); refused in production.",
+    ),
+]
+
+_runtime: Runtime | None = None
+
+
+def runtime(as_of: str | None = None) -> Runtime:
+    """Return the process's runtime, with a frozen clock when --as-of was given."""
+    global _runtime
+    if _runtime is None:
+        _runtime = build_runtime(get_settings())
+    if as_of is None:
+        return _runtime
+    return dataclasses.replace(_runtime, clock=clock_for(as_of, production=_runtime.settings.is_production))
+
+
+def set_runtime(value: Runtime | None) -> None:
+    """Let tests run CLI commands against their own runtime (database, fakes, clock)."""
+    global _runtime
+    _runtime = value
+
+
+def clock_for(as_of: str | None, *, production: bool) -> Clock:
+    if as_of is None:
+        return SystemClock()
+    if production:
+        raise ProductionGuard("--as-of is refused when TELREG_ENV=production: business time must be real time.")
+    return FixedClock(parse_datetime(as_of, what="--as-of"))
+
+
+def parse_datetime(text: str, *, what: str) -> dt.datetime:
+    try:
+        return to_hk(dt.datetime.fromisoformat(text))
+    except ValueError:
+        raise InvalidInput(f"{what}: {text!r} is not an ISO date-time such as 2026-03-02T10:00") from None
+
+
+def parse_date(text: str, *, what: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{what}: {text!r} is not an ISO date such as 2026-03-02") from None
+
+
+@contextmanager
+def session_scope(rt: Runtime) -> Iterator[Session]:
+    with unit_of_work(rt.session_factory) as session:
+        yield session
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))

@@ -1,0 +1,12 @@
+"""Import every module that registers job handlers, so a worker knows all kinds of work."""
+
+from __future__ import annotations
+
+import importlib
+
+HANDLER_MODULES = ("telreg.dnc.jobs",)
+
+
+def load_handlers() -> None:
+    for name in HANDLER_MODULES:
+        importlib.import_module(name)

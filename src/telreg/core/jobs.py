@@ -1,0 +1,233 @@
+"""A database-backed job queue: durable, retried, and never run twice at once.
+
+Claiming is one short transaction: PostgreSQL takes the row with ``FOR UPDATE SKIP LOCKED`` so two workers pick
+different jobs; SQLite serialises writers (``BEGIN IMMEDIATE``, see core.db) so the select-then-mark is atomic.
+A claim is a lease (``locked_until``): a worker that dies mid-job has its job picked up again after the lease.
+Each job then runs in its own unit of work; the job's own changes and its completion commit together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from telreg.core.clock import Clock
+from telreg.core.db import unit_of_work
+from telreg.core.models import Job
+
+if TYPE_CHECKING:
+    from telreg.runtime import Runtime
+
+log = logging.getLogger("telreg.jobs")
+
+Handler = Callable[["Session", "Runtime", dict[str, Any]], None]
+HANDLERS: dict[str, Handler] = {}
+LEASE = dt.timedelta(minutes=10)
+
+
+class RetryLater(Exception):
+    """Raised by a handler to run the same job again at a given time (a busy line, a closed window)."""
+
+    def __init__(self, at: dt.datetime, reason: str, *, counts_as_attempt: bool = True) -> None:
+        super().__init__(reason)
+        self.at = at
+        self.reason = reason
+        self.counts_as_attempt = counts_as_attempt
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register the function that runs jobs of this kind."""
+
+    def decorate(fn: Handler) -> Handler:
+        HANDLERS[kind] = fn
+        return fn
+
+    return decorate
+
+
+def enqueue(
+    session: Session,
+    *,
+    clock: Clock,
+    kind: str,
+    payload: dict[str, Any],
+    run_at: dt.datetime | None = None,
+    unique_key: str | None = None,
+    max_attempts: int = 5,
+) -> Job:
+    """Add a job in the caller's transaction; with unique_key, enqueuing the same work twice returns the first."""
+    if unique_key is not None:
+        existing = session.scalar(select(Job).where(Job.unique_key == unique_key))
+        if existing is not None:
+            return existing
+    now = clock.now()
+    job = Job(
+        kind=kind,
+        payload=payload,
+        run_at=run_at or now,
+        unique_key=unique_key,
+        max_attempts=max_attempts,
+        status="queued",
+        attempts=0,
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(job)
+    except IntegrityError:
+        # A concurrent transaction enqueued the same unique work first.
+        return session.scalars(select(Job).where(Job.unique_key == unique_key)).one()
+    return job
+
+
+def claim_next(session: Session, *, clock: Clock, worker: str, kinds: list[str] | None = None) -> Job | None:
+    """Lease the next due job to this worker, or return None."""
+    now = clock.now()
+    due = or_(
+        (Job.status == "queued") & (Job.run_at <= now),
+        (Job.status == "running") & (Job.locked_until < now),  # an abandoned lease
+    )
+    stmt = select(Job).where(due).order_by(Job.run_at, Job.id).limit(1)
+    if kinds:
+        stmt = stmt.where(Job.kind.in_(kinds))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    job = session.scalars(stmt).first()
+    if job is None:
+        return None
+    job.status = "running"
+    job.locked_by = worker
+    job.locked_until = now + LEASE
+    job.attempts += 1
+    session.flush()
+    return job
+
+
+@dataclass
+class RunResult:
+    job_id: int
+    kind: str
+    status: str
+    error: str | None = None
+
+
+def run_one(runtime: Runtime, *, worker: str, kinds: list[str] | None = None) -> RunResult | None:
+    """Claim one due job and run it; return what happened, or None when nothing was due."""
+    with unit_of_work(runtime.session_factory) as session:
+        job = claim_next(session, clock=runtime.clock, worker=worker, kinds=kinds)
+        if job is None:
+            return None
+        job_id, kind, payload = job.id, job.kind, dict(job.payload)
+    fn = HANDLERS.get(kind)
+    try:
+        with unit_of_work(runtime.session_factory) as session:
+            if fn is None:
+                raise LookupError(f"no handler for job kind {kind!r}")
+            fn(session, runtime, payload)
+            _finish(session, job_id, worker, status="done", clock=runtime.clock)
+        return RunResult(job_id, kind, "done")
+    except RetryLater as retry:
+        with unit_of_work(runtime.session_factory) as session:
+            status = _reschedule(session, job_id, worker, retry, clock=runtime.clock)
+        return RunResult(job_id, kind, status, retry.reason)
+    except Exception as exc:  # a failed job must not kill the worker; it is retried with backoff
+        log.warning("job %s (%s) failed: %s", job_id, kind, exc)
+        with unit_of_work(runtime.session_factory) as session:
+            status = _fail(session, job_id, worker, traceback.format_exc(limit=5), clock=runtime.clock)
+        return RunResult(job_id, kind, status, str(exc))
+
+
+def _owned(session: Session, job_id: int, worker: str) -> Job | None:
+    job = session.get(Job, job_id, with_for_update=session.get_bind().dialect.name == "postgresql")
+    if job is None or job.locked_by != worker or job.status != "running":
+        return None  # our lease was taken over; the other worker owns the outcome
+    return job
+
+
+def _finish(session: Session, job_id: int, worker: str, *, status: str, clock: Clock) -> None:
+    job = _owned(session, job_id, worker)
+    if job is None:
+        raise RuntimeError(f"job {job_id} lease lost before completion")
+    job.status = status
+    job.finished_at = clock.now()
+    job.locked_by = None
+    job.locked_until = None
+
+
+def _reschedule(session: Session, job_id: int, worker: str, retry: RetryLater, *, clock: Clock) -> str:
+    job = _owned(session, job_id, worker)
+    if job is None:
+        return "lost"
+    if not retry.counts_as_attempt:
+        job.attempts -= 1
+    job.last_error = retry.reason
+    job.locked_by = None
+    job.locked_until = None
+    job.status = "queued"
+    job.run_at = retry.at
+    return "rescheduled"
+
+
+def _fail(session: Session, job_id: int, worker: str, error: str, *, clock: Clock) -> str:
+    job = _owned(session, job_id, worker)
+    if job is None:
+        return "lost"
+    job.last_error = error
+    job.locked_by = None
+    job.locked_until = None
+    if job.attempts >= job.max_attempts:
+        job.status = "failed"
+        job.finished_at = clock.now()
+        return "failed"
+    job.status = "queued"
+    job.run_at = clock.now() + dt.timedelta(seconds=30 * 2 ** (job.attempts - 1))
+    return "retry"
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_worker(runtime: Runtime, *, once: bool = False, poll_seconds: float = 1.0, worker: str | None = None) -> int:
+    """Run due jobs until stopped (or, with once, until none is due). Returns how many jobs ran."""
+    from telreg.core.job_handlers import load_handlers
+
+    load_handlers()
+    name = worker or worker_name()
+    ran = 0
+    while True:
+        result = run_one(runtime, worker=name)
+        if result is not None:
+            ran += 1
+            continue
+        if once:
+            return ran
+        time.sleep(poll_seconds)
+
+
+def pending(session: Session, *, kind: str | None = None) -> list[Job]:
+    stmt = select(Job).where(Job.status.in_(("queued", "running"))).order_by(Job.run_at, Job.id)
+    if kind:
+        stmt = stmt.where(Job.kind == kind)
+    return list(session.scalars(stmt))
+
+
+def release_stale(session: Session, *, clock: Clock) -> int:
+    """Put jobs with expired leases back in the queue (the claim also does this lazily)."""
+    result = session.execute(
+        update(Job)
+        .where(Job.status == "running", Job.locked_until < clock.now())
+        .values(status="queued", locked_by=None, locked_until=None)
+    )
+    return result.rowcount or 0

@@ -1,0 +1,112 @@
+"""Staff accounts: creation, argon2 password checks, roles. Senders, operators and others extend this later."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from telreg.core import audit
+from telreg.core.clock import Clock
+from telreg.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from telreg.core.models import User
+
+ROLES = frozenset({"admin", "dnc-officer"})
+MIN_PASSWORD_LENGTH = 10
+MAX_FAILED_LOGINS = 5
+_hasher = PasswordHasher()
+
+
+def create_user(
+    session: Session, *, clock: Clock, username: str, password: str, roles: list[str], display_name: str | None = None,
+    actor: str = "cli",
+) -> User:
+    """Create a staff account; the password is stored only as an argon2 hash."""
+    username = username.strip().lower()
+    if not username or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        raise InvalidInput("A username may contain only letters, digits, '.', '-' and '_'.", username=username)
+    unknown = sorted(set(roles) - ROLES)
+    if unknown or not roles:
+        raise InvalidInput(f"Unknown role(s) {unknown}; choose from {sorted(ROLES)}.", roles=roles)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    if session.scalar(select(User).where(User.username == username)) is not None:
+        raise Conflict(f"A user named {username!r} already exists.", username=username)
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        password_hash=_hasher.hash(password),
+        roles=sorted(set(roles)),
+        is_active=True,
+        failed_logins=0,
+        created_at=clock.now(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(user)
+    except IntegrityError:
+        raise Conflict(f"A user named {username!r} already exists.", username=username) from None
+    audit.record(session, clock=clock, actor=actor, action="user-created", subject_type="user",
+                 subject_key=username, details={"roles": user.roles})
+    return user
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise NotFound(f"There is no user named {username!r}.", username=username)
+    return user
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    user: User | None
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        return self.user is not None
+
+
+def authenticate(session: Session, *, clock: Clock, username: str, password: str) -> LoginOutcome:
+    """Check a password. Failures are *returned*, not raised, so the edge commits the failure counter that
+    locks an account after repeated attempts (raising would roll it back)."""
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    wrong = LoginOutcome(None, "The username or password is not correct.")
+    if user is None:
+        _hasher.hash(password)  # spend the same time as a real check, so usernames cannot be probed
+        return wrong
+    if not user.is_active or user.failed_logins >= MAX_FAILED_LOGINS:
+        return LoginOutcome(None, "This account is locked; ask an administrator to unlock it.")
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        user.failed_logins += 1
+        session.flush()
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            audit.record(session, clock=clock, actor="login", action="user-locked", subject_type="user",
+                         subject_key=user.username, details={"failed_logins": user.failed_logins})
+        return wrong
+    user.failed_logins = 0
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    session.flush()
+    return LoginOutcome(user, "signed in")
+
+
+def require_role(user: User, role: str) -> None:
+    if role not in user.roles and "admin" not in user.roles:
+        raise PermissionDenied(f"This needs the {role!r} role.", role=role)
+
+
+def officer(session: Session, username: str, *, role: str = "dnc-officer") -> User:
+    """Return the named user if it may act as an officer of the given role."""
+    user = get_user(session, username)
+    if not user.is_active:
+        raise PermissionDenied(f"User {username!r} is not active.")
+    require_role(user, role)
+    return user

@@ -1,0 +1,28 @@
+"""`telreg users …`: staff accounts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from telreg.core import users
+from telreg.core.cli_support import runtime, session_scope
+
+app = typer.Typer(no_args_is_help=True, help="Staff accounts")
+
+
+@app.command("add")
+def add(
+    username: str,
+    role: Annotated[list[str], typer.Option("--role", help="admin | dnc-officer (repeatable)")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                          envvar="TELREG_NEW_USER_PASSWORD")],
+    name: Annotated[str | None, typer.Option("--name", help="Display name")] = None,
+) -> None:
+    """Create a staff account with the given roles."""
+    rt = runtime()
+    with session_scope(rt) as session:
+        user = users.create_user(session, clock=rt.clock, username=username, password=password, roles=role,
+                                 display_name=name)
+        typer.echo(f"created user {user.username} with roles {', '.join(user.roles)}")

@@ -1,0 +1,32 @@
+"""FastAPI dependencies shared by every router: the runtime, a transaction-owning session, the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from telreg.core.clock import Clock
+from telreg.core.db import unit_of_work
+from telreg.runtime import Runtime
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def get_session(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[Session]:
+    """The edge owns the transaction: commit when the handler returns, roll back when it raises."""
+    with unit_of_work(runtime.session_factory) as session:
+        yield session
+
+
+def get_clock(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Clock:
+    return runtime.clock
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+DbSession = Annotated[Session, Depends(get_session)]
+ClockDep = Annotated[Clock, Depends(get_clock)]

@@ -1,0 +1,1 @@
+"""Job handlers of the do-not-call context (callbacks, fax codes)."""

@@ -1,0 +1,224 @@
+"""Use cases of the registers: list, delist, report status. Rules and audit live here; the edge commits.
+
+Every change passes ``ensure_changes_open`` first: between 23:00 and 00:00 (Hong Kong time, configurable) the
+registers are being rebuilt for publication and no change is accepted from any channel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from telreg.config import Settings
+from telreg.core import audit
+from telreg.core.calendar import WorkingCalendar
+from telreg.core.clock import HK, Clock
+from telreg.core.errors import UpdateWindowClosed
+from telreg.core.phone import HKNumber, parse_registrable
+from telreg.core.weather import load_calendar
+from telreg.dnc import repository
+from telreg.dnc.models import Listing
+from telreg.dnc.vocabulary import Channel, ListingEvent, Register, Verification
+
+__all__ = [
+    "ChangeOutcome",
+    "deregister_number",
+    "ensure_changes_open",
+    "in_update_window",
+    "number_status",
+    "register_number",
+]
+
+
+def in_update_window(now: dt.datetime, settings: Settings) -> bool:
+    t = now.astimezone(HK).time()
+    start, end = settings.update_window_start, settings.update_window_end
+    if start < end:
+        return start <= t < end
+    return t >= start or t < end  # the window crosses midnight (23:00–00:00 does)
+
+
+def seconds_until_window_closes(now: dt.datetime, settings: Settings) -> int:
+    local = now.astimezone(HK)
+    reopen = dt.datetime.combine(local.date(), settings.update_window_end, HK)
+    if reopen <= local:
+        reopen += dt.timedelta(days=1)
+    return max(1, int((reopen - local).total_seconds()))
+
+
+def ensure_changes_open(clock: Clock, settings: Settings) -> None:
+    now = clock.now()
+    if in_update_window(now, settings):
+        reopen = settings.update_window_end.strftime("%H:%M")
+        raise UpdateWindowClosed(
+            f"The registers are being updated until {reopen} Hong Kong time; no changes are accepted now. "
+            f"Please try again after {reopen}.",
+            retry_after=seconds_until_window_closes(now, settings),
+        )
+
+
+@dataclass(frozen=True)
+class ChangeOutcome:
+    number: str
+    register: str
+    result: str  # registered | already-listed | deregistered | not-listed
+    registered_on: dt.date | None = None
+    protected_from: dt.date | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"number": self.number, "register": self.register, "result": self.result}
+        if self.registered_on:
+            data["registered_on"] = self.registered_on.isoformat()
+        if self.protected_from:
+            data["protected_from"] = self.protected_from.isoformat()
+        return data
+
+
+@dataclass
+class _Ctx:
+    session: Session
+    clock: Clock
+    settings: Settings
+    calendar: WorkingCalendar = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.calendar = load_calendar(self.session, self.settings)
+
+    def protected_from(self, registered_on: dt.date) -> dt.date:
+        return self.calendar.add_working_days(registered_on, self.settings.protection_working_days)
+
+
+def register_number(
+    session: Session,
+    *,
+    clock: Clock,
+    settings: Settings,
+    number: str | HKNumber,
+    registers: list[Register],
+    channel: Channel,
+    verification: Verification,
+    actor: str,
+    details: dict[str, Any] | None = None,
+) -> list[ChangeOutcome]:
+    """List a number on each register today; an existing listing keeps its original registration date."""
+    ensure_changes_open(clock, settings)
+    parsed = number if isinstance(number, HKNumber) else parse_registrable(number)
+    ctx = _Ctx(session, clock, settings)
+    now = clock.now()
+    outcomes = []
+    for register in registers:
+        listing = repository.insert_listing(
+            session,
+            Listing(
+                number=parsed.national,
+                register=register.value,
+                registered_at=now,
+                registration_date=now.date(),
+                channel=channel.value,
+                verification=verification.value,
+            ),
+        )
+        event = ListingEvent.registered
+        result = "registered"
+        if listing is None:
+            listing = repository.get_listing(session, parsed.national, register.value)
+            assert listing is not None  # the unique constraint said it exists
+            event, result = ListingEvent.registration_repeated, "already-listed"
+        audit.record(
+            session,
+            clock=clock,
+            actor=actor,
+            action=event.value,
+            subject_type="number",
+            subject_key=parsed.national,
+            register=register.value,
+            details={"channel": channel.value, "verification": verification.value, **(details or {})},
+        )
+        outcomes.append(
+            ChangeOutcome(
+                parsed.national, register.value, result, listing.registration_date,
+                ctx.protected_from(listing.registration_date),
+            )
+        )
+    return outcomes
+
+
+def deregister_number(
+    session: Session,
+    *,
+    clock: Clock,
+    settings: Settings,
+    number: str | HKNumber,
+    registers: list[Register],
+    channel: Channel,
+    verification: Verification,
+    actor: str,
+    details: dict[str, Any] | None = None,
+) -> list[ChangeOutcome]:
+    """Remove a number from each register at once (the same day)."""
+    ensure_changes_open(clock, settings)
+    parsed = number if isinstance(number, HKNumber) else parse_registrable(number)
+    outcomes = []
+    for register in registers:
+        listing = repository.get_listing(session, parsed.national, register.value)
+        if listing is None:
+            outcomes.append(ChangeOutcome(parsed.national, register.value, "not-listed"))
+            continue
+        registered_on = listing.registration_date
+        repository.delete_listing(session, listing)
+        audit.record(
+            session,
+            clock=clock,
+            actor=actor,
+            action=ListingEvent.deregistered.value,
+            subject_type="number",
+            subject_key=parsed.national,
+            register=register.value,
+            details={
+                "channel": channel.value,
+                "verification": verification.value,
+                "registered_on": registered_on.isoformat(),
+                **(details or {}),
+            },
+        )
+        outcomes.append(ChangeOutcome(parsed.national, register.value, "deregistered", registered_on))
+    return outcomes
+
+
+def number_status(session: Session, *, settings: Settings, number: str | HKNumber) -> dict[str, Any]:
+    """The stable status document: listed or not on each register, with registration and protection dates."""
+    parsed = number if isinstance(number, HKNumber) else parse_registrable(number)
+    listings = repository.listings_for(session, parsed.national)
+    calendar = load_calendar(session, settings) if listings else None
+    registers: dict[str, dict[str, Any]] = {}
+    for register in Register:
+        listing = listings.get(register.value)
+        if listing is None or calendar is None:
+            registers[register.value] = {"listed": False}
+            continue
+        registers[register.value] = {
+            "listed": True,
+            "registered_on": listing.registration_date.isoformat(),
+            "protected_from": calendar.add_working_days(
+                listing.registration_date, settings.protection_working_days
+            ).isoformat(),
+        }
+    return {"number": parsed.national, "registers": registers}
+
+
+def listing_history(session: Session, *, number: str | HKNumber) -> list[dict[str, Any]]:
+    """Every event about a number, oldest first."""
+    parsed = number if isinstance(number, HKNumber) else parse_registrable(number)
+    return [
+        {
+            "at": event.occurred_at.astimezone(HK).isoformat(),
+            "event": event.action,
+            "register": event.register,
+            "actor": event.actor,
+            "details": event.details,
+        }
+        for event in audit.history(session, subject_type="number", subject_key=parsed.national)
+    ]

@@ -1,0 +1,48 @@
+"""The wiring of one running telreg: settings, database, clock and outside-world adapters.
+
+The API, the CLI, the worker and the tests all build a Runtime; swapping the clock or an adapter is how time is
+frozen and the telephone network is faked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from telreg.config import Settings, get_settings
+from telreg.core.clock import Clock, SystemClock
+from telreg.core.db import make_engine, make_session_factory
+from telreg.core.notify import FaxSender, Telephony, make_fax_sender, make_telephony
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    clock: Clock
+    telephony: Telephony
+    fax: FaxSender
+    extras: dict[str, object] = field(default_factory=dict)
+
+
+def build_runtime(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    engine: Engine | None = None,
+    telephony: Telephony | None = None,
+    fax: FaxSender | None = None,
+) -> Runtime:
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.database_url)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        clock=clock or SystemClock(),
+        telephony=telephony or make_telephony(settings.telephony_adapter),
+        fax=fax or make_fax_sender(settings.telephony_adapter),
+    )

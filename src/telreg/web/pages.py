@@ -1,0 +1,5 @@
+"""Web pages router (placeholder until the pages land)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

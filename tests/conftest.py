@@ -1,0 +1,188 @@
+"""Fixtures: every storage test runs on SQLite and on PostgreSQL, with schemas built by the migrations.
+
+SQLite: the migrated schema is built once per worker and copied for each test (a fresh file is cheaper than
+cleaning one). PostgreSQL: one database per xdist worker, migrated once, truncated before each test.
+When TELREG_REQUIRE_POSTGRES=1 (CI sets it) an unreachable server fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from telreg.config import Environment, Settings
+from telreg.core.clock import HK, FixedClock
+from telreg.core.db import Base, make_engine
+from telreg.core.migrate import import_all_models, upgrade
+from telreg.core.notify import FakeFax, FakeTelephony
+from telreg.runtime import Runtime, build_runtime
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+START = dt.datetime(2026, 3, 2, 10, 0, tzinfo=HK)  # a Monday morning, registrations open
+
+
+def _pg_admin_url() -> str:
+    return os.environ.get("TELREG_TEST_POSTGRES_URL", DEFAULT_PG)
+
+
+def _require(name: str) -> bool:
+    return os.environ.get(name, "") == "1"
+
+
+@pytest.fixture(scope="session")
+def worker_tag(worker_id: str) -> str:  # worker_id comes from pytest-xdist ("master" without -n)
+    return worker_id
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url(worker_tag: str) -> Iterator[str]:
+    admin = make_url(_pg_admin_url())
+    name = f"telreg_test_{worker_tag}_{os.getpid()}"
+    try:
+        conn = psycopg.connect(admin.set(drivername="postgresql").render_as_string(hide_password=False),
+                               autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        message = f"PostgreSQL is not reachable at {admin.render_as_string()}: {exc}"
+        if _require("TELREG_REQUIRE_POSTGRES"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = admin.set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with psycopg.connect(admin.set(drivername="postgresql").render_as_string(hide_password=False),
+                         autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    engine = make_engine(postgres_url)
+    yield engine
+    engine.dispose()
+
+
+def _truncate_all(engine: Engine) -> None:
+    import_all_models()
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty database on the backend under test; data may be committed freely."""
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "telreg.sqlite3"
+        shutil.copyfile(template, path)
+        engine = make_engine(f"sqlite:///{path}")
+        yield engine
+        engine.dispose()
+    else:
+        engine = request.getfixturevalue("postgres_engine")
+        _truncate_all(engine)
+        yield engine
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def settings(engine: Engine, tmp_path: Path) -> Settings:
+    return Settings(
+        env=Environment.test,
+        database_url=engine.url.render_as_string(hide_password=False),
+        data_dir=tmp_path / "data",
+        secret_key="test-secret-key",
+        telephony_adapter="fake",
+    )
+
+
+@pytest.fixture
+def telephony() -> FakeTelephony:
+    return FakeTelephony()
+
+
+@pytest.fixture
+def fax() -> FakeFax:
+    return FakeFax()
+
+
+@pytest.fixture
+def runtime(settings: Settings, engine: Engine, clock: FixedClock, telephony: FakeTelephony, fax: FakeFax) -> Runtime:
+    return build_runtime(settings, clock=clock, engine=engine, telephony=telephony, fax=fax)
+
+
+@pytest.fixture
+def session(runtime: Runtime) -> Iterator[Session]:
+    session = runtime.session_factory()
+    yield session
+    session.rollback()
+    session.close()
+
+
+@pytest.fixture
+def client(runtime: Runtime):  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from telreg.app import create_app
+
+    with TestClient(create_app(runtime)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def cli(runtime: Runtime):  # type: ignore[no-untyped-def]
+    """Run `telreg …` in-process against the test runtime; returns (exit_code, stdout, stderr)."""
+    from typer.testing import CliRunner
+
+    from telreg import cli as cli_module
+    from telreg.core import cli_support
+
+    cli_module._register_subapps_once()
+    runner = CliRunner()
+
+    def run(*args: str) -> tuple[int, str, str]:
+        cli_support.set_runtime(runtime)
+        saved_clock = runtime.clock
+        try:
+            result = runner.invoke(cli_module.app, list(args), catch_exceptions=True)
+        finally:
+            runtime.clock = saved_clock
+            cli_support.set_runtime(None)
+        exc = result.exception
+        if exc is not None and not isinstance(exc, SystemExit):
+            from telreg.core.errors import DomainError
+
+            if isinstance(exc, DomainError):
+                return 1, result.stdout, exc.message
+            raise exc
+        return result.exit_code, result.stdout, result.stderr
+
+    return run
