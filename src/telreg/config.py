@@ -46,7 +46,8 @@ class Settings(BaseSettings):
     fax_code_max_wrong: int = Field(3, description="Wrong codes keyed before a fax verification fails")
     fax_send_attempts: int = Field(3, description="Attempts to deliver the code fax when the line is busy")
 
-    max_upload_bytes: int = Field(5 * 1024 * 1024, description="Largest uploaded file accepted (bytes)")
+    max_upload_bytes: int = Field(5 * 1024 * 1024, description="Largest uploaded document accepted (bytes)")
+    feed_max_bytes: int = Field(64 * 1024 * 1024, description="Largest operator feed file accepted (bytes)")
     telephony_adapter: str = Field("logging", description="logging (demo) | fake (tests)")
 
     @property

@@ -7,9 +7,10 @@ after the fact even by a buggy service. A listing's history is the audit events 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from telreg.core.clock import Clock
@@ -40,6 +41,15 @@ def record(
     session.add(event)
     session.flush()
     return event
+
+
+def record_many(session: Session, *, clock: Clock, events: Iterable[dict[str, Any]]) -> int:
+    """Append many events in one statement (bulk paths); each dict has the keyword arguments of record()."""
+    now = clock.now()
+    rows = [{"occurred_at": now, "register": None, "details": {}, **event} for event in events]
+    if rows:
+        session.execute(insert(AuditEvent), rows)
+    return len(rows)
 
 
 def history(session: Session, *, subject_type: str, subject_key: str) -> list[AuditEvent]:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from telreg.core.models import AuditEvent
 from telreg.dnc.models import Listing, PaperApplication, TerminationImport
 
 _CHUNK = 500  # keeps IN (...) lists well under every backend's parameter limit
@@ -55,12 +53,6 @@ def delete_listings_by_id(session: Session, ids: Sequence[int]) -> int:
         result = session.execute(delete(Listing).where(Listing.id.in_(ids[start : start + _CHUNK])))
         removed += result.rowcount or 0
     return removed
-
-
-def add_audit_events(session: Session, rows: Iterable[dict[str, Any]]) -> None:
-    batch = list(rows)
-    if batch:
-        session.execute(insert(AuditEvent), batch)
 
 
 def count_listings(session: Session) -> dict[str, int]:

@@ -1,0 +1,175 @@
+"""Operators' feeds of terminated numbers: validate the whole file, then remove the listings it names.
+
+A terminated number's listing is removed with a ``removed-terminated`` event (seed 004 Q4.4), so when the number is
+later reassigned its new user is not protected by the old user's registration. Only listings registered on or
+before the termination date are removed: a feed that arrives late must not remove a *new* holder's registration.
+A ported number never appears in a termination feed, so it keeps its listing (Q4.3).
+
+File format (UTF-8, LF or CRLF): a header ``number,terminated_on`` then one number and ISO date per line; blank
+lines are ignored. Any malformed line rejects the whole file with every problem's line number; each run — applied
+or rejected — is recorded.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from telreg.config import Settings
+from telreg.core import audit
+from telreg.core.clock import Clock
+from telreg.core.errors import InvalidInput, InvalidNumber
+from telreg.core.phone import parse_registrable
+from telreg.dnc import repository, service
+from telreg.dnc.models import TerminationImport
+from telreg.dnc.vocabulary import Channel, ListingEvent, Verification
+
+__all__ = ["FEED_HEADER", "import_terminated", "parse_feed"]
+
+FEED_HEADER = ("number", "terminated_on")
+MAX_REPORTED_ERRORS = 200
+
+
+@dataclass(frozen=True)
+class FeedLine:
+    line: int
+    number: str
+    terminated_on: dt.date
+
+
+def _decode(content: bytes) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = content[: exc.start].count(b"\n") + 1
+        raise InvalidInput(f"line {line}: the file is not UTF-8 text (byte {exc.start}).", line=line) from None
+
+
+def parse_feed(content: bytes, *, today: dt.date) -> tuple[list[FeedLine], list[dict[str, object]]]:
+    """Read a feed; return its lines and the problems found (each with its line number)."""
+    try:
+        text = _decode(content)
+    except InvalidInput as exc:
+        return [], [{"line": exc.extra["line"], "error": exc.message}]
+    rows = csv.reader(io.StringIO(text, newline=""))
+    header = next(rows, None)
+    if header is None or tuple(h.strip().lower() for h in header) != FEED_HEADER:
+        return [], [{"line": 1, "error": f"line 1: the header must be {','.join(FEED_HEADER)}, found {header!r}"}]
+    lines: list[FeedLine] = []
+    errors: list[dict[str, object]] = []
+
+    def problem(line_no: int, message: str) -> None:
+        errors.append({"line": line_no, "error": f"line {line_no}: {message}"})
+
+    for line_no, row in enumerate(rows, start=2):
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if len(row) != 2:
+            problem(line_no, f"expected 2 fields (number,terminated_on), found {len(row)}")
+            continue
+        raw_number, raw_date = row[0].strip(), row[1].strip()
+        try:
+            number = parse_registrable(raw_number).national
+        except InvalidNumber as exc:
+            problem(line_no, exc.message)
+            continue
+        try:
+            terminated_on = dt.date.fromisoformat(raw_date)
+        except ValueError:
+            problem(line_no, f"{raw_date!r} is not an ISO date such as 2026-03-02")
+            continue
+        if terminated_on > today:
+            problem(line_no, f"termination date {terminated_on} is in the future")
+            continue
+        lines.append(FeedLine(line_no, number, terminated_on))
+    return lines, errors
+
+
+def import_terminated(
+    session: Session,
+    *,
+    clock: Clock,
+    settings: Settings,
+    operator: str,
+    filename: str,
+    content: bytes,
+    actor: str,
+) -> TerminationImport:
+    """Validate and apply a feed; a rejected feed changes no listing but its run is still recorded."""
+    service.ensure_changes_open(clock, settings)
+    operator = operator.strip()
+    if not operator:
+        raise InvalidInput("Say which operator sent the feed.")
+    started = clock.now()
+    if len(content) > settings.feed_max_bytes:
+        lines, errors = [], [{"line": 0, "error": f"the file is {len(content):,} bytes; the limit is "
+                                                  f"{settings.feed_max_bytes:,} bytes"}]
+    else:
+        lines, errors = parse_feed(content, today=started.date())
+    run = TerminationImport(
+        operator=operator,
+        filename=filename[:255],
+        sha256=hashlib.sha256(content).hexdigest(),
+        lines=content.count(b"\n") + (0 if content.endswith(b"\n") or not content else 1),
+        numbers=0,
+        removed=0,
+        errors=[],
+        started_at=started,
+        finished_at=started,
+        imported_by=actor,
+        status="rejected",
+    )
+    if errors:
+        run.errors = errors[:MAX_REPORTED_ERRORS]
+        if len(errors) > MAX_REPORTED_ERRORS:
+            run.errors.append({"line": None, "error": f"… and {len(errors) - MAX_REPORTED_ERRORS} more problems"})
+        return repository.add_termination_import(session, run)
+
+    latest: dict[str, FeedLine] = {}
+    for line in lines:  # a number terminated twice in one file: the later termination covers more
+        if line.number not in latest or line.terminated_on > latest[line.number].terminated_on:
+            latest[line.number] = line
+    run.numbers = len(latest)
+    run.status = "applied"
+    repository.add_termination_import(session, run)
+
+    doomed = [
+        listing
+        for listing in repository.listings_among(session, sorted(latest))
+        if listing.registration_date <= latest[listing.number].terminated_on
+    ]
+    audit.record_many(
+        session,
+        clock=clock,
+        events=(
+            {
+                "actor": actor,
+                "action": ListingEvent.removed_terminated.value,
+                "subject_type": "number",
+                "subject_key": listing.number,
+                "register": listing.register,
+                "details": {
+                    "channel": Channel.operator_feed.value,
+                    "verification": Verification.operator_record.value,
+                    "operator": operator,
+                    "import": run.id,
+                    "terminated_on": latest[listing.number].terminated_on.isoformat(),
+                    "registered_on": listing.registration_date.isoformat(),
+                },
+            }
+            for listing in doomed
+        ),
+    )
+    run.removed = repository.delete_listings_by_id(session, [listing.id for listing in doomed])
+    run.finished_at = clock.now()
+    session.flush()
+    return run
+
+
+def feed_runs(session: Session, *, limit: int = 50) -> list[TerminationImport]:
+    return repository.termination_imports(session, limit=limit)
