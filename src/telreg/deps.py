@@ -23,10 +23,17 @@ def get_session(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[S
         yield session
 
 
+def get_read_session(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[Session]:
+    """A session for handlers that only read: on SQLite it does not wait for the writer lock."""
+    with unit_of_work(runtime.read_session_factory) as session:
+        yield session
+
+
 def get_clock(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Clock:
     return runtime.clock
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 DbSession = Annotated[Session, Depends(get_session)]
+ReadSession = Annotated[Session, Depends(get_read_session)]
 ClockDep = Annotated[Clock, Depends(get_clock)]

@@ -22,6 +22,7 @@ class Runtime:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
+    read_session_factory: sessionmaker[Session]
     clock: Clock
     telephony: Telephony
     fax: FaxSender
@@ -42,6 +43,7 @@ def build_runtime(
         settings=settings,
         engine=engine,
         session_factory=make_session_factory(engine),
+        read_session_factory=make_session_factory(engine, readonly=True),
         clock=clock or SystemClock(),
         telephony=telephony or make_telephony(settings.telephony_adapter),
         fax=fax or make_fax_sender(settings.telephony_adapter),

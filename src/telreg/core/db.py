@@ -26,6 +26,9 @@ NAMING_CONVENTION = {
 }
 
 
+READONLY = "telreg_readonly"
+
+
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """Store instants as naive UTC on every backend; hand back aware UTC datetimes."""
 
@@ -78,11 +81,15 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Read-only work (status look-ups) need not queue behind writers: WAL gives it a consistent snapshot.
+        readonly = connection.get_execution_options().get(READONLY, False)
+        connection.exec_driver_sql("BEGIN DEFERRED" if readonly else "BEGIN IMMEDIATE")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, *, readonly: bool = False) -> sessionmaker[Session]:
+    """Sessions for the engine; readonly ones do not take SQLite's writer lock (they must not write)."""
+    bind = engine.execution_options(**{READONLY: True}) if readonly else engine
+    return sessionmaker(bind, expire_on_commit=False)
 
 
 @contextmanager
