@@ -40,11 +40,17 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 def _include_routers(app: FastAPI) -> None:
     # Imported here so that importing telreg.app stays cheap for the CLI.
     from telreg.core.api import router as core_router
+    from telreg.core.auth_api import router as auth_router
     from telreg.dnc.api import router as dnc_router
+    from telreg.dnc.ivr_api import router as ivr_router
+    from telreg.senders.api import router as senders_router
     from telreg.web.pages import router as pages_router
 
     app.include_router(core_router)
+    app.include_router(auth_router)
     app.include_router(dnc_router)
+    app.include_router(ivr_router)
+    app.include_router(senders_router)
     app.include_router(pages_router)
 
 

@@ -41,14 +41,18 @@ def _register_subapps() -> None:
     from telreg.core.calendar_cli import app as calendar_app
     from telreg.core.server_cli import register as register_server
     from telreg.core.users_cli import app as users_app
+    from telreg.demo.cli import app as demo_app
     from telreg.dnc.cli import app as dnc_app
     from telreg.dnc.ivr_cli import register as register_ivr
+    from telreg.senders.cli import app as senders_app
 
     app.add_typer(calendar_app, name="calendar")
     app.add_typer(users_app, name="users")
     app.add_typer(dnc_app, name="dnc")
+    app.add_typer(senders_app, name="senders")
     register_ivr(app)
     register_server(app)
+    app.add_typer(demo_app, name="demo")
 
 
 def main() -> None:

@@ -50,6 +50,23 @@ class Settings(BaseSettings):
     feed_max_bytes: int = Field(64 * 1024 * 1024, description="Largest operator feed file accepted (bytes)")
     telephony_adapter: str = Field("logging", description="logging (demo) | fake (tests)")
 
+    mail_adapter: str = Field("smtp", description="smtp (real delivery) | logging (write mail to the log; demo)")
+    smtp_host: str = Field("localhost", description="SMTP server that relays outgoing mail")
+    smtp_port: int = Field(8025, description="Its port (8025: a local debugging server in development)")
+    smtp_from: str = Field("DNC Registers <dnc-noreply@localhost>", description="From address of outgoing mail")
+    smtp_timeout_seconds: float = Field(10.0, description="Give up one SMTP conversation after this long")
+    mail_max_attempts: int = Field(12, description="Delivery attempts before a message is parked as failed")
+    sender_grace_months: int = Field(2, description="Months after expiry a sender may still log in and renew")
+    sender_reminder_lead_months: int = Field(1, description="Expiry reminders start this many months before")
+    sender_reminder_interval_days: int = Field(7, description="Days between expiry reminders")
+    sender_fee_12_months_cents: int = Field(160_000, description="Default fee per register, 12 months (HK cents)")
+    sender_fee_3_months_cents: int = Field(42_500, description="Default fee per register, 3 months (HK cents)")
+    senders_daily_at: dt.time = Field(dt.time(0, 15), description="Daily expiry/reminder run (HK time)")
+    publication_retention_days: int = Field(
+        30, description="Days the published register zips are kept (manifests are kept forever)"
+    )
+    publication_threads: int = Field(2, description="Threads that compress a register publication")
+
     @property
     def is_production(self) -> bool:
         return self.env is Environment.production

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-HANDLER_MODULES = ("telreg.dnc.jobs",)
+HANDLER_MODULES = ("telreg.dnc.jobs", "telreg.core.mail", "telreg.senders.jobs", "telreg.dnc.publish.jobs")
 
 
 def load_handlers() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import secrets
 import socket
 import time
 import traceback
@@ -196,17 +197,57 @@ def _fail(session: Session, job_id: int, worker: str, error: str, *, clock: Cloc
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """Name this worker uniquely: a lease is recognised by name, so two worker threads in one process (serve
+    --with-worker beside another run_worker) must not share one, or each could finish the other's job."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
-def run_worker(runtime: Runtime, *, once: bool = False, poll_seconds: float = 1.0, worker: str | None = None) -> int:
-    """Run due jobs until stopped (or, with once, until none is due). Returns how many jobs ran."""
+Schedule = Callable[["Session", "Runtime"], None]
+SCHEDULES: dict[str, Schedule] = {}
+
+
+def recurring(name: str) -> Callable[[Schedule], Schedule]:
+    """Register a function the worker calls at every loop iteration to enqueue due recurring work.
+
+    It must be idempotent and cheap: enqueue with a ``unique_key`` naming the occurrence (``"dnc.publish:2026-03-02"``).
+    """
+
+    def decorate(fn: Schedule) -> Schedule:
+        SCHEDULES[name] = fn
+        return fn
+
+    return decorate
+
+
+def run_schedules(runtime: Runtime) -> None:
+    """Give every recurring schedule its chance to enqueue; one failing schedule neither stops the others nor the
+    worker."""
+    for name, fn in SCHEDULES.items():
+        try:
+            with unit_of_work(runtime.session_factory) as session:
+                fn(session, runtime)
+        except Exception as exc:  # noqa: BLE001 -- logged; the next iteration tries again
+            log.warning("schedule %s failed: %s", name, exc)
+
+
+def run_worker(
+    runtime: Runtime, *, once: bool = False, poll_seconds: float = 1.0, worker: str | None = None,
+    schedules: bool | None = None,
+) -> int:
+    """Run due jobs until stopped (or, with once, until none is due). Returns how many jobs ran.
+
+    A long-running worker also runs the recurring SCHEDULES at each iteration; ``once`` (tests, one-off runs)
+    leaves them out unless ``schedules=True``.
+    """
     from telreg.core.job_handlers import load_handlers
 
     load_handlers()
     name = worker or worker_name()
+    use_schedules = (not once) if schedules is None else schedules
     ran = 0
     while True:
+        if use_schedules:
+            run_schedules(runtime)
         result = run_one(runtime, worker=name)
         if result is not None:
             ran += 1

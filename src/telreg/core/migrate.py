@@ -10,7 +10,7 @@ from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # Every context that owns tables; the migration environment imports them so autogenerate sees them all.
-MODEL_MODULES = ("telreg.core.models", "telreg.dnc.models")
+MODEL_MODULES = ("telreg.core.models", "telreg.dnc.models", "telreg.core.mail", "telreg.senders.models")
 
 
 def import_all_models() -> None:

@@ -1,20 +1,45 @@
 """Parse, normalise and classify Hong Kong telephone numbers.
 
-Accepted spellings: ``21234567``, ``2123 4567``, ``2123-4567``, ``+852 2123 4567``, ``852-21234567`` (spaces and
-hyphens anywhere between digits, an optional ``+852``/``852`` prefix). Everything else is refused with a reason a
-person understands. Registers store the 8-digit national number.
+Accepted spellings, and nothing else: 8 digits (``21234567``), optionally grouped by single spaces or hyphens
+(``2123 4567``, ``2123-4567``), optionally preceded by the country code written ``+852`` or ``852``
+(``+852 2123 4567``, ``852-21234567``, ``+85221234567``). Leading and trailing blanks are ignored.
+
+Refused, each with a reason a person understands: an empty entry, letters, other punctuation (brackets, dots,
+slashes), doubled or dangling separators (``2123--4567``, ``2123 4567-``: usually a slip of the finger, and a
+register is a legal record, so we ask rather than guess), another country code (``+44…``, ``0044…``), the
+``00852`` dialling prefix, and the wrong number of digits.
+
+Classification follows the Hong Kong numbering plan, with ``phonenumbers`` saying which blocks are assigned:
+
+    prefix              kind            registrable   callback
+    2, 3 (not 30x)      fixed           yes           yes
+    30x                 service-code    no (universal access numbers)
+    58x (some blocks)   fixed           yes           no
+    4, 5, 6, 7, 84, 9   mobile          yes           no
+    7 (some blocks)     pager           yes           no
+    81–83               personal        yes           yes
+    800 (9 digits)      toll-free       no
+    0, 1, 999           service-code    no (8 digits; a short code such as 1083 or 999 typed on its
+                                        own is refused as too short, with a word about service codes)
+    anything else       unassigned      no
+
+Pagers are registrable: a pager number is a number at which a person can be sent a commercial message, and
+refusing it would only deny someone protection. Registers store the 8-digit national number.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberType
+from phonenumbers import PhoneNumberType
 
 from telreg.core.errors import InvalidNumber
+
+__all__ = ["REGISTRABLE", "HKNumber", "NumberKind", "classify", "parse_number", "parse_registrable"]
 
 
 class NumberKind(str, Enum):
@@ -30,7 +55,19 @@ class NumberKind(str, Enum):
 
 REGISTRABLE = frozenset({NumberKind.fixed, NumberKind.mobile, NumberKind.pager, NumberKind.personal})
 
-_SHAPE = re.compile(r"^(?:\+?852[ -]?)?(?P<local>\d[\d -]*\d)$")
+_WHY_NOT_REGISTRABLE = {
+    NumberKind.toll_free: "a toll-free (800) number, which belongs to a business rather than a subscriber",
+    NumberKind.premium: "a premium-rate number",
+    NumberKind.service: "a service code (short codes, emergency and universal access numbers)",
+    NumberKind.unassigned: "in a range not assigned to any operator, so no one can be reached on it",
+}
+
+# Digits grouped by single spaces or hyphens, after an optional "+". ASCII only: full-width digits typed
+# with a Chinese input method are folded to ASCII first (NFKC), and any other script's digits are refused.
+_SHAPE = re.compile(r"\+?[0-9]+(?:[ -][0-9]+)*")
+_LETTER = re.compile(r"[^\W\d_]")
+# Short codes dialled on their own: 1xx–1xxxx (directory, operator, hotlines), 999 and 112 (emergency).
+_SHORT_CODE = re.compile(r"1[0-9]{2,4}|999|112")
 
 _PHONENUMBERS_KIND = {
     PhoneNumberType.FIXED_LINE: NumberKind.fixed,
@@ -47,6 +84,11 @@ _PHONENUMBERS_KIND = {
 
 @dataclass(frozen=True, slots=True)
 class HKNumber:
+    """A Hong Kong number: its national digits and its kind.
+
+    ``national`` has 8 digits, except for toll-free numbers, which have 9 (``800 123 456``).
+    """
+
     national: str
     kind: NumberKind
 
@@ -57,7 +99,8 @@ class HKNumber:
     @property
     def callback_eligible(self) -> bool:
         """Callbacks are offered only to 2/3-prefix fixed lines and 81–83 personal numbers (seed 004 Q3.1)."""
-        return self.kind is NumberKind.personal or (self.kind is NumberKind.fixed and self.national[0] in "23")
+        fixed_23 = self.kind is NumberKind.fixed and self.national[0] in "23"
+        return fixed_23 or self.kind is NumberKind.personal
 
     @property
     def e164(self) -> str:
@@ -68,51 +111,87 @@ class HKNumber:
 
 
 def classify(national: str) -> NumberKind:
-    """Classify an 8-digit national number by the Hong Kong numbering plan."""
-    if national.startswith(("81", "82", "83")):
-        return NumberKind.personal
+    """Classify a national number (8 digits, or 9 for 800 numbers) by the Hong Kong numbering plan."""
+    if not national.isdigit():
+        raise ValueError(f"{national!r} is not a string of digits")
     if national[0] in "01" or national.startswith("999"):
         return NumberKind.service
+    if len(national) == 8 and national[:2] in ("81", "82", "83"):
+        # The whole 81–83 range is set aside for personal numbers; phonenumbers lists only some blocks of it,
+        # and a personal number that is not yet in its metadata must still be registrable.
+        return NumberKind.personal
     parsed = phonenumbers.parse("+852" + national)
     if not phonenumbers.is_valid_number(parsed):
         return NumberKind.unassigned
     return _PHONENUMBERS_KIND.get(phonenumbers.number_type(parsed), NumberKind.unassigned)
 
 
-def parse_number(raw: str) -> HKNumber:
+def parse_number(raw: str | None) -> HKNumber:
     """Return the number a person typed, or raise InvalidNumber saying what is wrong with it."""
-    text = (raw or "").strip()
+    text = unicodedata.normalize("NFKC", raw or "").strip()
     if not text:
         raise InvalidNumber("No number was given.", number=raw)
-    if text.startswith("+") and not text.startswith("+852"):
-        raise InvalidNumber(f"{text!r} is not a Hong Kong number: only +852 numbers can be registered.", number=raw)
-    match = _SHAPE.match(text)
-    if match is None:
-        raise InvalidNumber(
-            f"{text!r} is not a telephone number: use 8 digits, optionally with +852, spaces or hyphens.",
-            number=raw,
-        )
-    digits = re.sub(r"[ -]", "", match.group("local"))
-    if len(digits) == 11 and digits.startswith("852") and not text.startswith(("+", "852")):
-        digits = digits[3:]
-    if len(digits) != 8:
-        raise InvalidNumber(
-            f"{text!r} has {len(digits)} digits; a Hong Kong number has 8.", number=raw, digits=len(digits)
-        )
-    try:
-        kind = classify(digits)
-    except NumberParseException as exc:  # pragma: no cover - 8 digits always parse
-        raise InvalidNumber(f"{text!r} could not be read: {exc}", number=raw) from exc
-    return HKNumber(digits, kind)
+    if _LETTER.search(text):
+        raise InvalidNumber(f"{text!r} contains letters; a telephone number has only digits.", number=raw)
+    if not _SHAPE.fullmatch(text):
+        raise InvalidNumber(_shape_problem(text), number=raw)
+    national, prefixed = _national_digits(text, raw)
+    if len(national) == 9 and national.startswith("800"):
+        return HKNumber(national, NumberKind.toll_free)
+    if len(national) != 8:
+        message = f"{text!r} has {len(national)} digits{' after the country code' if prefixed else ''}; " \
+                  "a Hong Kong number has 8."
+        if not prefixed and _SHORT_CODE.fullmatch(national):
+            raise InvalidNumber(
+                f"{message} It looks like a service code (such as 1083 or 999), which cannot be registered.",
+                number=raw, digits=len(national), kind=NumberKind.service.value,
+            )
+        raise InvalidNumber(message, number=raw, digits=len(national))
+    return HKNumber(national, classify(national))
 
 
-def parse_registrable(raw: str) -> HKNumber:
+def parse_registrable(raw: str | None) -> HKNumber:
     """Parse a number and insist that it may be listed on a do-not-call register."""
     number = parse_number(raw)
     if not number.registrable:
         raise InvalidNumber(
-            f"{number.national} is a {number.kind.value} number, which cannot be registered.",
+            f"{number.national} cannot be registered: it is {_WHY_NOT_REGISTRABLE[number.kind]}.",
             number=raw,
             kind=number.kind.value,
         )
     return number
+
+
+def _national_digits(text: str, raw: str | None) -> tuple[str, bool]:
+    """Strip separators and the country code, refusing any other country or dialling prefix."""
+    first_group = re.split(r"[ -]", text.lstrip("+"), maxsplit=1)[0]
+    digits = re.sub(r"[ +-]", "", text)
+    if text.startswith("+"):
+        if not first_group.startswith("852"):
+            raise InvalidNumber(
+                f"{text!r} is not a Hong Kong number: only +852 numbers can be registered.", number=raw
+            )
+        return digits[3:], True
+    if digits.startswith("00") and len(digits) > 8:
+        if digits.startswith("00852"):
+            raise InvalidNumber(f"{text!r}: write the country code as +852, not the dialling prefix 00852.",
+                                number=raw)
+        raise InvalidNumber(
+            f"{text!r} is an international number; only Hong Kong (+852) numbers can be registered.",
+            number=raw,
+        )
+    if len(digits) > 8 and first_group.startswith("852"):
+        return digits[3:], True
+    return digits, False
+
+
+def _shape_problem(text: str) -> str:
+    if re.search(r"[ -]{2,}", text):
+        return f"{text!r} has doubled separators; use a single space or hyphen between groups of digits."
+    if re.search(r"^[ -]|[ -]$|\+[ -]", text):
+        return f"{text!r} has a space or hyphen where digits should be."
+    if "+" in text[1:]:
+        return f"{text!r} has a '+' inside it; '+' may only start the number, as in +852 2123 4567."
+    odd = sorted({c for c in text if c not in "0123456789 -+"})
+    return (f"{text!r} contains {' '.join(repr(c) for c in odd)}; use only digits, optionally with +852, "
+            "spaces or hyphens.")

@@ -237,3 +237,4 @@ def feed_list(as_json: JsonOption = False) -> None:
     for row in rows:
         typer.echo(f"{row['id']:>5}  {row['operator']:<10} {row['status']:<9} {row['numbers']:>8} numbers "
                    f"{row['removed']:>8} removed  {row['filename']}")
+__import__("telreg.dnc.publish_cli", fromlist=["register"]).register(app)  # publish, publications, prune

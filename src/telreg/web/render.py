@@ -1,12 +1,98 @@
-"""Rendering of server-side pages (placeholder until the pages land)."""
+"""Rendering of server-side pages: one Jinja2 environment, the context every page gets, and the error page."""
 
 from __future__ import annotations
 
-from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
-from telreg.core.errors import DomainError
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from telreg.core.clock import HK
+from telreg.core.errors import DomainError, NotAuthenticated
+from telreg.core.security import CSRF_FIELD, csrf_token, signed_in_username
+from telreg.web import i18n
+
+__all__ = ["flash", "redirect", "render", "render_error"]
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+templates.env.globals.update(
+    format_date=i18n.format_date,
+    format_instant=i18n.format_instant,
+    number_error=i18n.number_error,
+    csrf_field=CSRF_FIELD,
+    hk=lambda instant: instant.astimezone(HK),
+)
+_FLASH_KEY = "flash"
+
+
+def _switch_url(request: Request, lang: str) -> str:
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    query.append(("lang", lang))
+    # A POST that re-renders a form links back to the same address as a GET, which shows the empty form.
+    return f"{request.url.path}?{urlencode(query)}"
+
+
+def flash(request: Request, key: str, **values: Any) -> None:
+    """Leave a message for the next page this browser shows (after a redirect)."""
+    request.session[_FLASH_KEY] = {"key": key, "values": values}
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)  # 303: the browser follows a POST with a GET
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render a page in the request's language with what every page needs (switch, CSRF token, user)."""
+    lang = i18n.choose_language(request)
+    other = i18n.ZH if lang == i18n.EN else i18n.EN
+    t = i18n.translator(lang)
+    message = request.session.pop(_FLASH_KEY, None)
+    page: dict[str, Any] = {
+        "lang": lang,
+        "t": t,
+        "other_lang": other,
+        "other_lang_name": i18n.translator(other)("language_name"),
+        "switch_url": _switch_url(request, other),
+        "csrf_token": csrf_token(request),
+        "username": signed_in_username(request),
+        "flash": t(message["key"], **message["values"]) if message else None,
+    }
+    page.update(context or {})
+    return templates.TemplateResponse(request, template, page, status_code=status_code, headers=headers)
 
 
 def render_error(request: Request, exc: DomainError, *, headers: dict[str, str] | None = None) -> Response:
-    return HTMLResponse(f"<p>{exc.message}</p>", status_code=exc.status_code, headers=headers)
+    """Show a DomainError as a page: its status, a localised explanation, never a stack trace."""
+    if isinstance(exc, NotAuthenticated) and request.method == "GET":
+        # A bookmark to a staff page leads to the sign-in form, which returns there afterwards.
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return redirect(f"/staff/login?{urlencode({'next': target})}")
+    lang = i18n.choose_language(request)
+    t = i18n.translator(lang)
+    title_key = f"error_{exc.status_code}"
+    title = t(title_key) if title_key in i18n.MESSAGES else t("error_400")
+    message = i18n.error_message(exc, lang)
+    return render(
+        request,
+        "error.html",
+        {
+            "status": exc.status_code,
+            "title": title,
+            "message": message,
+            "original": exc.message if message != exc.message else None,
+            "sign_in": isinstance(exc, NotAuthenticated),
+        },
+        status_code=exc.status_code,
+        headers=headers,
+    )

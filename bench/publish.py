@@ -1,0 +1,219 @@
+"""Benchmark the nightly publication of the registers against a plain zipfile + hashlib baseline.
+
+    python bench/publish.py [--n 3000000] [--churn 0.01] [--threads 2] [--backends sqlite[,postgres]]
+                            [--postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+
+For each backend the script creates a fresh temporary database (migrated by telreg.core.migrate.upgrade), fills
+each of the three registers with N listings by one set-based INSERT … SELECT (numbers are a permutation of the
+8-digit range, dates spread over 2008–2026), and then:
+
+1. publishes day 1 (2026-03-02) through ``telreg.dnc.publish.service.publish`` — its change files list every
+   number, since nothing was published before;
+2. removes ``churn`` of each register and registers as many new numbers, then publishes day 2 — the ordinary
+   night: both formats, zips, .md5/.sha256 files, change files against day 1's dated file, manifest, fsyncs;
+3. runs the baseline on the same rows: ``SELECT … ORDER BY number`` through the DBAPI cursor, Python string
+   formatting, ``zipfile`` at its default level, ``hashlib`` MD5 and SHA-256 of each zip, change lines from Python
+   sets against day 1's rows.
+
+It prints seconds per register for each, the read/format split of ours, and the ratio. Business time is frozen
+(FixedClock) so the figures do not depend on the hour the script runs. A script, not a test: it prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import os
+import shutil
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import psycopg
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from telreg.config import Environment, Settings
+from telreg.core.clock import HK, FixedClock
+from telreg.core.db import make_engine, make_session_factory, unit_of_work
+from telreg.core.migrate import upgrade
+from telreg.dnc.publish import service
+from telreg.dnc.publish.source import register_state
+from telreg.dnc.vocabulary import Register
+
+console = Console()
+DAY1, DAY2 = dt.date(2026, 3, 2), dt.date(2026, 3, 3)
+DEFAULT_PG = os.environ.get("TELREG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+# Distinct odd multipliers coprime with 8*10^7 give each register a different permutation of the number range.
+MULTIPLIERS = {Register.fax: 7919, Register.sms: 104729, Register.prerecorded: 1299709}
+
+
+def _fill_sql(dialect: str, register: Register, start: int, stop: int, day: str | None) -> str:
+    m = MULTIPLIERS[register]
+    if dialect == "postgresql":
+        number = f"lpad((20000000 + (i::bigint * {m}) % 80000000)::text, 8, '0')"
+        date = f"DATE '{day}'" if day else "DATE '2008-01-01' + (i * 31 % 6900)::int"
+        source = f"generate_series({start}, {stop - 1}) AS i"
+        registered_at = f"({date})::timestamp"
+    else:
+        number = f"printf('%08d', 20000000 + (i * {m}) % 80000000)"
+        date = f"'{day}'" if day else "date('2008-01-01', '+' || (i * 31 % 6900) || ' days')"
+        source = f"(WITH RECURSIVE s(i) AS (SELECT {start} UNION ALL SELECT i + 1 FROM s WHERE i < {stop - 1}) " \
+                 "SELECT i FROM s)"
+        registered_at = f"{date} || ' 02:00:00.000000'"
+    return (
+        "INSERT INTO dnc_listings (number, register, registered_at, registration_date, channel, verification) "
+        f"SELECT {number}, '{register.value}', {registered_at}, {date}, 'caller-id', 'caller-id' FROM {source}"
+    )
+
+
+def _churn(session, dialect: str, n: int, churn: float) -> None:
+    step = max(1, round(1 / churn)) if churn else 0
+    if not step:
+        return
+    session.execute(text(f"DELETE FROM dnc_listings WHERE id % {step} = 0"))
+    for register in Register:
+        session.execute(text(_fill_sql(dialect, register, n, n + n // step, DAY2.isoformat())))
+
+
+def _baseline(raw_conn, dialect: str, register: Register, previous: set[tuple[str, str]], out: Path) -> float:
+    """Plain Python: fetch rows, format lines, zipfile at its default level, hashlib; changes from sets."""
+    started = time.perf_counter()
+    cursor = raw_conn.cursor()
+    param = "%s" if dialect == "postgresql" else "?"
+    cursor.execute(f"SELECT number, registration_date FROM dnc_listings WHERE register = {param} ORDER BY number",
+                   (register.value,))
+    rows = [(number, str(day).replace("-", "")) for number, day in cursor.fetchall()]
+    dated = "".join(f"{number},{day}\r\n" for number, day in rows).encode()
+    numbers = "".join(f"{number}\r\n" for number, _ in rows).encode()
+    current = set(rows)
+    removed = sorted(previous - current)
+    added = sorted(current - previous)
+    changes = ("".join(f"-{number}\r\n" for number, _ in removed)
+               + "".join(f"+{number},{day}\r\n" for number, day in added)).encode()
+    for stem, data in (("dated", dated), ("numbers", numbers), ("changes", changes)):
+        path = out / f"{register.value}-{stem}.zip"
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(f"{register.value}-{stem}.txt", data)
+        content = path.read_bytes()
+        for algorithm in ("md5", "sha256"):
+            digest = hashlib.new(algorithm, content).hexdigest()
+            path.with_name(f"{path.name}.{algorithm}").write_text(f"{digest}  {path.name}\n")
+    return time.perf_counter() - started
+
+
+def _previous_rows(raw_conn, dialect: str, register: Register) -> set[tuple[str, str]]:
+    cursor = raw_conn.cursor()
+    param = "%s" if dialect == "postgresql" else "?"
+    cursor.execute(f"SELECT number, registration_date FROM dnc_listings WHERE register = {param}", (register.value,))
+    return {(number, str(day).replace("-", "")) for number, day in cursor.fetchall()}
+
+
+def run_backend(backend: str, url: str, args: argparse.Namespace, workdir: Path) -> dict[str, float]:
+    upgrade(url)
+    engine = make_engine(url)
+    dialect = engine.dialect.name
+    factory = make_session_factory(engine)
+    settings = Settings(env=Environment.test, database_url=url, data_dir=workdir / "data",
+                        publication_threads=args.threads)
+    console.print(f"[bold]{backend}[/]: filling 3 registers × {args.n:,} listings …")
+    started = time.perf_counter()
+    with unit_of_work(factory) as session:
+        for register in Register:
+            session.execute(text(_fill_sql(dialect, register, 0, args.n, None)))
+    console.print(f"  filled in {time.perf_counter() - started:.1f} s")
+
+    figures: dict[str, float] = {}
+    clock = FixedClock(dt.datetime.combine(DAY1, dt.time(23, 30), tzinfo=HK))
+    with unit_of_work(make_session_factory(engine, readonly=True)) as session:
+        started = time.perf_counter()
+        service.publish(session, clock=clock, settings=settings, day=DAY1)
+        figures["day 1 (changes = everything)"] = (time.perf_counter() - started) / 3
+
+    raw = engine.raw_connection()
+    try:
+        previous = {r: _previous_rows(raw, dialect, r) for r in Register}
+    finally:
+        raw.close()
+    with unit_of_work(factory) as session:
+        _churn(session, dialect, args.n, args.churn)
+
+    clock.set(dt.datetime.combine(DAY2, dt.time(23, 30), tzinfo=HK))
+    with unit_of_work(make_session_factory(engine, readonly=True)) as session:
+        started = time.perf_counter()
+        for register in Register:
+            register_state(session, register=register, day=DAY2, cutoff=service.cutoff_for(DAY2, settings))
+        read = (time.perf_counter() - started) / 3
+    with unit_of_work(make_session_factory(engine, readonly=True)) as session:
+        started = time.perf_counter()
+        result = service.publish(session, clock=clock, settings=settings, day=DAY2)
+        ours = (time.perf_counter() - started) / 3
+    figures["day 2: telreg publish"] = ours
+    figures["  of which reading the register"] = read
+    figures["  of which files (format, zip, checksums, changes)"] = ours - read
+
+    baseline_dir = workdir / "baseline"
+    baseline_dir.mkdir()
+    raw = engine.raw_connection()
+    try:
+        figures["day 2: baseline (cursor + str + zipfile + hashlib)"] = sum(
+            _baseline(raw, dialect, r, previous[r], baseline_dir) for r in Register) / 3
+    finally:
+        raw.close()
+    engine.dispose()
+
+    ours_size = sum(result.manifest["registers"][r.value]["dated"]["bytes"] for r in Register) / 3
+    base_size = sum((baseline_dir / f"{r.value}-dated.zip").stat().st_size for r in Register) / 3
+    sms = result.manifest["registers"]["sms"]
+    console.print(f"  sms: {sms['count']:,} numbers, changes #{sms['changes']['sequence']}: "
+                  f"+{sms['changes']['added']:,} -{sms['changes']['removed']:,}; dated zip {ours_size / 1e6:.1f} MB "
+                  f"(baseline {base_size / 1e6:.1f} MB)")
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=3_000_000, help="listings per register")
+    parser.add_argument("--churn", type=float, default=0.01, help="share removed and added between the two days")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--backends", default="sqlite")
+    parser.add_argument("--postgres-url", default=DEFAULT_PG)
+    args = parser.parse_args()
+
+    results: dict[str, dict[str, float]] = {}
+    for backend in args.backends.split(","):
+        workdir = Path(tempfile.mkdtemp(prefix=f"telreg-bench-publish-{backend}-"))
+        try:
+            if backend == "sqlite":
+                results[backend] = run_backend(backend, f"sqlite:///{workdir / 'bench.sqlite3'}", args, workdir)
+            else:
+                admin = make_url(args.postgres_url)
+                name = f"telreg_bench_publish_{os.getpid()}"
+                plain = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+                with psycopg.connect(plain, autocommit=True) as conn:
+                    conn.execute(f'CREATE DATABASE "{name}"')
+                try:
+                    url = admin.set(database=name).render_as_string(hide_password=False)
+                    results[backend] = run_backend(backend, url, args, workdir)
+                finally:
+                    with psycopg.connect(plain, autocommit=True) as conn:
+                        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    for backend, figures in results.items():
+        table = Table("seconds per register", "s", title=f"{backend}: 3 registers × {args.n:,} numbers, "
+                                                          f"{args.threads} threads")
+        for what, seconds in figures.items():
+            table.add_row(what, f"{seconds:.3f}")
+        ratio = figures["day 2: baseline (cursor + str + zipfile + hashlib)"] / figures["day 2: telreg publish"]
+        table.add_row("[bold]baseline / telreg[/]", f"[bold]{ratio:.1f}×[/]")
+        console.print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Staff sign-in for API clients: the same session cookie and CSRF token as the pages, as JSON.
+
+A client signs in, keeps the ``telreg_session`` cookie, and sends the returned ``csrf_token`` in the
+``X-CSRF-Token`` header with every change.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from telreg.core.security import CsrfChecked, CurrentUser, csrf_token, sign_in, sign_out
+from telreg.core.users import authenticate
+from telreg.deps import DbSession, RuntimeDep
+
+router = APIRouter(prefix="/api/v1/auth", tags=["staff sign-in"])
+
+
+class LoginRequest(BaseModel):
+    username: str = Field(max_length=100)
+    password: str = Field(max_length=1000)
+
+
+class SignedIn(BaseModel):
+    username: str
+    roles: list[str]
+    csrf_token: str = Field(description="Send it as the X-CSRF-Token header with every change")
+
+
+@router.post(
+    "/login", response_model=SignedIn, responses={401: {"description": "Wrong password or locked account"}}
+)
+def login(
+    body: LoginRequest, request: Request, session: DbSession, runtime: RuntimeDep
+) -> Response | SignedIn:
+    """Sign in with a username and password; the session cookie carries the sign-in."""
+    outcome = authenticate(session, clock=runtime.clock, username=body.username, password=body.password)
+    if outcome.user is None:
+        # Returned, not raised: raising would roll back the failure counter that locks the account.
+        return JSONResponse({"error": "not_authenticated", "detail": outcome.message}, status_code=401)
+    sign_in(request, outcome.user)
+    return SignedIn(username=outcome.user.username, roles=outcome.user.roles, csrf_token=csrf_token(request))
+
+
+@router.get("/me", response_model=SignedIn)
+def me(request: Request, user: CurrentUser) -> SignedIn:
+    """Tell who is signed in, with the session's CSRF token."""
+    return SignedIn(username=user.username, roles=user.roles, csrf_token=csrf_token(request))
+
+
+@router.post("/logout", status_code=204, dependencies=[CsrfChecked])
+def logout(request: Request) -> Response:
+    """Sign out (needs the CSRF token)."""
+    sign_out(request)
+    return Response(status_code=204)

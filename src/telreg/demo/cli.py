@@ -1,0 +1,37 @@
+"""`telreg demo …`: demonstration data for a development database."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from telreg.core.cli_support import AsOfOption, print_json, runtime, session_scope
+from telreg.demo.loader import DEMO_USERS, load_demo
+
+app = typer.Typer(no_args_is_help=True, help="Demonstration data (refused in production)")
+
+
+@app.command("load")
+def load(
+    as_json: Annotated[bool, typer.Option("--json", help="Print what was created as JSON")] = False,
+    as_of: AsOfOption = None,
+) -> None:
+    """Load demo staff accounts, listings and weather warnings; running it again changes nothing."""
+    rt = runtime(as_of)
+    with session_scope(rt) as session:
+        summary = load_demo(session, clock=rt.clock, settings=rt.settings)
+    if as_json:
+        print_json(summary.as_dict())
+        return
+    if not summary.changed:
+        typer.echo("demo data already loaded; nothing changed")
+    for username in summary.users:
+        typer.echo(f"created user {username}")
+    for number, register, day in summary.listings:
+        typer.echo(f"listed {number} on the {register} register, registered on {day}")
+    for kind, day in summary.warnings:
+        typer.echo(f"recorded a {kind} warning on {day}")
+    typer.echo("demo sign-in (demonstration databases only):")
+    for user in DEMO_USERS:
+        typer.echo(f"  {user.username:<8} password {user.password:<18} role {user.role}")

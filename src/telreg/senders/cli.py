@@ -1,0 +1,169 @@
+"""`telreg senders …`: subscription accounts from an officer's terminal. Same services as the API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from telreg.core import mail
+from telreg.core.cli_support import AsOfOption, parse_date, print_json, runtime, session_scope
+from telreg.senders import applications, documents, fees, jobs, payments, profile
+from telreg.senders.vocabulary import format_hkd, parse_hkd, parse_method, parse_plan
+
+app = typer.Typer(no_args_is_help=True, help="Senders' subscription accounts")
+fees_app = typer.Typer(help="The fee table (run without a sub-command to show it)")
+app.add_typer(fees_app, name="fees")
+
+OfficerOption = Annotated[str, typer.Option("--officer", help="Username of the officer acting")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
+
+
+@fees_app.callback(invoke_without_command=True)
+def fees_show(ctx: typer.Context, as_json: JsonOption = False, as_of: AsOfOption = None) -> None:
+    """Show every fee entry and the fees in force today."""
+    if ctx.invoked_subcommand is not None:
+        return
+    rt = runtime(as_of)
+    with session_scope(rt) as session:
+        table = fees.fee_table(session, settings=rt.settings, clock=rt.clock)
+    if as_json:
+        print_json(table)
+        return
+    for entry in table["entries"]:  # type: ignore[attr-defined]
+        typer.echo(f"{entry['plan']:<10} {entry['amount']:>12}  from {entry['effective_from']}  ({entry['source']})")
+    in_force = ", ".join(f"{plan} {v['amount']}" for plan, v in table["in_force"].items())  # type: ignore[attr-defined]
+    typer.echo(f"in force on {table['as_of']}: {in_force} per register")
+
+
+@fees_app.command("revise")
+def fees_revise(
+    plan: Annotated[str, typer.Option("--plan", help="12-months | 3-months")],
+    amount: Annotated[str, typer.Option("--amount", help="Fee per register in HK$, e.g. 1700")],
+    effective_from: Annotated[str, typer.Option("--from", help="First day of the new fee (today or later)")],
+    officer_name: OfficerOption,
+    as_of: AsOfOption = None,
+) -> None:
+    """Publish a revised fee for a plan from a date."""
+    rt = runtime(as_of)
+    with session_scope(rt) as session:
+        row = fees.revise_fee(session, clock=rt.clock, plan=parse_plan(plan), amount_cents=parse_hkd(amount),
+                              effective_from=parse_date(effective_from, what="--from"), officer_name=officer_name)
+        typer.echo(f"{row.plan} fee is {format_hkd(row.amount_cents)} per register from {row.effective_from}")
+
+
+@app.command("applications")
+def list_applications(
+    state: Annotated[str | None, typer.Option("--state", help="Only this state (default: pending ones)")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List applications waiting for documents or payment, newest first."""
+    rt = runtime()
+    with session_scope(rt) as session:
+        rows = applications.list_applications(session, state=state)
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        order = row["order"] or {}
+        missing = ",".join(row["documents"]["missing"]) or "-"  # type: ignore[index]
+        typer.echo(f"{row['id']:>5}  {row['username']:<20} {row['state']:<19} order {order.get('id')} "
+                   f"outstanding {format_hkd(int(order.get('outstanding_cents', 0)))}  missing: {missing}")
+
+
+@app.command("accept-documents")
+def accept_documents(account_id: int, officer_name: OfficerOption, as_of: AsOfOption = None) -> None:
+    """Accept ACCOUNT_ID's documents (activates the account if its fees are paid)."""
+    rt = runtime(as_of)
+    with session_scope(rt) as session:
+        account = documents.accept_documents(session, clock=rt.clock, settings=rt.settings, account_id=account_id,
+                                             officer_name=officer_name)
+        typer.echo(f"documents of account {account.id} accepted; the account is {account.state}")
+
+
+@app.command("reject-document")
+def reject_document(document_id: int, reason: Annotated[str, typer.Option("--reason")], officer_name: OfficerOption,
+                    as_of: AsOfOption = None) -> None:
+    """Reject DOCUMENT_ID with a reason the sender is emailed."""
+    rt = runtime(as_of)
+    with session_scope(rt) as session:
+        documents.reject_document(session, clock=rt.clock, document_id=document_id, reason=reason,
+                                  officer_name=officer_name)
+        typer.echo(f"document {document_id} rejected")
+
+
+@app.command("record-payment")
+def record_payment(
+    order_id: int,
+    method: Annotated[str, typer.Option("--method", help="cheque | payment-by-phone | cash")],
+    reference: Annotated[str, typer.Option("--reference", help="Cheque number, PPS reference or receipt number")],
+    amount: Annotated[str, typer.Option("--amount", help="HK$, e.g. 1600 or 425.00")],
+    officer_name: OfficerOption,
+    received_on: Annotated[str | None, typer.Option("--received-on", help="Default: today")] = None,
+    as_json: JsonOption = False,
+    as_of: AsOfOption = None,
+) -> None:
+    """Record a payment against ORDER_ID; paying in full activates or renews the account."""
+    rt = runtime(as_of)
+    with session_scope(rt) as session:
+        outcome = payments.record_payment(
+            session, clock=rt.clock, settings=rt.settings, order_id=order_id, method=parse_method(method),
+            reference=reference, amount_cents=parse_hkd(amount), officer_name=officer_name,
+            received_on=parse_date(received_on, what="--received-on") if received_on else None,
+        )
+        view = payments.outcome_view(session, outcome)
+    if as_json:
+        print_json(view)
+    else:
+        typer.echo(view["message"])
+
+
+@app.command("profile")
+def show_profile(account_id: int, as_json: JsonOption = False, as_of: AsOfOption = None) -> None:
+    """Show ACCOUNT_ID's profile: state, each register's expiry date, renewal options."""
+    rt = runtime(as_of)
+    with session_scope(rt) as session:
+        data = profile.profile(session, clock=rt.clock, settings=rt.settings, account_id=account_id)
+    if as_json:
+        print_json(data)
+        return
+    typer.echo(f"account {data['id']} {data['username']} ({data['name']}): {data['state']} — {data['message']}")
+    for reg in data["registers"]:  # type: ignore[attr-defined]
+        typer.echo(f"  {reg['register']:<12} {reg['status']:<8} expires {reg['expires_on']}  "
+                   f"(grace until {reg['grace_ends_on']})")
+
+
+@app.command("expire")
+def expire(
+    deliver: Annotated[bool, typer.Option("--deliver/--no-deliver", help="Also send the mail now due")] = True,
+    as_json: JsonOption = False,
+    as_of: AsOfOption = None,
+) -> None:
+    """Run the daily expiry, cancellation and reminder processing now (with --as-of, for that moment)."""
+    rt = runtime(as_of)
+    with session_scope(rt) as session:
+        report = jobs.run_daily(session, clock=rt.clock, settings=rt.settings)
+    if deliver:
+        report["mail"] = mail.deliver_due(rt)
+    if as_json:
+        print_json(report)
+        return
+    changes = ", ".join(f"{n} {state}" for state, n in report["state_changes"].items()) or "none"
+    typer.echo(f"state changes: {changes}; reminders due: {report['reminders_due']}")
+    if deliver:
+        typer.echo(f"mail: {report['mail'] or 'nothing due'}")
+
+
+@app.command("outbox")
+def outbox(
+    state: Annotated[str | None, typer.Option("--state", help="pending | sent | failed")] = None,
+    requeue_failed: Annotated[bool, typer.Option("--requeue-failed", help="Retry parked messages")] = False,
+    as_of: AsOfOption = None,
+) -> None:
+    """List outgoing mail; --requeue-failed puts parked messages back in the queue."""
+    rt = runtime(as_of)
+    with session_scope(rt) as session:
+        if requeue_failed:
+            typer.echo(f"requeued {mail.requeue_failed(session, clock=rt.clock)} message(s)")
+        for m in mail.outbox(session, state=state):
+            typer.echo(f"{m.id:>5}  {m.state:<8} tries {m.attempts:<2} {m.to_address:<30} {m.subject}")

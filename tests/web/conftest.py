@@ -1,0 +1,150 @@
+"""Fixtures of the web tests: a live server on a loopback port, headless Chromium, and small data helpers.
+
+The live server is the real app (uvicorn, in a thread) on the test ``runtime``, so browser tests run on
+SQLite and on PostgreSQL like every storage test. Chromium is the system one (/usr/bin/chromium): when it is
+missing the browser tests skip, unless TELREG_REQUIRE_BROWSER=1 (CI) makes that a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from telreg.core.db import unit_of_work
+from telreg.core.users import create_user
+from telreg.dnc.service import deregister_number, register_number
+from telreg.dnc.vocabulary import Channel, Register, Verification
+from telreg.runtime import Runtime
+
+CHROMIUM = Path(os.environ.get("TELREG_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+OFFICER = "officer.chan"
+OFFICER_PASSWORD = "correct horse battery"
+
+
+# ---- data helpers ----------------------------------------------------------------------------------------
+
+
+def make_officer(
+    runtime: Runtime,
+    *,
+    username: str = OFFICER,
+    password: str = OFFICER_PASSWORD,
+    roles: tuple[str, ...] = ("dnc-officer",),
+) -> str:
+    with unit_of_work(runtime.session_factory) as session:
+        create_user(session, clock=runtime.clock, username=username, password=password, roles=list(roles))
+    return username
+
+
+def list_number(runtime: Runtime, number: str, registers: tuple[Register, ...] = tuple(Register)) -> None:
+    with unit_of_work(runtime.session_factory) as session:
+        register_number(
+            session,
+            clock=runtime.clock,
+            settings=runtime.settings,
+            number=number,
+            registers=list(registers),
+            channel=Channel.caller_id,
+            verification=Verification.caller_id,
+            actor="hotline",
+        )
+
+
+def delist_number(runtime: Runtime, number: str, registers: tuple[Register, ...]) -> None:
+    with unit_of_work(runtime.session_factory) as session:
+        deregister_number(
+            session,
+            clock=runtime.clock,
+            settings=runtime.settings,
+            number=number,
+            registers=list(registers),
+            channel=Channel.caller_id,
+            verification=Verification.caller_id,
+            actor="hotline",
+        )
+
+
+def form_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no CSRF field"
+    return match.group(1)
+
+
+# ---- live server -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def live_server(runtime: Runtime) -> Iterator[str]:
+    """Serve the real app on a free loopback port for the duration of one test; yield its base URL."""
+    import uvicorn
+
+    from telreg.app import create_app
+
+    # Bind first and hand the socket over, so no other process can take the port in between.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(runtime), log_level="warning", lifespan="on", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="live-server")
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+# ---- browser ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium per test worker (browser tests share a worker through xdist_group)."""
+    if not CHROMIUM.exists():
+        message = f"Chromium is not installed at {CHROMIUM}"
+        if os.environ.get("TELREG_REQUIRE_BROWSER", "") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: str) -> Iterator[Any]:
+    """A fresh browser context (no cookies) on the live server, English unless a test switches."""
+    context = browser.new_context(base_url=live_server, locale="en-GB")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
