@@ -34,6 +34,8 @@ def get_clock(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Clock:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-DbSession = Annotated[Session, Depends(get_session)]
-ReadSession = Annotated[Session, Depends(get_read_session)]
+# scope="function": commit before the response is sent. With the default scope the commit would run after the
+# client already has its answer, so a client's next request could miss the change it was just told was made.
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
+ReadSession = Annotated[Session, Depends(get_read_session, scope="function")]
 ClockDep = Annotated[Clock, Depends(get_clock)]

@@ -1,4 +1,4 @@
-"""Tables of the shared kernel: staff users, audit events, jobs, weather warnings."""
+"""Tables of the shared kernel: staff users, audit events, jobs, weather warnings, CAPTCHA challenges."""
 
 from __future__ import annotations
 
@@ -83,3 +83,16 @@ class WeatherWarning(Base):
     note: Mapped[str | None] = mapped_column(String(500))
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime]
+
+
+class CaptchaChallenge(Base):
+    """An image CAPTCHA shown on a login form: single use, short-lived; only a hash of the answer is kept."""
+
+    __tablename__ = "captcha_challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    answer_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    used_at: Mapped[dt.datetime | None]

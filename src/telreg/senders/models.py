@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from telreg.core.db import Base
@@ -53,6 +53,16 @@ class SenderAccount(Base):
     cancelled_at: Mapped[dt.datetime | None]
     state_changed_at: Mapped[dt.datetime]
     password_changed_at: Mapped[dt.datetime]
+    # Sign-in protection: consecutive failures, the lock they caused, and a one-time password an officer issued
+    # (the password hash is the OTP's; it must be changed at the next login and lapses at otp_expires_at).
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None]
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    otp_expires_at: Mapped[dt.datetime | None]
+    # Automation by arrangement: only an officer turns this on; API keys work only while it is on.
+    api_access: Mapped[bool] = mapped_column(default=False, server_default=false())
+    api_access_changed_by: Mapped[str | None] = mapped_column(String(100))
+    api_access_changed_at: Mapped[dt.datetime | None]
 
 
 class SenderDocument(Base):
@@ -175,3 +185,59 @@ class SenderSubscription(Base):
     ends_on: Mapped[dt.date] = mapped_column(Date)
     order_id: Mapped[int] = mapped_column(ForeignKey("sender_orders.id"))
     created_at: Mapped[dt.datetime]
+
+
+class SenderApiKey(Base):
+    """A key a sender's scripts use instead of a browser session. Only the SHA-256 of the secret is kept.
+
+    The key is ``<prefix>.<secret>``: the prefix (public, unique) finds the row, the secret is compared by hash.
+    A fast hash is right here because the secret is 256 random bits, not a human-chosen password.
+    ``registers`` is the scope: a comma-separated subset of the registers the account holds.
+    """
+
+    __tablename__ = "sender_api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("sender_accounts.id"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_sha256: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(100))
+    registers: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+    revoked_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class SenderDownload(Base):
+    """One register file handed to a sender: kept for misuse investigations (account, file, time, address)."""
+
+    __tablename__ = "sender_downloads"
+    __table_args__ = (
+        Index("ix_sender_downloads_account_at", "account_id", "downloaded_at"),
+        CheckConstraint(REGISTER_CHECK, name="register"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("sender_accounts.id"))
+    register: Mapped[str] = mapped_column(String(16))
+    publication_date: Mapped[dt.date] = mapped_column(Date)
+    file_name: Mapped[str] = mapped_column(String(100))
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("sender_api_keys.id"))
+    client_address: Mapped[str | None] = mapped_column(String(64))
+    downloaded_at: Mapped[dt.datetime]
+
+
+class SenderCheck(Base):
+    """One online-check request (how many numbers, which registers), for the same investigations."""
+
+    __tablename__ = "sender_checks"
+    __table_args__ = (Index("ix_sender_checks_account_at", "account_id", "checked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("sender_accounts.id"))
+    registers: Mapped[str] = mapped_column(String(64))
+    numbers_checked: Mapped[int] = mapped_column(Integer)
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("sender_api_keys.id"))
+    client_address: Mapped[str | None] = mapped_column(String(64))
+    checked_at: Mapped[dt.datetime]

@@ -265,11 +265,14 @@ def number_error(exc: InvalidNumber, lang: str) -> str:
     raw = str(exc.extra.get("number") or "").strip()
     if not raw:
         return "沒有輸入號碼。"
+    if "digits" in exc.extra:
+        message = f"「{raw}」有 {exc.extra['digits']} 位數字;香港號碼有 8 位。"
+        if "kind" in exc.extra:
+            message += "這看來是服務代碼(例如 1083 或 999),不能登記。"
+        return message
     if "kind" in exc.extra:
         kind = _NUMBER_KINDS_ZH.get(str(exc.extra["kind"]), str(exc.extra["kind"]))
         return f"{raw} 是{kind}號碼,不能登記。"
-    if "digits" in exc.extra:
-        return f"「{raw}」有 {exc.extra['digits']} 位數字;香港號碼有 8 位。"
     if raw.startswith("+") and not raw.startswith("+852"):
         return f"「{raw}」不是香港號碼:只有 +852 號碼可以登記。"
     return f"「{raw}」不是電話號碼:請輸入 8 位數字,可加上 +852、空格或連字號。"
