@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from telreg.config import Settings
@@ -44,6 +45,9 @@ def _include_routers(app: FastAPI) -> None:
     from telreg.dnc.api import router as dnc_router
     from telreg.dnc.ivr_api import router as ivr_router
     from telreg.senders.api import router as senders_router
+    from telreg.senders.signin_api import captcha_router as senders_captcha_router
+    from telreg.senders.signin_api import router as senders_signin_router
+    from telreg.senders.usage_api import router as senders_usage_router
     from telreg.web.pages import router as pages_router
 
     app.include_router(core_router)
@@ -51,6 +55,9 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(dnc_router)
     app.include_router(ivr_router)
     app.include_router(senders_router)
+    app.include_router(senders_signin_router)
+    app.include_router(senders_captcha_router)
+    app.include_router(senders_usage_router)
     app.include_router(pages_router)
 
 
@@ -66,6 +73,14 @@ def _install_error_handlers(app: FastAPI) -> None:
 
             return render_error(request, exc, headers=headers)
         return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _routing_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # Starlette's own 404/405 (no such route, wrong method) go through the same handler as DomainErrors, so
+        # a browser gets the error page and an API client the {"error", "detail"} document.
+        response = await _domain_error(request, _as_domain_error(request, exc))
+        response.headers.update(exc.headers or {})  # e.g. Allow on a 405
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -87,6 +102,26 @@ def _install_error_handlers(app: FastAPI) -> None:
             {"error": "internal_error", "detail": "Something went wrong on our side; nothing was changed."},
             status_code=500,
         )
+
+
+class _RoutingError(DomainError):
+    """A framework-level HTTP error (unknown address, wrong method) dressed as a DomainError."""
+
+    def __init__(self, status_code: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = code
+
+
+def _as_domain_error(request: Request, exc: StarletteHTTPException) -> DomainError:
+    path = request.url.path
+    if exc.status_code == 404:
+        return _RoutingError(404, "page_not_found", f"There is nothing at {path}.")
+    if exc.status_code == 405:
+        allowed = (exc.headers or {}).get("allow", (exc.headers or {}).get("Allow", ""))
+        return _RoutingError(405, "method_not_allowed",
+                             f"{path} does not accept {request.method}; it accepts {allowed or 'other methods'}.")
+    return _RoutingError(exc.status_code, "http_error", str(exc.detail))
 
 
 def _secret_key(settings: Settings) -> str:

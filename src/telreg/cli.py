@@ -45,12 +45,14 @@ def _register_subapps() -> None:
     from telreg.dnc.cli import app as dnc_app
     from telreg.dnc.ivr_cli import register as register_ivr
     from telreg.senders.cli import app as senders_app
+    from telreg.senders.scrub.cli import register as register_scrub
 
     app.add_typer(calendar_app, name="calendar")
     app.add_typer(users_app, name="users")
     app.add_typer(dnc_app, name="dnc")
     app.add_typer(senders_app, name="senders")
     register_ivr(app)
+    register_scrub(app)
     register_server(app)
     app.add_typer(demo_app, name="demo")
 

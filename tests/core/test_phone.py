@@ -189,3 +189,24 @@ def test_registrable_numbers_survive_formatting_round_trips(
     assert again == original
     assert parse_registrable(again.e164) == original
     assert parse_registrable(again.national) == original
+
+
+@given(st.from_regex(r"[2-9][0-9]{7}", fullmatch=True))
+def test_block_classification_agrees_with_phonenumbers_number_by_number(national: str) -> None:
+    """classify() answers 8-digit numbers from their first four digits; phonenumbers must agree on each one."""
+    from telreg.core.phone import _classify_by_metadata
+
+    if national[:2] in ("81", "82", "83") or national.startswith("999"):
+        return  # decided by the numbering-plan rules above phonenumbers, tested separately
+    assert classify(national) is _classify_by_metadata(national)
+
+
+def test_every_block_has_one_kind_from_its_first_to_its_last_number() -> None:
+    """The block cache asks phonenumbers about ``xxxx0000``; ``xxxx9999`` must be the same kind in every block."""
+    from telreg.core.phone import _classify_by_metadata
+
+    differing = [
+        first_four for first_four in (f"{n:04d}" for n in range(2000, 10000))
+        if _classify_by_metadata(first_four + "9999") is not _classify_by_metadata(first_four + "0000")
+    ]
+    assert differing == []

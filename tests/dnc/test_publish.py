@@ -179,3 +179,28 @@ def test_the_worker_publishes_each_night_at_the_close(runtime, clock):
     with unit_of_work(runtime.session_factory) as session:
         assert [j.unique_key for j in jobs.pending(session, kind=PUBLISH_JOB)] == [f"{PUBLISH_JOB}:2026-03-03"]
         assert {j.status for j in session.query(Job).filter(Job.kind == PUBLISH_JOB)} == {"done", "queued"}
+
+
+def test_a_missed_night_overtaken_by_a_later_publication_is_skipped_not_failed(runtime, clock):
+    load_handlers()
+    register(runtime, "61234567", Register.sms)
+    jobs.run_schedules(runtime)  # 10:00 Monday: Sunday's missed night is due, Monday's waits for 23:00
+    clock.set(at(MON, 23))
+    publish(runtime, MON)  # an officer publishes Monday by hand before the worker gets to Sunday
+    assert jobs.run_worker(runtime, once=True) == 2
+    with unit_of_work(runtime.session_factory) as session:
+        outcomes = {j.unique_key: (j.status, j.attempts) for j in session.query(Job).filter(Job.kind == PUBLISH_JOB)}
+    assert outcomes == {f"{PUBLISH_JOB}:2026-03-01": ("done", 1), f"{PUBLISH_JOB}:2026-03-02": ("done", 1)}
+    assert PublicationStore(runtime.settings.data_dir).dates() == [MON]  # Monday's change file covers Sunday
+
+
+def test_two_builders_of_one_date_make_one_publication(runtime, clock):
+    register(runtime, "61234567", Register.sms, Register.fax)
+    clock.set(at(MON, 23))
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: publish(runtime, MON), range(2)))
+    assert sorted(r.status for r in results) == ["exists", "published"]
+    assert results[0].manifest == results[1].manifest
+    root = runtime.settings.data_dir / "publications"
+    assert sorted(p.name for p in root.iterdir()) == [".lock", "2026-03-02"]  # no temporary left behind
+    assert lines(root / "2026-03-02" / "fax-dated.zip") == ["61234567,20260302"]

@@ -6,12 +6,15 @@ A client signs in, keeps the ``telreg_session`` cookie, and sends the returned `
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from telreg.core.security import CsrfChecked, CurrentUser, csrf_token, sign_in, sign_out
-from telreg.core.users import authenticate
+from telreg.core.models import User
+from telreg.core.users import authenticate, require_role, unlock_user
 from telreg.deps import DbSession, RuntimeDep
 
 router = APIRouter(prefix="/api/v1/auth", tags=["staff sign-in"])
@@ -54,3 +57,24 @@ def logout(request: Request) -> Response:
     """Sign out (needs the CSRF token)."""
     sign_out(request)
     return Response(status_code=204)
+
+
+def _admin(user: CurrentUser) -> User:
+    require_role(user, "admin")
+    return user
+
+
+class UnlockOutcome(BaseModel):
+    username: str
+    unlocked: bool = Field(description="False when the account was not locked (nothing changed)")
+
+
+# The admin check is listed before CSRF so a client that is not signed in hears "sign in" (401), not "the form
+# expired" (403): with no session there is no token to compare yet. FastAPI caches it for the parameter below.
+@router.post("/users/{username}/unlock", response_model=UnlockOutcome, dependencies=[Depends(_admin), CsrfChecked])
+def unlock(
+    username: str, session: DbSession, runtime: RuntimeDep, admin: Annotated[User, Depends(_admin)]
+) -> UnlockOutcome:
+    """Lift a staff account's lockout after repeated wrong passwords (administrators only; audited)."""
+    unlocked = unlock_user(session, clock=runtime.clock, username=username, actor=f"admin:{admin.username}")
+    return UnlockOutcome(username=username.strip().lower(), unlocked=unlocked)

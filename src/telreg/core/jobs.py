@@ -38,7 +38,11 @@ LEASE = dt.timedelta(minutes=10)
 
 
 class RetryLater(Exception):
-    """Raised by a handler to run the same job again at a given time (a busy line, a closed window)."""
+    """Raised by a handler to run the same job again at a given time (a busy line, a closed window).
+
+    A counted retry uses up one of the job's ``max_attempts`` (the last one fails the job); ``counts_as_attempt=False``
+    is for waits that say nothing about the job (the nightly window), so it never exhausts the job.
+    """
 
     def __init__(self, at: dt.datetime, reason: str, *, counts_as_attempt: bool = True) -> None:
         super().__init__(reason)
@@ -104,9 +108,20 @@ def claim_next(session: Session, *, clock: Clock, worker: str, kinds: list[str] 
         stmt = stmt.where(Job.kind.in_(kinds))
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
-    job = session.scalars(stmt).first()
-    if job is None:
-        return None
+    while True:
+        job = session.scalars(stmt).first()
+        if job is None:
+            return None
+        if job.attempts < job.max_attempts:
+            break
+        # Only a lease abandoned on the last attempt gets here: a job that takes its worker down every time (out
+        # of memory, a crash in native code) would otherwise be offered again every LEASE for ever.
+        job.last_error = f"attempt {job.attempts} of {job.max_attempts} was abandoned by its worker ({job.locked_by})"
+        job.status = "failed"
+        job.finished_at = now
+        job.locked_by = None
+        job.locked_until = None
+        session.flush()
     job.status = "running"
     job.locked_by = worker
     job.locked_until = now + LEASE
@@ -175,6 +190,11 @@ def _reschedule(session: Session, job_id: int, worker: str, retry: RetryLater, *
     job.last_error = retry.reason
     job.locked_by = None
     job.locked_until = None
+    if retry.counts_as_attempt and job.attempts >= job.max_attempts:
+        # A handler that keeps asking for "later" (a line busy for ever) must end, as a raising one does.
+        job.status = "failed"
+        job.finished_at = clock.now()
+        return "failed"
     job.status = "queued"
     job.run_at = retry.at
     return "rescheduled"

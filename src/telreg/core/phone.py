@@ -29,6 +29,7 @@ refusing it would only deny someone protection. Registers store the 8-digit nati
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -120,6 +121,24 @@ def classify(national: str) -> NumberKind:
         # The whole 81–83 range is set aside for personal numbers; phonenumbers lists only some blocks of it,
         # and a personal number that is not yet in its metadata must still be registrable.
         return NumberKind.personal
+    if len(national) == 8:
+        return _classify_block(national[:4])
+    return _classify_by_metadata(national)
+
+
+@functools.lru_cache(maxsize=None)
+def _classify_block(first_four: str) -> NumberKind:
+    """The kind of every 8-digit number starting with these four digits.
+
+    Every 8-digit pattern in phonenumbers' Hong Kong metadata is a prefix of at most four digits followed by
+    ``\\d{4}`` or ``\\d{5}``, so the first four digits decide the kind. Asking phonenumbers costs ~0.3 ms a
+    number (regular expressions); an online check of 100 numbers spent most of its time there. At most 10,000
+    blocks are ever cached. test_phone.py checks the block answer against phonenumbers on random numbers.
+    """
+    return _classify_by_metadata(first_four + "0000")
+
+
+def _classify_by_metadata(national: str) -> NumberKind:
     parsed = phonenumbers.parse("+852" + national)
     if not phonenumbers.is_valid_number(parsed):
         return NumberKind.unassigned

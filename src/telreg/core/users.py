@@ -80,7 +80,7 @@ def authenticate(session: Session, *, clock: Clock, username: str, password: str
     if user is None:
         _hasher.hash(password)  # spend the same time as a real check, so usernames cannot be probed
         return wrong
-    if not user.is_active or user.failed_logins >= MAX_FAILED_LOGINS:
+    if not user.is_active or is_locked(user):
         return LoginOutcome(None, "This account is locked; ask an administrator to unlock it.")
     try:
         _hasher.verify(user.password_hash, password)
@@ -96,6 +96,25 @@ def authenticate(session: Session, *, clock: Clock, username: str, password: str
         user.password_hash = _hasher.hash(password)
     session.flush()
     return LoginOutcome(user, "signed in")
+
+
+def is_locked(user: User) -> bool:
+    return user.failed_logins >= MAX_FAILED_LOGINS
+
+
+def unlock_user(session: Session, *, clock: Clock, username: str, actor: str) -> bool:
+    """Clear an account's failed sign-ins so it can sign in again; return False when it was not locked.
+
+    Only the lockout is lifted: a deactivated account stays deactivated (that is a separate, deliberate decision).
+    """
+    user = get_user(session, username)
+    if not is_locked(user):
+        return False
+    audit.record(session, clock=clock, actor=actor, action="user-unlocked", subject_type="user",
+                 subject_key=user.username, details={"failed_logins": user.failed_logins})
+    user.failed_logins = 0
+    session.flush()
+    return True
 
 
 def require_role(user: User, role: str) -> None:

@@ -26,3 +26,13 @@ def add(
         user = users.create_user(session, clock=rt.clock, username=username, password=password, roles=role,
                                  display_name=name)
         typer.echo(f"created user {user.username} with roles {', '.join(user.roles)}")
+
+
+@app.command("unlock")
+def unlock(username: str) -> None:
+    """Lift the lockout of a staff account after repeated wrong passwords (recorded in the audit trail)."""
+    rt = runtime()
+    with session_scope(rt) as session:
+        unlocked = users.unlock_user(session, clock=rt.clock, username=username, actor="cli")
+    name = username.strip().lower()
+    typer.echo(f"unlocked user {name}" if unlocked else f"user {name} was not locked; nothing changed")

@@ -41,7 +41,7 @@ def history(number: str, session: DbSession, officer: DncOfficer) -> list[dict[s
 
 @router.post("/paper-applications", response_model=PaperApplicationOut, status_code=201,
              dependencies=[CsrfChecked])
-async def record_paper_application(
+def record_paper_application(
     session: DbSession,
     runtime: RuntimeDep,
     officer: DncOfficer,
@@ -52,7 +52,7 @@ async def record_paper_application(
     action: Annotated[str, Form()] = "register",
 ) -> Any:
     """Record a paper application with its phone bill; it waits for an officer's approval."""
-    content = await bill.read(runtime.settings.max_upload_bytes + 1)
+    content = bill.file.read(runtime.settings.max_upload_bytes + 1)
     stored = store_document(runtime.settings.data_dir, filename=bill.filename or "bill", content=content,
                             max_bytes=runtime.settings.max_upload_bytes, area="dnc-paper")
     return paper.record_application(
@@ -87,7 +87,7 @@ def reject_paper_application(application_id: int, body: RejectRequest, session: 
 
 
 @router.post("/feeds/terminated", response_model=FeedRunOut, dependencies=[CsrfChecked])
-async def import_terminated_feed(
+def import_terminated_feed(
     response: Response,
     session: DbSession,
     runtime: RuntimeDep,
@@ -97,7 +97,7 @@ async def import_terminated_feed(
 ) -> Any:
     """Import an operator's terminated numbers; a malformed file is rejected whole (422) with line numbers,
     and the rejected run is still recorded."""
-    content = await file.read(runtime.settings.feed_max_bytes + 1)
+    content = file.file.read(runtime.settings.feed_max_bytes + 1)
     run = feeds.import_terminated(session, clock=runtime.clock, settings=runtime.settings, operator=operator,
                                   filename=file.filename or "feed.csv", content=content,
                                   actor=f"officer:{officer.username}")

@@ -36,16 +36,19 @@ from telreg.senders.vocabulary import parse_hkd, parse_method, parse_plan, parse
 router = APIRouter(prefix="/api/v1/senders", tags=["senders"])
 
 
-async def _uploads(files: list[UploadFile], types: list[str], max_bytes: int) -> list[DocumentUpload]:
+def _uploads(files: list[UploadFile], types: list[str], max_bytes: int) -> list[DocumentUpload]:
+    # Handlers that take uploads are plain ``def`` on purpose: FastAPI runs them in its thread pool. Database
+    # work inside an ``async def`` would block the event loop, and a request waiting there for a lock would stop
+    # the request holding it from ever finishing.
     if len(files) != len(types):
         raise InvalidInput(f"Give one document_types entry per document ({len(files)} documents, "
                            f"{len(types)} types).")
     # Read one byte past the limit: enough to say "too large" without holding a huge upload in memory.
-    return [DocumentUpload(t, f.filename or "document", await f.read(max_bytes + 1)) for f, t in zip(files, types)]
+    return [DocumentUpload(t, f.filename or "document", f.file.read(max_bytes + 1)) for f, t in zip(files, types)]
 
 
 @router.post("/applications", response_model=ApplicationOut, status_code=201)
-async def apply(
+def apply(
     session: DbSession,
     runtime: RuntimeDep,
     capacity: Annotated[str, Form(description="individual | hk-company | overseas-company | other-organisation")],
@@ -60,7 +63,7 @@ async def apply(
     document_types: Annotated[list[str], Form(description="One per document, e.g. hkid-copy")] = [],  # noqa: B006
 ) -> Any:
     """Apply for a subscription account; the email that follows lists the documents and payment needed."""
-    uploads = await _uploads(documents_, document_types, runtime.settings.max_upload_bytes)
+    uploads = _uploads(documents_, document_types, runtime.settings.max_upload_bytes)
     account = applications.apply(
         session, clock=runtime.clock, settings=runtime.settings, capacity=capacity, name=name,
         contact_email=contact_email, plans=parse_plans(plans), username=username, password=password,
@@ -84,13 +87,13 @@ def my_profile(sender: CurrentSender, session: DbSession, runtime: RuntimeDep) -
 
 
 @router.post("/me/documents", response_model=DocumentOut, status_code=201, dependencies=[CsrfChecked])
-async def upload_document(
+def upload_document(
     sender: CurrentSender, session: DbSession, runtime: RuntimeDep,
     doc_type: Annotated[str, Form(description="e.g. hkid-copy, certificate-of-incorporation")],
     document: Annotated[UploadFile, File(description="PDF, PNG or JPEG")],
 ) -> Any:
     """Upload (or replace) a piece of documentary proof for a pending application."""
-    [upload] = await _uploads([document], [doc_type], runtime.settings.max_upload_bytes)
+    [upload] = _uploads([document], [doc_type], runtime.settings.max_upload_bytes)
     return documents.upload_document(session, clock=runtime.clock, settings=runtime.settings,
                                      account_id=sender.account_id, upload=upload, actor=f"sender:{sender.account_id}")
 

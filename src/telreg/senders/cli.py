@@ -8,7 +8,9 @@ import typer
 
 from telreg.core import mail
 from telreg.core.cli_support import AsOfOption, parse_date, print_json, runtime, session_scope
-from telreg.senders import applications, documents, fees, jobs, payments, profile
+from telreg.core.clock import to_hk
+from telreg.senders import (api_keys, applications, documents, downloads, fees, jobs, payments, profile,
+                            signin)
 from telreg.senders.vocabulary import format_hkd, parse_hkd, parse_method, parse_plan
 
 app = typer.Typer(no_args_is_help=True, help="Senders' subscription accounts")
@@ -167,3 +169,72 @@ def outbox(
             typer.echo(f"requeued {mail.requeue_failed(session, clock=rt.clock)} message(s)")
         for m in mail.outbox(session, state=state):
             typer.echo(f"{m.id:>5}  {m.state:<8} tries {m.attempts:<2} {m.to_address:<30} {m.subject}")
+
+
+@app.command("downloads")
+def list_downloads(
+    account_id: int,
+    since: Annotated[str | None, typer.Option("--since", help="First day (Hong Kong), YYYY-MM-DD")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Last day (Hong Kong), YYYY-MM-DD")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List ACCOUNT_ID's register downloads, newest first: file, publication, time, address, API key."""
+    rt = runtime()
+    with session_scope(rt) as session:
+        rows = downloads.account_downloads(
+            session, account_id=account_id, since=parse_date(since, what="--since") if since else None,
+            until=parse_date(until, what="--until") if until else None)
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        typer.echo(f"account {account_id} has no downloads in that period")
+    for row in rows:
+        key = f"key {row['api_key_id']}" if row["api_key_id"] else "web"
+        typer.echo(f"{row['downloaded_at']}  {row['file_name']:<28} of {row['publication_date']}  "
+                   f"from {row['client_address'] or '-'}  ({key})")
+
+
+# ---- signing in: one-time passwords, unlocking, API access ---------------------------------------------------
+
+AccountArgument = Annotated[str, typer.Argument(help="Account id, or the username of a live account")]
+
+
+@app.command("one-time-password")
+def one_time_password(account: AccountArgument, officer_name: OfficerOption, as_of: AsOfOption = None) -> None:
+    """Issue a one-time password for ACCOUNT (to phone or fax to the sender); it also unlocks the account."""
+    rt = runtime(as_of)
+    with session_scope(rt) as session:
+        account_id = signin.resolve_account(session, account)
+        otp = signin.issue_one_time_password(session, clock=rt.clock, settings=rt.settings, account_id=account_id,
+                                             officer=officer_name)
+        expires_at = signin.sign_in_status(session, account_id=account_id)["otp_expires_at"]
+    typer.echo(f"one-time password for account {account_id}: {otp}")
+    typer.echo(f"valid until {to_hk(expires_at):%Y-%m-%d %H:%M} (Hong Kong time); "
+               "the sender must change it at the next log-in")
+
+
+@app.command("unlock")
+def unlock(account: AccountArgument, officer_name: OfficerOption, as_of: AsOfOption = None) -> None:
+    """Clear ACCOUNT's failed log-ins and lock."""
+    rt = runtime(as_of)
+    with session_scope(rt) as session:
+        account_id = signin.resolve_account(session, account)
+        signin.unlock(session, clock=rt.clock, settings=rt.settings, account_id=account_id, officer=officer_name)
+    typer.echo(f"account {account_id} unlocked")
+
+
+@app.command("api-access")
+def api_access(
+    account: AccountArgument,
+    officer_name: OfficerOption,
+    enabled: Annotated[bool, typer.Option("--on/--off", help="Allow API keys, or stop every key of the account")],
+    as_of: AsOfOption = None,
+) -> None:
+    """Turn automation by API key on or off for ACCOUNT."""
+    rt = runtime(as_of)
+    with session_scope(rt) as session:
+        account_id = signin.resolve_account(session, account)
+        row = api_keys.set_api_access(session, clock=rt.clock, settings=rt.settings, account_id=account_id,
+                                      enabled=enabled, officer=officer_name)
+        typer.echo(f"API access for account {row.id} is {'on' if row.api_access else 'off'}")

@@ -4,6 +4,11 @@ A sender's web session holds the account id under ``sender_account`` (the signed
 CSRF token). The sign-in pages call :func:`start_sender_session` after checking the password (and CAPTCHA);
 every request then re-asks :func:`telreg.senders.lifecycle.access`, so an account cancelled since signing in is
 signed out at once.
+
+While the account's password is an officer's one-time password, the session may only change it:
+:data:`CurrentSender` (and the session path of :data:`SenderCallerDep`) answer 403 ``password_change_required``;
+:data:`SignedInSender` is the one dependency that lets such a session through (the change-password endpoint).
+The plain function :func:`current_sender` does not enforce it, so pages can redirect to their own form instead.
 """
 
 from __future__ import annotations
@@ -16,15 +21,17 @@ from fastapi import Depends, Request
 from telreg.core.errors import NotAuthenticated
 from telreg.core.security import csrf_token, sign_out, verify_csrf
 from telreg.deps import DbSession, RuntimeDep
-from telreg.senders import lifecycle
-from telreg.senders.errors import AccountNotFound
+from telreg.senders import lifecycle, signin
+from telreg.senders.errors import AccountNotFound, PasswordChangeRequired
 
 __all__ = [
     "CurrentSender",
+    "SignedInSender",
     "SENDER_KEY",
     "SenderCaller",
     "SenderCallerDep",
     "current_sender",
+    "require_sender",
     "end_sender_session",
     "sender_caller",
     "start_sender_session",
@@ -61,7 +68,21 @@ def current_sender(request: Request, session: DbSession, runtime: RuntimeDep) ->
     return allowed
 
 
-CurrentSender = Annotated[lifecycle.AccountAccess, Depends(current_sender)]
+def require_sender(request: Request, session: DbSession, runtime: RuntimeDep) -> lifecycle.AccountAccess:
+    """:func:`current_sender`, refused while a one-time password has not been replaced yet."""
+    allowed = current_sender(request, session, runtime)
+    _refuse_pending_password_change(session, allowed.account_id)
+    return allowed
+
+
+def _refuse_pending_password_change(session: DbSession, account_id: int) -> None:
+    if signin.must_change_password(session, account_id=account_id):
+        raise PasswordChangeRequired("You signed in with a one-time password: change your password first "
+                                     "(POST /api/v1/senders/me/password).")
+
+
+CurrentSender = Annotated[lifecycle.AccountAccess, Depends(require_sender)]
+SignedInSender = Annotated[lifecycle.AccountAccess, Depends(current_sender)]
 
 
 @dataclass(frozen=True)
@@ -88,14 +109,34 @@ class SenderCaller:
         return register in self.registers
 
 
-async def sender_caller(request: Request, session: DbSession, runtime: RuntimeDep) -> SenderCaller:
-    """Accept a browser session (with its CSRF token on anything that changes or costs) or an API key.
+def _bearer_credentials(request: Request) -> str | None:
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    return credentials if scheme.lower() == "bearer" else None
 
-    The API-key path (``Authorization: Bearer <key>``) is added by the sign-in work in senders/api_keys.py;
-    a browser session is checked exactly as :func:`current_sender` does.
+
+async def _csrf_unless_api_key(request: Request) -> None:
+    # Async because reading a form body is; kept apart from the database work below, which must not run on the
+    # event loop: a request blocked there on a row or SQLite lock would stop the holder from ever committing.
+    if _bearer_credentials(request) is None:
+        await verify_csrf(request)
+
+
+def sender_caller(
+    request: Request, session: DbSession, runtime: RuntimeDep, _csrf: Annotated[None, Depends(_csrf_unless_api_key)]
+) -> SenderCaller:
+    """Accept an API key (``Authorization: Bearer tr_…``) or a browser session.
+
+    A key involves no cookie, so no CSRF token either; a bad, revoked or switched-off key is a 401 that says
+    which. Without the header, the browser session is checked as :data:`CurrentSender` does, with its CSRF token
+    on anything that changes or costs.
     """
-    await verify_csrf(request)
-    return SenderCaller(current_sender(request, session, runtime))
+    bearer = _bearer_credentials(request)
+    if bearer is not None:
+        # Imported here: api_keys imports SenderCaller from this module.
+        from telreg.senders import api_keys
+
+        return api_keys.authenticate(session, clock=runtime.clock, settings=runtime.settings, bearer=bearer)
+    return SenderCaller(require_sender(request, session, runtime))
 
 
 SenderCallerDep = Annotated[SenderCaller, Depends(sender_caller)]

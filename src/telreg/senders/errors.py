@@ -5,9 +5,21 @@
     ├── WrongDocumentType (wrong_document_type)
     ├── MissingDocuments (missing_documents)
     ├── WeakPassword (weak_password)
-    └── Overpayment (overpayment)
+    ├── Overpayment (overpayment)
+    ├── WrongCurrentPassword (wrong_current_password)
+    ├── TooManyNumbers (too_many_numbers)
+    └── BadFileName (bad_file_name)
     NotFound (404)
     ├── AccountNotFound, DocumentNotFound, OrderNotFound
+    ├── PublicationNotFound (publication_not_found)
+    └── ApiKeyNotFound (api_key_not_found)
+    PermissionDenied (403)
+    ├── RegisterNotUsable (register_not_usable)
+    ├── PasswordChangeRequired (password_change_required)
+    └── ApiAccessDisabled (api_access_disabled)
+    NotAuthenticated (401)
+    ├── LoginFailed (login_failed), AccountLocked (account_locked), OneTimePasswordExpired
+    └── ResetFailed (reset_failed), ApiKeyRejected (api_key_rejected)
     Conflict (409)
     ├── UsernameTaken (username_taken)
     ├── DuplicatePayment (duplicate_payment)
@@ -15,12 +27,13 @@
     ├── RenewalPending (renewal_pending)
     ├── AccountCancelled (account_cancelled)
     ├── RegisterNotHeld (register_not_held)
-    └── WrongState (wrong_state)
+    ├── WrongState (wrong_state)
+    └── TooManyApiKeys (too_many_api_keys)
 """
 
 from __future__ import annotations
 
-from telreg.core.errors import Conflict, InvalidInput, NotFound
+from telreg.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 
 
 class UnknownRegister(InvalidInput):
@@ -81,3 +94,67 @@ class RegisterNotHeld(Conflict):
 
 class WrongState(Conflict):
     code = "wrong_state"
+
+
+class TooManyNumbers(InvalidInput):
+    code = "too_many_numbers"
+
+
+class BadFileName(InvalidInput):
+    code = "bad_file_name"
+
+
+class PublicationNotFound(NotFound):
+    code = "publication_not_found"
+
+
+class RegisterNotUsable(PermissionDenied):
+    """The account may not download or check this register now; ``reason`` says why in one word."""
+
+    code = "register_not_usable"
+
+
+# ---- signing in and API keys (senders.signin, senders.api_keys) ---------------------------------------------------
+
+class LoginFailed(NotAuthenticated):
+    """Unknown username or wrong password: one message for both, so usernames cannot be probed."""
+
+    code = "login_failed"
+
+
+class AccountLocked(NotAuthenticated):
+    code = "account_locked"
+
+
+class OneTimePasswordExpired(NotAuthenticated):
+    code = "one_time_password_expired"
+
+
+class ResetFailed(NotAuthenticated):
+    """Unknown username or wrong answer to the security question (one message for both)."""
+
+    code = "reset_failed"
+
+
+class WrongCurrentPassword(InvalidInput):
+    code = "wrong_current_password"
+
+
+class PasswordChangeRequired(PermissionDenied):
+    code = "password_change_required"
+
+
+class ApiAccessDisabled(PermissionDenied):
+    code = "api_access_disabled"
+
+
+class ApiKeyRejected(NotAuthenticated):
+    code = "api_key_rejected"
+
+
+class ApiKeyNotFound(NotFound):
+    code = "api_key_not_found"
+
+
+class TooManyApiKeys(Conflict):
+    code = "too_many_api_keys"

@@ -159,3 +159,189 @@ class ProfileOut(BaseModel):
     registers: list[RegisterPeriodOut]
     documents: DocumentsOut
     open_orders: list[OrderOut]
+
+
+# ---- downloads and the online check (senders.downloads, senders.online_check) --------------------------------
+
+class PublishedFileOut(BaseModel):
+    kind: str = Field(description="numbers | dated | changes")
+    file: str
+    bytes: int
+    lines: int | None
+    md5: str
+    sha256: str
+    url: str
+    md5_url: str
+    sha256_url: str
+
+
+class PublishedChangesOut(BaseModel):
+    sequence: int
+    since: str | None = Field(description="The previous publication the change file applies to")
+    added: int
+    removed: int
+
+
+class PublishedRegisterOut(BaseModel):
+    register_: str = Field(alias="register")
+    count: int
+    files: list[PublishedFileOut]
+    changes: PublishedChangesOut
+
+
+class UnavailableRegisterOut(BaseModel):
+    register_: str = Field(alias="register")
+    reason: str = Field(description="not-subscribed | expired | not-started | pending | outside-key-scope")
+    message: str
+
+
+class PublicationsOut(BaseModel):
+    as_of: str
+    open: bool = Field(description="False during the nightly update window (downloads answer 503)")
+    reopens_at: str | None
+    publication: str | None = Field(description="Date of the latest publication (None before the first)")
+    previous: str | None
+    generated_at: str | None
+    line_ending: str | None
+    registers: list[PublishedRegisterOut]
+    unavailable: list[UnavailableRegisterOut]
+
+
+class DownloadRecordOut(BaseModel):
+    id: int
+    account_id: int
+    register_: str = Field(alias="register")
+    publication_date: str
+    file_name: str
+    api_key_id: int | None
+    client_address: str | None
+    downloaded_at: str
+
+
+class CheckRequest(BaseModel):
+    numbers: list[str | int | None] = Field(
+        description="Up to 100 Hong Kong numbers as typed, e.g. \"2123 4567\" or \"+852 9123 4567\""
+    )
+    registers: list[str] | None = Field(None, description="fax | sms | prerecorded (default: every register "
+                                                          "the account may use now)")
+    on: dt.date | None = Field(None, description="Say whether protection is in force on this day (default: today)")
+
+
+class CheckAnswerOut(BaseModel):
+    status: str = Field(description="listed | not_listed | invalid")
+    registered_on: str | None
+    protection_starts_on: str | None = Field(description="The 10th working day after the registration date")
+    protected: bool = Field(description="Protection is in force on the day asked about")
+
+
+class CheckResultOut(BaseModel):
+    input: str | None
+    number: str | None = Field(description="The 8-digit national number, when the entry is valid")
+    valid: bool
+    reason: str | None = Field(description="Why the entry is not a registrable Hong Kong number")
+    registers: dict[str, CheckAnswerOut]
+
+
+class CheckSummaryOut(BaseModel):
+    numbers: int
+    invalid: int
+    listed: int = Field(description="Numbers listed on at least one of the registers checked")
+    protected: int = Field(description="Numbers protected on at least one of the registers on the day asked about")
+
+
+class CheckOut(BaseModel):
+    checked_at: str
+    on: str
+    registers: list[str]
+    summary: CheckSummaryOut
+    results: list[CheckResultOut]
+
+
+# ---- signing in, one-time passwords, API keys (senders.signin, senders.api_keys) ------------------------------
+
+class CaptchaOut(BaseModel):
+    token: str = Field(description="Send it back as captcha_token with the typed characters")
+    image: str = Field(description="The picture as a data: URL (PNG)")
+    expires_in_seconds: int
+
+
+class SenderLogin(BaseModel):
+    username: str = Field(max_length=100)
+    password: str = Field(max_length=1000)
+    captcha_token: str = Field(max_length=100)
+    captcha_answer: str = Field(max_length=20, description="The characters in the picture (case does not matter)")
+
+
+class SenderSignedIn(BaseModel):
+    account_id: int
+    state: str
+    must_change_password: bool = Field(description="True after a one-time password: only POST /me/password works")
+    csrf_token: str = Field(description="Send it as the X-CSRF-Token header with every change")
+    message: str
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(max_length=1000)
+    new_password: str = Field(max_length=1000)
+
+
+class SecurityQuestionOut(BaseModel):
+    username: str
+    question: str
+
+
+class PasswordReset(BaseModel):
+    username: str = Field(max_length=100)
+    answer: str = Field(max_length=200)
+    new_password: str = Field(max_length=1000)
+    captcha_token: str = Field(max_length=100)
+    captcha_answer: str = Field(max_length=20)
+
+
+class MessageOut(BaseModel):
+    message: str
+
+
+class OneTimePasswordOut(BaseModel):
+    account_id: int
+    one_time_password: str = Field(description="Tell it to the sender by phone or fax; it is not shown again")
+    expires_at: dt.datetime
+
+
+class AccountUnlockedOut(BaseModel):
+    account_id: int
+    failed_logins: int
+    locked_until: dt.datetime | None
+
+
+class ApiAccessChange(BaseModel):
+    enabled: bool
+
+
+class ApiAccessOut(BaseModel):
+    account_id: int
+    api_access: bool
+    changed_by: str | None
+    changed_at: dt.datetime | None
+
+
+class ApiKeyCreate(BaseModel):
+    label: str = Field(max_length=100, description="What uses the key, e.g. 'nightly download script'")
+    registers: list[str] | None = Field(None, description="Scope; default: every register the account holds")
+
+
+class ApiKeyOut(BaseModel):
+    id: int
+    label: str
+    key_prefix: str = Field(description="The public start of the key, to tell keys apart")
+    registers: list[str]
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    revoked_by: str | None
+    active: bool
+
+
+class ApiKeyCreatedOut(BaseModel):
+    key: ApiKeyOut
+    api_key: str = Field(description="The whole key, shown this once: send it as 'Authorization: Bearer <key>'")

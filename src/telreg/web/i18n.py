@@ -173,6 +173,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error_401": ("Please sign in", "請先登入"),
     "error_403": ("Not allowed", "不獲准許"),
     "error_404": ("Not found", "找不到"),
+    "error_405": ("This address does not accept that kind of request", "此網址不接受這類要求"),
     "error_409": ("This conflicts with what is already recorded", "與現有紀錄有衝突"),
     "error_422": ("The information given is not valid", "輸入的資料無效"),
     "error_503": ("Temporarily unavailable", "暫時未能提供服務"),
@@ -185,6 +186,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The registers are being updated; no changes are accepted now. Please try again after midnight.",
         "登記冊正在更新,現時不接受任何更改。請於午夜後再試。",
     ),
+    "error_page_not_found": ("There is no page at this address.", "此網址沒有任何頁面。"),
+    "error_method_not_allowed": ("This address cannot be used that way.", "此網址不能以這種方式使用。"),
     "error_original": ("Details: {message}", "詳情:{message}"),
     "back_home": ("Back to the start page", "返回首頁"),
     "go_sign_in": ("Go to staff sign-in", "前往職員登入"),
@@ -288,3 +291,9 @@ def error_message(exc: DomainError, lang: str) -> str:
     if exc.code == "csrf_rejected":
         return translator(lang)(key)
     return exc.message
+
+
+# The sender portal's words live in their own module; merged here so every page has one translator.
+from telreg.web.sender_messages import SENDER_MESSAGES  # noqa: E402
+
+MESSAGES.update({key: pair for key, pair in SENDER_MESSAGES.items() if key not in MESSAGES})

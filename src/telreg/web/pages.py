@@ -1,9 +1,13 @@
-"""The web pages router: the public status page, staff sign-in and the officer pages, each in a module."""
+"""The web pages router: the public status page, staff sign-in, the officer pages and the sender portal."""
 
 from fastapi import APIRouter
 
 from telreg.web.paper_pages import router as paper_router
 from telreg.web.public_pages import router as public_router
+from telreg.web.sender_officer_pages import router as sender_officer_router
+from telreg.web.sender_pages import router as sender_router
+from telreg.web.sender_signin_pages import router as sender_signin_router
+from telreg.web.sender_use_pages import router as sender_use_router
 from telreg.web.staff_pages import router as staff_router
 
 __all__ = ["router"]
@@ -12,3 +16,7 @@ router = APIRouter(include_in_schema=False)
 router.include_router(public_router)
 router.include_router(staff_router)
 router.include_router(paper_router)
+router.include_router(sender_router)
+router.include_router(sender_signin_router)
+router.include_router(sender_use_router)
+router.include_router(sender_officer_router)

@@ -75,9 +75,10 @@ def render(
 def render_error(request: Request, exc: DomainError, *, headers: dict[str, str] | None = None) -> Response:
     """Show a DomainError as a page: its status, a localised explanation, never a stack trace."""
     if isinstance(exc, NotAuthenticated) and request.method == "GET":
-        # A bookmark to a staff page leads to the sign-in form, which returns there afterwards.
+        # A bookmark to a page leads to its sign-in form (senders' or staff's), which returns there afterwards.
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return redirect(f"/staff/login?{urlencode({'next': target})}")
+        login = "/senders/login" if request.url.path.startswith("/senders") else "/staff/login"
+        return redirect(f"{login}?{urlencode({'next': target})}")
     lang = i18n.choose_language(request)
     t = i18n.translator(lang)
     title_key = f"error_{exc.status_code}"

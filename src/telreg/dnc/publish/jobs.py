@@ -8,6 +8,7 @@ After publishing, the run prunes files past the retention period.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["PUBLISH_JOB", "ensure_publication_jobs"]
 
 PUBLISH_JOB = "dnc.publish"
+log = logging.getLogger("telreg.dnc.publish")
 
 
 def ensure_publication_jobs(session: Session, *, clock: Clock, settings: Settings) -> list[dt.date]:
@@ -51,6 +53,14 @@ def schedule(session: Session, runtime: Runtime) -> None:
 def publish(session: Session, runtime: Runtime, payload: dict[str, Any]) -> None:
     """Publish the registers as at the close of the payload's date, then prune old files."""
     day = dt.date.fromisoformat(payload["date"])
+    store = PublicationStore(runtime.settings.data_dir)
+    published = store.dates()
+    latest = published[-1] if published else None
+    if latest is not None and latest > day and not store.exists(day):
+        # A later date was published first (by hand, while this missed night waited): its change files already
+        # cover this day, and publishing out of order is refused, so retrying would only fail five times.
+        log.info("publication of %s skipped: %s is already published", day, latest)
+        return
     # Reading needs no writer lock: the registers cannot change during the update window anyway.
     with unit_of_work(runtime.read_session_factory) as reader:
         service.publish(reader, clock=runtime.clock, settings=runtime.settings, day=day)

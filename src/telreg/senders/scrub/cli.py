@@ -1,0 +1,86 @@
+"""`telreg scrub`: the sender's own offline tool — no database, only the downloaded publication and files.
+
+    telreg scrub LIST --register sms --publication sms-dated.zip [--column NAME] [--instructions CSV]
+                 [--send-date YYYY-MM-DD] [--warning-days FILE] --out DIR
+
+The send date defaults to today in Hong Kong (``--as-of`` moves "today" outside production, as elsewhere).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+from telreg.config import get_settings
+from telreg.core.calendar import WorkingCalendar
+from telreg.core.cli_support import AsOfOption, clock_for, parse_date
+from telreg.core.errors import InvalidInput
+from telreg.dnc.vocabulary import Register
+from telreg.senders.scrub.engine import DECISIONS
+from telreg.senders.scrub.instructions import load_instructions
+from telreg.senders.scrub.publication import load_publication, read_warning_days
+from telreg.senders.scrub.service import check_send_date, scrub_list
+
+__all__ = ["register", "scrub"]
+
+_PROGRESS_FROM = 32 << 20  # lists smaller than this finish before a bar is worth drawing
+
+
+def scrub(
+    list_file: Annotated[Path, typer.Argument(help="The calling list: text or CSV, plain or zipped", metavar="LIST")],
+    register: Annotated[str, typer.Option("--register", help="fax | sms | prerecorded")],
+    publication: Annotated[Path, typer.Option("--publication", help="The downloaded <register>-dated.zip; its "
+                                                                    ".sha256 file must be beside it")],
+    out: Annotated[Path, typer.Option("--out", help="Directory for kept.csv, rejected.csv, report.json, "
+                                                    "receipt.json")],
+    column: Annotated[str | None, typer.Option("--column", help="Read numbers from this column of a CSV with a "
+                                                                "header (default: one number per line)")] = None,
+    instructions: Annotated[Path | None, typer.Option("--instructions", help="Consent/unsubscribe CSV with the "
+                                                                             "header number,instruction,at")] = None,
+    send_date: Annotated[str | None, typer.Option("--send-date", help="YYYY-MM-DD the messages will be sent "
+                                                                      "(default: today in Hong Kong)")] = None,
+    warning_days: Annotated[Path | None, typer.Option("--warning-days", help="Black-rainstorm/gale warning days, "
+                                                                             "one ISO date per line")] = None,
+    threads: Annotated[int, typer.Option("--threads", min=1, max=64, help="Worker threads")] = 2,
+    as_of: AsOfOption = None,
+) -> None:
+    """Scrub a calling list against a do-not-call publication and your own consent/unsubscribe lists."""
+    settings = get_settings()
+    clock = clock_for(as_of, production=settings.is_production)
+    now = clock.now()
+    names = [r.value for r in Register]
+    if register not in names:
+        raise InvalidInput(f"--register {register!r}: choose one of {', '.join(names)}.")
+    day = parse_date(send_date, what="--send-date") if send_date else now.date()
+    check_send_date(day, today=now.date())  # before the slow part, so a typo is answered at once
+    calendar = WorkingCalendar(read_warning_days(warning_days) if warning_days else frozenset())
+    pub = load_publication(publication, register=register, calendar=calendar,
+                           protection_days=settings.protection_working_days)
+    given = load_instructions(instructions) if instructions else None
+    err = Console(stderr=True)
+    show = list_file.is_file() and (list_file.stat().st_size >= _PROGRESS_FROM or err.is_terminal)
+    with Progress(TextColumn("scrubbing"), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=err,
+                  transient=True, disable=not show) as bar:
+        task = bar.add_task("scrub", total=None)
+        result = scrub_list(list_file, publication=pub, instructions=given, send_date=day, now=now, out_dir=out,
+                            column=column, warning_days_given=warning_days is not None, threads=threads,
+                            progress=lambda done, total: bar.update(task, completed=done, total=total))
+    report = result.report
+    typer.echo(f"{report['lines']:,} lines scrubbed against the {pub.register} register of {pub.date} "
+               f"(send date {day}) in {result.seconds:.2f} s: {report['kept']:,} kept, {report['not_kept']:,} not")
+    for name in DECISIONS:
+        typer.echo(f"  {name:<26} {report['counts'][name]:>12,}")
+    for warning in report["warnings"]:
+        typer.echo(f"note: {warning}", err=True)
+    typer.echo(f"wrote {out / 'kept.csv'}, rejected.csv, report.json, receipt.json")
+    sys.stdout.flush()
+
+
+def register(app: typer.Typer) -> None:
+    """Add `scrub` to the root command."""
+    app.command("scrub")(scrub)

@@ -1,0 +1,215 @@
+"""Load a downloaded ``<register>-dated.zip`` after checking it against its ``.sha256`` file.
+
+The dated file gives each listed number's registration date, not the day its protection starts, so protection is
+computed here: the 10th working day strictly after registration (core/calendar.py). Offline, telreg knows the
+general holidays (the ``holidays`` package, as the server does) but not which days had a black-rainstorm or gale
+warning: those are recorded by officers in the regulator's database. A warning day pushes protection one day
+*later*, so without it a scrub may block a number a little early, never late — the safe direction. A sender who
+wants the exact dates passes ``--warning-days FILE`` (one ISO date per line, as published with the weather record).
+
+The publication's date is the date of the entry's timestamp: the builder stamps each zip entry with the close of
+registrations (23:00 on the publication date).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from telreg.core.calendar import WorkingCalendar
+from telreg.dnc.publish import formats
+from telreg.senders.scrub.bitset import Bitset
+from telreg.senders.scrub.errors import PublicationRefused
+from telreg.senders.scrub.numbers import SLACK, swar8, u64_view
+
+try:  # ISA-L inflates ~2x faster than zlib; the publisher uses it too
+    from isal import isal_zlib as _inflate_lib
+except ImportError:  # pragma: no cover - isal is a declared dependency
+    _inflate_lib = zlib  # type: ignore[assignment]
+
+__all__ = ["Publication", "load_publication", "read_warning_days"]
+
+_ENTRY = re.compile(r"^(?P<register>[a-z]+)-dated\.txt$")
+_SHA256_LINE = re.compile(r"^(?P<hex>[0-9a-fA-F]{64})\s+\*?(?P<name>\S.*)$")
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A verified dated publication, as a bitset of listed numbers plus each one's registration date."""
+
+    path: Path
+    register: str
+    date: dt.date
+    sha256: str
+    listed: Bitset
+    count: int
+    date_of_member: npt.NDArray[np.int32]  # per listed number, in ascending order: index into registered_on
+    registered_on: tuple[dt.date, ...]  # the distinct registration dates
+    protected_from: tuple[dt.date, ...]  # the day protection starts, for each registration date
+
+    def in_force(self, send_date: dt.date) -> npt.NDArray[np.bool_]:
+        """Per distinct registration date: is protection in force on the send date?"""
+        return np.array([start <= send_date for start in self.protected_from], dtype=bool)
+
+
+def _expected_sha256(zip_path: Path) -> str:
+    checksum = zip_path.with_name(zip_path.name + ".sha256")
+    if not checksum.is_file():
+        raise PublicationRefused(
+            f"{checksum.name} was not found beside {zip_path.name}; download both files from the same publication "
+            "so the register can be checked before it is used."
+        )
+    first = checksum.read_text(encoding="ascii", errors="replace").strip().splitlines()
+    match = _SHA256_LINE.match(first[0].strip()) if first else None
+    if match is None:
+        raise PublicationRefused(f"{checksum.name} does not hold a SHA-256 checksum line ('<64 hex digits>  <file>').")
+    if match["name"].strip() != zip_path.name:
+        raise PublicationRefused(
+            f"{checksum.name} is the checksum of {match['name'].strip()!r}, not of {zip_path.name!r}."
+        )
+    return match["hex"].lower()
+
+
+def load_publication(zip_path: Path, *, register: str, calendar: WorkingCalendar, protection_days: int = 10,
+                     ) -> Publication:
+    """Verify and read a dated publication; refuse it, saying why, when anything does not match."""
+    if not zip_path.is_file():
+        raise PublicationRefused(f"The publication {zip_path} does not exist.")
+    content = zip_path.read_bytes()
+    actual = hashlib.sha256(content).hexdigest()
+    expected = _expected_sha256(zip_path)
+    if actual != expected:
+        raise PublicationRefused(
+            f"{zip_path.name} does not match its checksum file: SHA-256 {actual}, expected {expected}. The file is "
+            "damaged or was altered; download it again before scrubbing.",
+            actual=actual, expected=expected,
+        )
+    try:
+        with zipfile.ZipFile(zip_path) as archive:
+            infos = archive.infolist()
+            if len(infos) != 1:
+                raise PublicationRefused(f"{zip_path.name} should hold one file, not {len(infos)}.")
+            entry = _ENTRY.match(infos[0].filename)
+            stamp = infos[0].date_time
+        data = _inflate(content, infos[0])
+    except (zipfile.BadZipFile, ValueError, zlib.error) as exc:  # checksum matched, yet not a publication zip
+        raise PublicationRefused(f"{zip_path.name} is not a readable publication zip ({exc}).") from None
+    if entry is None:
+        raise PublicationRefused(f"{zip_path.name} holds {infos[0].filename!r}, not a '<register>-dated.txt' file; "
+                                 "scrubbing needs the dated publication.")
+    if entry["register"] != register:
+        raise PublicationRefused(
+            f"{zip_path.name} is the {entry['register']} register, but --register {register} was asked for.",
+        )
+    numbers, codes = _parse_dated(zip_path.name, data)
+    date_of_member, distinct = _date_index(zip_path.name, codes)
+    registered_on = tuple(dt.date(c // 10_000, c // 100 % 100, c % 100) for c in distinct.tolist())
+    protected_from = _protection_starts(registered_on, calendar, protection_days)
+    listed = Bitset()
+    listed.add(numbers)
+    return Publication(
+        path=zip_path, register=register, date=dt.date(*stamp[:3]), sha256=actual, listed=listed,
+        count=len(numbers), date_of_member=date_of_member, registered_on=registered_on,
+        protected_from=protected_from,
+    )
+
+
+def _inflate(content: bytes, info: zipfile.ZipInfo) -> bytes:
+    """The entry's bytes, CRC-checked (zipfile's own reader inflates with zlib, at half ISA-L's speed)."""
+    if info.compress_type == zipfile.ZIP_STORED:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return archive.read(info.filename)
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        raise ValueError("the entry is neither stored nor deflated")
+    offset = info.header_offset
+    if content[offset : offset + 4] != b"PK\x03\x04":
+        raise ValueError("no local file header where the directory says")
+    name_len, extra_len = struct.unpack("<HH", content[offset + 26 : offset + 30])
+    start = offset + 30 + name_len + extra_len
+    data = _inflate_lib.decompress(content[start : start + info.compress_size], -15)
+    if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+        raise ValueError("the entry's CRC or size does not match")
+    return data
+
+
+def _parse_dated(name: str, data: bytes) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Read ``NNNNNNNN,YYYYMMDD\\r\\n`` lines with two 64-bit loads per line (see numbers.swar8)."""
+    width = formats.DATED_WIDTH
+    if len(data) % width:
+        raise PublicationRefused(f"{name} is not in the dated format (its length is not whole lines).")
+    buf = np.zeros(len(data) + SLACK, dtype=np.uint8)
+    buf[: len(data)] = np.frombuffer(data, dtype=np.uint8)
+    rows = buf[: len(data)].reshape(-1, width)
+    starts = np.arange(len(rows), dtype=np.int64) * width
+    words = u64_view(buf)
+    numbers, ok_n = swar8(words[starts])
+    codes, ok_d = swar8(words[starts + 9])
+    shape = (rows[:, 8] == ord(",")) & (rows[:, 17] == 13) & (rows[:, 18] == 10)
+    if not (ok_n.all() and ok_d.all() and shape.all()):
+        bad = int(np.argmin(ok_n & ok_d & shape)) + 1
+        raise PublicationRefused(f"{name} is not in the dated format (line {bad} is not 'NNNNNNNN,YYYYMMDD').")
+    numbers, codes = numbers.astype(np.int64), codes.astype(np.int64)
+    if len(numbers) and np.any(numbers[1:] <= numbers[:-1]):
+        raise PublicationRefused(f"{name} does not list its numbers in ascending order once each.")
+    return numbers, codes
+
+
+def _date_index(name: str, codes: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
+    """Index each YYYYMMDD code into the sorted distinct codes, by a table look-up (no sort of the 3M codes)."""
+    year, month, day = codes // 10_000 - 1900, codes // 100 % 100, codes % 100
+    if len(codes) and (year.min() < 0 or year.max() >= 512 or month.min() < 1 or month.max() > 12
+                       or day.min() < 1 or day.max() > 31):
+        raise PublicationRefused(f"{name} holds a registration date that is not a date.")
+    key = (year << 9) | (month << 5) | day  # monotonic in the date, and small: a table, not a sort
+    present = np.flatnonzero(np.bincount(key, minlength=1)) if len(key) else np.empty(0, dtype=np.int64)
+    table = np.zeros(512 << 9, dtype=np.int32)
+    table[present] = np.arange(len(present), dtype=np.int32)
+    distinct = ((present >> 9) + 1900) * 10_000 + ((present >> 5) & 15) * 100 + (present & 31)
+    try:
+        for code in distinct.tolist():
+            dt.date(code // 10_000, code // 100 % 100, code % 100)
+    except ValueError:
+        raise PublicationRefused(f"{name} holds a registration date that is not a date.") from None
+    return table[key], distinct
+
+
+def _protection_starts(days: tuple[dt.date, ...], calendar: WorkingCalendar, n: int) -> tuple[dt.date, ...]:
+    """The nth working day after each day, walking the calendar once instead of n days per registration date."""
+    if not days or n == 0:
+        return days
+    first, last = days[0], calendar.add_working_days(days[-1], n)
+    span = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    working = np.array([d.toordinal() for d in span if calendar.is_working_day(d)], dtype=np.int64)
+    ordinals = np.array([d.toordinal() for d in days], dtype=np.int64)
+    nth = working[np.searchsorted(working, ordinals, side="right") + n - 1]
+    return tuple(dt.date.fromordinal(int(o)) for o in nth)
+
+
+def read_warning_days(path: Path) -> frozenset[dt.date]:
+    """Read warning days: one ISO date per line; blank lines and lines starting with '#' are ignored."""
+    days: set[dt.date] = set()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PublicationRefused(f"--warning-days {path}: cannot be read as text ({exc}).") from None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            days.add(dt.date.fromisoformat(line.split(",")[0].strip()))
+        except ValueError:
+            raise PublicationRefused(
+                f"--warning-days {path}, line {number}: {line!r} is not an ISO date such as 2026-09-15."
+            ) from None
+    return frozenset(days)

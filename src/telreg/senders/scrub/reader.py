@@ -1,0 +1,189 @@
+"""Stream a calling list in chunks of whole lines: plain or zipped, UTF-8 with or without a BOM, LF or CRLF.
+
+A chunk is a numpy byte buffer holding whole lines (cut after its last line feed) followed by zero slack, so the
+parsers can read fixed widths past any field without bounds checks. Memory stays flat: only a few chunks are alive
+at once, whatever the size of the list. Lines are numbered from 1 as a text editor shows them; with ``--column``
+line 1 is the header.
+
+Refused before any work, each with the reason: a missing or empty list, a directory, a zip holding other than one
+file, a UTF-16 file, a binary file (NUL or other control bytes), lines ending in CR only, a header without the
+chosen column, a list whose header is all there is.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import numpy.typing as npt
+
+from telreg.senders.scrub.errors import ListRefused
+from telreg.senders.scrub.numbers import SLACK
+
+__all__ = ["BOM", "Chunk", "Layout", "ListSource", "open_list"]
+
+BOM = b"\xef\xbb\xbf"
+_SNIFF = 1 << 16
+_MAX_HEADER = 1 << 20
+_DELIMITERS = (",", ";", "\t", "|")
+_CONTROL = np.zeros(256, dtype=bool)
+_CONTROL[[*range(0, 9), *range(14, 28), 127]] = True
+
+
+@dataclass(frozen=True)
+class Chunk:
+    index: int
+    buf: npt.NDArray[np.uint8]  # size bytes of whole lines, then SLACK zero bytes
+    size: int
+    first_line: int  # the number of the chunk's first line in the file
+    offset: int  # where the chunk starts in the (uncompressed) text
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the start of the file says about the rest: BOM, header, the column to read."""
+
+    bom: bool
+    header: bytes | None  # the header line with its line ending, without the BOM
+    delimiter: bytes | None
+    column: int | None
+    column_name: str | None
+    body_offset: int  # bytes before the first line to decide on (BOM and header)
+    first_line: int
+
+
+class ListSource:
+    """A calling list on disk: a text file, or a zip holding one text file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        if not path.exists():
+            raise ListRefused(f"The list {path} does not exist.")
+        if path.is_dir():
+            raise ListRefused(f"{path} is a directory; give the list file itself.")
+        with open(path, "rb") as handle:
+            magic = handle.read(4)
+        self.zipped = magic == b"PK\x03\x04" or (magic[:2] == b"PK" and path.suffix.lower() == ".zip")
+        self.entry: str | None = None
+        if self.zipped:
+            try:
+                with zipfile.ZipFile(path) as archive:
+                    files = [i for i in archive.infolist() if not i.is_dir()]
+            except zipfile.BadZipFile:
+                raise ListRefused(f"{path.name} looks like a zip file but cannot be opened as one.") from None
+            if len(files) != 1:
+                raise ListRefused(f"{path.name} holds {len(files)} files; a zipped list must hold exactly one.")
+            self.entry, self.size = files[0].filename, files[0].file_size
+        else:
+            self.size = path.stat().st_size
+        if self.size == 0:
+            raise ListRefused(f"The list {path.name} is empty: there is nothing to scrub.")
+
+    def open(self) -> BinaryIO:
+        if self.zipped:
+            archive = zipfile.ZipFile(self.path)
+            return archive.open(self.entry)  # type: ignore[arg-type, return-value]
+        return open(self.path, "rb")
+
+    def sha256(self) -> str:
+        """SHA-256 of the file as given (the zip itself when zipped): what the receipt names."""
+        digest = hashlib.sha256()
+        with open(self.path, "rb") as handle:
+            while block := handle.read(1 << 22):
+                digest.update(block)
+        return digest.hexdigest()
+
+    def layout(self, column: str | None) -> Layout:
+        with self.open() as stream:
+            head = stream.read(_MAX_HEADER if column else _SNIFF)
+        _refuse_binary(self.path.name, head[:_SNIFF])
+        bom = head.startswith(BOM)
+        start = len(BOM) if bom else 0
+        if not head[start:].strip() and self.size <= len(head):
+            raise ListRefused(f"The list {self.path.name} holds no lines, only blanks: there is nothing to scrub.")
+        if column is None:
+            return Layout(bom, None, None, None, None, start, 1)
+        end = head.find(b"\n", start)
+        if end < 0 and len(head) >= _MAX_HEADER:
+            raise ListRefused(f"The first line of {self.path.name} is over {_MAX_HEADER} bytes; it is not a header.")
+        header = head[start : end + 1] if end >= 0 else head[start:]
+        index, delimiter = _find_column(self.path.name, header, column)
+        if end < 0 or (not head[end + 1 :].strip() and self.size <= len(head)):
+            raise ListRefused(f"The list {self.path.name} has a header but no lines under it.")
+        return Layout(bom, header, delimiter, index, column, start + len(header), 2)
+
+
+def _refuse_binary(name: str, head: bytes) -> None:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ListRefused(f"{name} is UTF-16 text; save the list as UTF-8 (or plain ASCII) and scrub it again.")
+    sample = np.frombuffer(head, dtype=np.uint8)
+    if (sample == 0).any() or _CONTROL[sample].mean() > 0.01:
+        raise ListRefused(f"{name} looks like a binary file, not a text list of numbers (it holds control bytes).")
+    if b"\n" not in head and b"\r" in head:
+        raise ListRefused(f"{name} ends its lines with CR only (an old Mac format); save it with LF or CRLF line "
+                          "endings.")
+
+
+def _find_column(name: str, header: bytes, column: str) -> tuple[int, bytes]:
+    try:
+        text = header.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise ListRefused(f"The header of {name} is not UTF-8 text.") from None
+    # The header tells the separator: the most frequent of comma, semicolon, tab and bar (comma when none).
+    delimiter = max(_DELIMITERS, key=lambda d: (text.count(d), d == ","))
+    names = next(csv.reader([text], delimiter=delimiter))
+    wanted = [i for i, n in enumerate(names) if n.strip() == column.strip()]
+    if not wanted:
+        folded = [i for i, n in enumerate(names) if n.strip().casefold() == column.strip().casefold()]
+        hint = f" (did you mean {names[folded[0]].strip()!r}?)" if folded else ""
+        raise ListRefused(
+            f"{name} has no column {column!r}{hint}; its header names: "
+            f"{', '.join(repr(n.strip()) for n in names)}."
+        )
+    if len(wanted) > 1:
+        raise ListRefused(f"{name} has {len(wanted)} columns named {column!r}; rename all but one.")
+    return wanted[0], delimiter.encode()
+
+
+def iter_chunks(stream: BinaryIO, *, layout: Layout, chunk_bytes: int, hasher: hashlib._Hash | None = None,
+                ) -> Iterator[Chunk]:
+    """Yield chunks of whole lines after the layout's body offset, numbering lines as they go."""
+    skipped = stream.read(layout.body_offset)
+    if hasher is not None:
+        hasher.update(skipped)
+    carry = b""
+    line, offset, index = layout.first_line, layout.body_offset, 0
+    while True:
+        block = stream.read(chunk_bytes)
+        if hasher is not None and block:
+            hasher.update(block)
+        data = carry + block if carry else block
+        if not block:
+            if data:
+                yield _chunk(index, data, line, offset)
+            return
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:  # one line longer than a chunk: keep reading until it ends
+            carry = data
+            continue
+        yield _chunk(index, data[:cut], line, offset)
+        line += data.count(b"\n", 0, cut)
+        offset += cut
+        index += 1
+        carry = data[cut:]
+
+
+def _chunk(index: int, data: bytes, first_line: int, offset: int) -> Chunk:
+    buf = np.zeros(len(data) + SLACK, dtype=np.uint8)
+    buf[: len(data)] = np.frombuffer(data, dtype=np.uint8)
+    return Chunk(index, buf, len(data), first_line, offset)
+
+
+def open_list(path: Path) -> ListSource:
+    return ListSource(path)

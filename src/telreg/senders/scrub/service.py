@@ -1,0 +1,254 @@
+"""Scrub a calling list against a dated publication and the sender's instructions: two streamed passes.
+
+Pass 1 reads the list once to learn which numbers repeat (and the list's SHA-256). Pass 2 reads it again, decides
+every line and writes the outputs in line order. Both passes run their chunks on a thread pool (numpy releases the
+GIL in the heavy kernels, so two cores are used); the only ordered step is marking duplicates, which touches the
+few repeated numbers only. Memory is a few chunks plus fixed 12.5 MB bitsets, whatever the size of the list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from telreg import __version__
+from telreg.core.errors import InvalidInput
+from telreg.senders.scrub.dedup import DuplicateFinder
+from telreg.senders.scrub.engine import (
+    DECISIONS,
+    DUPLICATE,
+    KEPT,
+    REJECTED_INVALID,
+    ChunkResult,
+    Parsed,
+    Rules,
+    decide_chunk,
+    parse_chunk,
+)
+from telreg.senders.scrub.instructions import Instructions
+from telreg.senders.scrub.outputs import Formatted, OutputWriter
+from telreg.senders.scrub.publication import Publication
+from telreg.senders.scrub.reader import Chunk, ListSource, iter_chunks
+
+__all__ = ["CHUNK_BYTES", "ScrubResult", "check_send_date", "scrub_list"]
+
+CHUNK_BYTES = 8 << 20  # big enough to amortise numpy's per-call costs, small enough that 3 in flight stay small
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ScrubResult:
+    out_dir: Path
+    report: dict[str, Any]
+    receipt: dict[str, Any]
+    seconds: float
+
+
+def check_send_date(send_date: dt.date, *, today: dt.date) -> None:
+    """Refuse a send date before today (Hong Kong time): a scrub is for a send still to come."""
+    if send_date < today:
+        raise InvalidInput(f"The send date {send_date.isoformat()} is in the past (today is {today.isoformat()} in "
+                           "Hong Kong); scrub for the day the messages will be sent.")
+
+
+class _Turns:
+    """Lets chunks finished out of order take an ordered step one at a time, in chunk order."""
+
+    def __init__(self) -> None:
+        self._next = 0
+        self._cond = threading.Condition()
+
+    def run(self, index: int, step: Callable[[], None]) -> None:
+        with self._cond:
+            self._cond.wait_for(lambda: self._next == index)
+            try:
+                step()
+            finally:
+                self._next += 1
+                self._cond.notify_all()
+
+
+def _pipeline(pool: ThreadPoolExecutor, chunks: Iterable[Chunk], work: Callable[[Chunk], T],
+              done: Callable[[Chunk, T], None], *, ahead: int) -> None:
+    """Run ``work`` on the pool, at most ``ahead`` chunks in flight, and hand results to ``done`` in order."""
+    flight: deque[tuple[Chunk, Future[T]]] = deque()
+    try:
+        for chunk in chunks:
+            flight.append((chunk, pool.submit(work, chunk)))
+            while len(flight) >= ahead:
+                first, future = flight.popleft()
+                done(first, future.result())
+        while flight:
+            first, future = flight.popleft()
+            done(first, future.result())
+    finally:
+        for _, future in flight:
+            future.cancel()
+
+
+def scrub_list(
+    list_path: Path,
+    *,
+    publication: Publication,
+    instructions: Instructions | None,
+    send_date: dt.date,
+    now: dt.datetime,
+    out_dir: Path,
+    column: str | None = None,
+    warning_days_given: bool = False,
+    threads: int = 2,
+    chunk_bytes: int = CHUNK_BYTES,
+    progress: Callable[[int, int], None] | None = None,
+) -> ScrubResult:
+    """Scrub ``list_path`` and write kept.csv, rejected.csv, report.json and receipt.json into ``out_dir``."""
+    check_send_date(send_date, today=now.date())
+    started = time.perf_counter()
+    source = ListSource(list_path)
+    layout = source.layout(column)
+    rules = Rules(publication, instructions or Instructions.empty(), send_date)
+    finder = DuplicateFinder()
+    total = 2 * source.size
+    moved = 0
+
+    def advance(chunk: Chunk) -> None:
+        nonlocal moved
+        moved += chunk.size
+        if progress is not None:
+            progress(moved, total)
+
+    hasher = None if source.zipped else hashlib.sha256()
+    ahead = threads + 1
+    with ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="scrub") as pool:
+        kept_first: dict[int, Parsed] = {}  # the first chunk's parse, reused by pass 2 (a small list is one chunk)
+
+        def first_pass(chunk: Chunk) -> None:
+            parsed = parse_chunk(chunk, layout)
+            numbers, valid = parsed[5:7]
+            finder.observe(numbers[valid])
+            if chunk.index == 0:
+                kept_first[0] = parsed
+
+        with source.open() as stream:
+            _pipeline(pool, iter_chunks(stream, layout=layout, chunk_bytes=chunk_bytes, hasher=hasher),
+                      first_pass, lambda chunk, _: advance(chunk), ahead=ahead)
+        finder.finish_first_pass()
+        list_sha256 = hasher.hexdigest() if hasher is not None else source.sha256()
+
+        writer = OutputWriter(out_dir, layout=layout, rules=rules)
+        turns = _Turns()
+        counts = np.zeros(len(DECISIONS), dtype=np.int64)
+        not_yet: list[tuple[np.ndarray, np.ndarray]] = []
+
+        def second_pass(chunk: Chunk) -> Formatted:
+            result: ChunkResult | None = None
+            try:
+                result = decide_chunk(chunk, layout, rules, kept_first.pop(chunk.index, None))
+            finally:
+                turns.run(chunk.index, lambda: finder.mark(result) if result is not None else None)
+            assert result is not None
+            return writer.format(result)
+
+        def write(chunk: Chunk, formatted: Formatted) -> None:
+            nonlocal counts
+            writer.write(formatted)
+            counts += formatted.counts
+            if len(formatted.not_yet_lines):
+                not_yet.append((formatted.not_yet_lines, formatted.not_yet_dates))
+            advance(chunk)
+
+        try:
+            with source.open() as stream:
+                _pipeline(pool, iter_chunks(stream, layout=layout, chunk_bytes=chunk_bytes), second_pass, write,
+                          ahead=ahead)
+            seconds = time.perf_counter() - started
+            report = _report(source, layout_column=column, rules=rules, counts=counts, not_yet=not_yet,
+                             repeated=len(finder.repeated), seconds=seconds, warning_days_given=warning_days_given)
+            receipt = _receipt(source, list_sha256=list_sha256, rules=rules, counts=counts, now=now,
+                               warning_days_given=warning_days_given)
+            writer.finish(report, receipt)
+        except BaseException:
+            writer.abandon()
+            raise
+    return ScrubResult(out_dir, report, receipt, seconds)
+
+
+def _counts(counts: np.ndarray) -> dict[str, int]:
+    return {name: int(counts[i]) for i, name in enumerate(DECISIONS)}
+
+
+def _report(source: ListSource, *, layout_column: str | None, rules: Rules, counts: np.ndarray,
+            not_yet: list[tuple[np.ndarray, np.ndarray]], repeated: int, seconds: float,
+            warning_days_given: bool) -> dict[str, Any]:
+    publication = rules.publication
+    lines = int(counts.sum())
+    groups: list[dict[str, Any]] = []
+    if not_yet:
+        line_numbers = np.concatenate([lines_ for lines_, _ in not_yet])
+        dates = np.concatenate([dates_ for _, dates_ in not_yet])
+        for d in np.unique(dates).tolist():
+            groups.append({
+                "registered_on": publication.registered_on[d].isoformat(),
+                "protected_from": publication.protected_from[d].isoformat(),
+                "lines": line_numbers[dates == d].tolist(),
+            })
+        groups.sort(key=lambda g: (g["protected_from"], g["registered_on"]))
+    warnings = []
+    if not warning_days_given:
+        warnings.append("No weather-warning days were given (--warning-days): protection dates count general "
+                        "holidays and Sundays only, so they may be a day or two early, never late.")
+    age = (rules.send_date - publication.date).days
+    if age > 1:
+        warnings.append(f"The publication is of {publication.date.isoformat()}, {age} days before the send date: "
+                        "numbers registered since are not in it. Download the latest publication.")
+    return {
+        "list": source.path.name,
+        "column": layout_column,
+        "register": publication.register,
+        "send_date": rules.send_date.isoformat(),
+        "lines": lines,
+        "kept": int(counts[KEPT].sum()),
+        "not_kept": int(counts[~KEPT].sum()),
+        "counts": _counts(counts),
+        "duplicates": {"lines": int(counts[DUPLICATE]), "numbers": repeated,
+                       "rule": "the first line with a number is decided; later lines with it are not kept"},
+        "invalid": int(counts[REJECTED_INVALID]),
+        "allowed_not_yet_protected": groups,
+        "warnings": warnings,
+        "seconds": round(seconds, 3),
+    }
+
+
+def _receipt(source: ListSource, *, list_sha256: str, rules: Rules, counts: np.ndarray, now: dt.datetime,
+             warning_days_given: bool) -> dict[str, Any]:
+    publication, instructions = rules.publication, rules.instructions
+    return {
+        "receipt": "telreg scrub",
+        "format": 1,
+        "telreg": __version__,
+        "scrubbed_at": now.isoformat(),
+        "send_date": rules.send_date.isoformat(),
+        "publication": {
+            "file": publication.path.name,
+            "register": publication.register,
+            "date": publication.date.isoformat(),
+            "sha256": publication.sha256,
+            "numbers": publication.count,
+        },
+        "list": {"file": source.path.name, "sha256": list_sha256, "bytes": source.path.stat().st_size},
+        "instructions": None if instructions.source is None else {
+            "file": instructions.source, "sha256": instructions.sha256, "numbers": len(instructions.numbers),
+            "rule": "latest instruction wins; an unsubscribe wins a tie",
+        },
+        "warning_days": "given" if warning_days_given else "not given (general holidays and Sundays only)",
+        "counts": _counts(counts),
+    }

@@ -1,0 +1,353 @@
+"""Senders signing in: password log-in with lockout, reset by security question, officers' one-time passwords.
+
+Rules (FAQ Q2.1, Q4.1, Q4.2, Q4.6):
+
+- An unknown username and a wrong password get the same answer (:class:`LoginFailed`) and cost the same argon2
+  work, so the log-in form cannot be used to probe usernames.
+- ``MAX_FAILURES`` consecutive wrong passwords (or wrong security answers) lock the account for ``LOCK_MINUTES``;
+  the answer says until when. A locked account is refused before its password is checked. When the lock has run
+  out the count starts again from zero. A successful log-in or reset clears the count.
+- The failure count is raised by one ``UPDATE … SET failed_logins = failed_logins + 1`` so two wrong attempts at
+  the same moment are both counted (a read-modify-write in Python would lose one).
+- Failures are *returned* (``SignInResult.error``), not raised: the edge must commit the raised counter, and
+  raising would roll it back.
+- An expired (grace) or pending account may log in; a cancelled one may not (apply again as a new applicant).
+- An officer's one-time password replaces the password, must be changed at the next log-in and lapses after
+  ``OTP_VALID_DAYS``; issuing one also unlocks the account.
+
+Every event is an audit event about ``("sender", account id)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import case, literal, select, update
+from sqlalchemy.orm import Session
+
+from telreg.config import Settings
+from telreg.core import audit
+from telreg.core.clock import Clock, to_hk
+from telreg.core.db import UTCDateTime
+from telreg.core.errors import DomainError
+from telreg.core.users import officer as staff_officer
+from telreg.senders import credentials, lifecycle, repository
+from telreg.senders.errors import (
+    AccountCancelled,
+    AccountLocked,
+    AccountNotFound,
+    LoginFailed,
+    OneTimePasswordExpired,
+    ResetFailed,
+    WeakPassword,
+    WrongCurrentPassword,
+)
+from telreg.senders.models import SenderAccount
+from telreg.senders.vocabulary import AccountState
+
+__all__ = [
+    "LOCK_MINUTES",
+    "MAX_FAILURES",
+    "OTP_VALID_DAYS",
+    "SignInResult",
+    "change_password",
+    "issue_one_time_password",
+    "log_in",
+    "must_change_password",
+    "reset_with_security_answer",
+    "resolve_account",
+    "security_question",
+    "sign_in_status",
+    "unlock",
+]
+
+# Candidates for Settings fields (config.py belongs to the lead); kept here as named policy until then.
+MAX_FAILURES = 5
+LOCK_MINUTES = 30
+OTP_VALID_DAYS = 7
+
+_OTP_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # read out by phone or faxed: no 0/O, 1/I/L
+_hasher = PasswordHasher()
+_WRONG_LOGIN = "The username or password is not correct."
+_WRONG_RESET = "The username or the answer to the security question is not correct."
+_CANCELLED = "This account is cancelled; to use the registers again, apply for a new account."
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    """What a log-in or reset attempt came to. ``error`` is None on success; the edge renders it otherwise."""
+
+    account_id: int | None
+    error: DomainError | None = None
+    must_change_password: bool = False
+    state: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def message(self) -> str:
+        if self.error is not None:
+            return self.error.message
+        if self.must_change_password:
+            return "Signed in with a one-time password: choose a new password now."
+        return "Signed in."
+
+
+# ---- queries of this module -------------------------------------------------------------------------------------
+
+def _cancelled_account(session: Session, username: str) -> SenderAccount | None:
+    """The latest cancelled account that had this username (its login name was freed on cancellation)."""
+    stmt = (select(SenderAccount)
+            .where(SenderAccount.username == username, SenderAccount.state == AccountState.cancelled.value)
+            .order_by(SenderAccount.id.desc()).limit(1))
+    return session.scalars(stmt).first()
+
+
+def _count_failure(session: Session, *, clock: Clock, account_id: int) -> tuple[int, dt.datetime | None]:
+    """Add one failure atomically; lock when it makes MAX_FAILURES. Returns (failures, locked_until) after it."""
+    now = clock.now()
+    now_param = literal(now, UTCDateTime())
+    lock_ran_out = (SenderAccount.locked_until.is_not(None)) & (SenderAccount.locked_until <= now_param)
+    # Every right-hand side reads the row as it was before this statement (standard SQL, both backends).
+    session.execute(
+        update(SenderAccount)
+        .where(SenderAccount.id == account_id)
+        .values(
+            failed_logins=case((lock_ran_out, 1), else_=SenderAccount.failed_logins + 1),
+            locked_until=case(
+                (lock_ran_out, literal(None, UTCDateTime())),
+                (SenderAccount.failed_logins + 1 >= MAX_FAILURES,
+                 literal(now + dt.timedelta(minutes=LOCK_MINUTES), UTCDateTime())),
+                else_=SenderAccount.locked_until,
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    # The UPDATE holds the row lock (PostgreSQL) or the writer lock (SQLite), so this reads our own result.
+    row = session.execute(select(SenderAccount.failed_logins, SenderAccount.locked_until)
+                          .where(SenderAccount.id == account_id)).one()
+    return int(row.failed_logins), row.locked_until
+
+
+def _clear_failures(session: Session, account: SenderAccount) -> None:
+    session.execute(update(SenderAccount).where(SenderAccount.id == account.id)
+                    .values(failed_logins=0, locked_until=None).execution_options(synchronize_session=False))
+    session.expire(account, ["failed_logins", "locked_until"])
+
+
+# ---- helpers ----------------------------------------------------------------------------------------------------
+
+def _matches(hashed: str, secret: str) -> bool:
+    try:
+        return _hasher.verify(hashed, secret)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _hk(at: dt.datetime) -> str:
+    return to_hk(at).strftime("%H:%M on %Y-%m-%d")
+
+
+def _locked_error(until: dt.datetime) -> AccountLocked:
+    return AccountLocked(
+        f"Too many wrong attempts: this account is locked until {_hk(until)} (Hong Kong time). "
+        "Try again then, or ask OFCA to unlock it.",
+        locked_until=to_hk(until).isoformat(),
+    )
+
+
+def _locked_until(account: SenderAccount, now: dt.datetime) -> dt.datetime | None:
+    return account.locked_until if account.locked_until is not None and account.locked_until > now else None
+
+
+def _failure(session: Session, *, clock: Clock, account: SenderAccount, error: DomainError,
+             what: str) -> SignInResult:
+    failures, locked_until = _count_failure(session, clock=clock, account_id=account.id)
+    session.expire(account, ["failed_logins", "locked_until"])  # the UPDATE bypassed the loaded object
+    audit.record(session, clock=clock, actor="sender-login", action=f"sender-{what}-failed", subject_type="sender",
+                 subject_key=str(account.id), details={"failed_logins": failures})
+    if locked_until is not None and failures >= MAX_FAILURES:
+        if failures == MAX_FAILURES:  # the attempt that locked it; racing stragglers do not log it again
+            audit.record(session, clock=clock, actor="sender-login", action="sender-locked", subject_type="sender",
+                         subject_key=str(account.id),
+                         details={"locked_until": locked_until.isoformat(), "failed_logins": failures})
+        return SignInResult(account.id, _locked_error(locked_until))
+    return SignInResult(account.id, error)
+
+
+def _username(username: str) -> str:
+    return username.strip().lower()
+
+
+# ---- logging in -------------------------------------------------------------------------------------------------
+
+def log_in(session: Session, *, clock: Clock, settings: Settings, username: str, password: str) -> SignInResult:
+    """Check a sender's username and password; count a failure, or clear the count and say what comes next."""
+    name = _username(username)
+    now = clock.now()
+    account = repository.account_by_login(session, name)
+    if account is None:
+        cancelled = _cancelled_account(session, name)
+        if cancelled is not None and _matches(cancelled.password_hash, password):
+            return SignInResult(cancelled.id, AccountCancelled(_CANCELLED), state=AccountState.cancelled.value)
+        if cancelled is None:
+            _hasher.hash(password)  # spend the time a real check takes, so usernames cannot be probed by timing
+        return SignInResult(None, LoginFailed(_WRONG_LOGIN))
+    locked_until = _locked_until(account, now)
+    if locked_until is not None:
+        return SignInResult(account.id, _locked_error(locked_until))
+    if credentials.check_password(session, username=name, password=password) is None:
+        return _failure(session, clock=clock, account=account, error=LoginFailed(_WRONG_LOGIN), what="login")
+    access = lifecycle.access(session, clock=clock, settings=settings, account_id=account.id)
+    if not access.can_log_in:
+        return SignInResult(account.id, AccountCancelled(_CANCELLED), state=access.state.value)
+    if account.must_change_password and account.otp_expires_at is not None and account.otp_expires_at <= now:
+        return SignInResult(account.id, OneTimePasswordExpired(
+            f"The one-time password expired at {_hk(account.otp_expires_at)} (Hong Kong time). Ask OFCA for a new "
+            "one, or reset your password with your security question."))
+    _clear_failures(session, account)
+    audit.record(session, clock=clock, actor=f"sender:{account.id}", action="sender-logged-in", subject_type="sender",
+                 subject_key=str(account.id), details={"one_time_password": bool(account.must_change_password)})
+    return SignInResult(account.id, must_change_password=bool(account.must_change_password), state=access.state.value)
+
+
+def must_change_password(session: Session, *, account_id: int) -> bool:
+    """True while the account's password is an officer's one-time password not yet replaced."""
+    account = repository.get_account(session, account_id)
+    return bool(account is not None and account.must_change_password)
+
+
+def _clear_one_time_password(session: Session, account: SenderAccount) -> None:
+    account.must_change_password = False
+    account.otp_expires_at = None
+    account.failed_logins = 0
+    account.locked_until = None
+    session.flush()
+
+
+def change_password(session: Session, *, clock: Clock, account_id: int, current_password: str,
+                    new_password: str) -> None:
+    """A signed-in sender replaces the password (required after a one-time password); raises on bad input."""
+    account = repository.get_account(session, account_id)
+    if account is None:
+        raise AccountNotFound(f"There is no sender account {account_id}.", account_id=account_id)
+    if not _matches(account.password_hash, current_password):
+        raise WrongCurrentPassword("The current password is not correct.")
+    if new_password == current_password:
+        raise WeakPassword("The new password must be different from the current one.")
+    credentials.change_password(session, clock=clock, account_id=account_id, new_password=new_password,
+                                actor=f"sender:{account_id}")
+    _clear_one_time_password(session, account)
+
+
+# ---- "forgot password": the security question ---------------------------------------------------------------------
+
+def security_question(session: Session, *, username: str) -> str:
+    """The account's security question. Unknown names say so: the application form's "username taken" already
+    tells whether a name exists, so hiding it here would protect nothing."""
+    question = credentials.security_question(session, username=_username(username))
+    if question is None:
+        raise AccountNotFound("There is no account with this username.", username=username)
+    return question
+
+
+def reset_with_security_answer(session: Session, *, clock: Clock, settings: Settings, username: str, answer: str,
+                               new_password: str) -> SignInResult:
+    """Set a new password after a correct answer; a wrong answer counts as a failed log-in (and can lock)."""
+    name = _username(username)
+    account = repository.account_by_login(session, name)
+    if account is None:
+        _hasher.hash(answer)
+        return SignInResult(None, ResetFailed(_WRONG_RESET))
+    credentials.validate_password(new_password, username=account.username)  # raises; nothing written yet
+    locked_until = _locked_until(account, clock.now())
+    if locked_until is not None:
+        return SignInResult(account.id, _locked_error(locked_until))
+    if not credentials.check_security_answer(session, account_id=account.id, answer=answer):
+        return _failure(session, clock=clock, account=account, error=ResetFailed(_WRONG_RESET), what="reset")
+    access = lifecycle.access(session, clock=clock, settings=settings, account_id=account.id)
+    if not access.can_log_in:
+        return SignInResult(account.id, AccountCancelled(_CANCELLED), state=access.state.value)
+    credentials.change_password(session, clock=clock, account_id=account.id, new_password=new_password,
+                                actor=f"sender:{account.id}:security-answer")
+    _clear_one_time_password(session, account)
+    audit.record(session, clock=clock, actor=f"sender:{account.id}", action="sender-password-reset",
+                 subject_type="sender", subject_key=str(account.id))
+    return SignInResult(account.id, state=access.state.value)
+
+
+# ---- officers ---------------------------------------------------------------------------------------------------
+
+def _live_account(session: Session, *, clock: Clock, settings: Settings, account_id: int) -> SenderAccount:
+    account = repository.lock_account(session, account_id)
+    if account is None:
+        raise AccountNotFound(f"There is no sender account {account_id}.", account_id=account_id)
+    if not lifecycle.access(session, clock=clock, settings=settings, account_id=account_id).can_log_in:
+        raise AccountCancelled(f"Account {account_id} is cancelled; the sender must apply again as a new applicant.",
+                               account_id=account_id)
+    return account
+
+
+def _one_time_password() -> str:
+    raw = "".join(secrets.choice(_OTP_ALPHABET) for _ in range(12))  # 12 of 31 symbols: about 59 bits
+    return "-".join(raw[i:i + 4] for i in range(0, 12, 4))
+
+
+def issue_one_time_password(session: Session, *, clock: Clock, settings: Settings, account_id: int,
+                            officer: str) -> str:
+    """Replace the password with a random one-time password (returned once, to be phoned or faxed) and unlock."""
+    clerk = staff_officer(session, officer)
+    account = _live_account(session, clock=clock, settings=settings, account_id=account_id)
+    otp = _one_time_password()
+    expires_at = clock.now() + dt.timedelta(days=OTP_VALID_DAYS)
+    account.password_hash = credentials.hash_password(otp)
+    account.password_changed_at = clock.now()
+    account.must_change_password = True
+    account.otp_expires_at = expires_at
+    account.failed_logins = 0
+    account.locked_until = None
+    session.flush()
+    audit.record(session, clock=clock, actor=f"officer:{clerk.username}", action="sender-one-time-password-issued",
+                 subject_type="sender", subject_key=str(account.id), details={"expires_at": expires_at.isoformat()})
+    return otp
+
+
+def unlock(session: Session, *, clock: Clock, settings: Settings, account_id: int, officer: str) -> SenderAccount:
+    """Clear the failure count and any lock now (after the officer has identified the sender)."""
+    clerk = staff_officer(session, officer)
+    account = _live_account(session, clock=clock, settings=settings, account_id=account_id)
+    before = {"failed_logins": account.failed_logins,
+              "locked_until": account.locked_until.isoformat() if account.locked_until else None}
+    account.failed_logins = 0
+    account.locked_until = None
+    session.flush()
+    audit.record(session, clock=clock, actor=f"officer:{clerk.username}", action="sender-unlocked",
+                 subject_type="sender", subject_key=str(account.id), details=before)
+    return account
+
+
+def sign_in_status(session: Session, *, account_id: int) -> dict[str, object]:
+    """What an officer sees about an account's sign-in: failures, lock, pending one-time password, API access."""
+    account = repository.get_account(session, account_id)
+    if account is None:
+        raise AccountNotFound(f"There is no sender account {account_id}.", account_id=account_id)
+    return {"account_id": account.id, "failed_logins": account.failed_logins, "locked_until": account.locked_until,
+            "must_change_password": account.must_change_password, "otp_expires_at": account.otp_expires_at,
+            "api_access": account.api_access}
+
+
+def resolve_account(session: Session, ref: str) -> int:
+    """An account id from what an officer typed: the id, or the username of a live account."""
+    ref = ref.strip()
+    if ref.isdigit():
+        return int(ref)
+    account = repository.account_by_login(session, _username(ref))
+    if account is None:
+        raise AccountNotFound(f"There is no live account with the username {ref!r}.", username=ref)
+    return account.id

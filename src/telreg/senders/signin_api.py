@@ -1,0 +1,166 @@
+"""HTTP API of senders signing in: CAPTCHA, log-in/out, password change and reset, one-time passwords, API keys.
+
+A refused log-in or reset is *returned* as its error document (401, or 422 for a wrong CAPTCHA), not raised, so
+the transaction still commits what the attempt changed: the failure count, the used-up CAPTCHA.
+
+Sender endpoints use the browser session (cookie + ``X-CSRF-Token`` on changes); API keys are for the download
+and check endpoints only (senders.usage_api), never for managing keys or passwords.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from telreg.core import captcha
+from telreg.core.errors import DomainError
+from telreg.core.security import CsrfChecked, DncOfficer, csrf_token
+from telreg.deps import DbSession, RuntimeDep
+from telreg.senders import api_keys, signin
+from telreg.senders.deps import CurrentSender, SignedInSender, end_sender_session, start_sender_session
+from telreg.senders.errors import LoginFailed
+from telreg.senders.schemas import (
+    AccountUnlockedOut,
+    ApiAccessChange,
+    ApiAccessOut,
+    ApiKeyCreate,
+    ApiKeyCreatedOut,
+    ApiKeyOut,
+    CaptchaOut,
+    MessageOut,
+    OneTimePasswordOut,
+    PasswordChange,
+    PasswordReset,
+    SecurityQuestionOut,
+    SenderLogin,
+    SenderSignedIn,
+)
+
+__all__ = ["captcha_router", "router"]
+
+router = APIRouter(prefix="/api/v1/senders", tags=["senders: signing in"])
+captcha_router = APIRouter(prefix="/api/v1", tags=["senders: signing in"])
+
+_REFUSED = {401: {"description": "Wrong username/password, locked, expired one-time password"},
+            409: {"description": "Cancelled account"}, 422: {"description": "Wrong or used-up CAPTCHA"}}
+
+
+def _refusal(error: DomainError) -> JSONResponse:
+    return JSONResponse(error.to_dict(), status_code=error.status_code)
+
+
+@captcha_router.get("/captcha", response_model=CaptchaOut)
+def new_captcha(session: DbSession, runtime: RuntimeDep, response: Response) -> Any:
+    """A new CAPTCHA picture for a log-in or reset form: one try, valid for a few minutes."""
+    token, png = captcha.issue(session, runtime.clock, answers=captcha.answer_source(runtime))
+    response.headers["Cache-Control"] = "no-store"
+    return CaptchaOut(token=token, image="data:image/png;base64," + base64.b64encode(png).decode(),
+                      expires_in_seconds=int(captcha.TTL.total_seconds()))
+
+
+# ---- signing in and out -----------------------------------------------------------------------------------------
+
+@router.post("/login", response_model=SenderSignedIn, responses=_REFUSED)  # type: ignore[arg-type]
+def login(body: SenderLogin, request: Request, session: DbSession, runtime: RuntimeDep) -> Any:
+    """Log in with username, password and the CAPTCHA's characters; the session cookie carries the sign-in."""
+    if not captcha.verify(session, runtime.clock, token=body.captcha_token, answer=body.captcha_answer):
+        return _refusal(captcha.CaptchaFailed())  # a wrong CAPTCHA is not a password failure
+    result = signin.log_in(session, clock=runtime.clock, settings=runtime.settings, username=body.username,
+                           password=body.password)
+    if result.error is not None or result.account_id is None:
+        return _refusal(result.error or LoginFailed("The username or password is not correct."))
+    start_sender_session(request, result.account_id)
+    return SenderSignedIn(account_id=result.account_id, state=result.state or "", csrf_token=csrf_token(request),
+                          must_change_password=result.must_change_password, message=result.message)
+
+
+@router.post("/logout", status_code=204, dependencies=[CsrfChecked])
+def logout(request: Request) -> Response:
+    """End the sender's session (needs the CSRF token)."""
+    end_sender_session(request)
+    return Response(status_code=204)
+
+
+@router.post("/me/password", response_model=MessageOut, dependencies=[CsrfChecked])
+def change_password(body: PasswordChange, sender: SignedInSender, session: DbSession, runtime: RuntimeDep) -> Any:
+    """Change the password; the only thing a session signed in with a one-time password may do."""
+    signin.change_password(session, clock=runtime.clock, account_id=sender.account_id,
+                           current_password=body.current_password, new_password=body.new_password)
+    return MessageOut(message="Your password has been changed.")
+
+
+@router.get("/security-question", response_model=SecurityQuestionOut)
+def security_question(session: DbSession, username: Annotated[str, Query(max_length=100)]) -> Any:
+    """The security question to answer on the "forgot password" form."""
+    return SecurityQuestionOut(username=username, question=signin.security_question(session, username=username))
+
+
+@router.post("/reset", response_model=MessageOut, responses=_REFUSED)  # type: ignore[arg-type]
+def reset_password(body: PasswordReset, session: DbSession, runtime: RuntimeDep) -> Any:
+    """Choose a new password after answering the security question (a wrong answer counts as a failed log-in)."""
+    if not captcha.verify(session, runtime.clock, token=body.captcha_token, answer=body.captcha_answer):
+        return _refusal(captcha.CaptchaFailed())
+    result = signin.reset_with_security_answer(session, clock=runtime.clock, settings=runtime.settings,
+                                               username=body.username, answer=body.answer,
+                                               new_password=body.new_password)
+    if result.error is not None:
+        return _refusal(result.error)
+    return MessageOut(message="Your password has been changed; log in with the new password.")
+
+
+# ---- officers ---------------------------------------------------------------------------------------------------
+
+@router.post("/accounts/{account_id}/one-time-password", response_model=OneTimePasswordOut,
+             dependencies=[CsrfChecked])
+def issue_one_time_password(account_id: int, session: DbSession, runtime: RuntimeDep, officer: DncOfficer) -> Any:
+    """Issue a one-time password (the sender could not answer the security question); it also unlocks."""
+    otp = signin.issue_one_time_password(session, clock=runtime.clock, settings=runtime.settings,
+                                         account_id=account_id, officer=officer.username)
+    status = signin.sign_in_status(session, account_id=account_id)
+    return OneTimePasswordOut(account_id=account_id, one_time_password=otp, expires_at=status["otp_expires_at"])
+
+
+@router.post("/accounts/{account_id}/unlock", response_model=AccountUnlockedOut, dependencies=[CsrfChecked])
+def unlock(account_id: int, session: DbSession, runtime: RuntimeDep, officer: DncOfficer) -> Any:
+    """Clear an account's failed log-ins and lock."""
+    account = signin.unlock(session, clock=runtime.clock, settings=runtime.settings, account_id=account_id,
+                            officer=officer.username)
+    return AccountUnlockedOut(account_id=account.id, failed_logins=account.failed_logins,
+                              locked_until=account.locked_until)
+
+
+@router.put("/accounts/{account_id}/api-access", response_model=ApiAccessOut, dependencies=[CsrfChecked])
+def set_api_access(account_id: int, body: ApiAccessChange, session: DbSession, runtime: RuntimeDep,
+                   officer: DncOfficer) -> Any:
+    """Turn automation (API keys) on or off for an account; off stops every key of the account at once."""
+    account = api_keys.set_api_access(session, clock=runtime.clock, settings=runtime.settings,
+                                      account_id=account_id, enabled=body.enabled, officer=officer.username)
+    return ApiAccessOut(account_id=account.id, api_access=account.api_access,
+                        changed_by=account.api_access_changed_by, changed_at=account.api_access_changed_at)
+
+
+# ---- the sender's API keys --------------------------------------------------------------------------------------
+
+@router.get("/me/api-keys", response_model=list[ApiKeyOut])
+def my_api_keys(sender: CurrentSender, session: DbSession) -> Any:
+    """The account's API keys, newest first (never the secret)."""
+    return api_keys.list_keys(session, account_id=sender.account_id)
+
+
+@router.post("/me/api-keys", response_model=ApiKeyCreatedOut, status_code=201, dependencies=[CsrfChecked])
+def create_api_key(body: ApiKeyCreate, sender: CurrentSender, session: DbSession, runtime: RuntimeDep) -> Any:
+    """Create an API key (needs API access enabled by OFCA). The whole key is in this answer only."""
+    key, plaintext = api_keys.create_key(session, clock=runtime.clock, settings=runtime.settings,
+                                         account_id=sender.account_id, label=body.label, registers=body.registers)
+    return ApiKeyCreatedOut(key=ApiKeyOut(**api_keys.key_view(key)), api_key=plaintext)
+
+
+@router.delete("/me/api-keys/{key_id}", response_model=ApiKeyOut, dependencies=[CsrfChecked])
+def revoke_api_key(key_id: int, sender: CurrentSender, session: DbSession, runtime: RuntimeDep) -> Any:
+    """Revoke an API key: scripts using it are refused from now on."""
+    key = api_keys.revoke_key(session, clock=runtime.clock, account_id=sender.account_id, key_id=key_id,
+                              actor=f"sender:{sender.account_id}")
+    return api_keys.key_view(key)

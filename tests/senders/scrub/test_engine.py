@@ -1,0 +1,102 @@
+"""The streamed, vectorised scrub agrees with the one-line-at-a-time reference on random lists (incl. garbage)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from telreg.core.calendar import WorkingCalendar
+from telreg.core.clock import HK
+from telreg.senders.scrub import load_instructions, load_publication, scrub_list
+
+from .helpers import kept_lines, rejected, write_publication
+from .reference import reference_scrub
+from .test_numbers import ODD, spelled
+
+DAY = dt.date(2026, 3, 20)  # the publication's date; scrubs run the next morning
+NOW = dt.datetime(2026, 3, 21, 9, 0, tzinfo=HK)
+POOL = [21234567, 61234567, 91234567, 51234567, 31234567, 98765432, 23456789, 67891234, 12345678, 84561234]
+LISTED = {21234567: dt.date(2026, 3, 2), 61234567: dt.date(2026, 3, 19), 91234567: dt.date(2026, 3, 12),
+          51234567: dt.date(2025, 12, 1), 67891234: dt.date(2026, 3, 10)}
+
+TEXT = [c for c in ODD if c != "\x00"]  # a NUL byte makes the whole file binary: tested in test_cli.py
+lines = st.one_of(
+    st.builds(spelled, st.sampled_from(POOL), st.integers(0, 9)),
+    st.text(alphabet=st.sampled_from(TEXT), max_size=16).map(lambda t: t.replace("\n", "").replace("\r", "")),
+)
+instruction = st.tuples(st.sampled_from(POOL), st.sampled_from(["consent", "unsubscribe"]),
+                        st.integers(0, 3).map(lambda h: dt.datetime(2026, 3, 1, 9 + h, tzinfo=HK)))
+
+
+def scrub_both(tmp: Path, content: bytes, instructions, send_date: dt.date, chunk_bytes: int, column=None):
+    publication_path = write_publication(tmp / "pub", {f"{n:08d}": d.isoformat() for n, d in LISTED.items()},
+                                         day=DAY)
+    calendar = WorkingCalendar()
+    publication = load_publication(publication_path, register="sms", calendar=calendar)
+    given_instructions = None
+    if instructions:
+        path = tmp / "instructions.csv"
+        path.write_text("number,instruction,at\n" + "".join(f"{n},{k},{a.isoformat()}\n" for n, k, a in
+                                                            instructions))
+        given_instructions = load_instructions(path)
+    (tmp / "list.txt").write_bytes(content)
+    result = scrub_list(tmp / "list.txt", publication=publication, instructions=given_instructions,
+                        send_date=send_date, now=NOW, out_dir=tmp / "out", chunk_bytes=chunk_bytes,
+                        column=None if column is None else "phone")
+    expected = reference_scrub(content, listings=LISTED, instructions=instructions or [], send_date=send_date,
+                               calendar=calendar, column=column)
+    return result, expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(lines, max_size=40), st.lists(st.sampled_from(["\n", "\r\n"]), min_size=40, max_size=40),
+       st.lists(instruction, max_size=6), st.integers(0, 10), st.sampled_from([24, 64, 1 << 20]), st.booleans())
+def test_the_engine_agrees_with_the_reference(texts, endings, instructions, days_ahead, chunk_bytes, last_ended):
+    content = "".join(t + e for t, e in zip(texts, endings)).encode("utf-8")
+    if texts and not last_ended:
+        content = content.rstrip(b"\r\n")
+    if not content.strip():
+        content = b"21234567\n" + content
+    send_date = NOW.date() + dt.timedelta(days=days_ahead)
+    with tempfile.TemporaryDirectory() as tmp:
+        result, expected = scrub_both(Path(tmp), content, instructions, send_date, chunk_bytes)
+        out = Path(tmp) / "out"
+        kept_decisions = {"allowed", "allowed_consent", "allowed_not_yet_protected"}
+        assert b"".join(kept_lines(out)) == b"".join(e.original for e in expected if e.decision in kept_decisions)
+        rows = rejected(out)
+        assert [(r["line"], r["decision"]) for r in rows] == \
+               [(e.number, e.decision) for e in expected if e.decision not in kept_decisions]
+        for row, line in zip(rows, [e for e in expected if e.decision not in kept_decisions], strict=True):
+            assert row["original"].encode("utf-8") == line.original.rstrip(b"\n").removesuffix(b"\r")
+            if line.reason is not None:
+                assert row["reason"] == line.reason
+        report = json.loads((out / "report.json").read_text())
+        assert sum(report["counts"].values()) == len(expected)
+        pending = {n: g["protected_from"] for g in report["allowed_not_yet_protected"] for n in g["lines"]}
+        assert pending == {e.number: e.protected_from.isoformat() for e in expected
+                           if e.decision == "allowed_not_yet_protected"}
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.text(alphabet="ab", max_size=3), st.one_of(
+    st.builds(spelled, st.sampled_from(POOL), st.integers(0, 9)), st.text(alphabet=st.sampled_from(TEXT[:20]),
+                                                                          max_size=10))), min_size=1, max_size=25),
+       st.sampled_from([16, 1 << 20]))
+def test_a_csv_column_agrees_with_the_reference(rows, chunk_bytes):
+    body = "".join(f"{name},{phone.replace(',', '').replace(chr(13), '')},x\r\n" for name, phone in rows)
+    content = ("\ufeffname,phone,extra\r\n" + body).encode("utf-8")
+    with tempfile.TemporaryDirectory() as tmp:
+        _, expected = scrub_both(Path(tmp), content, [], NOW.date(), chunk_bytes, column=1)
+        out = Path(tmp) / "out"
+        kept = b"".join(kept_lines(out))
+        assert kept.startswith(b"\xef\xbb\xbfname,phone,extra\r\n")
+        kept_decisions = {"allowed", "allowed_consent", "allowed_not_yet_protected"}
+        assert kept[len(b"\xef\xbb\xbfname,phone,extra\r\n"):] == \
+            b"".join(e.original for e in expected if e.decision in kept_decisions)
+        assert [(r["line"], r["decision"]) for r in rejected(out)] == \
+               [(e.number, e.decision) for e in expected if e.decision not in kept_decisions]
