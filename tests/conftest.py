@@ -121,6 +121,7 @@ def settings(engine: Engine, tmp_path: Path) -> Settings:
         data_dir=tmp_path / "data",
         secret_key="test-secret-key",
         telephony_adapter="fake",
+        password_hashing="fast",
     )
 
 

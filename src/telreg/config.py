@@ -7,7 +7,9 @@ from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BUSINESS_TIMEZONE = "Asia/Hong_Kong"
@@ -66,6 +68,15 @@ class Settings(BaseSettings):
         30, description="Days the published register zips are kept (manifests are kept forever)"
     )
     publication_threads: int = Field(2, description="Threads that compress a register publication")
+    password_hashing: Literal["standard", "fast"] = Field(
+        "standard", description="argon2 profile; 'fast' only for the test suite (refused in production)"
+    )
+
+    @model_validator(mode="after")
+    def _no_weak_hashing_in_production(self) -> Settings:
+        if self.env is Environment.production and self.password_hashing != "standard":
+            raise ValueError("TELREG_PASSWORD_HASHING=fast is for tests; production must use 'standard'.")
+        return self
 
     @property
     def is_production(self) -> bool:

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from telreg.config import Settings, get_settings
+from telreg.core import passwords
 from telreg.core.clock import Clock, SystemClock
 from telreg.core.db import make_engine, make_session_factory
 from telreg.core.notify import FaxSender, Telephony, make_fax_sender, make_telephony
@@ -38,6 +39,7 @@ def build_runtime(
     fax: FaxSender | None = None,
 ) -> Runtime:
     settings = settings or get_settings()
+    passwords.use_profile(settings.password_hashing)
     engine = engine or make_engine(settings.database_url)
     return Runtime(
         settings=settings,

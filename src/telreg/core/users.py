@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from telreg.core import audit
+from telreg.core import audit, passwords
 from telreg.core.clock import Clock
 from telreg.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from telreg.core.models import User
@@ -18,7 +17,6 @@ from telreg.core.models import User
 ROLES = frozenset({"admin", "dnc-officer"})
 MIN_PASSWORD_LENGTH = 10
 MAX_FAILED_LOGINS = 5
-_hasher = PasswordHasher()
 
 
 def create_user(
@@ -39,7 +37,7 @@ def create_user(
     user = User(
         username=username,
         display_name=display_name or username,
-        password_hash=_hasher.hash(password),
+        password_hash=passwords.hasher().hash(password),
         roles=sorted(set(roles)),
         is_active=True,
         failed_logins=0,
@@ -78,12 +76,12 @@ def authenticate(session: Session, *, clock: Clock, username: str, password: str
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     wrong = LoginOutcome(None, "The username or password is not correct.")
     if user is None:
-        _hasher.hash(password)  # spend the same time as a real check, so usernames cannot be probed
+        passwords.hasher().hash(password)  # spend the same time as a real check, so usernames cannot be probed
         return wrong
     if not user.is_active or is_locked(user):
         return LoginOutcome(None, "This account is locked; ask an administrator to unlock it.")
     try:
-        _hasher.verify(user.password_hash, password)
+        passwords.hasher().verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         user.failed_logins += 1
         session.flush()
@@ -92,8 +90,8 @@ def authenticate(session: Session, *, clock: Clock, username: str, password: str
                          subject_key=user.username, details={"failed_logins": user.failed_logins})
         return wrong
     user.failed_logins = 0
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if passwords.hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = passwords.hasher().hash(password)
     session.flush()
     return LoginOutcome(user, "signed in")
 

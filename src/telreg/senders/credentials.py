@@ -13,11 +13,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
-from telreg.core import audit
+from telreg.core import audit, passwords
 from telreg.core.clock import Clock
 from telreg.core.errors import InvalidInput
 from telreg.senders import repository
@@ -39,7 +38,6 @@ __all__ = [
 
 MIN_PASSWORD_LENGTH = 10
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{3,31}$")
-_hasher = PasswordHasher()
 
 
 def normalise_username(username: str) -> str:
@@ -62,7 +60,7 @@ def validate_password(password: str, *, username: str) -> None:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return passwords.hasher().hash(password)
 
 
 def normalise_answer(answer: str) -> str:
@@ -73,12 +71,12 @@ def hash_answer(answer: str) -> str:
     normalised = normalise_answer(answer)
     if len(normalised) < 2:
         raise InvalidInput("The answer to the security question is too short to be a secret.")
-    return _hasher.hash(normalised)
+    return passwords.hasher().hash(normalised)
 
 
 def _verify(hashed: str, secret: str) -> bool:
     try:
-        return _hasher.verify(hashed, secret)
+        return passwords.hasher().verify(hashed, secret)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -87,12 +85,12 @@ def check_password(session: Session, *, username: str, password: str) -> SenderA
     """Return the live account (not cancelled) whose password this is, else None; same cost either way."""
     account = repository.account_by_login(session, username.strip().lower())
     if account is None:
-        _hasher.hash(password)  # spend the time a real check takes, so usernames cannot be probed by timing
+        passwords.hasher().hash(password)  # spend the time a real check takes, so usernames cannot be probed by timing
         return None
     if not _verify(account.password_hash, password):
         return None
-    if _hasher.check_needs_rehash(account.password_hash):
-        account.password_hash = _hasher.hash(password)
+    if passwords.hasher().check_needs_rehash(account.password_hash):
+        account.password_hash = passwords.hasher().hash(password)
         session.flush()
     return account
 

@@ -24,13 +24,12 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import case, literal, select, update
 from sqlalchemy.orm import Session
 
 from telreg.config import Settings
-from telreg.core import audit
+from telreg.core import audit, passwords
 from telreg.core.clock import Clock, to_hk
 from telreg.core.db import UTCDateTime
 from telreg.core.errors import DomainError
@@ -71,7 +70,6 @@ LOCK_MINUTES = 30
 OTP_VALID_DAYS = 7
 
 _OTP_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # read out by phone or faxed: no 0/O, 1/I/L
-_hasher = PasswordHasher()
 _WRONG_LOGIN = "The username or password is not correct."
 _WRONG_RESET = "The username or the answer to the security question is not correct."
 _CANCELLED = "This account is cancelled; to use the registers again, apply for a new account."
@@ -145,7 +143,7 @@ def _clear_failures(session: Session, account: SenderAccount) -> None:
 
 def _matches(hashed: str, secret: str) -> bool:
     try:
-        return _hasher.verify(hashed, secret)
+        return passwords.hasher().verify(hashed, secret)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -197,7 +195,7 @@ def log_in(session: Session, *, clock: Clock, settings: Settings, username: str,
         if cancelled is not None and _matches(cancelled.password_hash, password):
             return SignInResult(cancelled.id, AccountCancelled(_CANCELLED), state=AccountState.cancelled.value)
         if cancelled is None:
-            _hasher.hash(password)  # spend the time a real check takes, so usernames cannot be probed by timing
+            passwords.hasher().hash(password)  # spend the time a real check takes, so usernames cannot be probed by timing
         return SignInResult(None, LoginFailed(_WRONG_LOGIN))
     locked_until = _locked_until(account, now)
     if locked_until is not None:
@@ -263,7 +261,7 @@ def reset_with_security_answer(session: Session, *, clock: Clock, settings: Sett
     name = _username(username)
     account = repository.account_by_login(session, name)
     if account is None:
-        _hasher.hash(answer)
+        passwords.hasher().hash(answer)
         return SignInResult(None, ResetFailed(_WRONG_RESET))
     credentials.validate_password(new_password, username=account.username)  # raises; nothing written yet
     locked_until = _locked_until(account, clock.now())

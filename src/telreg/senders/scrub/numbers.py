@@ -21,6 +21,8 @@ Reasons for refused fields come from core/phone.py (``invalid_reason``), so they
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import numpy.typing as npt
 
@@ -150,6 +152,7 @@ def scalar_number(raw: bytes) -> int | None:
     return int(number.national) if len(number.national) == 8 else None
 
 
+@functools.lru_cache(maxsize=1 << 16)  # garbage repeats (the same header, placeholder or typo on many lines)
 def invalid_reason(raw: bytes) -> str:
     """Say, in core/phone.py's words, why a field is not a number a scrub can decide on."""
     text = _decode(raw)
