@@ -48,7 +48,6 @@ from telreg.deps import DbSession, RuntimeDep  # noqa: E402
 
 BUSINESS_TIME = dt.datetime(2026, 3, 2, 10, 0, tzinfo=HK)
 AS_OF_ENV = "TELREG_BENCH_AS_OF"
-OFF_LOOP_ENV = "TELREG_BENCH_CALLER_OFF_LOOP"
 PG_URL = os.environ.get("TELREG_BENCH_POSTGRES_URL") or os.environ.get(
     "TELREG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 MULTIPLIER = 104729  # odd and coprime with 8*10^7: i -> 20000000 + i*M mod 8*10^7 is a permutation
@@ -125,8 +124,6 @@ def bench_app() -> Any:
     at = dt.datetime.fromisoformat(os.environ.get(AS_OF_ENV, BUSINESS_TIME.isoformat()))
     app = create_app(build_runtime(settings, clock=FixedClock(at)))
 
-    if os.environ.get(OFF_LOOP_ENV):
-        _run_caller_off_the_event_loop(app)
 
     @app.post("/bench/sender-session/{account_id}")
     def _sign_in(account_id: int, request: Request) -> dict[str, str]:
@@ -136,25 +133,11 @@ def bench_app() -> Any:
     return app
 
 
-def _run_caller_off_the_event_loop(app: Any) -> None:
-    """--caller-off-loop: run telreg.senders.deps.sender_caller (an async dependency doing blocking database work)
-    in a worker thread, to measure what moving that work off the event loop would give. Bench-only override."""
-    import anyio
-
-    from telreg.senders import deps
-
-    async def caller_in_thread(request: Request, session: DbSession, runtime: RuntimeDep) -> Any:
-        return await anyio.to_thread.run_sync(lambda: asyncio.run(deps.sender_caller(request, session, runtime)))
-
-    app.dependency_overrides[deps.sender_caller] = caller_in_thread
-
-
 class Server:
     """``uvicorn check_api:bench_app --factory`` in its own process, so client and server do not share a GIL."""
 
-    def __init__(self, db: Database, *, off_loop: bool = False) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
-        self.off_loop = off_loop
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -163,8 +146,7 @@ class Server:
         settings = self.db.settings()
         env = {**os.environ, "TELREG_DATABASE_URL": settings.database_url, "TELREG_ENV": "development",
                "TELREG_SECRET_KEY": "bench-secret-key", "TELREG_DATA_DIR": str(settings.data_dir),
-               "TELREG_TELEPHONY_ADAPTER": "logging", AS_OF_ENV: BUSINESS_TIME.isoformat(),
-               OFF_LOOP_ENV: "1" if self.off_loop else ""}
+               "TELREG_TELEPHONY_ADAPTER": "logging", AS_OF_ENV: BUSINESS_TIME.isoformat()}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "check_api:bench_app", "--factory", "--app-dir",
              str(Path(__file__).parent), "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
@@ -281,7 +263,7 @@ def bench_backend(db: Database, args: argparse.Namespace) -> CheckFigure:
     account_id = seed(db, args.n)
     batches, expected_listed = make_batches(args.n, args.listed, 500)
     status = console.status(f"{db.backend}: checks of 100 numbers ×{args.concurrency} for {args.seconds:g} s")
-    with Server(db, off_loop=args.caller_off_loop) as server, status:
+    with Server(db) as server, status:
         latencies, errors, listed_seen, seconds = asyncio.run(
             _fire(server.base, account_id, batches, expected_listed, args.concurrency, args.seconds))
     cuts = statistics.quantiles(latencies, n=100, method="inclusive")
@@ -295,8 +277,6 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10, help="how long to fire checks (default 10)")
     parser.add_argument("--concurrency", type=int, default=4, help="concurrent HTTP connections (default 4)")
     parser.add_argument("--listed", type=float, default=0.3, help="share of listed numbers per check (default 0.3)")
-    parser.add_argument("--caller-off-loop", action="store_true",
-                        help="override the sender_caller dependency to run in a worker thread (see the report)")
     parser.add_argument("--postgres-url", default=PG_URL, help="an administrative PostgreSQL URL")
     parser.add_argument("--backends", default="sqlite,postgres", help="comma-separated: sqlite,postgres")
     args = parser.parse_args()

@@ -8,6 +8,7 @@ import typer
 
 from telreg.core.cli_support import AsOfOption, print_json, runtime, session_scope
 from telreg.demo.loader import DEMO_USERS, load_demo
+from telreg.demo.sender import DEMO_SENDER
 
 app = typer.Typer(no_args_is_help=True, help="Demonstration data (refused in production)")
 
@@ -17,7 +18,8 @@ def load(
     as_json: Annotated[bool, typer.Option("--json", help="Print what was created as JSON")] = False,
     as_of: AsOfOption = None,
 ) -> None:
-    """Load demo staff accounts, listings and weather warnings; running it again changes nothing."""
+    """Load demo staff, listings, warnings, an active sender and a first publication; running it again changes
+    nothing."""
     rt = runtime(as_of)
     with session_scope(rt) as session:
         summary = load_demo(session, clock=rt.clock, settings=rt.settings)
@@ -32,6 +34,13 @@ def load(
         typer.echo(f"listed {number} on the {register} register, registered on {day}")
     for kind, day in summary.warnings:
         typer.echo(f"recorded a {kind} warning on {day}")
+    for username in summary.senders:
+        registers = ", ".join(r.value for r in DEMO_SENDER.registers)
+        typer.echo(f"created sender account {username}: {DEMO_SENDER.capacity.value}, active on {registers} "
+                   f"({DEMO_SENDER.plan.value} plan), API access on")
+    if summary.published is not None:
+        typer.echo(f"published the registers as at the close of {summary.published}")
     typer.echo("demo sign-in (demonstration databases only):")
     for user in DEMO_USERS:
-        typer.echo(f"  {user.username:<8} password {user.password:<18} role {user.role}")
+        typer.echo(f"  {user.username:<11} password {user.password:<18} role {user.role}")
+    typer.echo(f"  {DEMO_SENDER.username:<11} password {DEMO_SENDER.password:<18} sender account (senders' portal)")

@@ -1,9 +1,10 @@
-"""Load a small, believable data set for a demonstration: staff accounts, listings, weather warnings.
+"""Load a small, believable data set for a demonstration: staff, listings, warnings, a sender, a publication.
 
 Everything is dated relative to the clock's "today" (Hong Kong time), so the demo always shows a mix of listings
 that are protected, listings still inside their ten working days, and warning days that pushed protection back.
 Loading is idempotent: what already exists (a user by name, a listing by number and register, a demo warning by
-kind and note) is left exactly as it is, so a second run changes nothing — not even the audit trail.
+kind and note, the demo sender by username, any publication at all) is left exactly as it is, so a second run
+changes nothing — not even the audit trail.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from telreg.core import users
 from telreg.core.clock import HK, Clock, FixedClock
 from telreg.core.errors import NotFound, ProductionGuard
 from telreg.core.models import WeatherWarning
+from telreg.demo.sender import DEMO_SENDER, load_sender
 from telreg.dnc import service
+from telreg.dnc.publish import service as publishing
+from telreg.dnc.publish.store import PublicationStore
 from telreg.dnc.vocabulary import Channel, Register, Verification
 
 ACTOR = "demo"
@@ -77,10 +81,12 @@ class DemoSummary:
     users: list[str] = field(default_factory=list)
     listings: list[tuple[str, str, dt.date]] = field(default_factory=list)
     warnings: list[tuple[str, dt.date]] = field(default_factory=list)
+    senders: list[str] = field(default_factory=list)
+    published: dt.date | None = None
 
     @property
     def changed(self) -> bool:
-        return bool(self.users or self.listings or self.warnings)
+        return bool(self.users or self.listings or self.warnings or self.senders or self.published)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -89,6 +95,8 @@ class DemoSummary:
                 {"number": n, "register": r, "registered_on": d.isoformat()} for n, r, d in self.listings
             ],
             "warnings": [{"kind": k, "on": d.isoformat()} for k, d in self.warnings],
+            "senders": self.senders,
+            "published": self.published.isoformat() if self.published else None,
         }
 
 
@@ -109,7 +117,10 @@ def demo_listings() -> list[DemoListing]:
 
 
 def load_demo(session: Session, *, clock: Clock, settings: Settings) -> DemoSummary:
-    """Create the demo users, warnings and listings that do not exist yet; refuse a production database."""
+    """Create the demo data that does not exist yet; refuse a production database.
+
+    The publication is made last: it writes files outside the database, so nothing of this load may fail after it.
+    """
     if settings.is_production:
         raise ProductionGuard(
             "The demo data cannot be loaded when TELREG_ENV=production: it creates accounts with published "
@@ -121,7 +132,26 @@ def load_demo(session: Session, *, clock: Clock, settings: Settings) -> DemoSumm
     # Warnings first, so that the protection dates computed for the listings already account for them.
     _load_warnings(session, clock=clock, today=today, summary=summary)
     _load_listings(session, settings=settings, today=today, summary=summary)
+    if load_sender(session, clock=clock, settings=settings):
+        summary.senders.append(DEMO_SENDER.username)
+    summary.published = _publish_once(session, clock=clock, settings=settings)
     return summary
+
+
+def latest_closed_day(clock: Clock, settings: Settings) -> dt.date:
+    """The most recent date whose registrations have closed (today from 23:00, otherwise yesterday)."""
+    now = clock.now().astimezone(HK)
+    closed_today = now >= publishing.cutoff_for(now.date(), settings)
+    return now.date() if closed_today else now.date() - dt.timedelta(days=1)
+
+
+def _publish_once(session: Session, *, clock: Clock, settings: Settings) -> dt.date | None:
+    """Publish the latest closed date if there is no publication at all, so the demo sender can download at once."""
+    if PublicationStore(settings.data_dir).dates():
+        return None  # the nightly job (or an officer) publishes from here on
+    day = latest_closed_day(clock, settings)
+    result = publishing.publish(session, clock=clock, settings=settings, day=day)
+    return day if result.status == "published" else None
 
 
 def _load_users(session: Session, *, clock: Clock, summary: DemoSummary) -> None:
