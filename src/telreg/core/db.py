@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, String, TypeDecorator, create_engine, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -104,3 +105,18 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def add_unless_duplicate(session: Session, row: object) -> bool:
+    """Insert a row; return False, with the transaction still usable, when a unique constraint refuses it.
+
+    The constraint is the arbiter under concurrency (two requests registering the same number, a re-delivered
+    webhook): a savepoint lets the loser carry on in its own transaction instead of failing it.
+    """
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True

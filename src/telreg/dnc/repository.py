@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from telreg.core.db import add_unless_duplicate
 from telreg.dnc.models import Listing, PaperApplication, TerminationImport
 
 _CHUNK = 500  # keeps IN (...) lists well under every backend's parameter limit
@@ -25,13 +25,7 @@ def get_listing(session: Session, number: str, register: str) -> Listing | None:
 
 def insert_listing(session: Session, listing: Listing) -> Listing | None:
     """Insert a listing; return None when the number is already listed (also when a concurrent writer won)."""
-    try:
-        with session.begin_nested():
-            session.add(listing)
-            session.flush()
-    except IntegrityError:
-        return None
-    return listing
+    return listing if add_unless_duplicate(session, listing) else None
 
 
 def delete_listing(session: Session, listing: Listing) -> None:

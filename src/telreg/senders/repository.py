@@ -11,9 +11,9 @@ import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from telreg.core.db import add_unless_duplicate
 from telreg.senders.models import (
     SenderAccount,
     SenderDocument,
@@ -32,13 +32,7 @@ def add(session: Session, row: object) -> None:
 
 def try_add(session: Session, row: object) -> bool:
     """Insert a row; return False (and leave the transaction usable) when a unique constraint refuses it."""
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
+    return add_unless_duplicate(session, row)
 
 
 # ---- accounts ---------------------------------------------------------------------------------------------------

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from telreg.core.db import add_unless_duplicate
 from telreg.dnc.models import IvrCall
 
 
@@ -19,10 +19,4 @@ def get_call(session: Session, call_id: str, *, for_update: bool = False) -> Ivr
 
 def add_call(session: Session, call: IvrCall) -> IvrCall | None:
     """Insert a call; return None when a start for the same call id was stored first (a re-delivered start)."""
-    try:
-        with session.begin_nested():
-            session.add(call)
-            session.flush()
-    except IntegrityError:
-        return None
-    return call
+    return call if add_unless_duplicate(session, call) else None
