@@ -45,6 +45,7 @@ def _include_routers(app: FastAPI) -> None:
     from telreg.dnc.api import router as dnc_router
     from telreg.dnc.ivr_api import router as ivr_router
     from telreg.senders.api import router as senders_router
+    from telreg.senders.lists.api import router as senders_lists_router
     from telreg.senders.signin_api import captcha_router as senders_captcha_router
     from telreg.senders.signin_api import router as senders_signin_router
     from telreg.senders.usage_api import router as senders_usage_router
@@ -58,6 +59,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(senders_signin_router)
     app.include_router(senders_captcha_router)
     app.include_router(senders_usage_router)
+    app.include_router(senders_lists_router)
     app.include_router(pages_router)
 
 

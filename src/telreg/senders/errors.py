@@ -158,3 +158,17 @@ class ApiKeyNotFound(NotFound):
 
 class TooManyApiKeys(Conflict):
     code = "too_many_api_keys"
+
+
+# ---- the sender's own consent and unsubscribe lists (senders.lists) -----------------------------------------------
+
+class InstructionRefused(InvalidInput):
+    """One consent/unsubscribe instruction that cannot be recorded (bad number, kind, time or field)."""
+
+    code = "instruction_refused"
+
+
+class InstructionsFileRefused(InvalidInput):
+    """An instructions file with bad lines: refused whole; ``errors`` lists them with their line numbers."""
+
+    code = "instructions_file_refused"

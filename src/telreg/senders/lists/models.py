@@ -1,0 +1,42 @@
+"""The table of a sender's own consent and unsubscribe instructions: append-only, one row per instruction given.
+
+``client_ref`` is "" for the account's own list; a marketing service provider keeps a separate list per client
+company (seed 001 Q5.2) under that client's reference. Rows are never updated or deleted: the current state of a
+number is its latest instruction, and the rest is the history a sender may have to show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from telreg.core.db import Base
+from telreg.senders.models import REGISTER_CHECK
+
+__all__ = ["SenderInstruction"]
+
+
+class SenderInstruction(Base):
+    """One consent or unsubscribe instruction a recipient gave a sender, on one register."""
+
+    __tablename__ = "sender_instructions"
+    __table_args__ = (
+        CheckConstraint(REGISTER_CHECK, name="register"),
+        CheckConstraint("instruction IN ('consent', 'unsubscribe')", name="instruction"),
+        CheckConstraint("length(number) = 8", name="number"),
+        Index("ix_sender_instructions_lookup", "account_id", "client_ref", "register", "number", "given_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("sender_accounts.id"))
+    client_ref: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    register: Mapped[str] = mapped_column(String(16))
+    number: Mapped[str] = mapped_column(String(8))
+    instruction: Mapped[str] = mapped_column(String(12))
+    given_at: Mapped[dt.datetime]
+    how: Mapped[str] = mapped_column(String(40))
+    reference: Mapped[str | None] = mapped_column(String(200))
+    recorded_at: Mapped[dt.datetime]
+    recorded_by: Mapped[str] = mapped_column(String(100))

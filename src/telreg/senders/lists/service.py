@@ -1,0 +1,153 @@
+"""Use cases of a sender's own consent and unsubscribe lists: record, import, current state, history, export.
+
+Instructions are append-only (seed 001 Q1.4, seed 004 Q1.6): nothing here updates or deletes one. The current
+state of a number is its latest instruction by ``given_at``; when a consent and an unsubscribe carry the same
+``given_at`` the unsubscribe wins — the rule of senders.scrub.instructions, for the same reason: we cannot tell
+which came last, and messaging someone who asked to stop is the harm the law guards against.
+
+A list is (account, client_ref, register); ``client_ref`` "" is the account's own list, any other value the list
+a marketing service provider keeps for one client company (seed 001 Q5.2). Only registers the account holds
+(active, not started yet, or in grace) and, for an API key, within its scope, may be used.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from telreg.core import audit
+from telreg.core.clock import Clock, to_hk
+from telreg.core.errors import InvalidNumber
+from telreg.senders.errors import InstructionRefused, RegisterNotHeld
+from telreg.senders.lifecycle import AccountAccess
+from telreg.senders.lists import repository
+from telreg.senders.lists.csvfile import (INSTRUCTIONS, check_how, check_reference, parse_instructions,
+                                          parse_list_number)
+from telreg.senders.lists.models import SenderInstruction
+from telreg.senders.vocabulary import parse_register
+
+__all__ = ["ImportResult", "ListKey", "current", "export_csv", "history", "import_csv", "list_registers", "open_list",
+           "record"]
+
+_LIST_STATUSES = frozenset({"active", "not-started", "grace"})
+MAX_CLIENT_REF = 64
+EXPORT_COLUMNS = ("number", "instruction", "at", "how", "reference")
+HISTORY_COLUMNS = (*EXPORT_COLUMNS, "recorded_at", "recorded_by")
+
+
+@dataclass(frozen=True)
+class ListKey:
+    """Which list: an account's own (client_ref "") or one client company's, on one register."""
+
+    account_id: int
+    register: str
+    client_ref: str = ""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    list: ListKey
+    recorded: int
+    consents: int
+    unsubscribes: int
+
+
+def list_registers(access: AccountAccess, scope: frozenset[str] | None = None) -> frozenset[str]:
+    """Registers whose lists the caller may keep: held now (even in grace), and within an API key's scope."""
+    if not access.can_log_in:
+        return frozenset()
+    held = frozenset(r for r, s in access.held.items() if s.status in _LIST_STATUSES)
+    return held if scope is None else held & scope
+
+
+def open_list(access: AccountAccess, *, register: str, client_ref: str = "",
+              scope: frozenset[str] | None = None) -> ListKey:
+    """Check the register and client reference; refuse a register the account does not hold."""
+    name = parse_register(register).value
+    allowed = list_registers(access, scope)
+    if name not in allowed:
+        held = ", ".join(sorted(allowed)) or "none"
+        raise RegisterNotHeld(f"Account {access.account_id} does not hold the {name} register, so it keeps no "
+                              f"{name} lists (registers it may use: {held}).", register=name)
+    ref = client_ref.strip()
+    if len(ref) > MAX_CLIENT_REF:
+        raise InstructionRefused(f"The client reference is longer than {MAX_CLIENT_REF} characters.")
+    return ListKey(access.account_id, name, ref)
+
+
+def _row(key: ListKey, *, number: str, instruction: str, given_at: dt.datetime, how: str, reference: str | None,
+         now: dt.datetime, recorded_by: str) -> dict[str, object]:
+    return {"account_id": key.account_id, "client_ref": key.client_ref, "register": key.register, "number": number,
+            "instruction": instruction, "given_at": given_at, "how": how, "reference": reference,
+            "recorded_at": now, "recorded_by": recorded_by}
+
+
+def record(session: Session, *, clock: Clock, key: ListKey, number: str, instruction: str, given_at: dt.datetime,
+           how: str, reference: str | None = None, recorded_by: str) -> SenderInstruction:
+    """Append one instruction (a naive ``given_at`` is Hong Kong time)."""
+    kind = instruction.strip().lower()
+    if kind not in INSTRUCTIONS:
+        raise InstructionRefused(f"instruction {instruction!r} is neither 'consent' nor 'unsubscribe'.")
+    try:
+        national = parse_list_number(number)
+    except InvalidNumber as exc:
+        raise InstructionRefused(exc.message, number=number) from None
+    how_value, ref = how.strip().lower(), (reference or "").strip() or None
+    problem = check_how(how_value) or check_reference(ref)
+    if problem:
+        raise InstructionRefused(problem[0].upper() + problem[1:] + ".")
+    row = SenderInstruction(**_row(key, number=national, instruction=kind, given_at=to_hk(given_at), how=how_value,
+                                   reference=ref, now=clock.now(), recorded_by=recorded_by))
+    return repository.add(session, row)
+
+
+def import_csv(session: Session, *, clock: Clock, key: ListKey, data: bytes, source: str, recorded_by: str,
+               default_how: str = "not-stated") -> ImportResult:
+    """Validate the whole file, then append every line; a file with any bad line records nothing."""
+    problem = check_how(default_how.strip().lower())
+    if problem:
+        raise InstructionRefused(problem[0].upper() + problem[1:] + ".")
+    parsed = parse_instructions(data, source=source, register=key.register, default_how=default_how.strip().lower())
+    now = clock.now()
+    repository.add_many(session, [_row(key, number=p.number, instruction=p.instruction, given_at=p.given_at, how=p.how,
+                                       reference=p.reference, now=now, recorded_by=recorded_by) for p in parsed])
+    consents = sum(p.instruction == "consent" for p in parsed)
+    audit.record(session, clock=clock, actor=recorded_by, action="sender-instructions-imported",
+                 subject_type="sender", subject_key=str(key.account_id), register=key.register,
+                 details={"client_ref": key.client_ref, "source": source, "lines": len(parsed)})
+    return ImportResult(key, len(parsed), consents, len(parsed) - consents)
+
+
+def current(session: Session, *, key: ListKey) -> list[SenderInstruction]:
+    """Each number's latest instruction (see the module docstring for the same-time rule), by number."""
+    return repository.current(session, account_id=key.account_id, client_ref=key.client_ref, register=key.register)
+
+
+def history(session: Session, *, key: ListKey, number: str | None = None) -> list[SenderInstruction]:
+    """Every instruction of the list, or of one number (in any accepted form), oldest first."""
+    national = None
+    if number is not None:
+        try:
+            national = parse_list_number(number)
+        except InvalidNumber as exc:
+            raise InstructionRefused(exc.message, number=number) from None
+    return repository.history(session, account_id=key.account_id, client_ref=key.client_ref,
+                              register=key.register, number=national)
+
+
+def export_csv(rows: Iterable[SenderInstruction], *, full: bool = False) -> str:
+    """CSV that import_csv (and the offline scrub) read back; ``full`` adds when and by whom it was recorded."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HISTORY_COLUMNS if full else EXPORT_COLUMNS)
+    for r in rows:
+        values = [r.number, r.instruction, to_hk(r.given_at).isoformat(), r.how, r.reference or ""]
+        if full:
+            values += [to_hk(r.recorded_at).isoformat(), r.recorded_by]
+        writer.writerow(values)
+    return out.getvalue()
