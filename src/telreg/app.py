@@ -49,6 +49,7 @@ def _include_routers(app: FastAPI) -> None:
     from telreg.senders.signin_api import captcha_router as senders_captcha_router
     from telreg.senders.signin_api import router as senders_signin_router
     from telreg.senders.usage_api import router as senders_usage_router
+    from telreg.senders.washing.api import router as senders_washing_router
     from telreg.web.pages import router as pages_router
 
     app.include_router(core_router)
@@ -60,6 +61,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(senders_captcha_router)
     app.include_router(senders_usage_router)
     app.include_router(senders_lists_router)
+    app.include_router(senders_washing_router)
     app.include_router(pages_router)
 
 

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
         30, description="Days the published register zips are kept (manifests are kept forever)"
     )
     publication_threads: int = Field(2, description="Threads that compress a register publication")
+    wash_retention_days: int = Field(30, description="Days a washed list's results stay downloadable")
+    wash_max_bytes: int = Field(1024 * 1024 * 1024, description="Largest calling list accepted for washing (bytes)")
     password_hashing: Literal["standard", "fast"] = Field(
         "standard", description="argon2 profile; 'fast' only for the test suite (refused in production)"
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-HANDLER_MODULES = ("telreg.dnc.jobs", "telreg.core.mail", "telreg.senders.jobs", "telreg.dnc.publish.jobs")
+HANDLER_MODULES = ("telreg.dnc.jobs", "telreg.core.mail", "telreg.senders.jobs", "telreg.dnc.publish.jobs",
+                   "telreg.senders.washing.jobs")
 
 
 def load_handlers() -> None:

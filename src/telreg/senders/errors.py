@@ -29,11 +29,13 @@
     ├── RegisterNotHeld (register_not_held)
     ├── WrongState (wrong_state)
     └── TooManyApiKeys (too_many_api_keys)
+    Washing service: WashRefused (422), WashNotFound (404), WashReferenceReused and WashNotReady (409),
+    WashExpired (410 wash_expired)
 """
 
 from __future__ import annotations
 
-from telreg.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from telreg.core.errors import Conflict, DomainError, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 
 
 class UnknownRegister(InvalidInput):
@@ -172,3 +174,36 @@ class InstructionsFileRefused(InvalidInput):
     """An instructions file with bad lines: refused whole; ``errors`` lists them with their line numbers."""
 
     code = "instructions_file_refused"
+
+
+# ---- the washing service (senders.washing) ------------------------------------------------------------------------
+
+class WashRefused(InvalidInput):
+    """An upload to wash that cannot be taken: empty, too large, a send date in the past, a bad field."""
+
+    code = "wash_refused"
+
+
+class WashNotFound(NotFound):
+    """No such wash on this account (another account's washes are not found either)."""
+
+    code = "wash_not_found"
+
+
+class WashReferenceReused(Conflict):
+    """A client reference already names a wash of a different file or settings."""
+
+    code = "wash_reference_reused"
+
+
+class WashNotReady(Conflict):
+    """The wash has no results (yet): queued, running or failed."""
+
+    code = "wash_not_ready"
+
+
+class WashExpired(DomainError):
+    """The wash's results were kept for their retention period and are gone."""
+
+    status_code = 410
+    code = "wash_expired"

@@ -1,0 +1,1 @@
+"""The washing service: a sender uploads a calling list, a worker scrubs it, the results stay downloadable."""

@@ -1,0 +1,48 @@
+"""Worker jobs of the washing service: one job per wash, and a daily sweep of expired results.
+
+A wash job does its three steps in separate transactions (see service): the job's own session is touched only at
+the end, so it holds no lock while the list is scrubbed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from telreg.core import jobs
+from telreg.core.clock import to_hk
+from telreg.core.db import unit_of_work
+from telreg.senders.washing import service
+
+if TYPE_CHECKING:
+    from telreg.runtime import Runtime
+
+__all__ = ["CLEANUP_JOB", "cleanup", "run_wash", "schedule_cleanup"]
+
+CLEANUP_JOB = "senders.wash-cleanup"
+
+
+@jobs.handler(service.JOB_KIND)
+def run_wash(session: Session, runtime: Runtime, payload: dict[str, Any]) -> None:
+    """Scrub one uploaded list; a refused list or a missing publication fails the wash (with why), not the job."""
+    wash_id = int(payload["wash_id"])
+    with unit_of_work(runtime.session_factory) as step:
+        plan = service.start(step, clock=runtime.clock, settings=runtime.settings, wash_id=wash_id)
+    if plan is None:
+        return
+    outcome = service.scrub(plan, clock=runtime.clock, settings=runtime.settings)
+    service.finish(session, clock=runtime.clock, settings=runtime.settings, wash_id=wash_id, outcome=outcome)
+
+
+@jobs.recurring(CLEANUP_JOB)
+def schedule_cleanup(session: Session, runtime: Runtime) -> None:
+    """Once a day (Hong Kong date): sweep expired washes."""
+    day = to_hk(runtime.clock.now()).date().isoformat()
+    jobs.enqueue(session, clock=runtime.clock, kind=CLEANUP_JOB, payload={"date": day},
+                 unique_key=f"{CLEANUP_JOB}:{day}")
+
+
+@jobs.handler(CLEANUP_JOB)
+def cleanup(session: Session, runtime: Runtime, payload: dict[str, Any]) -> None:
+    service.expire_due(session, clock=runtime.clock, settings=runtime.settings)

@@ -1,0 +1,42 @@
+"""Every query of the washing service."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from telreg.senders.washing.models import SenderWash
+
+__all__ = ["by_reference", "due_to_expire", "get", "of_account", "stuck"]
+
+
+def get(session: Session, wash_id: int, *, for_update: bool = False) -> SenderWash | None:
+    return session.get(SenderWash, wash_id, with_for_update=for_update and _is_postgresql(session))
+
+
+def by_reference(session: Session, *, account_id: int, client_reference: str) -> SenderWash | None:
+    return session.scalar(select(SenderWash).where(SenderWash.account_id == account_id,
+                                                   SenderWash.client_reference == client_reference))
+
+
+def of_account(session: Session, *, account_id: int, limit: int = 200) -> list[SenderWash]:
+    stmt = (select(SenderWash).where(SenderWash.account_id == account_id)
+            .order_by(SenderWash.created_at.desc(), SenderWash.id.desc()).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def due_to_expire(session: Session, *, now: dt.datetime) -> list[SenderWash]:
+    stmt = select(SenderWash).where(SenderWash.state != "expired", SenderWash.expires_at <= now)
+    return list(session.scalars(stmt.order_by(SenderWash.id)))
+
+
+def stuck(session: Session, *, before: dt.datetime) -> list[SenderWash]:
+    """Washes queued or running since before ``before``: their job gave up (or the worker is long gone)."""
+    stmt = select(SenderWash).where(SenderWash.state.in_(("queued", "running")), SenderWash.created_at < before)
+    return list(session.scalars(stmt.order_by(SenderWash.id)))
+
+
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"

@@ -1,0 +1,255 @@
+"""Use cases of the washing service: take an upload, scrub it in a worker, serve and finally expire its results.
+
+The scrub itself is senders.scrub's, unchanged: the same engine and output files as the offline ``telreg scrub``.
+Online it uses what the offline tool cannot know: the real working calendar (holidays *and* recorded weather-warning
+days), the latest publication on the server, and the account's own consent/unsubscribe list as it is when the
+worker runs.
+
+A worker runs a wash in three steps so that no database transaction is held open while a large list is scrubbed
+(on SQLite that would hold the writer lock): :func:`start` marks it running and gathers its inputs, :func:`scrub`
+runs without the database, :func:`finish` records the outcome.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from telreg.config import Settings
+from telreg.core import jobs
+from telreg.core.calendar import WorkingCalendar
+from telreg.core.clock import Clock, to_hk
+from telreg.core.db import add_unless_duplicate
+from telreg.core.errors import InvalidInput
+from telreg.core.weather import load_calendar
+from telreg.dnc.publish.store import PublicationStore
+from telreg.senders.deps import SenderCaller
+from telreg.senders.errors import WashExpired, WashNotFound, WashNotReady, WashReferenceReused, WashRefused
+from telreg.senders.lists import service as lists
+from telreg.senders.scrub.instructions import CONSENT, UNSUBSCRIBE, Instructions
+from telreg.senders.scrub.publication import load_publication
+from telreg.senders.scrub.service import check_send_date, scrub_list
+from telreg.senders.usage import ensure_register_usable
+from telreg.senders.vocabulary import parse_register
+from telreg.senders.washing import files, repository
+from telreg.senders.washing.models import SenderWash
+
+__all__ = ["JOB_KIND", "Outcome", "Plan", "expire_due", "finish", "get", "list_washes", "result_file", "scrub",
+           "start", "submit"]
+
+JOB_KIND = "senders.wash"
+MAX_CLIENT_REFERENCE = 100
+# A wash still queued or running this long after its upload has lost its job (every attempt failed): say so.
+STUCK_AFTER = dt.timedelta(days=1)
+
+
+def submit(session: Session, *, clock: Clock, settings: Settings, caller: SenderCaller, register: str,
+           send_date: dt.date, stream: BinaryIO, filename: str | None, column: str | None = None,
+           client_ref: str = "", client_reference: str | None = None) -> tuple[SenderWash, bool]:
+    """Take an upload and queue its wash; return (wash, created). The same ``client_reference`` again returns the
+    wash it made the first time (created False), whatever the race between two requests."""
+    name = parse_register(register).value
+    ensure_register_usable(caller, name)
+    key = lists.open_list(caller.access, register=name, client_ref=client_ref, scope=caller.scope)
+    try:
+        check_send_date(send_date, today=to_hk(clock.now()).date())
+    except InvalidInput as exc:
+        raise WashRefused(exc.message, send_date=send_date.isoformat()) from None
+    reference = (client_reference or "").strip() or None
+    if reference is not None and len(reference) > MAX_CLIENT_REFERENCE:
+        raise WashRefused(f"The client reference is longer than {MAX_CLIENT_REFERENCE} characters.")
+    wanted_column = (column or "").strip() or None
+    upload = files.receive(stream, data_dir=settings.data_dir, filename=filename, max_bytes=settings.wash_max_bytes)
+    if reference is not None:
+        existing = repository.by_reference(session, account_id=caller.account_id, client_reference=reference)
+        if existing is not None:
+            files.discard(upload)
+            return _same_upload(existing, register=name, send_date=send_date, column=wanted_column,
+                                client_ref=key.client_ref, sha256=upload.sha256), False
+    now = clock.now()
+    wash = SenderWash(account_id=caller.account_id, client_reference=reference, register=name,
+                      client_ref=key.client_ref, column=wanted_column, send_date=send_date, state="queued",
+                      input_sha256=upload.sha256, input_name=upload.name, input_size=upload.size, created_at=now,
+                      expires_at=now + dt.timedelta(days=settings.wash_retention_days))
+    if not add_unless_duplicate(session, wash):
+        # Another request with the same client reference committed first: that one is the wash.
+        files.discard(upload)
+        existing = repository.by_reference(session, account_id=caller.account_id, client_reference=reference or "")
+        assert existing is not None
+        return _same_upload(existing, register=name, send_date=send_date, column=wanted_column,
+                            client_ref=key.client_ref, sha256=upload.sha256), False
+    files.move_into_place(upload, data_dir=settings.data_dir, wash_id=wash.id)
+    jobs.enqueue(session, clock=clock, kind=JOB_KIND, payload={"wash_id": wash.id}, unique_key=f"{JOB_KIND}:{wash.id}",
+                 max_attempts=3)
+    return wash, True
+
+
+def _same_upload(wash: SenderWash, *, register: str, send_date: dt.date, column: str | None, client_ref: str,
+                 sha256: str) -> SenderWash:
+    """A retry must ask for the same wash; a reference reused for other work is refused rather than ignored."""
+    differs = [label for label, same in (("register", wash.register == register), ("send date",
+               wash.send_date == send_date), ("column", wash.column == column), ("client", wash.client_ref ==
+               client_ref), ("file", wash.input_sha256 == sha256)) if not same]
+    if differs:
+        raise WashReferenceReused(f"The client reference {wash.client_reference!r} already names wash {wash.id}, "
+                                  f"which differs in its {', '.join(differs)}; use a new reference for new work.",
+                                  wash_id=wash.id)
+    return wash
+
+
+def list_washes(session: Session, *, account_id: int) -> list[SenderWash]:
+    return repository.of_account(session, account_id=account_id)
+
+
+def get(session: Session, *, account_id: int, wash_id: int) -> SenderWash:
+    """The account's wash; another account's is "not found", so ids cannot be probed."""
+    wash = repository.get(session, wash_id)
+    if wash is None or wash.account_id != account_id:
+        raise WashNotFound(f"There is no wash #{wash_id} on your account.", wash_id=wash_id)
+    return wash
+
+
+def result_file(session: Session, *, clock: Clock, settings: Settings, account_id: int, wash_id: int,
+                name: str) -> Path:
+    """Path of one output file of a finished wash of the account."""
+    wash = get(session, account_id=account_id, wash_id=wash_id)
+    if name not in files.OUTPUTS:
+        raise WashNotFound(f"A wash has no file {name!r}; its files are {', '.join(files.OUTPUTS)}.", wash_id=wash_id)
+    if wash.state == "expired" or (wash.state == "done" and wash.expires_at <= clock.now()):
+        raise WashExpired(f"The results of wash #{wash.id} were kept until {to_hk(wash.expires_at):%Y-%m-%d %H:%M} "
+                          "(Hong Kong time) and have been deleted; upload the list again.", wash_id=wash.id)
+    if wash.state != "done":
+        detail = f": {wash.error}" if wash.state == "failed" else ""
+        raise WashNotReady(f"Wash #{wash.id} is {wash.state}{detail}; it has no results to download.",
+                           wash_id=wash.id, state=wash.state)
+    path = files.out_dir(settings.data_dir, wash.id) / name
+    if not path.is_file():
+        raise WashExpired(f"The results of wash #{wash.id} are no longer kept; upload the list again.",
+                          wash_id=wash.id)
+    return path
+
+
+# ---- the worker's side ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one wash needs to run, gathered in one short transaction."""
+
+    wash_id: int
+    list_path: Path
+    out_dir: Path
+    register: str
+    send_date: dt.date
+    column: str | None
+    publication: Path | None
+    calendar: WorkingCalendar
+    instructions: Instructions
+
+
+@dataclass(frozen=True)
+class Outcome:
+    error: str | None = None
+    receipt: dict[str, Any] | None = None
+    report: dict[str, Any] | None = None
+
+
+def start(session: Session, *, clock: Clock, settings: Settings, wash_id: int) -> Plan | None:
+    """Mark a queued (or interrupted) wash running and gather its inputs; None when there is nothing to do."""
+    wash = repository.get(session, wash_id, for_update=True)
+    if wash is None or wash.state not in ("queued", "running"):
+        return None
+    wash.state, wash.started_at = "running", clock.now()
+    key = lists.ListKey(wash.account_id, wash.register, wash.client_ref)
+    return Plan(
+        wash_id=wash.id,
+        list_path=files.input_path(settings.data_dir, wash.id, wash.input_name),
+        out_dir=files.out_dir(settings.data_dir, wash.id),
+        register=wash.register,
+        send_date=wash.send_date,
+        column=wash.column,
+        publication=latest_publication(settings, wash.register),
+        calendar=load_calendar(session, settings),
+        instructions=own_instructions(session, key=key),
+    )
+
+
+def latest_publication(settings: Settings, register: str) -> Path | None:
+    """The newest ``<register>-dated.zip`` still kept on the server."""
+    store = PublicationStore(settings.data_dir)
+    for day in reversed(store.dates()):
+        path = store.path_for(day) / f"{register}-dated.zip"
+        if path.is_file():
+            return path
+    return None
+
+
+def own_instructions(session: Session, *, key: lists.ListKey) -> Instructions:
+    """The list's current state in the form the scrub takes (numbers ascending, each with its latest kind)."""
+    rows = sorted(lists.current(session, key=key), key=lambda r: r.number)
+    exported = lists.export_csv(rows).encode("utf-8")
+    owner = "own" if key.client_ref == "" else f"client {key.client_ref}"
+    return Instructions(
+        numbers=np.array([int(r.number) for r in rows], dtype=np.int64),
+        kinds=np.array([CONSENT if r.instruction == "consent" else UNSUBSCRIBE for r in rows], dtype=np.int8),
+        given_at=tuple(to_hk(r.given_at) for r in rows),
+        lines=len(rows),
+        # The receipt names the list's state as the CSV the export endpoint gives, so the sender can match it.
+        sha256=hashlib.sha256(exported).hexdigest(),
+        source=f"account {key.account_id} {key.register} list ({owner})",
+    )
+
+
+def scrub(plan: Plan, *, clock: Clock, settings: Settings) -> Outcome:
+    """Run the scrub (no database); a refused list or publication is an outcome, not a crash."""
+    if plan.publication is None:
+        return Outcome(error=f"There is no {plan.register} publication on the server yet, so the list could not be "
+                             "washed; try again after the next publication.")
+    try:
+        publication = load_publication(plan.publication, register=plan.register, calendar=plan.calendar,
+                                       protection_days=settings.protection_working_days)
+        result = scrub_list(plan.list_path, publication=publication, instructions=plan.instructions,
+                            send_date=plan.send_date, now=clock.now(), out_dir=plan.out_dir, column=plan.column,
+                            warning_days_given=True, threads=2)
+    except InvalidInput as exc:
+        return Outcome(error=exc.message)
+    return Outcome(receipt=result.receipt, report=result.report)
+
+
+def finish(session: Session, *, clock: Clock, settings: Settings, wash_id: int, outcome: Outcome) -> None:
+    wash = repository.get(session, wash_id, for_update=True)
+    if wash is None or wash.state != "running":
+        return
+    now = clock.now()
+    wash.finished_at = now
+    if outcome.error is not None:
+        wash.state, wash.error = "failed", outcome.error
+        return
+    assert outcome.receipt is not None and outcome.report is not None
+    wash.state = "done"
+    wash.publication_date = dt.date.fromisoformat(outcome.receipt["publication"]["date"])
+    wash.publication_sha256 = outcome.receipt["publication"]["sha256"]
+    wash.counts = {"lines": outcome.report["lines"], "kept": outcome.report["kept"],
+                   "not_kept": outcome.report["not_kept"], **outcome.report["counts"]}
+    # Results are kept for the retention period from when they exist, not from the upload.
+    wash.expires_at = now + dt.timedelta(days=settings.wash_retention_days)
+
+
+def expire_due(session: Session, *, clock: Clock, settings: Settings) -> int:
+    """Delete the files of washes past their retention and mark them expired; fail washes whose job gave up."""
+    now = clock.now()
+    for wash in repository.stuck(session, before=now - STUCK_AFTER):
+        wash.state, wash.finished_at = "failed", now
+        wash.error = "The wash could not be completed (the worker gave up after several attempts); upload it again."
+    expired = repository.due_to_expire(session, now=now)
+    for wash in expired:
+        # Files first: should the commit fail, the next run marks them again; a "done" wash with no files answers 410.
+        files.remove_wash_files(settings.data_dir, wash.id)
+        wash.state = "expired"
+    return len(expired)
