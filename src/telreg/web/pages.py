@@ -3,11 +3,13 @@
 from fastapi import APIRouter
 
 from telreg.web.paper_pages import router as paper_router
+from telreg.web.sender_lists_pages import router as sender_lists_router
 from telreg.web.public_pages import router as public_router
 from telreg.web.sender_officer_pages import router as sender_officer_router
 from telreg.web.sender_pages import router as sender_router
 from telreg.web.sender_signin_pages import router as sender_signin_router
 from telreg.web.sender_use_pages import router as sender_use_router
+from telreg.web.sender_wash_pages import router as sender_wash_router
 from telreg.web.staff_pages import router as staff_router
 
 __all__ = ["router"]
@@ -19,4 +21,6 @@ router.include_router(paper_router)
 router.include_router(sender_router)
 router.include_router(sender_signin_router)
 router.include_router(sender_use_router)
+router.include_router(sender_lists_router)
+router.include_router(sender_wash_router)
 router.include_router(sender_officer_router)

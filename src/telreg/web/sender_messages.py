@@ -394,4 +394,154 @@ SENDER_MESSAGES: dict[str, tuple[str, str]] = {
     "error_conflict": ("This conflicts with what is already recorded.", "與現有紀錄有衝突。"),
     "error_not_found": ("Not found.", "找不到。"),
     "error_permission_denied": ("Not allowed.", "不獲准許。"),
+    # consent and unsubscribe lists (senders.lists)
+    "nav_lists": ("Consent lists", "同意名單"),
+    "lists_title": ("Consent and unsubscribe lists", "同意及取消接收名單"),
+    "lists_intro": (
+        "Record the consents and unsubscribe requests your recipients give you. Nothing is overwritten: a number's "
+        "current state is its latest instruction, and when a consent and an unsubscribe carry the same time the "
+        "unsubscribe wins.",
+        "記錄收訊人給予你的同意及取消接收要求。紀錄不會被覆寫:號碼現時的狀況以最新的指示為準;"
+        "如同意與取消接收要求的時間相同,則以取消接收要求為準。",
+    ),
+    "lists_none": (
+        "Your account holds no register now, so it keeps no lists.", "你的帳戶現時沒有訂用任何登記冊,因此沒有名單。"),
+    "lists_choose": ("Choose a list", "選擇名單"),
+    "lists_client": ("Client reference", "客戶參考編號"),
+    "lists_client_hint": (
+        "Leave empty for your own list; a marketing service provider keeps one list per client company.",
+        "你自己的名單請留空;代客戶發送訊息的服務提供者可為每間客戶公司另設名單。",
+    ),
+    "lists_show": ("Show the list", "顯示名單"),
+    "lists_own": ("your own list", "你自己的名單"),
+    "lists_list_title": ("{register} register: {client}", "{register}登記冊:{client}"),
+    "lists_counts": (
+        "{numbers} numbers: {consents} with consent, {unsubscribes} unsubscribed.",
+        "共 {numbers} 個號碼:{consents} 個已同意,{unsubscribes} 個已取消接收。",
+    ),
+    "lists_export_current": ("Export the current state (CSV)", "匯出現時狀況(CSV)"),
+    "lists_export_full": ("Export the whole history (CSV)", "匯出全部紀錄(CSV)"),
+    "lists_import_title": ("Upload instructions", "上載指示"),
+    "lists_import_intro": (
+        "A CSV file of up to {max_mb} MB with the header number,instruction,at (instruction is consent or "
+        "unsubscribe; at is a date and time such as 2026-03-02T10:00, Hong Kong time). Columns how, reference and "
+        "channel may be added. If any line is wrong, nothing is recorded and every wrong line is listed.",
+        "CSV 檔案,不超過 {max_mb} MB,標題列為 number,instruction,at(instruction 為 consent 或 unsubscribe;"
+        "at 為日期及時間,例如 2026-03-02T10:00,香港時間)。可另加 how、reference 及 channel 欄。"
+        "如有任何一行錯誤,整個檔案都不會記錄,並會列出每一行錯誤。",
+    ),
+    "lists_how": ("How it was given", "給予方式"),
+    "lists_how_hint": (
+        "Used for lines without a how column, e.g. web-form, reply-stop, call, written.",
+        "用於沒有 how 欄的行,例如 web-form、reply-stop、call、written。",
+    ),
+    "lists_file": ("Instructions file (CSV)", "指示檔案(CSV)"),
+    "lists_import_button": ("Upload", "上載"),
+    "lists_bad_line": ("Line {line}", "第 {line} 行"),
+    "flash_lists_imported": (
+        "{recorded} instructions recorded (consents: {consents}; unsubscribes: {unsubscribes}).",
+        "已記錄 {recorded} 項指示:{consents} 項同意,{unsubscribes} 項取消接收。",
+    ),
+    "lists_search_title": ("A number's history", "號碼的紀錄"),
+    "lists_number": ("Number", "號碼"),
+    "lists_number_hint": ("8 digits, e.g. 6123 4567", "8 位數字,例如 6123 4567"),
+    "lists_search_button": ("Search", "搜尋"),
+    "lists_current_consent": ("{number}: consent, given {at}.", "{number}:已同意,於 {at} 給予。"),
+    "lists_current_unsubscribe": ("{number}: unsubscribed, asked {at}.", "{number}:已取消接收,於 {at} 提出。"),
+    "lists_no_history": ("{number} is not on this list.", "{number} 不在此名單內。"),
+    "lists_history_caption": ("Instructions for {number}, oldest first", "{number} 的指示(由舊至新)"),
+    "lists_col_at": ("Given at", "給予時間"),
+    "lists_col_instruction": ("Instruction", "指示"),
+    "lists_col_reference": ("Reference", "參考"),
+    "lists_col_recorded": ("Recorded", "記錄"),
+    "lists_instruction_consent": ("Consent", "同意"),
+    "lists_instruction_unsubscribe": ("Unsubscribe", "取消接收"),
+    "lists_latest": ("current", "現時"),
+    "lists_current_title": ("Current state", "現時狀況"),
+    "lists_current_first": ("The first {shown} numbers; export the list for all of them.",
+                            "只顯示首 {shown} 個號碼;請匯出名單查看全部。"),
+    "error_instruction_refused": ("This instruction cannot be recorded.", "未能記錄此指示。"),
+    "error_instructions_file_refused": (
+        "The file was not recorded: correct the lines listed and upload it again.",
+        "檔案未有記錄:請更正下列各行後再上載。",
+    ),
+    # the washing service (senders.washing)
+    "nav_washes": ("Wash a list", "清洗名單"),
+    "wash_title": ("Wash a calling list", "清洗發送名單"),
+    "wash_intro": (
+        "Upload a calling list: it is checked against the latest register publication and your own consent and "
+        "unsubscribe list for the day you plan to send. You get the lines that may be sent, the lines that may "
+        "not (with why), a report and a scrub receipt to keep as proof that you checked. Results are kept for "
+        "{days} days.",
+        "上載發送名單:系統會按你計劃發送的日期,以最新發布的登記冊及你自己的同意及取消接收名單核對。"
+        "你會取得可以發送的行、不可發送的行(附原因)、報告,以及可保存作為已核對證明的清洗收據。結果保留 {days} 日。",
+    ),
+    "wash_none": (
+        "Your account may not use any register now, so it cannot wash lists.",
+        "你的帳戶現時不能使用任何登記冊,因此不能清洗名單。",
+    ),
+    "wash_upload_title": ("Upload a list to wash", "上載名單以作清洗"),
+    "wash_send_date": ("Planned send date", "計劃發送日期"),
+    "wash_send_date_hint": ("Today or a later date.", "今天或以後的日期。"),
+    "wash_file": ("Calling list", "發送名單"),
+    "wash_file_hint": (
+        "Text with one number per line, or a CSV with a header (name the column below), or a zip of one; "
+        "up to {max_mb} MB.",
+        "每行一個號碼的文字檔,或有標題列的 CSV(請在下面填寫欄名),或其 zip 壓縮檔;不超過 {max_mb} MB。",
+    ),
+    "wash_column": ("Column with the numbers", "號碼所在的欄"),
+    "wash_column_hint": (
+        "Only for a CSV with a header; leave empty for one number per line.", "只適用於有標題列的 CSV;每行一個號碼的檔案請留空。"),
+    "wash_client_reference": ("Your reference for this upload", "你為此上載設定的參考編號"),
+    "wash_client_reference_hint": (
+        "Optional. Uploading again with the same reference gives the same wash, not a second one.",
+        "可選填。以相同參考編號再次上載,會取得同一次清洗,而不會重複清洗。",
+    ),
+    "wash_button": ("Upload and wash", "上載並清洗"),
+    "wash_list_caption": ("Your washes, newest first", "你的清洗紀錄(由新至舊)"),
+    "wash_col_id": ("Wash", "清洗"),
+    "wash_col_uploaded": ("Uploaded", "上載時間"),
+    "wash_name": ("Wash #{id}", "清洗 #{id}"),
+    "wash_bytes": ("{size} bytes", "{size} 位元組"),
+    "wash_state_queued": ("Waiting to start", "等待開始"),
+    "wash_state_running": ("Washing", "清洗中"),
+    "wash_state_done": ("Done", "已完成"),
+    "wash_state_failed": ("Failed", "失敗"),
+    "wash_state_expired": ("Results deleted", "結果已刪除"),
+    "wash_busy_note": ("this page updates itself every {seconds} seconds.", "本頁每 {seconds} 秒自動更新。"),
+    "wash_failed_title": ("The list could not be washed", "未能清洗名單"),
+    "wash_publication": ("Checked against the publication of {date}, SHA-256", "已以 {date} 發布的登記冊核對,SHA-256"),
+    "wash_counts_caption": ("Counts", "數目"),
+    "wash_lines": ("Lines read", "讀取行數"),
+    "wash_kept": ("May be sent", "可以發送"),
+    "wash_not_kept": ("May not be sent", "不可發送"),
+    "decision_rejected_invalid": ("Not a valid number", "號碼無效"),
+    "decision_duplicate": ("Repeated line", "重複"),
+    "decision_blocked_unsubscribed": ("Unsubscribed on your list", "已在你的名單上取消接收"),
+    "decision_allowed_consent": ("Consent on your list", "已在你的名單上同意"),
+    "decision_blocked_dnc": ("Listed and protected", "已登記並受保障"),
+    "decision_allowed_not_yet_protected": ("Listed, not yet protected", "已登記,保障尚未生效"),
+    "decision_allowed": ("Not listed", "未有登記"),
+    "wash_files_title": ("Results", "結果"),
+    "wash_file_kept_csv": ("Lines that may be sent", "可以發送的行"),
+    "wash_file_rejected_csv": ("Lines that may not be sent, with why", "不可發送的行及原因"),
+    "wash_file_report_json": ("Report", "報告"),
+    "wash_file_receipt_json": ("Scrub receipt", "清洗收據"),
+    "wash_kept_until": ("The results are kept until {at}.", "結果保留至 {at}。"),
+    "wash_expired_note": (
+        "The results were kept for their retention period and have been deleted; upload the list again.",
+        "結果已過保留期並已刪除;請再次上載名單。",
+    ),
+    "wash_back": ("All washes", "全部清洗紀錄"),
+    "error_wash_refused": ("The list cannot be washed as uploaded.", "未能按上載的內容清洗名單。"),
+    "error_wash_not_found": ("There is no such wash on your account.", "你的帳戶沒有此清洗紀錄。"),
+    "error_wash_reference_reused": (
+        "This reference already names a different upload; use a new reference.", "此參考編號已用於另一次上載;請使用新的參考編號。"),
+    "error_wash_not_ready": ("This wash has no results to download.", "此清洗沒有可下載的結果。"),
+    "error_wash_expired": ("The results of this wash have been deleted; upload the list again.", "此清洗的結果已被刪除;請再次上載名單。"),
+    "lists_choose_file": (
+        "Choose the CSV file to upload (header number,instruction,at).", "請選擇要上載的 CSV 檔案(標題列為 number,instruction,at)。"),
+    "wash_choose_file": (
+        "Choose the calling list to upload (text, CSV or a zip of one).", "請選擇要上載的發送名單(文字檔、CSV 或其 zip 壓縮檔)。"),
+    "wash_bad_date": ("{value!r} is not a date such as 2026-03-20.", "「{value}」不是日期,例如 2026-03-20。"),
 }
