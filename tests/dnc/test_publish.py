@@ -187,7 +187,7 @@ def test_a_missed_night_overtaken_by_a_later_publication_is_skipped_not_failed(r
     jobs.run_schedules(runtime)  # 10:00 Monday: Sunday's missed night is due, Monday's waits for 23:00
     clock.set(at(MON, 23))
     publish(runtime, MON)  # an officer publishes Monday by hand before the worker gets to Sunday
-    assert jobs.run_worker(runtime, once=True) == 2
+    jobs.run_worker(runtime, once=True)  # other contexts' daily jobs may run too; the publish jobs are checked below
     with unit_of_work(runtime.session_factory) as session:
         outcomes = {j.unique_key: (j.status, j.attempts) for j in session.query(Job).filter(Job.kind == PUBLISH_JOB)}
     assert outcomes == {f"{PUBLISH_JOB}:2026-03-01": ("done", 1), f"{PUBLISH_JOB}:2026-03-02": ("done", 1)}

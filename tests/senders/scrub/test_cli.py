@@ -183,3 +183,13 @@ def test_warning_days_file(tmp_path, publication):
     (tmp_path / "w.txt").write_text("5 March\n")
     code, _, err = scrub(tmp_path / "l.txt", publication, tmp_path / "out", "--warning-days", str(tmp_path / "w.txt"))
     assert code == 1 and "line 1: '5 March' is not an ISO date" in err
+
+
+def test_the_scrub_reads_dated_lines_of_the_width_the_publisher_writes():
+    import numpy as np
+
+    from telreg.dnc.publish import formats
+    from telreg.senders.scrub.publication import DATED_WIDTH
+
+    line = formats.format_dated(np.array([21234567], dtype=np.uint64), np.array([20260302], dtype=np.uint64))
+    assert len(line) == DATED_WIDTH == formats.DATED_WIDTH

@@ -51,11 +51,10 @@ class DuplicateFinder:
         result.duplicate_of = np.zeros(len(result.starts), dtype=np.int64)
         if len(self.repeated) == 0:
             return
-        rows = np.flatnonzero(result.decision != REJECTED_INVALID)
-        rows = rows[self._repeated_bits.contains(result.numbers[rows])]
+        rows = np.flatnonzero(self._repeated_bits.contains(result.numbers) & (result.decision != REJECTED_INVALID))
         if len(rows) == 0:
             return
-        which = np.searchsorted(self.repeated, result.numbers[rows])
+        which = self._repeated_bits.rank(result.numbers[rows])  # the number's place among the repeated ones
         lines = result.chunk.first_line + rows
         # Numbers first met in this chunk take their earliest line here (minimum.at: exact, and ~9x np.unique).
         new = which[self._first_line[which] == 0]

@@ -29,7 +29,7 @@ from telreg.senders.scrub.numbers import invalid_reason, parse_fields, scalar_nu
 from telreg.senders.scrub.publication import Publication
 from telreg.senders.scrub.reader import Chunk, Layout
 
-__all__ = ["DECISIONS", "KEPT", "ChunkResult", "Rules", "decide_chunk", "parse_chunk", "split_lines"]
+__all__ = ["DECISIONS", "KEPT", "ChunkResult", "Rules", "decide_chunk", "locate_fields", "parse_chunk", "split_lines"]
 
 REJECTED_INVALID, DUPLICATE, BLOCKED_UNSUBSCRIBED, ALLOWED_CONSENT, BLOCKED_DNC, NOT_YET, ALLOWED = range(7)
 DECISIONS = ("rejected_invalid", "duplicate", "blocked_unsubscribed", "allowed_consent", "blocked_dnc",
@@ -130,6 +130,15 @@ def _column_fields(chunk: Chunk, layout: Layout, starts: I64, ends: I64,
 
 
 Parsed = tuple[I64, I64, I64, I64, I64, I64, npt.NDArray[np.bool_], dict[int, str]]
+
+
+def locate_fields(chunk: Chunk, layout: Layout) -> tuple[I64, I64, I64, I64, I64]:
+    """Where each line and its field are, without parsing: (starts, ends, nexts, fs, fe)."""
+    starts, ends, nexts = split_lines(chunk)
+    if layout.column is None:
+        return starts, ends, nexts, starts, ends
+    fs, fe, _ = _column_fields(chunk, layout, starts, ends)
+    return starts, ends, nexts, fs, fe
 
 
 def parse_chunk(chunk: Chunk, layout: Layout) -> Parsed:

@@ -24,7 +24,6 @@ import numpy as np
 import numpy.typing as npt
 
 from telreg.core.clock import to_hk
-from telreg.senders.scrub.bitset import Bitset
 from telreg.senders.scrub.errors import InstructionsRefused
 from telreg.senders.scrub.numbers import SLACK, invalid_reason, parse_fields
 
@@ -34,6 +33,7 @@ CONSENT, UNSUBSCRIBE = 1, 2  # UNSUBSCRIBE sorts after CONSENT, so at equal time
 _NAMES = {"consent": CONSENT, "unsubscribe": UNSUBSCRIBE}
 _REQUIRED = ("number", "instruction", "at")
 _MAX_LISTED_ERRORS = 20
+_SIEVE_BITS = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,12 @@ class Instructions:
     source: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_members", Bitset.of(self.numbers))
+        # A sender's lists are small next to a calling list: a 128 KB bit filter on the low 20 bits of a number stays
+        # in the CPU cache, so most of the list's numbers are ruled out without a miss into a 12.5 MB bitset.
+        sieve = np.zeros(_SIEVE_BITS // 8, dtype=np.uint8)
+        low = self.numbers & (_SIEVE_BITS - 1)
+        np.bitwise_or.at(sieve, low >> 3, np.left_shift(1, low & 7).astype(np.uint8))
+        object.__setattr__(self, "_sieve", sieve)
 
     @classmethod
     def empty(cls) -> Instructions:
@@ -59,8 +64,12 @@ class Instructions:
         kinds = np.zeros(len(numbers), dtype=np.int8)
         if len(self.numbers) == 0:
             return kinds
-        having = np.flatnonzero(self._members.contains(numbers))  # type: ignore[attr-defined]
-        kinds[having] = self.kinds[np.searchsorted(self.numbers, numbers[having])]
+        low = numbers & (_SIEVE_BITS - 1)
+        sieve: npt.NDArray[np.uint8] = self._sieve  # type: ignore[attr-defined]
+        maybe = np.flatnonzero((sieve[low >> 3] >> (low & 7).astype(np.uint8)) & 1)
+        where = np.minimum(np.searchsorted(self.numbers, numbers[maybe]), len(self.numbers) - 1)
+        having = maybe[self.numbers[where] == numbers[maybe]]
+        kinds[having] = self.kinds[where[self.numbers[where] == numbers[maybe]]]
         return kinds
 
     def when(self, number: int) -> dt.datetime:

@@ -9,10 +9,11 @@
 * ``receipt.json``: the proof a sender keeps: publication (register, date, SHA-256), the list's SHA-256, the
   instructions' SHA-256, the send date, the counts.
 
-The many blocked and duplicate rows are formatted without a per-line Python loop: each row is laid out as a padded
-byte matrix (right-aligned line number, the original line, a table of decision-and-reason texts — one per
-registration date —, the "duplicate of" line number) and the padding is squeezed out with one boolean mask. The few
-rows whose reason is particular to the line (refused numbers, unsubscribes) are formatted in Python and spliced in.
+Rows are formatted without a per-line Python loop: a row is a few segments (line number and opening quote, the
+original line, the decision and reason, the "duplicate of" line number), and each segment is copied for all rows at
+once by fancy indexing whole fixed-width records (``_place``). Reasons come from tables: one text per registration
+date, one per distinct refused spelling (garbage repeats). The few rows whose reason is particular to the line
+(unsubscribes, CSV lines needing the csv module, originals holding quotes) are formatted in Python and copied in.
 Files are written under temporary names and renamed when the scrub has finished, so a failed run leaves no partial
 output that looks complete.
 """
@@ -38,21 +39,18 @@ from telreg.senders.scrub.engine import (
     ChunkResult,
     Rules,
 )
-from telreg.senders.scrub.numbers import invalid_reason
+from telreg.senders.scrub.numbers import MAX_FIELD, invalid_reason
 from telreg.senders.scrub.reader import BOM, Layout
 
 __all__ = ["FILES", "Formatted", "OutputWriter", "REJECTED_HEADER"]
 
 FILES = ("kept.csv", "rejected.csv", "report.json", "receipt.json")
 REJECTED_HEADER = b"line,original,decision,reason\r\n"
-_ROWS = 1 << 17  # rows per formatting batch: keeps the byte matrices to a few tens of MB
+_ROWS = 1 << 18  # rows per formatting batch: keeps the temporaries to a few tens of MB
 
 _i = np.arange(10_000)
 _DIGITS4 = (np.stack([_i // 1000, _i // 100 % 10, _i // 10 % 10, _i % 10], axis=1) + ord("0")).astype(np.uint8)
 _POWERS = np.array([10**k for k in range(1, 10)], dtype=np.int64)
-_OPEN = np.frombuffer(b',"', dtype=np.uint8)
-_CLOSE = np.frombuffer(b'",', dtype=np.uint8)
-_EOL = np.frombuffer(b"\r\n", dtype=np.uint8)
 _DECISION_NAMES = [name.encode() for name in DECISIONS]
 
 
@@ -66,12 +64,45 @@ def _digits10(values: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.uint8], npt
     return out, count
 
 
-def _table(texts: list[bytes]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
-    """Texts as rows of a zero-padded byte matrix, with their lengths."""
+def _voids(arr: npt.NDArray[np.uint8], width: int) -> npt.NDArray[np.void]:
+    """Every byte offset of a flat byte array as the start of a ``width``-byte record: one fancy index moves a
+    whole record (a memcpy), so rows of any layout are gathered and placed without per-byte index arrays."""
+    return np.ndarray(shape=(len(arr) - width + 1,), dtype=np.dtype((np.void, width)), buffer=arr, strides=(1,))
+
+
+def _place(out: npt.NDArray[np.uint8], dest: npt.NDArray[np.int64], src: npt.NDArray[np.uint8],
+           src_at: npt.NDArray[np.int64], length: npt.NDArray[np.int64]) -> None:
+    """Copy src[src_at[i] : src_at[i] + length[i]] to out[dest[i] : …] for every i, one fancy copy per length."""
+    if len(dest) == 0:
+        return
+    low, high = int(length.min()), int(length.max())
+    if low == high:
+        groups = [(low, slice(None))]
+    else:
+        order = np.argsort(length, kind="stable")
+        bounds = np.flatnonzero(np.diff(length[order])) + 1
+        groups = [(int(length[g[0]]), g) for g in np.split(order, bounds)]
+    for width, rows in groups:
+        if width:
+            _voids(out, width)[dest[rows]] = _voids(src, width)[src_at[rows]]
+
+
+def _prefixes(values: npt.NDArray[np.int64], tail: bytes) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64],
+                                                                      npt.NDArray[np.int64]]:
+    """Rows of ten zero-padded digits followed by ``tail``, flattened, with where each value's significant digits
+    start and how many there are."""
+    digits, count = _digits10(values)
+    rows = np.empty((len(values), 10 + len(tail)), dtype=np.uint8)
+    rows[:, :10] = digits
+    rows[:, 10:] = np.frombuffer(tail, dtype=np.uint8)
+    return rows.ravel(), np.arange(len(values), dtype=np.int64) * rows.shape[1] + 10 - count, count
+
+
+def _texts(texts: list[bytes]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Texts laid end to end, with their offsets and lengths."""
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
-    width = max(int(lengths.max()) if len(texts) else 1, 1)
-    flat = np.frombuffer(b"".join(t.ljust(width, b"\0") for t in texts), dtype=np.uint8)
-    return flat.reshape(len(texts), width).copy(), lengths
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    return np.frombuffer(b"".join(texts) or b"\0", dtype=np.uint8).copy(), offsets, lengths
 
 
 def _quote(text: str | bytes) -> bytes:
@@ -81,8 +112,8 @@ def _quote(text: str | bytes) -> bytes:
 
 @dataclass
 class Formatted:
-    kept: bytes
-    rejected: bytes
+    kept: npt.NDArray[np.uint8]  # kept.csv lines, in line order
+    rejected: list[npt.NDArray[np.uint8]]  # rejected.csv rows, in line order
     counts: npt.NDArray[np.int64]
     not_yet_lines: npt.NDArray[np.int64]
     not_yet_dates: npt.NDArray[np.int32]
@@ -95,11 +126,13 @@ class OutputWriter:
         self.out_dir = out_dir
         self.layout = layout
         self.rules = rules
-        # The fixed part of the decision-and-reason table: the duplicate text, then one text per registration date.
-        self._fixed, self._fixed_len = _table([b"duplicate,duplicate of line "] + [
-            f"blocked_dnc,listed {reg.isoformat()}; protected from {start.isoformat()}".encode()
+        # The texts after the original line, by (kind, quoted): the duplicate text (its line number follows), then
+        # one per registration date for blocked_dnc. Each opens with the quote closing the original when quoted.
+        texts = [b"duplicate,duplicate of line "] + [
+            f"blocked_dnc,listed {reg.isoformat()}; protected from {start.isoformat()}\r\n".encode()
             for reg, start in zip(rules.publication.registered_on, rules.publication.protected_from, strict=True)
-        ])
+        ]
+        self._tails, self._tail_at, self._tail_len = _texts([close + t for t in texts for close in (b",", b'",')])
         out_dir.mkdir(parents=True, exist_ok=True)
         self._partial = {name: out_dir / f".{name}.partial" for name in FILES}
         self._kept = open(self._partial["kept.csv"], "wb")
@@ -115,19 +148,25 @@ class OutputWriter:
     def format(self, result: ChunkResult) -> Formatted:
         chunk, decision = result.chunk, result.decision
         kept_rows = KEPT[decision]
+        widths = result.nexts - result.starts
         if kept_rows.all():
-            kept = chunk.buf[: chunk.size].tobytes()
+            kept = chunk.buf[: chunk.size]
+        elif len(widths) and widths.min() == widths.max():  # lines of one width (common): select whole rows
+            kept = chunk.buf[: chunk.size].reshape(-1, int(widths[0]))[kept_rows].ravel()
         else:
-            mask = np.repeat(kept_rows, result.nexts - result.starts)
-            kept = chunk.buf[: chunk.size][mask].tobytes()
+            rows = np.flatnonzero(kept_rows)
+            end = np.cumsum(widths[rows])
+            kept = np.empty(int(end[-1]) if len(end) else 0, dtype=np.uint8)
+            _place(kept, end - widths[rows], chunk.buf, result.starts[rows], widths[rows])
         rejected = np.flatnonzero(~kept_rows)
         parts = [self._rows(result, rejected[at : at + _ROWS]) for at in range(0, len(rejected), _ROWS)]
         not_yet = np.flatnonzero(decision == NOT_YET)
-        return Formatted(kept, b"".join(parts), np.bincount(decision, minlength=len(DECISIONS)).astype(np.int64),
+        return Formatted(kept, parts, np.bincount(decision, minlength=len(DECISIONS)).astype(np.int64),
                          chunk.first_line + not_yet, result.date_index[not_yet])
 
-    def _rare_rows(self, result: ChunkResult, rows: npt.NDArray[np.int64]) -> list[bytes]:
-        """Rows for the few lines formatted in Python: refused numbers, unsubscribes, originals holding quotes."""
+    def _python_rows(self, result: ChunkResult, rows: npt.NDArray[np.int64]) -> list[bytes]:
+        """Rows for the few lines formatted in Python: unsubscribes, reasons found while reading fields, long
+        fields, originals holding quotes."""
         chunk = result.chunk
         view = memoryview(chunk.buf)  # slicing a memoryview is far cheaper than slicing the array per line
         publication, instructions = self.rules.publication, self.rules.instructions
@@ -151,72 +190,91 @@ class OutputWriter:
                                                   _DECISION_NAMES[decision], _quote(reason)))
         return out
 
-    def _rows(self, result: ChunkResult, rows: npt.NDArray[np.int64]) -> bytes:
-        """Format rejected.csv rows in line order: the many blocked and duplicate lines vectorised, the rest in
-        Python, spliced in between."""
-        chunk = result.chunk
-        decision = result.decision[rows]
-        rare = (decision == REJECTED_INVALID) | (decision == BLOCKED_UNSUBSCRIBED)
-        if (chunk.buf[: chunk.size] == 34).any():  # originals holding '"' need escaping: let Python do it
-            quotes = np.add.reduceat((chunk.buf[: chunk.size] == 34).astype(np.int64), result.starts)[rows] > 0
-            rare |= quotes
-        common = rows[~rare]
-        flat, lengths = self._matrix_rows(result, common) if len(common) else (b"", np.zeros(0, dtype=np.int64))
-        if not rare.any():
-            return flat
-        # Each rare row goes after the common rows that precede it in the batch.
-        place = np.flatnonzero(rare)
-        before = np.concatenate([[0], np.cumsum(lengths)])[place - np.arange(len(place))].tolist()
-        view = memoryview(flat)
-        parts, at = [], 0
-        for offset, text in zip(before, self._rare_rows(result, rows[place]), strict=True):
-            parts += [view[at:offset], text]
-            at = offset
-        parts.append(view[at:])
-        return b"".join(parts)
-
-    def _matrix_rows(self, result: ChunkResult, rows: npt.NDArray[np.int64]) -> tuple[bytes, npt.NDArray[np.int64]]:
-        """Blocked and duplicate rows: lay each out in a padded byte matrix, then squeeze the padding out."""
-        chunk = result.chunk
-        buf, size = chunk.buf, chunk.size
-        starts, lengths = result.starts[rows], result.ends[rows] - result.starts[rows]
-        plain = (lengths == 8) & (self.layout.column is None)  # a clean 8-digit line needs no quotes
-        width = max(int(lengths.max()), 1)
-        heap = buf if width + 1 <= len(buf) - size else np.concatenate([buf[:size], np.zeros(width + 1, np.uint8)])
-        tail = np.where(result.decision[rows] == DUPLICATE, 0, 1 + result.date_index[rows])
-        line_digits, line_count = _digits10(chunk.first_line + rows)
+    def _rows(self, result: ChunkResult, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.uint8]:
+        """Format rejected.csv rows in line order. Each row is a few segments — line number and opening quote, the
+        original line, the decision and reason (from a table: one text per registration date, per refused spelling),
+        the "duplicate of" line number — and every segment is copied for all rows at once (see ``_place``). The few
+        rows needing Python are formatted one by one and copied into their places."""
+        chunk, buf = result.chunk, result.chunk.buf
         assert result.duplicate_of is not None
-        duplicate_of = result.duplicate_of[rows]
-        n = len(rows)
-        lw = int(line_count.max())
-        table, table_len = self._fixed, self._fixed_len
-        blocks: list[tuple[npt.NDArray[np.uint8], npt.NDArray[np.bool_]]] = [
-            (line_digits[:, 10 - lw :], np.arange(lw) >= (lw - line_count)[:, None]),
-            (np.broadcast_to(_OPEN, (n, 2)), np.stack([np.ones(n, dtype=bool), ~plain], axis=1)),
-            (np.lib.stride_tricks.sliding_window_view(heap, width)[starts], np.arange(width) < lengths[:, None]),
-            (np.broadcast_to(_CLOSE, (n, 2)), np.stack([~plain, np.ones(n, dtype=bool)], axis=1)),
-            (table[tail], np.arange(table.shape[1]) < table_len[tail][:, None]),
-        ]
-        if duplicate_of.any():
-            dup_digits, dup_count = _digits10(duplicate_of)
-            dw = int(dup_count.max())
-            blocks.append((dup_digits[:, 10 - dw :], np.arange(dw) >= (dw - dup_count)[:, None]))
-        blocks.append((np.broadcast_to(_EOL, (n, 2)), np.ones((n, 2), dtype=bool)))
-        total = sum(b.shape[1] for b, _ in blocks)
-        matrix = np.empty((n, total), dtype=np.uint8)
-        mask = np.empty((n, total), dtype=bool)
-        at = 0
-        for block, keep in blocks:
-            matrix[:, at : at + block.shape[1]] = block
-            mask[:, at : at + block.shape[1]] = keep
-            at += block.shape[1]
-        return matrix[mask].tobytes(), mask.sum(axis=1)
+        decision = result.decision[rows]
+        python = decision == BLOCKED_UNSUBSCRIBED
+        if result.reasons:
+            python |= np.isin(rows, np.fromiter(result.reasons, dtype=np.int64, count=len(result.reasons)))
+        if (buf[: chunk.size] == 34).any():  # originals holding '"' need escaping: let Python do it
+            python |= (np.add.reduceat((buf[: chunk.size] == 34).astype(np.int64), result.starts)[rows] > 0)
+        invalid = np.flatnonzero((decision == REJECTED_INVALID) & ~python)
+        field_at = result.fs[rows[invalid]]
+        field_len = result.fe[rows[invalid]] - field_at
+        python[invalid[field_len > MAX_FIELD]] = True
+        invalid = np.flatnonzero((decision == REJECTED_INVALID) & ~python)
+        field_at = result.fs[rows[invalid]]
+        field_len = result.fe[rows[invalid]] - field_at
+
+        starts = result.starts[rows]
+        lengths = result.ends[rows] - starts
+        duplicate = decision == DUPLICATE
+        quoted = (decision == REJECTED_INVALID) | (lengths != 8) | (self.layout.column is not None)
+        prefix, prefix_at, line_digits = _prefixes(chunk.first_line + rows, b',"')
+        tail = 2 * np.where(duplicate, 0, 1 + result.date_index[rows]) + quoted
+        tail_len = self._tail_len[tail]
+        reasons, reason_at, reason_len, which = self._invalid_reasons(buf, field_at, field_len)
+        tail_len[invalid] = reason_len[which]
+        dup_rows = np.flatnonzero(duplicate & ~python)
+        dup_digits, dup_at, dup_count = _prefixes(result.duplicate_of[rows[dup_rows]], b"\r\n")
+        size = line_digits + 1 + quoted + lengths + tail_len
+        size[dup_rows] += dup_count + 2
+        texts = self._python_rows(result, rows[python]) if python.any() else []
+        size[python] = [len(t) for t in texts]
+        end = np.cumsum(size)
+        at = end - size
+        out = np.empty(int(end[-1]) if len(end) else 0, dtype=np.uint8)
+
+        keep = ~python
+        fixed = np.flatnonzero(keep & (decision != REJECTED_INVALID))
+        _place(out, at[keep], prefix, prefix_at[keep], (line_digits + 1 + quoted)[keep])
+        body = at + line_digits + 1 + quoted
+        _place(out, body[keep], buf, starts[keep], lengths[keep])
+        body += lengths
+        _place(out, body[fixed], self._tails, self._tail_at[tail[fixed]], tail_len[fixed])
+        _place(out, body[invalid], reasons, reason_at[which], tail_len[invalid])
+        _place(out, (body + tail_len)[dup_rows], dup_digits, dup_at, dup_count + 2)
+        view = memoryview(out)
+        for offset, text in zip(at[python].tolist(), texts, strict=True):
+            view[offset : offset + len(text)] = text
+        return out
+
+    @staticmethod
+    def _invalid_reasons(buf: npt.NDArray[np.uint8], field_at: npt.NDArray[np.int64],
+                         field_len: npt.NDArray[np.int64],
+                         ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.int64],
+                                    npt.NDArray[np.intp]]:
+        """The decision-and-reason texts of refused fields: one per distinct spelling (garbage repeats), and which
+        one each field takes. Fields are at most MAX_FIELD bytes (the buffer's slack covers the widest read)."""
+        if len(field_at) == 0:
+            return np.zeros(1, dtype=np.uint8), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), \
+                np.zeros(0, dtype=np.intp)
+        width = int(field_len.max())
+        keys = np.zeros((len(field_at), width + 1), dtype=np.uint8)
+        keys[:, 0] = field_len
+        if width:
+            window = np.lib.stride_tricks.sliding_window_view(buf, width)[field_at]
+            keys[:, 1:] = np.where(np.arange(width) < field_len[:, None], window, 0)
+        distinct, which = np.unique(keys.view(np.dtype((np.void, width + 1))).ravel(), return_inverse=True)
+        texts = []
+        for key in distinct.tolist():
+            raw = bytes(key)
+            reason = invalid_reason(raw[1 : 1 + raw[0]])
+            texts.append(b'",rejected_invalid,"' + _quote(reason) + b'"\r\n')
+        table, table_at, table_len = _texts(texts)
+        return table, table_at, table_len, which.ravel()
 
     # -- writing (one thread, in line order)
 
     def write(self, formatted: Formatted) -> None:
         self._kept.write(formatted.kept)
-        self._rejected.write(formatted.rejected)
+        for part in formatted.rejected:
+            self._rejected.write(part)
 
     def finish(self, report: dict[str, Any], receipt: dict[str, Any]) -> None:
         """Close the files, write the JSON documents, and move everything into place."""

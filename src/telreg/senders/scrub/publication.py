@@ -27,7 +27,6 @@ import numpy as np
 import numpy.typing as npt
 
 from telreg.core.calendar import WorkingCalendar
-from telreg.dnc.publish import formats
 from telreg.senders.scrub.bitset import Bitset
 from telreg.senders.scrub.errors import PublicationRefused
 from telreg.senders.scrub.numbers import SLACK, swar8, u64_view
@@ -37,7 +36,12 @@ try:  # ISA-L inflates ~2x faster than zlib; the publisher uses it too
 except ImportError:  # pragma: no cover - isal is a declared dependency
     _inflate_lib = zlib  # type: ignore[assignment]
 
-__all__ = ["Publication", "load_publication", "read_warning_days"]
+__all__ = ["DATED_WIDTH", "Publication", "load_publication", "read_warning_days"]
+
+# One dated line, "NNNNNNNN,YYYYMMDD\r\n", as dnc/publish/formats.py writes it (a test pins the two together).
+# Not imported from there: importing telreg.dnc.publish loads its service and SQLAlchemy, ~0.7 s of start-up for an
+# offline tool that needs no database.
+DATED_WIDTH = 8 + 1 + 8 + 2
 
 _ENTRY = re.compile(r"^(?P<register>[a-z]+)-dated\.txt$")
 _SHA256_LINE = re.compile(r"^(?P<hex>[0-9a-fA-F]{64})\s+\*?(?P<name>\S.*)$")
@@ -144,7 +148,7 @@ def _inflate(content: bytes, info: zipfile.ZipInfo) -> bytes:
 
 def _parse_dated(name: str, data: bytes) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Read ``NNNNNNNN,YYYYMMDD\\r\\n`` lines with two 64-bit loads per line (see numbers.swar8)."""
-    width = formats.DATED_WIDTH
+    width = DATED_WIDTH
     if len(data) % width:
         raise PublicationRefused(f"{name} is not in the dated format (its length is not whole lines).")
     buf = np.zeros(len(data) + SLACK, dtype=np.uint8)

@@ -153,36 +153,61 @@ def _find_column(name: str, header: bytes, column: str) -> tuple[int, bytes]:
 
 def iter_chunks(stream: BinaryIO, *, layout: Layout, chunk_bytes: int, hasher: hashlib._Hash | None = None,
                 ) -> Iterator[Chunk]:
-    """Yield chunks of whole lines after the layout's body offset, numbering lines as they go."""
+    """Yield chunks of whole lines after the layout's body offset, numbering lines as they go.
+
+    Each block is read straight into the chunk's numpy buffer (no intermediate bytes objects to join and slice: the
+    main thread that reads is the one serial part of a scrub)."""
     skipped = stream.read(layout.body_offset)
     if hasher is not None:
         hasher.update(skipped)
-    carry = b""
+    carry = np.empty(0, dtype=np.uint8)
     line, offset, index = layout.first_line, layout.body_offset, 0
     while True:
-        block = stream.read(chunk_bytes)
-        if hasher is not None and block:
-            hasher.update(block)
-        data = carry + block if carry else block
-        if not block:
-            if data:
-                yield _chunk(index, data, line, offset)
+        kept = len(carry)
+        buf = np.empty(kept + chunk_bytes + SLACK, dtype=np.uint8)
+        buf[:kept] = carry
+        got = _read_into(stream, memoryview(buf)[kept : kept + chunk_bytes])
+        if hasher is not None and got:
+            hasher.update(memoryview(buf)[kept : kept + got])
+        size = kept + got
+        if not got:
+            if size:
+                buf[size:] = 0
+                yield Chunk(index, buf, size, line, offset)
             return
-        cut = data.rfind(b"\n") + 1
+        cut = _after_last_feed(buf, size)
         if cut == 0:  # one line longer than a chunk: keep reading until it ends
-            carry = data
+            carry = buf[:size]
             continue
-        yield _chunk(index, data[:cut], line, offset)
-        line += data.count(b"\n", 0, cut)
+        carry = buf[cut:size].copy()
+        buf[cut : cut + SLACK] = 0
+        yield Chunk(index, buf, cut, line, offset)
+        line += int(np.count_nonzero(buf[:cut] == 10))
         offset += cut
         index += 1
-        carry = data[cut:]
 
 
-def _chunk(index: int, data: bytes, first_line: int, offset: int) -> Chunk:
-    buf = np.zeros(len(data) + SLACK, dtype=np.uint8)
-    buf[: len(data)] = np.frombuffer(data, dtype=np.uint8)
-    return Chunk(index, buf, len(data), first_line, offset)
+def _read_into(stream: BinaryIO, view: memoryview) -> int:
+    """Fill ``view`` from the stream as far as it goes; return the bytes read (short only at the end)."""
+    done = 0
+    while done < len(view):
+        got = stream.readinto(view[done:])  # type: ignore[attr-defined]
+        if not got:
+            break
+        done += got
+    return done
+
+
+def _after_last_feed(buf: npt.NDArray[np.uint8], size: int) -> int:
+    """The offset just after the last line feed in buf[:size] (0 when there is none); looks at the tail first."""
+    at = size
+    while at > 0:
+        start = max(0, at - (1 << 16))
+        feeds = np.flatnonzero(buf[start:at] == 10)
+        if len(feeds):
+            return start + int(feeds[-1]) + 1
+        at = start
+    return 0
 
 
 def open_list(path: Path) -> ListSource:

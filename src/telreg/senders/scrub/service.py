@@ -1,15 +1,19 @@
 """Scrub a calling list against a dated publication and the sender's instructions: two streamed passes.
 
-Pass 1 reads the list once to learn which numbers repeat (and the list's SHA-256). Pass 2 reads it again, decides
-every line and writes the outputs in line order. Both passes run their chunks on a thread pool (numpy releases the
-GIL in the heavy kernels, so two cores are used); the only ordered step is marking duplicates, which touches the
-few repeated numbers only. Memory is a few chunks plus fixed 12.5 MB bitsets, whatever the size of the list.
+Pass 1 reads the list once, parses every line and learns which numbers repeat (and the list's SHA-256); the parsed
+numbers go to a temporary file (4 bytes a line, outside the process's memory). Pass 2 reads the lines again, takes
+their numbers back instead of parsing them twice, decides every line and writes the outputs in line order. Both
+passes run their chunks on a thread pool (numpy releases the GIL in the heavy kernels, so two cores are used); the
+only ordered step is marking duplicates, which touches the few repeated numbers only. Memory is a few chunks plus
+fixed 12.5 MB bitsets, whatever the size of the list.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import tempfile
 import threading
 import time
 from collections import deque
@@ -30,9 +34,9 @@ from telreg.senders.scrub.engine import (
     KEPT,
     REJECTED_INVALID,
     ChunkResult,
-    Parsed,
     Rules,
     decide_chunk,
+    locate_fields,
     parse_chunk,
 )
 from telreg.senders.scrub.instructions import Instructions
@@ -78,6 +82,50 @@ class _Turns:
                 self._cond.notify_all()
 
 
+class _ParsedNumbers:
+    """Pass 1's numbers per chunk, kept for pass 2 in an anonymous temporary file (invalid lines as 0xFFFFFFFF)."""
+
+    _INVALID = np.uint32(0xFFFFFFFF)
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="telreg-scrub-")
+        self._where: dict[int, tuple[int, int]] = {}
+        self._reasons: dict[int, dict[int, str]] = {}
+        self._end = 0
+
+    def put(self, index: int, numbers: np.ndarray, valid: np.ndarray, reasons: dict[int, str]) -> None:
+        """Keep a chunk's numbers (called on one thread)."""
+        packed = np.where(valid, numbers, self._INVALID).astype(np.uint32)
+        self._file.write(memoryview(packed).cast("B"))
+        self._where[index] = (self._end, packed.nbytes)
+        self._end += packed.nbytes
+        if reasons:
+            self._reasons[index] = reasons
+
+    def ready(self) -> None:
+        self._file.flush()
+
+    def take(self, index: int) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+        """A chunk's (numbers, valid, reasons); thread-safe (positioned reads)."""
+        offset, size = self._where.pop(index)
+        raw = bytearray(size)
+        view, done = memoryview(raw), 0
+        while done < size:
+            got = os.preadv(self._file.fileno(), [view[done:]], offset + done)
+            if got <= 0:
+                raise OSError(f"the scrub's temporary file ended early ({done} of {size} bytes)")
+            done += got
+        packed = np.frombuffer(raw, dtype=np.uint32)
+        valid = packed != self._INVALID
+        return np.where(valid, packed, 0).astype(np.int64), valid, self._reasons.pop(index, {})
+
+    def __enter__(self) -> _ParsedNumbers:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._file.close()
+
+
 def _pipeline(pool: ThreadPoolExecutor, chunks: Iterable[Chunk], work: Callable[[Chunk], T],
               done: Callable[[Chunk, T], None], *, ahead: int) -> None:
     """Run ``work`` on the pool, at most ``ahead`` chunks in flight, and hand results to ``done`` in order."""
@@ -96,11 +144,22 @@ def _pipeline(pool: ThreadPoolExecutor, chunks: Iterable[Chunk], work: Callable[
             future.cancel()
 
 
+def _resolved(value: T | Future[T]) -> T:
+    return value.result() if isinstance(value, Future) else value
+
+
+def _raise_if_failed(*values: object) -> None:
+    """Stop at once when the publication or the instructions, loading beside pass 1, were refused."""
+    for value in values:
+        if isinstance(value, Future) and value.done() and value.exception() is not None:
+            value.result()
+
+
 def scrub_list(
     list_path: Path,
     *,
-    publication: Publication,
-    instructions: Instructions | None,
+    publication: Publication | Future[Publication],
+    instructions: Instructions | None | Future[Instructions | None],
     send_date: dt.date,
     now: dt.datetime,
     out_dir: Path,
@@ -110,12 +169,14 @@ def scrub_list(
     chunk_bytes: int = CHUNK_BYTES,
     progress: Callable[[int, int], None] | None = None,
 ) -> ScrubResult:
-    """Scrub ``list_path`` and write kept.csv, rejected.csv, report.json and receipt.json into ``out_dir``."""
+    """Scrub ``list_path`` and write kept.csv, rejected.csv, report.json and receipt.json into ``out_dir``.
+
+    The publication and the instructions may be futures still loading: pass 1 needs neither, so they load beside it
+    (a refusal stops the scrub as soon as it is known, before any output is written)."""
     check_send_date(send_date, today=now.date())
     started = time.perf_counter()
     source = ListSource(list_path)
     layout = source.layout(column)
-    rules = Rules(publication, instructions or Instructions.empty(), send_date)
     finder = DuplicateFinder()
     total = 2 * source.size
     moved = 0
@@ -128,20 +189,25 @@ def scrub_list(
 
     hasher = None if source.zipped else hashlib.sha256()
     ahead = threads + 1
-    with ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="scrub") as pool:
-        kept_first: dict[int, Parsed] = {}  # the first chunk's parse, reused by pass 2 (a small list is one chunk)
+    pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="scrub")
+    with _ParsedNumbers() as parsed, pool:
 
-        def first_pass(chunk: Chunk) -> None:
-            parsed = parse_chunk(chunk, layout)
-            numbers, valid = parsed[5:7]
+        def first_pass(chunk: Chunk) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+            _, _, _, _, _, numbers, valid, reasons = parse_chunk(chunk, layout)
             finder.observe(numbers[valid])
-            if chunk.index == 0:
-                kept_first[0] = parsed
+            return numbers, valid, reasons
+
+        def keep(chunk: Chunk, found: tuple[np.ndarray, np.ndarray, dict[int, str]]) -> None:
+            parsed.put(chunk.index, *found)
+            advance(chunk)
+            _raise_if_failed(publication, instructions)
 
         with source.open() as stream:
             _pipeline(pool, iter_chunks(stream, layout=layout, chunk_bytes=chunk_bytes, hasher=hasher),
-                      first_pass, lambda chunk, _: advance(chunk), ahead=ahead)
+                      first_pass, keep, ahead=ahead)
         finder.finish_first_pass()
+        parsed.ready()
+        rules = Rules(_resolved(publication), _resolved(instructions) or Instructions.empty(), send_date)
         list_sha256 = hasher.hexdigest() if hasher is not None else source.sha256()
 
         writer = OutputWriter(out_dir, layout=layout, rules=rules)
@@ -152,7 +218,11 @@ def scrub_list(
         def second_pass(chunk: Chunk) -> Formatted:
             result: ChunkResult | None = None
             try:
-                result = decide_chunk(chunk, layout, rules, kept_first.pop(chunk.index, None))
+                numbers, valid, reasons = parsed.take(chunk.index)
+                located = locate_fields(chunk, layout)
+                if len(located[0]) != len(numbers):  # pragma: no cover - the same bytes split the same way
+                    raise RuntimeError("the list changed between the two passes of the scrub")
+                result = decide_chunk(chunk, layout, rules, (*located, numbers, valid, reasons))
             finally:
                 turns.run(chunk.index, lambda: finder.mark(result) if result is not None else None)
             assert result is not None
