@@ -7,16 +7,18 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from sqlalchemy.orm import Session
 
 from telreg.config import get_settings
 from telreg.core.clock import Clock, FixedClock, SystemClock, to_hk
-from telreg.core.db import unit_of_work
 from telreg.core.errors import InvalidInput, ProductionGuard
-from telreg.runtime import Runtime, build_runtime
+
+if TYPE_CHECKING:  # the database stack is imported on first use: `telreg scrub` never needs it
+    from sqlalchemy.orm import Session
+
+    from telreg.runtime import Runtime
 
 AsOfOption = Annotated[
     str | None,
@@ -31,6 +33,8 @@ _runtime: Runtime | None = None
 
 def runtime(as_of: str | None = None) -> Runtime:
     """Return the process's runtime, with a frozen clock when --as-of was given."""
+    from telreg.runtime import build_runtime
+
     global _runtime
     if _runtime is None:
         _runtime = build_runtime(get_settings())
@@ -69,6 +73,8 @@ def parse_date(text: str, *, what: str) -> dt.date:
 
 @contextmanager
 def session_scope(rt: Runtime) -> Iterator[Session]:
+    from telreg.core.db import unit_of_work
+
     with unit_of_work(rt.session_factory) as session:
         yield session
 
