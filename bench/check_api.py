@@ -89,7 +89,9 @@ def seed(db: Database, n: int) -> int:
         with unit_of_work(factory) as session:
             session.execute(text(_fill_sql(engine.dialect.name, n)))
         if engine.dialect.name == "postgresql":
-            with engine.connect() as conn:
+            # begin(), not connect(): ANALYZE inside a transaction that is rolled back leaves no statistics, and
+            # without them the planner takes 100 numbers for 1M rows and scans the table (134 ms instead of 2 ms).
+            with engine.begin() as conn:
                 conn.execute(text("ANALYZE dnc_listings"))
     console.print(f"{db.backend}: {n:,} listings in {time.perf_counter() - started:.1f} s")
     with unit_of_work(factory) as session:
