@@ -23,6 +23,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
+# Pyflakes-class errors only (unused imports, undefined names, syntax): the style rules are not enforced yet.
+lint: $(STAMP)
+	$(PY) -m ruff check --select E9,F --ignore F811 src tests bench
+
 bench: $(STAMP)
 	$(PY) bench/registrations.py
 

@@ -44,7 +44,6 @@ from registrations import Database, console, free_port, postgres_reachable  # no
 
 from telreg.core.clock import HK, FixedClock  # noqa: E402
 from telreg.core.db import make_engine, make_session_factory, unit_of_work  # noqa: E402
-from telreg.deps import DbSession, RuntimeDep  # noqa: E402
 
 BUSINESS_TIME = dt.datetime(2026, 3, 2, 10, 0, tzinfo=HK)
 AS_OF_ENV = "TELREG_BENCH_AS_OF"

@@ -15,7 +15,6 @@ from telreg.core.phone import parse_registrable
 from telreg.core.security import CsrfChecked
 from telreg.deps import DbSession, RuntimeDep
 from telreg.dnc.service import in_update_window
-from telreg.runtime import Runtime
 from telreg.senders import api_keys, downloads, online_check, repository
 from telreg.senders.deps import SenderCaller
 from telreg.senders.lifecycle import AccountAccess
