@@ -26,12 +26,11 @@ import datetime as dt
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import httpx
 from fastapi import Request
@@ -40,7 +39,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).parent))  # the sibling bench script, also when uvicorn imports this module
-from registrations import Database, console, free_port, postgres_reachable  # noqa: E402
+import registrations  # noqa: E402
+from registrations import Database, console, postgres_reachable  # noqa: E402
 
 from telreg.core.clock import HK, FixedClock  # noqa: E402
 from telreg.core.db import make_engine, make_session_factory, unit_of_work  # noqa: E402
@@ -134,45 +134,14 @@ def bench_app() -> Any:
     return app
 
 
-class Server:
-    """``uvicorn check_api:bench_app --factory`` in its own process, so client and server do not share a GIL."""
+class Server(registrations.Server):
+    """``uvicorn check_api:bench_app --factory``: the app with a frozen clock and the bench sign-in route."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
+    app_factory = "check_api:bench_app"
+    app_dir = Path(__file__).parent
 
-    def __enter__(self) -> Self:
-        settings = self.db.settings()
-        env = {**os.environ, "TELREG_DATABASE_URL": settings.database_url, "TELREG_ENV": "development",
-               "TELREG_SECRET_KEY": "bench-secret-key", "TELREG_DATA_DIR": str(settings.data_dir),
-               "TELREG_TELEPHONY_ADAPTER": "logging", AS_OF_ENV: BUSINESS_TIME.isoformat()}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "check_api:bench_app", "--factory", "--app-dir",
-             str(Path(__file__).parent), "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
-             "--no-access-log"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                errors = self.process.stderr.read().decode()  # type: ignore[union-attr]
-                raise RuntimeError(f"the server exited: {errors}")
-            try:
-                if httpx.get(f"{self.base}/api/v1/health", timeout=1).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise RuntimeError("the server did not start within 30 seconds")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+    def extra_env(self) -> dict[str, str]:
+        return {AS_OF_ENV: BUSINESS_TIME.isoformat()}
 
 
 @dataclass

@@ -275,13 +275,21 @@ def free_port() -> int:
 
 
 class Server:
-    """`uvicorn telreg.app:create_app --factory` in its own process, so client and server do not share a GIL."""
+    """`uvicorn <app_factory> --factory` in its own process, so client and server do not share a GIL.
+
+    bench/check_api.py serves its own factory by overriding ``app_factory``, ``app_dir`` and ``extra_env``."""
+
+    app_factory = "telreg.app:create_app"
+    app_dir: Path | None = None
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
+
+    def extra_env(self) -> dict[str, str]:
+        return {}
 
     def __enter__(self) -> Self:
         settings = self.db.settings()
@@ -292,22 +300,12 @@ class Server:
             "TELREG_SECRET_KEY": "bench-secret-key",
             "TELREG_DATA_DIR": str(settings.data_dir),
             "TELREG_TELEPHONY_ADAPTER": "logging",
+            **self.extra_env(),
         }
+        app_dir = ["--app-dir", str(self.app_dir)] if self.app_dir is not None else []
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "telreg.app:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
+            [sys.executable, "-m", "uvicorn", self.app_factory, "--factory", *app_dir, "--host", "127.0.0.1",
+             "--port", str(self.port), "--log-level", "warning", "--no-access-log"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

@@ -9,8 +9,9 @@ the other's, and ``check_needs_rehash`` upgrades a fast hash at the next sign-in
 from __future__ import annotations
 
 from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 
-__all__ = ["PROFILES", "hasher", "use_profile"]
+__all__ = ["PROFILES", "hash_secret", "hasher", "matches", "upgraded", "use_profile"]
 
 PROFILES: dict[str, PasswordHasher] = {
     "standard": PasswordHasher(),
@@ -28,3 +29,20 @@ def use_profile(name: str) -> None:
 
 def hasher() -> PasswordHasher:
     return _current
+
+
+def hash_secret(secret: str) -> str:
+    return _current.hash(secret)
+
+
+def matches(hashed: str, secret: str) -> bool:
+    """Whether ``secret`` is the one hashed; a malformed hash is simply no match."""
+    try:
+        return _current.verify(hashed, secret)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def upgraded(hashed: str, secret: str) -> str | None:
+    """A new hash of a just-verified secret when the stored one uses weaker parameters than today's, else None."""
+    return _current.hash(secret) if _current.check_needs_rehash(hashed) else None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -37,7 +36,7 @@ def create_user(
     user = User(
         username=username,
         display_name=display_name or username,
-        password_hash=passwords.hasher().hash(password),
+        password_hash=passwords.hash_secret(password),
         roles=sorted(set(roles)),
         is_active=True,
         failed_logins=0,
@@ -76,13 +75,11 @@ def authenticate(session: Session, *, clock: Clock, username: str, password: str
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     wrong = LoginOutcome(None, "The username or password is not correct.")
     if user is None:
-        passwords.hasher().hash(password)  # spend the same time as a real check, so usernames cannot be probed
+        passwords.hash_secret(password)  # spend the same time as a real check, so usernames cannot be probed
         return wrong
     if not user.is_active or is_locked(user):
         return LoginOutcome(None, "This account is locked; ask an administrator to unlock it.")
-    try:
-        passwords.hasher().verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
+    if not passwords.matches(user.password_hash, password):
         user.failed_logins += 1
         session.flush()
         if user.failed_logins >= MAX_FAILED_LOGINS:
@@ -90,8 +87,8 @@ def authenticate(session: Session, *, clock: Clock, username: str, password: str
                          subject_key=user.username, details={"failed_logins": user.failed_logins})
         return wrong
     user.failed_logins = 0
-    if passwords.hasher().check_needs_rehash(user.password_hash):
-        user.password_hash = passwords.hasher().hash(password)
+    if (rehashed := passwords.upgraded(user.password_hash, password)) is not None:
+        user.password_hash = rehashed
     session.flush()
     return LoginOutcome(user, "signed in")
 

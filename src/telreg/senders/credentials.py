@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from telreg.core import audit, passwords
@@ -60,7 +59,7 @@ def validate_password(password: str, *, username: str) -> None:
 
 
 def hash_password(password: str) -> str:
-    return passwords.hasher().hash(password)
+    return passwords.hash_secret(password)
 
 
 def normalise_answer(answer: str) -> str:
@@ -71,26 +70,19 @@ def hash_answer(answer: str) -> str:
     normalised = normalise_answer(answer)
     if len(normalised) < 2:
         raise InvalidInput("The answer to the security question is too short to be a secret.")
-    return passwords.hasher().hash(normalised)
-
-
-def _verify(hashed: str, secret: str) -> bool:
-    try:
-        return passwords.hasher().verify(hashed, secret)
-    except (VerificationError, InvalidHashError):
-        return False
+    return passwords.hash_secret(normalised)
 
 
 def check_password(session: Session, *, username: str, password: str) -> SenderAccount | None:
     """Return the live account (not cancelled) whose password this is, else None; same cost either way."""
     account = repository.account_by_login(session, username.strip().lower())
     if account is None:
-        passwords.hasher().hash(password)  # spend the time a real check takes, so usernames cannot be probed by timing
+        passwords.hash_secret(password)  # spend the time a real check takes, so usernames cannot be probed by timing
         return None
-    if not _verify(account.password_hash, password):
+    if not passwords.matches(account.password_hash, password):
         return None
-    if passwords.hasher().check_needs_rehash(account.password_hash):
-        account.password_hash = passwords.hasher().hash(password)
+    if (rehashed := passwords.upgraded(account.password_hash, password)) is not None:
+        account.password_hash = rehashed
         session.flush()
     return account
 
@@ -105,7 +97,7 @@ def check_security_answer(session: Session, *, account_id: int, answer: str) -> 
     account = repository.get_account(session, account_id)
     if account is None:
         raise AccountNotFound(f"There is no sender account {account_id}.", account_id=account_id)
-    return _verify(account.security_answer_hash, normalise_answer(answer))
+    return passwords.matches(account.security_answer_hash, normalise_answer(answer))
 
 
 def change_password(session: Session, *, clock: Clock, account_id: int, new_password: str, actor: str) -> None:

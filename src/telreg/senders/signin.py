@@ -24,7 +24,6 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import case, literal, select, update
 from sqlalchemy.orm import Session
 
@@ -141,13 +140,6 @@ def _clear_failures(session: Session, account: SenderAccount) -> None:
 
 # ---- helpers ----------------------------------------------------------------------------------------------------
 
-def _matches(hashed: str, secret: str) -> bool:
-    try:
-        return passwords.hasher().verify(hashed, secret)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
 def _hk(at: dt.datetime) -> str:
     return to_hk(at).strftime("%H:%M on %Y-%m-%d")
 
@@ -192,10 +184,10 @@ def log_in(session: Session, *, clock: Clock, settings: Settings, username: str,
     account = repository.account_by_login(session, name)
     if account is None:
         cancelled = _cancelled_account(session, name)
-        if cancelled is not None and _matches(cancelled.password_hash, password):
+        if cancelled is not None and passwords.matches(cancelled.password_hash, password):
             return SignInResult(cancelled.id, AccountCancelled(_CANCELLED), state=AccountState.cancelled.value)
         if cancelled is None:
-            passwords.hasher().hash(password)  # spend the time a real check takes, so usernames cannot be probed by timing
+            passwords.hash_secret(password)  # spend the time a real check takes, so usernames cannot be probed by timing
         return SignInResult(None, LoginFailed(_WRONG_LOGIN))
     locked_until = _locked_until(account, now)
     if locked_until is not None:
@@ -235,7 +227,7 @@ def change_password(session: Session, *, clock: Clock, account_id: int, current_
     account = repository.get_account(session, account_id)
     if account is None:
         raise AccountNotFound(f"There is no sender account {account_id}.", account_id=account_id)
-    if not _matches(account.password_hash, current_password):
+    if not passwords.matches(account.password_hash, current_password):
         raise WrongCurrentPassword("The current password is not correct.")
     if new_password == current_password:
         raise WeakPassword("The new password must be different from the current one.")
@@ -261,7 +253,7 @@ def reset_with_security_answer(session: Session, *, clock: Clock, settings: Sett
     name = _username(username)
     account = repository.account_by_login(session, name)
     if account is None:
-        passwords.hasher().hash(answer)
+        passwords.hash_secret(answer)
         return SignInResult(None, ResetFailed(_WRONG_RESET))
     credentials.validate_password(new_password, username=account.username)  # raises; nothing written yet
     locked_until = _locked_until(account, clock.now())

@@ -16,10 +16,10 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
-from telreg.core.clock import to_hk
 from telreg.core.errors import InvalidNumber
 from telreg.core.phone import parse_number
 from telreg.senders.errors import InstructionsFileRefused
+from telreg.senders.scrub.instructions import parse_at
 
 __all__ = ["INSTRUCTIONS", "ParsedInstruction", "check_how", "check_reference", "parse_at", "parse_instructions",
            "parse_list_number"]
@@ -38,15 +38,6 @@ class ParsedInstruction:
     given_at: dt.datetime
     how: str
     reference: str | None
-
-
-def parse_at(text: str) -> dt.datetime:
-    """An ISO date-time (Hong Kong when naive) or an ISO date (its first instant); ValueError otherwise."""
-    value = text.strip()
-    try:
-        return to_hk(dt.datetime.fromisoformat(value))
-    except ValueError:
-        return to_hk(dt.datetime.combine(dt.date.fromisoformat(value), dt.time()))
 
 
 def parse_list_number(raw: str) -> str:

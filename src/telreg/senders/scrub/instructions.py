@@ -27,7 +27,7 @@ from telreg.core.clock import to_hk
 from telreg.senders.scrub.errors import InstructionsRefused
 from telreg.senders.scrub.numbers import SLACK, invalid_reason, parse_fields
 
-__all__ = ["CONSENT", "UNSUBSCRIBE", "Instructions", "load_instructions"]
+__all__ = ["CONSENT", "UNSUBSCRIBE", "Instructions", "load_instructions", "parse_at"]
 
 CONSENT, UNSUBSCRIBE = 1, 2  # UNSUBSCRIBE sorts after CONSENT, so at equal times it is the one kept
 _NAMES = {"consent": CONSENT, "unsubscribe": UNSUBSCRIBE}
@@ -76,7 +76,10 @@ class Instructions:
         return self.given_at[int(np.searchsorted(self.numbers, number))]
 
 
-def _parse_at(text: str) -> dt.datetime:
+def parse_at(text: str) -> dt.datetime:
+    """An ISO date-time (Hong Kong when naive) or an ISO date (its first instant); ValueError otherwise.
+
+    Also the database import's rule (senders.lists.csvfile), so a file means the same offline and online."""
     value = text.strip()
     try:
         return to_hk(dt.datetime.fromisoformat(value))
@@ -129,7 +132,7 @@ def load_instructions(path: Path) -> Instructions:
         if kind is None:
             problems.append(f"instruction {fields[col['instruction']]!r} is neither 'consent' nor 'unsubscribe'")
         try:
-            at = _parse_at(fields[col["at"]])
+            at = parse_at(fields[col["at"]])
         except ValueError:
             problems.append(f"at {fields[col['at']]!r} is not an ISO date-time such as 2026-03-02T10:00")
         if problems:
