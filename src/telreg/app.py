@@ -15,6 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from telreg.config import Settings
 from telreg.core.errors import DomainError
+from telreg.realname.policy import get_policy
 from telreg.runtime import Runtime, build_runtime
 
 log = logging.getLogger("telreg.app")
@@ -23,6 +24,7 @@ STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 def create_app(runtime: Runtime | None = None) -> FastAPI:
     runtime = runtime or build_runtime()
+    get_policy(runtime.settings)  # a broken real-name policy stops start-up, naming the file and line
     app = FastAPI(title="telreg", version="0.1.0", description="Do-not-call registers, real-name registration, e-Cert")
     app.state.runtime = runtime
     app.add_middleware(

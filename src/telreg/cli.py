@@ -44,6 +44,7 @@ def _register_subapps() -> None:
     from telreg.demo.cli import app as demo_app
     from telreg.dnc.cli import app as dnc_app
     from telreg.dnc.ivr_cli import register as register_ivr
+    from telreg.realname.cli import app as realname_app
     from telreg.senders.cli import app as senders_app
     from telreg.senders.scrub.cli import register as register_scrub
 
@@ -51,6 +52,7 @@ def _register_subapps() -> None:
     app.add_typer(users_app, name="users")
     app.add_typer(dnc_app, name="dnc")
     app.add_typer(senders_app, name="senders")
+    app.add_typer(realname_app, name="realname")
     register_ivr(app)
     register_scrub(app)
     register_server(app)

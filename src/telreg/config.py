@@ -34,6 +34,14 @@ class Settings(BaseSettings):
         None,
         description="Signs session cookies; when unset outside production a key is generated under data_dir",
     )
+    pii_key_file: Path | None = Field(
+        None,
+        description="JSON key file sealing personal data (current key id, keys, blind-index key); when neither "
+        "this nor pii_keys is set outside production, one is generated under data_dir",
+    )
+    pii_keys: str | None = Field(
+        None, repr=False, description="The same JSON as pii_key_file, given inline (env TELREG_PII_KEYS)"
+    )
 
     update_window_start: dt.time = Field(dt.time(23, 0), description="Nightly update window opens (HK time)")
     update_window_end: dt.time = Field(dt.time(0, 0), description="Nightly update window closes (HK time)")
@@ -70,6 +78,9 @@ class Settings(BaseSettings):
     publication_threads: int = Field(2, description="Threads that compress a register publication")
     wash_retention_days: int = Field(30, description="Days a washed list's results stay downloadable")
     wash_max_bytes: int = Field(1024 * 1024 * 1024, description="Largest calling list accepted for washing (bytes)")
+    realname_policy: str = Field(
+        "hong-kong", description="Real-name registration policy: hong-kong | mainland-china | path of a .toml file"
+    )
     password_hashing: Literal["standard", "fast"] = Field(
         "standard", description="argon2 profile; 'fast' only for the test suite (refused in production)"
     )

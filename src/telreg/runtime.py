@@ -16,6 +16,7 @@ from telreg.core import passwords
 from telreg.core.clock import Clock, SystemClock
 from telreg.core.db import make_engine, make_session_factory
 from telreg.core.notify import FaxSender, Telephony, make_fax_sender, make_telephony
+from telreg.core.vault import Vault, load_vault
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Runtime:
     clock: Clock
     telephony: Telephony
     fax: FaxSender
+    vault: Vault
     extras: dict[str, object] = field(default_factory=dict)
 
 
@@ -37,6 +39,7 @@ def build_runtime(
     engine: Engine | None = None,
     telephony: Telephony | None = None,
     fax: FaxSender | None = None,
+    vault: Vault | None = None,
 ) -> Runtime:
     settings = settings or get_settings()
     passwords.use_profile(settings.password_hashing)
@@ -49,4 +52,5 @@ def build_runtime(
         clock=clock or SystemClock(),
         telephony=telephony or make_telephony(settings.telephony_adapter),
         fax=fax or make_fax_sender(settings.telephony_adapter),
+        vault=vault or load_vault(settings),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from telreg.core import cli_support, users
 from telreg.core.clock import HK, FixedClock, SystemClock
 from telreg.core.db import unit_of_work
 from telreg.core.errors import InvalidInput, ProductionGuard
+from telreg.core.pii_keys import generate_key_ring
 from telreg.dnc import service
 from telreg.runtime import Runtime
 
@@ -119,7 +121,8 @@ def test_a_command_with_as_of_is_refused_in_production(runtime: Runtime, cli) ->
 
 
 def test_the_installed_command_refuses_as_of_when_telreg_env_is_production(settings) -> None:  # type: ignore[no-untyped-def]
-    env = {**os.environ, "TELREG_ENV": "production", "TELREG_DATABASE_URL": settings.database_url}
+    env = {**os.environ, "TELREG_ENV": "production", "TELREG_DATABASE_URL": settings.database_url,
+           "TELREG_PII_KEYS": json.dumps(generate_key_ring())}  # production refuses to start without keys
     result = subprocess.run(
         [
             sys.executable,

@@ -19,7 +19,9 @@ def worker(
 ) -> None:
     """Run background jobs (callbacks, fax codes, retries, expiries, publication)."""
     from telreg.core.jobs import run_worker
+    from telreg.realname.policy import get_policy
 
+    get_policy(runtime().settings)  # refuse to start on a broken real-name policy
     ran = run_worker(runtime(), once=once)
     if once:
         typer.echo(f"ran {ran} job(s)")
@@ -36,8 +38,10 @@ def serve(
     import uvicorn
 
     from telreg.app import create_app
+    from telreg.realname.policy import get_policy
 
     rt = runtime()
+    get_policy(rt.settings)  # before the worker thread, so a broken policy stops everything with its message
     if with_worker:
         from telreg.core.jobs import run_worker
 

@@ -1,0 +1,184 @@
+"""Find, validate and generate the key ring that seals personal data (names, documents, dates, images).
+
+A key ring is JSON, read from the file ``TELREG_PII_KEY_FILE`` or given inline in ``TELREG_PII_KEYS``::
+
+    {"current": "k2026a",
+     "keys": {"k2026a": "<base64 of 32 bytes>", "k2025b": "<base64 of 32 bytes>"},
+     "index_key": "<base64 of 32 bytes>"}
+
+``current`` seals new values; every other key only opens values sealed before a rotation. ``index_key`` keys
+the blind index and is deliberately not one of the encryption keys (see :mod:`telreg.core.vault`).
+
+Outside production, when neither setting is given, a ring is generated once under ``data_dir`` (as the
+session secret is) with permissions 0600 and reused afterwards. Production refuses to start without one: a
+generated key living next to the data it protects would protect nothing, and losing it would lose the data.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import re
+import secrets
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from telreg.config import Settings
+from telreg.core.errors import DomainError
+
+__all__ = [
+    "DEV_KEY_FILE_NAME",
+    "KEY_BYTES",
+    "KeyRing",
+    "PiiKeysRefused",
+    "generate_key_ring",
+    "load_key_ring",
+    "parse_key_ring",
+]
+
+KEY_BYTES = 32  # AES-256 and HMAC-SHA256 keys alike
+DEV_KEY_FILE_NAME = "pii_keys.json"
+_FIELDS = ("current", "keys", "index_key")
+# The key id travels inside every sealed token ("v1.<key id>.<data>"), so it must not contain the separator.
+_KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+class PiiKeysRefused(DomainError):
+    """The personal-data keys are missing or malformed; nothing personal can be stored or read until fixed."""
+
+    status_code = 500
+    code = "pii_keys_refused"
+
+
+@dataclass(frozen=True, repr=False)
+class KeyRing:
+    current_key_id: str
+    keys: Mapping[str, bytes]
+    index_key: bytes
+
+    def __repr__(self) -> str:  # never the key material, even in a traceback or a debugger
+        return f"KeyRing(current_key_id={self.current_key_id!r}, key_ids={sorted(self.keys)!r})"
+
+
+def generate_key_ring(*, key_id: str | None = None) -> dict[str, Any]:
+    """Return a fresh key ring as the JSON-ready dict a key file holds (one current key, one index key)."""
+    key_id = key_id or f"k{secrets.token_hex(4)}"
+    return {
+        "current": key_id,
+        "keys": {key_id: _b64(secrets.token_bytes(KEY_BYTES))},
+        "index_key": _b64(secrets.token_bytes(KEY_BYTES)),
+    }
+
+
+def parse_key_ring(text: str, *, source: str) -> KeyRing:
+    """Validate a key ring's JSON text; ``source`` names where it came from in every error message."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        # exc.msg only describes the fault ("Expecting ',' delimiter"); it never quotes the key material.
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise PiiKeysRefused(f"{source} is not valid JSON ({exc.msg} at {where}).") from None
+    if not isinstance(document, dict):
+        raise PiiKeysRefused(f"{source} must be a JSON object with the fields {', '.join(_FIELDS)}.")
+    unknown = sorted(set(document) - set(_FIELDS))
+    if unknown:
+        raise PiiKeysRefused(f"{source} has unknown field(s) {', '.join(unknown)}; the fields are "
+                             f"{', '.join(_FIELDS)}.")
+    missing = [name for name in _FIELDS if name not in document]
+    if missing:
+        raise PiiKeysRefused(f"{source} lacks the field(s) {', '.join(missing)}.")
+
+    keys = document["keys"]
+    if not isinstance(keys, dict) or not keys:
+        raise PiiKeysRefused(f"{source}: 'keys' must be an object mapping key ids to base64 keys, with at "
+                             "least one key.")
+    decoded: dict[str, bytes] = {}
+    for key_id, value in keys.items():
+        if not _KEY_ID.fullmatch(key_id):
+            raise PiiKeysRefused(f"{source}: key id {key_id!r} may only use letters, digits, '-' and '_' "
+                                 "(at most 64 characters).")
+        decoded[key_id] = _decode_key(value, what=f"key {key_id!r}", source=source)
+    current = document["current"]
+    if not isinstance(current, str) or current not in decoded:
+        raise PiiKeysRefused(f"{source}: 'current' names key {current!r}, which is not among its keys "
+                             f"({', '.join(sorted(decoded))}).")
+    index_key = _decode_key(document["index_key"], what="'index_key'", source=source)
+    if index_key in decoded.values():
+        raise PiiKeysRefused(f"{source}: 'index_key' must differ from every encryption key.")
+    return KeyRing(current_key_id=current, keys=MappingProxyType(decoded), index_key=index_key)
+
+
+def load_key_ring(settings: Settings) -> KeyRing:
+    """Return the deployment's key ring: TELREG_PII_KEYS, else TELREG_PII_KEY_FILE, else (not in production) a
+    ring generated once under data_dir."""
+    if settings.pii_keys and settings.pii_key_file:
+        raise PiiKeysRefused("Both TELREG_PII_KEYS and TELREG_PII_KEY_FILE are set; set one of them, so that "
+                             "there is no doubt which keys seal personal data.")
+    if settings.pii_keys:
+        return parse_key_ring(settings.pii_keys, source="TELREG_PII_KEYS")
+    if settings.pii_key_file:
+        return _read_key_file(Path(settings.pii_key_file))
+    if settings.is_production:
+        raise PiiKeysRefused("Personal-data keys are missing: set TELREG_PII_KEY_FILE to a key file, or "
+                             "TELREG_PII_KEYS to its JSON. Production never generates these keys itself.")
+    return _read_key_file(_ensure_dev_key_file(Path(settings.data_dir)))
+
+
+def _read_key_file(path: Path) -> KeyRing:
+    source = f"The personal-data key file {path}"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PiiKeysRefused(f"{source} does not exist.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PiiKeysRefused(f"{source} cannot be read: {exc}.") from None
+    return parse_key_ring(text, source=source)
+
+
+def _ensure_dev_key_file(data_dir: Path) -> Path:
+    """Create the development key file unless it exists; return its path.
+
+    Written to a private temporary file and then hard-linked into place: the link fails if the file already
+    exists, so two processes starting together (server and worker) can never end up with different keys, and
+    nobody ever reads a half-written file.
+    """
+    path = data_dir / DEV_KEY_FILE_NAME
+    if path.exists():
+        return path
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=data_dir, prefix=".pii_keys-")  # mkstemp creates the file 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(generate_key_ring(), handle, indent=2)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process won the race; its keys are the ones to use
+    finally:
+        os.unlink(tmp)
+    return path
+
+
+def _decode_key(value: object, *, what: str, source: str) -> bytes:
+    if not isinstance(value, str):
+        raise PiiKeysRefused(f"{source}: {what} must be a base64 string.")
+    try:
+        key = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise PiiKeysRefused(f"{source}: {what} is not valid base64.") from None
+    if len(key) != KEY_BYTES:
+        raise PiiKeysRefused(f"{source}: {what} is {len(key)} bytes; every key must be exactly {KEY_BYTES} "
+                             "bytes (256 bits), base64-encoded.")
+    return key
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")

@@ -1,0 +1,1 @@
+"""Real-name registration of SIM cards and numbers: identities, documents, quotas, lifecycle."""

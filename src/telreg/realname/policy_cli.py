@@ -1,0 +1,67 @@
+"""`telreg realname policy show`: print the real-name policy this deployment runs under."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from telreg.config import get_settings
+from telreg.core.cli_support import print_json
+from telreg.realname.policy import Policy, get_policy
+
+policy_app = typer.Typer(no_args_is_help=True, help="The real-name registration policy in force")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `policy` to the `telreg realname` sub-app."""
+    app.add_typer(policy_app, name="policy")
+
+
+@policy_app.command("show")
+def show(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole policy as JSON")] = False,
+) -> None:
+    """Print the active policy (TELREG_REALNAME_POLICY)."""
+    settings = get_settings()
+    policy = get_policy(settings)
+    if as_json:
+        print_json({"source": settings.realname_policy, **policy.model_dump(mode="json")})
+        return
+    for line in describe(policy=policy, source=settings.realname_policy):
+        typer.echo(line)
+
+
+def describe(*, policy: Policy, source: str) -> list[str]:
+    """Return the policy as lines a person reads at a terminal."""
+    docs = policy.documents
+    lines = [
+        f"policy {policy.name} {policy.version} ({policy.jurisdiction}; pages: English, {policy.language})",
+        f"  from: {source}",
+        f"  minors: under {policy.minor_age} need an adult's confirmation",
+        f"  person documents: {', '.join(docs.person)}",
+        f"  organisation documents: {', '.join(docs.organisation)}",
+        f"  never typed by hand: {', '.join(docs.manual_entry_forbidden) or '(none)'}",
+        f"  capture: {', '.join(policy.capture_methods)}",
+        (f"  organisations: handler {_yes(policy.organisation_requires_handler)}, "
+         f"authorisation letter {_yes(policy.organisation_requires_authorisation_letter)}"),
+        f"  agents allowed: {_yes(policy.agent_allowed)}",
+        "  quotas:" if policy.quotas else "  quotas: (none)",
+    ]
+    lines += [f"    {q.holder_kind} {q.service}: {q.limit} per {q.scope}" for q in policy.quotas]
+    cycle = policy.lifecycle
+    lines.append(f"  legacy numbers: {cycle.legacy_deadline_days} days to register, then")
+    for step in cycle.steps:
+        notified = " (holder notified)" if step.notify else ""
+        lines.append(f"    day {step.after_days}: {step.name}{notified}")
+    lines += [
+        f"  quarantine before reassignment: {cycle.quarantine_days} days",
+        f"  termination on request: within {policy.termination_working_days} working day(s)",
+        f"  real-name target: {policy.real_name_target_percent:g}%",
+        f"  one-identity lookup: {_yes(policy.one_identity_lookup)}",
+    ]
+    return lines
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"

@@ -1,0 +1,81 @@
+"""The shipped policies load and carry the seeds' numbers (seed 000: Hong Kong, seed 003: mainland China)."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pytest
+
+from telreg.realname.policy import SHIPPED_POLICIES, Policy, load_policy
+
+
+@pytest.fixture(scope="module")
+def hong_kong() -> Policy:
+    return load_policy("hong-kong")
+
+
+@pytest.fixture(scope="module")
+def mainland() -> Policy:
+    return load_policy("mainland-china")
+
+
+def test_hong_kong_quotas_are_ten_per_person_and_twenty_five_per_company(hong_kong: Policy) -> None:
+    # Seed 000, Q2 "Each person can buy up to 10" and Q3 "With the company as the user unit, up to 25".
+    person = hong_kong.quota_for(holder_kind="person", service="prepaid")
+    company = hong_kong.quota_for(holder_kind="organisation", service="prepaid")
+    assert (person.limit, person.scope) == (10, "operator")
+    assert (company.limit, company.scope) == (25, "operator")
+    # Monthly (postpaid) users "do not need to re-register" (Q4): no quota limits them.
+    assert hong_kong.quota_for(holder_kind="person", service="postpaid") is None
+
+
+def test_hong_kong_minors_deadline_and_termination(hong_kong: Policy) -> None:
+    assert hong_kong.minor_age == 16                      # Q5 "under the age of 16"
+    assert hong_kong.lifecycle.legacy_deadline_days == 360  # Q5 "360 days after the start of registration"
+    assert [s.name for s in hong_kong.lifecycle.steps][-1] == "deactivated"
+    assert hong_kong.termination_working_days == 1        # issue 5: within one working day
+    assert (hong_kong.jurisdiction, hong_kong.language) == ("HK", "zh-Hant")
+    assert hong_kong.accepts(holder_kind="person", doc_type="hkid")
+    assert hong_kong.accepts(holder_kind="organisation", doc_type="hk-br")
+    assert not hong_kong.accepts(holder_kind="organisation", doc_type="hkid")
+    assert not hong_kong.one_identity_lookup
+
+
+def test_mainland_documents_follow_order_25_articles_7_and_8(mainland: Policy) -> None:
+    art_7 = {"cn-resident-id", "cn-temporary-resident-id", "cn-household-register", "cn-military-id",
+             "cn-armed-police-id", "mtp-hk-macao", "mtp-taiwan", "passport"}
+    assert art_7 <= set(mainland.documents.person)
+    assert set(mainland.documents.organisation) == {"cn-orgcode", "cn-uscc"}
+    assert mainland.organisation_requires_handler and mainland.organisation_requires_authorisation_letter
+    assert mainland.agent_allowed  # art. 6: the agent shows both identities
+    assert mainland.language == "zh-Hans"
+
+
+def test_mainland_resident_id_never_typed_by_hand(mainland: Policy) -> None:
+    # Notice 182 (2016): 禁止人工录入居民身份证信息.
+    assert not mainland.manual_entry_allowed(doc_type="cn-resident-id")
+    assert mainland.manual_entry_allowed(doc_type="cn-household-register")
+    assert {"card_reader", "online_verification"} <= set(mainland.capture_methods)
+
+
+def test_mainland_lifecycle_quotas_and_target(mainland: Policy) -> None:
+    steps = {s.name: s.after_days for s in mainland.lifecycle.steps}
+    # 单停15天后 ... 自动进入全停: full suspension 15 days after outgoing service was barred.
+    assert steps["suspended"] - steps["outgoing_barred"] == 15
+    assert steps["deactivated"] > steps["suspended"]
+    assert all(s.notify for s in mainland.lifecycle.steps)
+    assert mainland.real_name_target_percent == 95  # 实名率达到95%以上
+    # China Unicom: at most 5 postpaid and 10 prepaid numbers per identity.
+    assert mainland.quota_for(holder_kind="person", service="postpaid").limit == 5
+    assert mainland.quota_for(holder_kind="person", service="prepaid").limit == 10
+    assert mainland.one_identity_lookup
+
+
+@pytest.mark.parametrize("name", SHIPPED_POLICIES)
+def test_shipped_file_names_itself_and_cites_its_seed(name: str) -> None:
+    text = (resources.files("telreg.realname.policy") / "files" / f"{name}.toml").read_text(encoding="utf-8")
+    assert text.startswith("#")
+    assert "../shared/seeds/" in text.split("\n\n")[0]
+    policy = load_policy(name)
+    assert policy.name == name
+    assert policy.version.startswith("20")
