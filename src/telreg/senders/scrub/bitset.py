@@ -24,6 +24,12 @@ class Bitset:
         self._rank: npt.NDArray[np.int64] | None = None
 
     @classmethod
+    def from_words(cls, words: npt.NDArray[np.uint64]) -> Bitset:
+        bits = cls()
+        bits.words = words
+        return bits
+
+    @classmethod
     def of(cls, numbers: I64) -> Bitset:
         bits = cls()
         bits.add(np.unique(numbers))
@@ -43,11 +49,17 @@ class Bitset:
         word = self.words[numbers >> _SIX]
         return ((word >> (numbers & _LOW6).astype(np.uint64)) & _ONE).astype(bool)
 
-    def rank(self, members: I64) -> I64:
-        """Position of each member among all members in ascending order (only meaningful for members)."""
+    def rank_table(self) -> npt.NDArray[np.int64]:
+        """Members in the words before each word: with a popcount inside the word, a member's rank."""
         if self._rank is None:
             counts = np.bitwise_count(self.words).astype(np.int64)
             self._rank = np.concatenate([[0], np.cumsum(counts[:-1])])
+        return self._rank
+
+    def rank(self, members: I64) -> I64:
+        """Position of each member among all members in ascending order (only meaningful for members)."""
+        self.rank_table()
+        assert self._rank is not None
         word = members >> _SIX
         below = self.words[word] & (np.left_shift(_ONE, (members & _LOW6).astype(np.uint64)) - _ONE)
         return self._rank[word] + np.bitwise_count(below).astype(np.int64)

@@ -1,4 +1,4 @@
-"""The decision for every line of a chunk, vectorised: lines → fields → numbers → decisions.
+"""The decision for every line of a chunk: lines → fields → numbers → decisions, in one C pass (``_kernels.c``).
 
 Decisions, in the order of issue 4 §2 (the first that applies wins):
 
@@ -13,6 +13,10 @@ Decisions, in the order of issue 4 §2 (the first that applies wins):
 Duplicates: the first line with a number carries the number's decision; every later line with it is dropped from
 kept.csv (sending twice to one number is never wanted) and listed in rejected.csv as ``duplicate`` so nothing
 disappears silently. Numbers are compared after parsing, so ``2123 4567`` and ``+852 21234567`` are duplicates.
+
+The byte loop leaves to Python the lines it should not judge (status PYTHON): fields holding non-ASCII text (full-width
+digits, which core/phone.py folds) and, with a column, lines holding quotes (real CSV) or too few columns. They are
+rare, so their per-line Python is off the hot path.
 """
 
 from __future__ import annotations
@@ -24,12 +28,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from telreg.senders.scrub.instructions import CONSENT, UNSUBSCRIBE, Instructions
-from telreg.senders.scrub.numbers import invalid_reason, parse_fields, scalar_number
+from telreg.senders.scrub import _kernels
+from telreg.senders.scrub.bitset import Bitset
+from telreg.senders.scrub.instructions import Instructions
+from telreg.senders.scrub.numbers import INVALID as INVALID_STATUS
+from telreg.senders.scrub.numbers import PYTHON, VALID, invalid_reason, scalar_number
 from telreg.senders.scrub.publication import Publication
 from telreg.senders.scrub.reader import Chunk, Layout
+from telreg.senders.scrub.scratch import scratch
 
-__all__ = ["DECISIONS", "KEPT", "ChunkResult", "Rules", "decide_chunk", "locate_fields", "parse_chunk", "split_lines"]
+__all__ = ["DECISIONS", "KEPT", "ChunkResult", "Lines", "Rules", "decide_chunk", "scan_chunk"]
 
 REJECTED_INVALID, DUPLICATE, BLOCKED_UNSUBSCRIBED, ALLOWED_CONSENT, BLOCKED_DNC, NOT_YET, ALLOWED = range(7)
 DECISIONS = ("rejected_invalid", "duplicate", "blocked_unsubscribed", "allowed_consent", "blocked_dnc",
@@ -38,6 +46,7 @@ KEPT = np.zeros(len(DECISIONS), dtype=bool)
 KEPT[[ALLOWED_CONSENT, NOT_YET, ALLOWED]] = True
 
 I64 = npt.NDArray[np.int64]
+U32 = npt.NDArray[np.uint32]
 
 
 @dataclass(frozen=True)
@@ -47,131 +56,105 @@ class Rules:
     publication: Publication
     instructions: Instructions
     send_date: dt.date
-    in_force: npt.NDArray[np.bool_] = field(init=False)
+    in_force: npt.NDArray[np.uint8] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "in_force", self.publication.in_force(self.send_date))
+        object.__setattr__(self, "in_force", self.publication.in_force(self.send_date).astype(np.uint8))
+
+
+@dataclass
+class Lines:
+    """A chunk's lines: where each line and its field are (offsets in the chunk), and the number read in it."""
+
+    chunk: Chunk
+    starts: U32  # first byte of each line
+    ends: U32  # end of each line's text (before CR LF)
+    nexts: U32  # first byte after each line's ending
+    fs: U32  # the field decided on, buf[fs:fe]
+    fe: U32
+    numbers: U32
+    status: npt.NDArray[np.uint8]  # VALID or INVALID (PYTHON lines are resolved before a Lines is handed out)
+    reasons: dict[int, str]  # reasons found while reading fields (missing column, quoted CSV)
+
+    def __len__(self) -> int:
+        return len(self.starts)
 
 
 @dataclass
 class ChunkResult:
-    chunk: Chunk
-    starts: I64  # first byte of each line
-    ends: I64  # end of each line's text (before CR LF)
-    nexts: I64  # first byte after each line's ending
-    fs: I64  # the field decided on, buf[fs:fe]
-    fe: I64
-    numbers: I64
+    lines: Lines
     decision: npt.NDArray[np.int8]
     date_index: npt.NDArray[np.int32]  # registration-date index for listed numbers (else -1)
-    reasons: dict[int, str]  # reasons found while reading fields (missing column, quoted CSV)
+    repeated_at: I64  # the number's place among the list's repeated numbers (else -1)
     duplicate_of: I64 | None = None  # line number of the first occurrence, for duplicate lines (else 0)
 
     @property
+    def chunk(self) -> Chunk:
+        return self.lines.chunk
+
+    @property
     def line_numbers(self) -> I64:
-        return self.chunk.first_line + np.arange(len(self.starts), dtype=np.int64)
+        return self.chunk.first_line + np.arange(len(self.lines), dtype=np.int64)
 
 
-def split_lines(chunk: Chunk) -> tuple[I64, I64, I64]:
-    """Return (starts, text ends, next starts) of the chunk's lines; CR before LF is not part of the text."""
-    buf, size = chunk.buf, chunk.size
-    feeds = np.flatnonzero(buf[:size] == 10)
-    if size and buf[size - 1] != 10:  # the file's last line has no line ending
-        ends = np.append(feeds, size)
-        nexts = np.append(feeds + 1, size)
-    else:
-        ends, nexts = feeds, feeds + 1
-    starts = np.empty(len(ends), dtype=np.int64)
-    if len(ends):
-        starts[0] = 0
-        starts[1:] = nexts[:-1]
-    ends = ends - ((ends > starts) & (buf[np.maximum(ends - 1, 0)] == 13))
-    return starts, ends.astype(np.int64), nexts.astype(np.int64)
+def scan_chunk(chunk: Chunk, layout: Layout) -> Lines:
+    """Split a chunk into lines and read each one's number (into this thread's scratch arrays: valid until the
+    thread scans its next chunk)."""
+    capacity, arrays_of = chunk.lines, scratch()
+    arrays = [arrays_of.get(name, np.uint32, capacity) for name in ("starts", "ends", "nexts", "fs", "fe", "numbers")]
+    status = arrays_of.get("status", np.uint8, capacity)
+    column = -1 if layout.column is None else layout.column
+    delimiter = 0 if layout.delimiter is None else layout.delimiter[0]
+    n = _kernels.scan(chunk.buf, chunk.size, column, delimiter, *arrays, status)
+    starts, ends, nexts, fs, fe, numbers = (a[:n] for a in arrays)
+    lines = Lines(chunk, starts, ends, nexts, fs, fe, numbers, status[:n], {})
+    python = np.flatnonzero(lines.status == PYTHON)
+    if len(python):
+        _read_in_python(lines, layout, python)
+    return lines
 
 
-def _column_fields(chunk: Chunk, layout: Layout, starts: I64, ends: I64,
-                   ) -> tuple[I64, I64, dict[int, tuple[int | None, str | None]]]:
-    """Locate the chosen column in each line; lines with quotes go through the csv module."""
-    assert layout.delimiter is not None and layout.column is not None
-    buf, k = chunk.buf[: chunk.size], layout.column
-    delim = np.flatnonzero(buf == layout.delimiter[0])
-    lo = np.searchsorted(delim, starts)
-    count = np.searchsorted(delim, ends) - lo
-    has = count >= k
-    fs = starts.copy()
-    if k:
-        fs[has] = delim[lo[has] + k - 1] + 1
-    fe = ends.copy()
-    more = count > k
-    fe[more] = delim[lo[more] + k]
-    overrides: dict[int, tuple[int | None, str | None]] = {}
-    for row in np.flatnonzero(~has).tolist():
-        overrides[row] = (None, f"the line has {int(count[row]) + 1} column(s); {layout.column_name!r} is column "
-                                f"{k + 1}")
-    if (buf == ord('"')).any():
-        quoted = np.flatnonzero(np.add.reduceat((buf == ord('"')).astype(np.int64), starts)
-                                if len(starts) else np.zeros(0, dtype=np.int64))
-        delimiter = layout.delimiter.decode()
-        for row in quoted.tolist():
-            raw = bytes(buf[starts[row] : ends[row]])
+def _read_in_python(lines: Lines, layout: Layout, rows: I64) -> None:
+    """Read the lines the byte loop left alone: the csv module for quoted CSV, core/phone.py for non-ASCII."""
+    view = memoryview(lines.chunk.buf)
+    delimiter = None if layout.delimiter is None else layout.delimiter.decode()
+    k = layout.column
+    for row, start, end, fs, fe in zip(rows.tolist(), lines.starts[rows].tolist(), lines.ends[rows].tolist(),
+                                       lines.fs[rows].tolist(), lines.fe[rows].tolist(), strict=True):
+        number: int | None
+        reason: str | None = None
+        if k is None:
+            number = scalar_number(view[fs:fe].tobytes())
+        else:
+            raw = view[start:end].tobytes()
             try:
-                values = next(csv.reader([raw.decode("utf-8")], delimiter=delimiter))
+                values = next(csv.reader([raw.decode("utf-8")], delimiter=delimiter))  # type: ignore[arg-type]
             except (UnicodeDecodeError, csv.Error, StopIteration):
-                overrides[row] = (None, "the line is not valid UTF-8 CSV")
-                continue
-            if len(values) <= k:
-                overrides[row] = (None, f"the line has {len(values)} column(s); {layout.column_name!r} is column "
-                                        f"{k + 1}")
-                continue
-            value = values[k].encode("utf-8")
-            number = scalar_number(value)
-            overrides[row] = (number, None if number is not None else invalid_reason(value))
-    return fs, fe, overrides
-
-
-Parsed = tuple[I64, I64, I64, I64, I64, I64, npt.NDArray[np.bool_], dict[int, str]]
-
-
-def locate_fields(chunk: Chunk, layout: Layout) -> tuple[I64, I64, I64, I64, I64]:
-    """Where each line and its field are, without parsing: (starts, ends, nexts, fs, fe)."""
-    starts, ends, nexts = split_lines(chunk)
-    if layout.column is None:
-        return starts, ends, nexts, starts, ends
-    fs, fe, _ = _column_fields(chunk, layout, starts, ends)
-    return starts, ends, nexts, fs, fe
-
-
-def parse_chunk(chunk: Chunk, layout: Layout) -> Parsed:
-    """Split a chunk into lines and read each one's number: (starts, ends, nexts, fs, fe, numbers, valid, reasons)."""
-    starts, ends, nexts = split_lines(chunk)
-    if layout.column is None:
-        fs, fe, overrides = starts, ends, {}
-    else:
-        fs, fe, overrides = _column_fields(chunk, layout, starts, ends)
-    numbers, valid = parse_fields(chunk.buf, fs, fe)
-    reasons: dict[int, str] = {}
-    for row, (number, reason) in overrides.items():
-        numbers[row], valid[row] = (number, True) if number is not None else (0, False)
+                values, reason = None, "the line is not valid UTF-8 CSV"
+            if values is not None and len(values) <= k:
+                reason = f"the line has {len(values)} column(s); {layout.column_name!r} is column {k + 1}"
+            if reason is None:
+                value = values[k].encode("utf-8")  # type: ignore[index]
+                number = scalar_number(value)
+                if number is None:
+                    reason = invalid_reason(value)
+            else:
+                number = None
+        lines.numbers[row] = number or 0
+        lines.status[row] = VALID if number is not None else INVALID_STATUS
         if reason is not None:
-            reasons[row] = reason
-    return starts, ends, nexts, fs, fe, numbers, valid, reasons
+            lines.reasons[row] = reason
 
 
-def decide_chunk(chunk: Chunk, layout: Layout, rules: Rules, parsed: Parsed | None = None) -> ChunkResult:
-    """Decide every line of a chunk (parsing it unless given), except duplicates (an ordered step done after)."""
-    starts, ends, nexts, fs, fe, numbers, valid, reasons = parsed or parse_chunk(chunk, layout)
-    decision = np.full(len(starts), ALLOWED, dtype=np.int8)
-    decision[~valid] = REJECTED_INVALID
-    date_index = np.full(len(starts), -1, dtype=np.int32)
-    rows = np.flatnonzero(valid)
-    values = numbers[rows]
-    listed = rules.publication.listed.contains(values)
-    listed_rows = rows[listed]
-    if len(listed_rows):
-        which = rules.publication.date_of_member[rules.publication.listed.rank(values[listed])]
-        date_index[listed_rows] = which
-        decision[listed_rows] = np.where(rules.in_force[which], BLOCKED_DNC, NOT_YET)
-    latest = rules.instructions.latest(values)
-    decision[rows[latest == CONSENT]] = ALLOWED_CONSENT
-    decision[rows[latest == UNSUBSCRIBE]] = BLOCKED_UNSUBSCRIBED
-    return ChunkResult(chunk, starts, ends, nexts, fs, fe, numbers, decision, date_index, reasons)
+def decide_chunk(lines: Lines, rules: Rules, repeated: Bitset) -> ChunkResult:
+    """Decide every line of a chunk, except duplicates (an ordered step done after, see dedup.py); ``repeated``
+    holds the numbers met more than once in the list."""
+    n, arrays_of = len(lines), scratch()
+    decision = arrays_of.get("decision", np.int8, n)
+    date_index = arrays_of.get("date_index", np.int32, n)
+    repeated_at = arrays_of.get("repeated_at", np.int64, n)
+    publication, instructions = rules.publication, rules.instructions
+    _kernels.decide(n, lines.numbers, lines.status, publication.listed.words, publication.listed.rank_table(),
+                    publication.date_of_member, rules.in_force, instructions.sieve, instructions.numbers,
+                    instructions.kinds, repeated.words, repeated.rank_table(), decision, date_index, repeated_at)
+    return ChunkResult(lines, decision, date_index, repeated_at)

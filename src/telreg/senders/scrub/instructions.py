@@ -55,6 +55,11 @@ class Instructions:
         np.bitwise_or.at(sieve, low >> 3, np.left_shift(1, low & 7).astype(np.uint8))
         object.__setattr__(self, "_sieve", sieve)
 
+    @property
+    def sieve(self) -> npt.NDArray[np.uint8]:
+        """The bit filter on the low 20 bits of the numbers (the scrub's C loop tests it before searching)."""
+        return self._sieve  # type: ignore[attr-defined, no-any-return]
+
     @classmethod
     def empty(cls) -> Instructions:
         return cls(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int8), (), 0)

@@ -1,4 +1,4 @@
-"""Vectorised parsing of calling-list fields into 8-digit numbers, agreeing exactly with core/phone.py.
+"""Parsing calling-list fields into 8-digit numbers, agreeing exactly with core/phone.py.
 
 A field is valid for a scrub when ``core.phone.parse_number`` accepts it and gives an 8-digit national number (a
 9-digit toll-free 800 number is refused: it belongs to a business and is on no register). The accepted spellings are
@@ -6,17 +6,10 @@ pinned by core/phone.py: 8 digits, optionally grouped by single spaces or hyphen
 blanks around ignored. tests/senders/scrub/test_numbers.py checks with hypothesis that this module and the scalar
 parser agree on every input.
 
-Three paths, cheapest first:
-
-* **fast** — a field of exactly 8 bytes: an unaligned 64-bit load per field and SWAR arithmetic check and convert
-  all 8 digits at once (the common case of a clean list; no per-byte work at all);
-* **matrix** — any other ASCII field up to 64 bytes: the fields are laid out as a padded byte matrix and the shape
-  rules of core/phone.py (blanks, single separators between digits, a leading ``+``, the 852 prefix) are checked
-  column-wise; the number is the last 8 digits;
-* **scalar** — fields holding non-ASCII bytes (full-width digits typed with a Chinese input method, which NFKC
-  folds) go through core/phone.py itself. They are rare, so the Python loop is off the hot path.
-
-Reasons for refused fields come from core/phone.py (``invalid_reason``), so they read the same as everywhere else.
+Two paths: ASCII fields go through the byte loop in ``_kernels.c`` (``parse_number``, also used by the scrub's line
+scan); fields holding non-ASCII bytes (full-width digits typed with a Chinese input method, which NFKC folds) go
+through core/phone.py itself. They are rare, so the Python loop is off the hot path. Reasons for refused fields come
+from core/phone.py (``invalid_reason``), so they read the same as everywhere else.
 """
 
 from __future__ import annotations
@@ -28,12 +21,14 @@ import numpy.typing as npt
 
 from telreg.core.errors import InvalidNumber
 from telreg.core.phone import NumberKind, parse_number
+from telreg.senders.scrub import _kernels
 
-__all__ = ["MAX_FIELD", "SLACK", "invalid_reason", "parse_fields", "scalar_number", "swar8", "u64_view"]
+__all__ = ["INVALID", "MAX_FIELD", "PYTHON", "SLACK", "VALID", "invalid_reason", "parse_fields", "scalar_number",
+           "swar8", "u64_view"]
 
-MAX_FIELD = 64  # longer fields cannot be a number; they are refused without building a wider matrix
+VALID, INVALID, PYTHON = 0, 1, 2  # a field's status, as _kernels.c gives it (PYTHON: core/phone.py must read it)
+MAX_FIELD = 64  # longer fields cannot be a number; they are refused without looking further
 SLACK = MAX_FIELD  # zero bytes a chunk buffer carries after its data, so fixed-width reads never run off its end
-_BATCH = 1 << 16  # rows per matrix batch: bounds the temporaries to a few MB
 
 I64 = npt.NDArray[np.int64]
 U8 = npt.NDArray[np.uint8]
@@ -44,9 +39,6 @@ _SIX = np.uint64(0x0606060606060606)
 _LOW_BYTE_PAIRS = np.uint64(0x000000FF000000FF)
 _MUL_A = np.uint64(100 + (1_000_000 << 32))
 _MUL_B = np.uint64(1 + (10_000 << 32))
-_POW10 = np.array([10**k for k in range(9)], dtype=np.int64)
-_WS = np.zeros(256, dtype=bool)
-_WS[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True  # what str.strip() removes, among ASCII bytes
 
 
 def u64_view(buf: U8) -> npt.NDArray[np.uint64]:
@@ -64,73 +56,17 @@ def swar8(words: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], npt.ND
 
 
 def parse_fields(buf: U8, fs: I64, fe: I64) -> tuple[I64, npt.NDArray[np.bool_]]:
-    """Parse the fields buf[fs:fe] into (numbers, valid). ``buf`` must carry SLACK zero bytes after its data."""
-    n = len(fs)
-    numbers = np.zeros(n, dtype=np.int64)
-    valid = np.zeros(n, dtype=bool)
-    length = fe - fs
-    fast = np.flatnonzero(length == 8)
-    if len(fast):
-        value, ok = swar8(u64_view(buf)[fs[fast]])
-        numbers[fast] = value.astype(np.int64)
-        valid[fast] = ok
-        rest = np.concatenate([np.flatnonzero(length != 8), fast[~ok]])
-    else:
-        rest = np.arange(n)
-    rest = rest[(length[rest] > 0) & (length[rest] <= MAX_FIELD)]
-    for at in range(0, len(rest), _BATCH):
-        rows = rest[at : at + _BATCH]
-        got, ok, ascii_only = _parse_matrix(buf, fs[rows], length[rows])
-        numbers[rows] = got
-        valid[rows] = ok
-        for row in rows[~ascii_only].tolist():
-            number = scalar_number(bytes(buf[fs[row] : fe[row]]))
-            if number is not None:
-                numbers[row], valid[row] = number, True
-    numbers[~valid] = 0
-    return numbers, valid
-
-
-def _parse_matrix(buf: U8, starts: I64, length: I64) -> tuple[I64, npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-    """Apply core/phone.py's shape rules column-wise to ASCII fields; return (numbers, valid, ascii_only)."""
-    width = int(length.max())
-    windows = np.lib.stride_tricks.sliding_window_view(buf, width)
-    m = windows[starts]  # one row copy per field, no per-byte index arrays
-    col = np.arange(width)
-    real = col < length[:, None]
-    ascii_only = ~((m >= 0x80) & real).any(axis=1)
-    blank = _WS[m] | ~real
-    solid = ~blank
-    has_any = solid.any(axis=1)
-    first = np.argmax(solid, axis=1)
-    last = width - 1 - np.argmax(solid[:, ::-1], axis=1)
-    inside = (col >= first[:, None]) & (col <= last[:, None])
-    digit = (m >= 48) & (m <= 57) & inside
-    sep = ((m == 32) | (m == 45)) & inside
-    plus = (m == 43) & inside
-    rows = np.arange(len(m))
-    has_plus = plus[rows, first]
-    # Every separator sits between two digits; a '+' may only open the number; nothing else may appear.
-    prev_digit = np.zeros_like(digit)
-    prev_digit[:, 1:] = digit[:, :-1]
-    next_digit = np.zeros_like(digit)
-    next_digit[:, :-1] = digit[:, 1:]
-    bad_sep = sep & ~(prev_digit & next_digit)
-    stray = inside & ~(digit | sep | plus)
-    shape_ok = has_any & ~(bad_sep | stray).any(axis=1) & (plus.sum(axis=1) == has_plus)
-    count = digit.sum(axis=1)
-    # The first group is the run of digits after the optional '+', up to the first separator.
-    opened = first + has_plus
-    first_sep = np.where(sep.any(axis=1), np.argmax(sep, axis=1), width)
-    group = first_sep - opened
-    clipped = np.minimum(opened[:, None] + np.arange(3), width - 1)
-    is_852 = (m[rows[:, None], clipped] == np.frombuffer(b"852", dtype=np.uint8)).all(axis=1) & (group >= 3)
-    valid = shape_ok & (((count == 8) & ~has_plus) | ((count == 11) & is_852)) & ascii_only
-    # The national number is the last 8 digits: weight each digit by its rank from the right.
-    from_right = np.cumsum(digit[:, ::-1], axis=1)[:, ::-1]
-    weight = np.where(digit & (from_right <= 8), _POW10[np.minimum(from_right, 9) - 1], 0)
-    values = ((m.astype(np.int64) - 48) * weight).sum(axis=1)
-    return np.where(valid, values, 0), valid, ascii_only
+    """Parse the fields buf[fs:fe] into (numbers, valid)."""
+    fs = np.ascontiguousarray(fs, dtype=np.int64)
+    fe = np.ascontiguousarray(fe, dtype=np.int64)
+    numbers = np.zeros(len(fs), dtype=np.int64)
+    status = np.zeros(len(fs), dtype=np.uint8)
+    _kernels.parse_many(buf, fs, fe, numbers, status)
+    for row in np.flatnonzero(status == PYTHON).tolist():
+        number = scalar_number(bytes(buf[fs[row] : fe[row]]))
+        numbers[row] = number or 0
+        status[row] = VALID if number is not None else INVALID
+    return numbers, status == VALID
 
 
 def _decode(raw: bytes) -> str | None:

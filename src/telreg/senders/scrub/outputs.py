@@ -9,11 +9,10 @@
 * ``receipt.json``: the proof a sender keeps: publication (register, date, SHA-256), the list's SHA-256, the
   instructions' SHA-256, the send date, the counts.
 
-Rows are formatted without a per-line Python loop: a row is a few segments (line number and opening quote, the
-original line, the decision and reason, the "duplicate of" line number), and each segment is copied for all rows at
-once by fancy indexing whole fixed-width records (``_place``). Reasons come from tables: one text per registration
-date, one per distinct refused spelling (garbage repeats). The few rows whose reason is particular to the line
-(unsubscribes, CSV lines needing the csv module, originals holding quotes) are formatted in Python and copied in.
+Rows are formatted by ``_kernels.format_rejected`` in one byte loop: line number, the original line (quoted when it
+needs it), then a tail from a table (one text per registration date, one per distinct refused spelling: garbage
+repeats). The few rows whose reason is particular to the line (unsubscribes, reasons found while reading CSV, fields
+too long to be a number) are formatted in Python and copied in.
 Files are written under temporary names and renamed when the scrub has finished, so a failed run leaves no partial
 output that looks complete.
 """
@@ -29,10 +28,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from telreg.senders.scrub import _kernels
 from telreg.senders.scrub.engine import (
     BLOCKED_UNSUBSCRIBED,
     DECISIONS,
-    DUPLICATE,
     KEPT,
     NOT_YET,
     REJECTED_INVALID,
@@ -41,67 +40,18 @@ from telreg.senders.scrub.engine import (
 )
 from telreg.senders.scrub.numbers import MAX_FIELD, invalid_reason
 from telreg.senders.scrub.reader import BOM, Layout
+from telreg.senders.scrub.scratch import scratch
 
 __all__ = ["FILES", "Formatted", "OutputWriter", "REJECTED_HEADER"]
 
 FILES = ("kept.csv", "rejected.csv", "report.json", "receipt.json")
 REJECTED_HEADER = b"line,original,decision,reason\r\n"
-_ROWS = 1 << 18  # rows per formatting batch: keeps the temporaries to a few tens of MB
-
-_i = np.arange(10_000)
-_DIGITS4 = (np.stack([_i // 1000, _i // 100 % 10, _i // 10 % 10, _i % 10], axis=1) + ord("0")).astype(np.uint8)
-_POWERS = np.array([10**k for k in range(1, 10)], dtype=np.int64)
 _DECISION_NAMES = [name.encode() for name in DECISIONS]
-
-
-def _digits10(values: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
-    """Ten zero-padded ASCII digits per value and how many of them are significant (0 for the value 0)."""
-    out = np.empty((len(values), 10), dtype=np.uint8)
-    out[:, 0:2] = _DIGITS4[(values // 100_000_000 % 100).astype(np.intp), 2:]
-    out[:, 2:6] = _DIGITS4[(values // 10_000 % 10_000).astype(np.intp)]
-    out[:, 6:10] = _DIGITS4[(values % 10_000).astype(np.intp)]
-    count = np.where(values > 0, np.searchsorted(_POWERS, values, side="right") + 1, 0)
-    return out, count
-
-
-def _voids(arr: npt.NDArray[np.uint8], width: int) -> npt.NDArray[np.void]:
-    """Every byte offset of a flat byte array as the start of a ``width``-byte record: one fancy index moves a
-    whole record (a memcpy), so rows of any layout are gathered and placed without per-byte index arrays."""
-    return np.ndarray(shape=(len(arr) - width + 1,), dtype=np.dtype((np.void, width)), buffer=arr, strides=(1,))
-
-
-def _place(out: npt.NDArray[np.uint8], dest: npt.NDArray[np.int64], src: npt.NDArray[np.uint8],
-           src_at: npt.NDArray[np.int64], length: npt.NDArray[np.int64]) -> None:
-    """Copy src[src_at[i] : src_at[i] + length[i]] to out[dest[i] : …] for every i, one fancy copy per length."""
-    if len(dest) == 0:
-        return
-    low, high = int(length.min()), int(length.max())
-    if low == high:
-        groups = [(low, slice(None))]
-    else:
-        order = np.argsort(length, kind="stable")
-        bounds = np.flatnonzero(np.diff(length[order])) + 1
-        groups = [(int(length[g[0]]), g) for g in np.split(order, bounds)]
-    for width, rows in groups:
-        if width:
-            _voids(out, width)[dest[rows]] = _voids(src, width)[src_at[rows]]
-
-
-def _prefixes(values: npt.NDArray[np.int64], tail: bytes) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64],
-                                                                      npt.NDArray[np.int64]]:
-    """Rows of ten zero-padded digits followed by ``tail``, flattened, with where each value's significant digits
-    start and how many there are."""
-    digits, count = _digits10(values)
-    rows = np.empty((len(values), 10 + len(tail)), dtype=np.uint8)
-    rows[:, :10] = digits
-    rows[:, 10:] = np.frombuffer(tail, dtype=np.uint8)
-    return rows.ravel(), np.arange(len(values), dtype=np.int64) * rows.shape[1] + 10 - count, count
-
 
 def _texts(texts: list[bytes]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Texts laid end to end, with their offsets and lengths."""
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
-    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    offsets = (np.cumsum(lengths) - lengths).astype(np.int64)
     return np.frombuffer(b"".join(texts) or b"\0", dtype=np.uint8).copy(), offsets, lengths
 
 
@@ -113,7 +63,7 @@ def _quote(text: str | bytes) -> bytes:
 @dataclass
 class Formatted:
     kept: npt.NDArray[np.uint8]  # kept.csv lines, in line order
-    rejected: list[npt.NDArray[np.uint8]]  # rejected.csv rows, in line order
+    rejected: npt.NDArray[np.uint8]  # rejected.csv rows, in line order
     counts: npt.NDArray[np.int64]
     not_yet_lines: npt.NDArray[np.int64]
     not_yet_dates: npt.NDArray[np.int32]
@@ -146,103 +96,65 @@ class OutputWriter:
     # -- formatting (thread-safe: reads only the result and immutable rules)
 
     def format(self, result: ChunkResult) -> Formatted:
-        chunk, decision = result.chunk, result.decision
-        kept_rows = KEPT[decision]
-        widths = result.nexts - result.starts
-        if kept_rows.all():
-            kept = chunk.buf[: chunk.size]
-        elif len(widths) and widths.min() == widths.max():  # lines of one width (common): select whole rows
-            kept = chunk.buf[: chunk.size].reshape(-1, int(widths[0]))[kept_rows].ravel()
-        else:
-            rows = np.flatnonzero(kept_rows)
-            end = np.cumsum(widths[rows])
-            kept = np.empty(int(end[-1]) if len(end) else 0, dtype=np.uint8)
-            _place(kept, end - widths[rows], chunk.buf, result.starts[rows], widths[rows])
-        rejected = np.flatnonzero(~kept_rows)
-        parts = [self._rows(result, rejected[at : at + _ROWS]) for at in range(0, len(rejected), _ROWS)]
+        """Format a chunk's outputs into this thread's scratch arrays (write them before its next chunk)."""
+        lines, decision = result.lines, result.decision
+        buf, n = result.chunk.buf, len(lines)
+        kept = scratch().get("kept", np.uint8, result.chunk.size)
+        kept = kept[: _kernels.gather_kept(buf, n, lines.starts, lines.nexts, decision, kept)]
+        rejected = self._rejected_rows(result)
         not_yet = np.flatnonzero(decision == NOT_YET)
-        return Formatted(kept, parts, np.bincount(decision, minlength=len(DECISIONS)).astype(np.int64),
-                         chunk.first_line + not_yet, result.date_index[not_yet])
+        return Formatted(kept, rejected, np.bincount(decision, minlength=len(DECISIONS)).astype(np.int64),
+                         result.chunk.first_line + not_yet, result.date_index[not_yet].copy())
 
     def _python_rows(self, result: ChunkResult, rows: npt.NDArray[np.int64]) -> list[bytes]:
-        """Rows for the few lines formatted in Python: unsubscribes, reasons found while reading fields, long
-        fields, originals holding quotes."""
-        chunk = result.chunk
-        view = memoryview(chunk.buf)  # slicing a memoryview is far cheaper than slicing the array per line
-        publication, instructions = self.rules.publication, self.rules.instructions
-        assert result.duplicate_of is not None
+        """Rows for the few lines formatted in Python: unsubscribes, reasons found while reading fields, fields too
+        long to be a number."""
+        lines = result.lines
+        view = memoryview(lines.chunk.buf)  # slicing a memoryview is far cheaper than slicing the array per line
+        instructions = self.rules.instructions
         out = []
-        for row, start, end, fs, fe, decision, number, duplicate_of, d in zip(
-            rows.tolist(), result.starts[rows].tolist(), result.ends[rows].tolist(), result.fs[rows].tolist(),
-            result.fe[rows].tolist(), result.decision[rows].tolist(), result.numbers[rows].tolist(),
-            result.duplicate_of[rows].tolist(), result.date_index[rows].tolist(), strict=True,
+        for row, start, end, fs, fe, decision, number in zip(
+            rows.tolist(), lines.starts[rows].tolist(), lines.ends[rows].tolist(), lines.fs[rows].tolist(),
+            lines.fe[rows].tolist(), result.decision[rows].tolist(), lines.numbers[rows].tolist(), strict=True,
         ):
             if decision == REJECTED_INVALID:
-                reason = result.reasons.get(row) or invalid_reason(view[fs:fe].tobytes())
-            elif decision == BLOCKED_UNSUBSCRIBED:
-                reason = f"latest instruction is an unsubscribe request given {instructions.when(number).isoformat()}"
-            elif decision == DUPLICATE:
-                reason = f"duplicate of line {duplicate_of}"
+                reason = lines.reasons.get(row) or invalid_reason(view[fs:fe].tobytes())
             else:
-                reason = (f"listed {publication.registered_on[d].isoformat()}; protected from "
-                          f"{publication.protected_from[d].isoformat()}")
-            out.append(b'%d,"%s",%s,"%s"\r\n' % (chunk.first_line + row, _quote(view[start:end].tobytes()),
+                assert decision == BLOCKED_UNSUBSCRIBED
+                reason = f"latest instruction is an unsubscribe request given {instructions.when(number).isoformat()}"
+            out.append(b'%d,"%s",%s,"%s"\r\n' % (lines.chunk.first_line + row, _quote(view[start:end].tobytes()),
                                                   _DECISION_NAMES[decision], _quote(reason)))
         return out
 
-    def _rows(self, result: ChunkResult, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.uint8]:
-        """Format rejected.csv rows in line order. Each row is a few segments — line number and opening quote, the
-        original line, the decision and reason (from a table: one text per registration date, per refused spelling),
-        the "duplicate of" line number — and every segment is copied for all rows at once (see ``_place``). The few
-        rows needing Python are formatted one by one and copied into their places."""
-        chunk, buf = result.chunk, result.chunk.buf
+    def _rejected_rows(self, result: ChunkResult) -> npt.NDArray[np.uint8]:
+        """Format the chunk's rejected.csv rows, in line order (see ``_kernels.format_rejected``)."""
+        lines, decision = result.lines, result.decision
         assert result.duplicate_of is not None
-        decision = result.decision[rows]
-        python = decision == BLOCKED_UNSUBSCRIBED
-        if result.reasons:
-            python |= np.isin(rows, np.fromiter(result.reasons, dtype=np.int64, count=len(result.reasons)))
-        if (buf[: chunk.size] == 34).any():  # originals holding '"' need escaping: let Python do it
-            python |= (np.add.reduceat((buf[: chunk.size] == 34).astype(np.int64), result.starts)[rows] > 0)
-        invalid = np.flatnonzero((decision == REJECTED_INVALID) & ~python)
-        field_at = result.fs[rows[invalid]]
-        field_len = result.fe[rows[invalid]] - field_at
-        python[invalid[field_len > MAX_FIELD]] = True
-        invalid = np.flatnonzero((decision == REJECTED_INVALID) & ~python)
-        field_at = result.fs[rows[invalid]]
-        field_len = result.fe[rows[invalid]] - field_at
-
-        starts = result.starts[rows]
-        lengths = result.ends[rows] - starts
-        duplicate = decision == DUPLICATE
-        quoted = (decision == REJECTED_INVALID) | (lengths != 8) | (self.layout.column is not None)
-        prefix, prefix_at, line_digits = _prefixes(chunk.first_line + rows, b',"')
-        tail = 2 * np.where(duplicate, 0, 1 + result.date_index[rows]) + quoted
-        tail_len = self._tail_len[tail]
-        reasons, reason_at, reason_len, which = self._invalid_reasons(buf, field_at, field_len)
-        tail_len[invalid] = reason_len[which]
-        dup_rows = np.flatnonzero(duplicate & ~python)
-        dup_digits, dup_at, dup_count = _prefixes(result.duplicate_of[rows[dup_rows]], b"\r\n")
-        size = line_digits + 1 + quoted + lengths + tail_len
-        size[dup_rows] += dup_count + 2
-        texts = self._python_rows(result, rows[python]) if python.any() else []
-        size[python] = [len(t) for t in texts]
-        end = np.cumsum(size)
-        at = end - size
-        out = np.empty(int(end[-1]) if len(end) else 0, dtype=np.uint8)
-
-        keep = ~python
-        fixed = np.flatnonzero(keep & (decision != REJECTED_INVALID))
-        _place(out, at[keep], prefix, prefix_at[keep], (line_digits + 1 + quoted)[keep])
-        body = at + line_digits + 1 + quoted
-        _place(out, body[keep], buf, starts[keep], lengths[keep])
-        body += lengths
-        _place(out, body[fixed], self._tails, self._tail_at[tail[fixed]], tail_len[fixed])
-        _place(out, body[invalid], reasons, reason_at[which], tail_len[invalid])
-        _place(out, (body + tail_len)[dup_rows], dup_digits, dup_at, dup_count + 2)
-        view = memoryview(out)
-        for offset, text in zip(at[python].tolist(), texts, strict=True):
-            view[offset : offset + len(text)] = text
-        return out
+        n = len(lines)
+        invalid = np.flatnonzero(decision == REJECTED_INVALID)
+        python = invalid[(lines.fe[invalid] - lines.fs[invalid]) > MAX_FIELD]
+        if lines.reasons:
+            python = np.union1d(python, np.fromiter(lines.reasons, dtype=np.int64, count=len(lines.reasons)))
+        python = np.union1d(python, np.flatnonzero(decision == BLOCKED_UNSUBSCRIBED))
+        by_table = np.setdiff1d(invalid, python, assume_unique=True) if len(python) else invalid
+        field_at = lines.fs[by_table].astype(np.int64)
+        reasons, reason_at, reason_len, which = self._invalid_reasons(
+            lines.chunk.buf, field_at, lines.fe[by_table].astype(np.int64) - field_at)
+        texts = self._python_rows(result, python) if len(python) else []
+        extra, extra_at, extra_len = _texts([reasons[at : at + size].tobytes() for at, size in
+                                             zip(reason_at.tolist(), reason_len.tolist(), strict=True)] + texts)
+        special = scratch().get("special", np.int32, n)
+        special.fill(-1)
+        special[by_table] = which
+        special[python] = -2 - (len(reason_at) + np.arange(len(python), dtype=np.int32))
+        widest = int(max(self._tail_len.max(), extra_len.max() if len(extra_len) else 0))
+        rejected = n - int(np.count_nonzero(KEPT[decision]))
+        out = scratch().get("rejected", np.uint8, 2 * result.chunk.size + rejected * (52 + widest) + len(extra))
+        size = _kernels.format_rejected(
+            lines.chunk.buf, n, lines.chunk.first_line, int(self.layout.column is not None), lines.starts,
+            lines.ends, decision, result.date_index, result.duplicate_of, special, self._tails, self._tail_at,
+            self._tail_len, extra, extra_at, extra_len, out)
+        return out[:size]
 
     @staticmethod
     def _invalid_reasons(buf: npt.NDArray[np.uint8], field_at: npt.NDArray[np.int64],
@@ -269,12 +181,11 @@ class OutputWriter:
         table, table_at, table_len = _texts(texts)
         return table, table_at, table_len, which.ravel()
 
-    # -- writing (one thread, in line order)
+    # -- writing (in line order, one chunk at a time)
 
     def write(self, formatted: Formatted) -> None:
         self._kept.write(formatted.kept)
-        for part in formatted.rejected:
-            self._rejected.write(part)
+        self._rejected.write(formatted.rejected)
 
     def finish(self, report: dict[str, Any], receipt: dict[str, Any]) -> None:
         """Close the files, write the JSON documents, and move everything into place."""

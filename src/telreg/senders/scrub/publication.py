@@ -27,9 +27,9 @@ import numpy as np
 import numpy.typing as npt
 
 from telreg.core.calendar import WorkingCalendar
+from telreg.senders.scrub import _kernels
 from telreg.senders.scrub.bitset import Bitset
 from telreg.senders.scrub.errors import PublicationRefused
-from telreg.senders.scrub.numbers import SLACK, swar8, u64_view
 
 try:  # ISA-L inflates ~2x faster than zlib; the publisher uses it too
     from isal import isal_zlib as _inflate_lib
@@ -147,22 +147,15 @@ def _inflate(content: bytes, info: zipfile.ZipInfo) -> bytes:
 
 
 def _parse_dated(name: str, data: bytes) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Read ``NNNNNNNN,YYYYMMDD\\r\\n`` lines with two 64-bit loads per line (see numbers.swar8)."""
+    """Read the fixed-width ``NNNNNNNN,YYYYMMDD\\r\\n`` lines (a C loop: 3 million lines in a few milliseconds)."""
     width = DATED_WIDTH
     if len(data) % width:
         raise PublicationRefused(f"{name} is not in the dated format (its length is not whole lines).")
-    buf = np.zeros(len(data) + SLACK, dtype=np.uint8)
-    buf[: len(data)] = np.frombuffer(data, dtype=np.uint8)
-    rows = buf[: len(data)].reshape(-1, width)
-    starts = np.arange(len(rows), dtype=np.int64) * width
-    words = u64_view(buf)
-    numbers, ok_n = swar8(words[starts])
-    codes, ok_d = swar8(words[starts + 9])
-    shape = (rows[:, 8] == ord(",")) & (rows[:, 17] == 13) & (rows[:, 18] == 10)
-    if not (ok_n.all() and ok_d.all() and shape.all()):
-        bad = int(np.argmin(ok_n & ok_d & shape)) + 1
-        raise PublicationRefused(f"{name} is not in the dated format (line {bad} is not 'NNNNNNNN,YYYYMMDD').")
-    numbers, codes = numbers.astype(np.int64), codes.astype(np.int64)
+    numbers = np.empty(len(data) // width, dtype=np.int64)
+    codes = np.empty(len(data) // width, dtype=np.int64)
+    bad = _kernels.parse_dated(data, numbers, codes)
+    if bad >= 0:
+        raise PublicationRefused(f"{name} is not in the dated format (line {bad + 1} is not 'NNNNNNNN,YYYYMMDD').")
     if len(numbers) and np.any(numbers[1:] <= numbers[:-1]):
         raise PublicationRefused(f"{name} does not list its numbers in ascending order once each.")
     return numbers, codes

@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 from telreg.senders.scrub.errors import ListRefused
 from telreg.senders.scrub.numbers import SLACK
+from telreg.senders.scrub.scratch import BufferPool
 
 __all__ = ["BOM", "Chunk", "Layout", "ListSource", "open_list"]
 
@@ -43,6 +44,7 @@ class Chunk:
     size: int
     first_line: int  # the number of the chunk's first line in the file
     offset: int  # where the chunk starts in the (uncompressed) text
+    lines: int  # how many lines it holds
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,7 @@ def _find_column(name: str, header: bytes, column: str) -> tuple[int, bytes]:
 
 
 def iter_chunks(stream: BinaryIO, *, layout: Layout, chunk_bytes: int, hasher: hashlib._Hash | None = None,
-                ) -> Iterator[Chunk]:
+                buffers: BufferPool | None = None) -> Iterator[Chunk]:
     """Yield chunks of whole lines after the layout's body offset, numbering lines as they go.
 
     Each block is read straight into the chunk's numpy buffer (no intermediate bytes objects to join and slice: the
@@ -164,7 +166,8 @@ def iter_chunks(stream: BinaryIO, *, layout: Layout, chunk_bytes: int, hasher: h
     line, offset, index = layout.first_line, layout.body_offset, 0
     while True:
         kept = len(carry)
-        buf = np.empty(kept + chunk_bytes + SLACK, dtype=np.uint8)
+        size = kept + chunk_bytes + SLACK
+        buf = buffers.take(size) if buffers is not None else np.empty(size, dtype=np.uint8)
         buf[:kept] = carry
         got = _read_into(stream, memoryview(buf)[kept : kept + chunk_bytes])
         if hasher is not None and got:
@@ -172,8 +175,8 @@ def iter_chunks(stream: BinaryIO, *, layout: Layout, chunk_bytes: int, hasher: h
         size = kept + got
         if not got:
             if size:
-                buf[size:] = 0
-                yield Chunk(index, buf, size, line, offset)
+                buf[size : size + SLACK] = 0
+                yield Chunk(index, buf, size, line, offset, _count_lines(buf, size))
             return
         cut = _after_last_feed(buf, size)
         if cut == 0:  # one line longer than a chunk: keep reading until it ends
@@ -181,10 +184,16 @@ def iter_chunks(stream: BinaryIO, *, layout: Layout, chunk_bytes: int, hasher: h
             continue
         carry = buf[cut:size].copy()
         buf[cut : cut + SLACK] = 0
-        yield Chunk(index, buf, cut, line, offset)
-        line += int(np.count_nonzero(buf[:cut] == 10))
+        lines = _count_lines(buf, cut)
+        yield Chunk(index, buf, cut, line, offset, lines)
+        line += lines
         offset += cut
         index += 1
+
+
+def _count_lines(buf: npt.NDArray[np.uint8], size: int) -> int:
+    """Lines in buf[:size]: its line feeds, plus one for a last line without a line ending."""
+    return int(np.count_nonzero(buf[:size] == 10)) + (1 if size and buf[size - 1] != 10 else 0)
 
 
 def _read_into(stream: BinaryIO, view: memoryview) -> int:

@@ -1,19 +1,16 @@
 """Scrub a calling list against a dated publication and the sender's instructions: two streamed passes.
 
-Pass 1 reads the list once, parses every line and learns which numbers repeat (and the list's SHA-256); the parsed
-numbers go to a temporary file (4 bytes a line, outside the process's memory). Pass 2 reads the lines again, takes
-their numbers back instead of parsing them twice, decides every line and writes the outputs in line order. Both
-passes run their chunks on a thread pool (numpy releases the GIL in the heavy kernels, so two cores are used); the
-only ordered step is marking duplicates, which touches the few repeated numbers only. Memory is a few chunks plus
-fixed 12.5 MB bitsets, whatever the size of the list.
+Pass 1 reads the list once, reads every line's number and learns which numbers repeat (and the list's SHA-256).
+Pass 2 reads the lines again (from the page cache: re-reading the number in C is cheaper than keeping it), decides
+every line and writes the outputs in line order. Both passes run their chunks on a thread pool (the C loops release
+the GIL, so every core is used); the only ordered step is marking duplicates. Memory is a few chunks plus fixed
+12.5 MB bitsets, whatever the size of the list.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
-import tempfile
 import threading
 import time
 from collections import deque
@@ -36,13 +33,13 @@ from telreg.senders.scrub.engine import (
     ChunkResult,
     Rules,
     decide_chunk,
-    locate_fields,
-    parse_chunk,
+    scan_chunk,
 )
 from telreg.senders.scrub.instructions import Instructions
 from telreg.senders.scrub.outputs import Formatted, OutputWriter
 from telreg.senders.scrub.publication import Publication
 from telreg.senders.scrub.reader import Chunk, ListSource, iter_chunks
+from telreg.senders.scrub.scratch import BufferPool
 
 __all__ = ["CHUNK_BYTES", "ScrubResult", "check_send_date", "scrub_list"]
 
@@ -80,50 +77,6 @@ class _Turns:
             finally:
                 self._next += 1
                 self._cond.notify_all()
-
-
-class _ParsedNumbers:
-    """Pass 1's numbers per chunk, kept for pass 2 in an anonymous temporary file (invalid lines as 0xFFFFFFFF)."""
-
-    _INVALID = np.uint32(0xFFFFFFFF)
-
-    def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile(prefix="telreg-scrub-")
-        self._where: dict[int, tuple[int, int]] = {}
-        self._reasons: dict[int, dict[int, str]] = {}
-        self._end = 0
-
-    def put(self, index: int, numbers: np.ndarray, valid: np.ndarray, reasons: dict[int, str]) -> None:
-        """Keep a chunk's numbers (called on one thread)."""
-        packed = np.where(valid, numbers, self._INVALID).astype(np.uint32)
-        self._file.write(memoryview(packed).cast("B"))
-        self._where[index] = (self._end, packed.nbytes)
-        self._end += packed.nbytes
-        if reasons:
-            self._reasons[index] = reasons
-
-    def ready(self) -> None:
-        self._file.flush()
-
-    def take(self, index: int) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
-        """A chunk's (numbers, valid, reasons); thread-safe (positioned reads)."""
-        offset, size = self._where.pop(index)
-        raw = bytearray(size)
-        view, done = memoryview(raw), 0
-        while done < size:
-            got = os.preadv(self._file.fileno(), [view[done:]], offset + done)
-            if got <= 0:
-                raise OSError(f"the scrub's temporary file ended early ({done} of {size} bytes)")
-            done += got
-        packed = np.frombuffer(raw, dtype=np.uint32)
-        valid = packed != self._INVALID
-        return np.where(valid, packed, 0).astype(np.int64), valid, self._reasons.pop(index, {})
-
-    def __enter__(self) -> _ParsedNumbers:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._file.close()
 
 
 def _pipeline(pool: ThreadPoolExecutor, chunks: Iterable[Chunk], work: Callable[[Chunk], T],
@@ -189,60 +142,60 @@ def scrub_list(
 
     hasher = None if source.zipped else hashlib.sha256()
     ahead = threads + 1
+    buffers = BufferPool()
     pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="scrub")
-    with _ParsedNumbers() as parsed, pool:
+    with pool:
 
-        def first_pass(chunk: Chunk) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
-            _, _, _, _, _, numbers, valid, reasons = parse_chunk(chunk, layout)
-            finder.observe(numbers[valid])
-            return numbers, valid, reasons
+        def first_pass(chunk: Chunk) -> None:
+            finder.observe(scan_chunk(chunk, layout))
 
-        def keep(chunk: Chunk, found: tuple[np.ndarray, np.ndarray, dict[int, str]]) -> None:
-            parsed.put(chunk.index, *found)
+        def keep(chunk: Chunk, _: None) -> None:
+            buffers.give(chunk.buf)
             advance(chunk)
             _raise_if_failed(publication, instructions)
 
         with source.open() as stream:
-            _pipeline(pool, iter_chunks(stream, layout=layout, chunk_bytes=chunk_bytes, hasher=hasher),
-                      first_pass, keep, ahead=ahead)
+            _pipeline(pool, iter_chunks(stream, layout=layout, chunk_bytes=chunk_bytes, hasher=hasher,
+                                        buffers=buffers), first_pass, keep, ahead=ahead)
         finder.finish_first_pass()
-        parsed.ready()
         rules = Rules(_resolved(publication), _resolved(instructions) or Instructions.empty(), send_date)
         list_sha256 = hasher.hexdigest() if hasher is not None else source.sha256()
 
         writer = OutputWriter(out_dir, layout=layout, rules=rules)
-        turns = _Turns()
+        marking, writing = _Turns(), _Turns()
         counts = np.zeros(len(DECISIONS), dtype=np.int64)
         not_yet: list[tuple[np.ndarray, np.ndarray]] = []
 
         def second_pass(chunk: Chunk) -> Formatted:
+            # Every chunk takes both turns, even after a failure, so no later chunk waits for it forever.
             result: ChunkResult | None = None
+            formatted: Formatted | None = None
             try:
-                numbers, valid, reasons = parsed.take(chunk.index)
-                located = locate_fields(chunk, layout)
-                if len(located[0]) != len(numbers):  # pragma: no cover - the same bytes split the same way
-                    raise RuntimeError("the list changed between the two passes of the scrub")
-                result = decide_chunk(chunk, layout, rules, (*located, numbers, valid, reasons))
+                try:
+                    result = decide_chunk(scan_chunk(chunk, layout), rules, finder.repeated)
+                finally:
+                    marking.run(chunk.index, lambda: finder.mark(result) if result is not None else None)
+                formatted = writer.format(result)
             finally:
-                turns.run(chunk.index, lambda: finder.mark(result) if result is not None else None)
-            assert result is not None
-            return writer.format(result)
+                # The outputs are in this thread's scratch arrays: written here, in line order, before its next chunk.
+                writing.run(chunk.index, lambda: writer.write(formatted) if formatted is not None else None)
+            return formatted
 
-        def write(chunk: Chunk, formatted: Formatted) -> None:
+        def done(chunk: Chunk, formatted: Formatted) -> None:
             nonlocal counts
-            writer.write(formatted)
             counts += formatted.counts
             if len(formatted.not_yet_lines):
                 not_yet.append((formatted.not_yet_lines, formatted.not_yet_dates))
+            buffers.give(chunk.buf)
             advance(chunk)
 
         try:
             with source.open() as stream:
-                _pipeline(pool, iter_chunks(stream, layout=layout, chunk_bytes=chunk_bytes), second_pass, write,
-                          ahead=ahead)
+                _pipeline(pool, iter_chunks(stream, layout=layout, chunk_bytes=chunk_bytes, buffers=buffers),
+                          second_pass, done, ahead=ahead)
             seconds = time.perf_counter() - started
             report = _report(source, layout_column=column, rules=rules, counts=counts, not_yet=not_yet,
-                             repeated=len(finder.repeated), seconds=seconds, warning_days_given=warning_days_given)
+                             repeated=finder.repeated_numbers, seconds=seconds, warning_days_given=warning_days_given)
             receipt = _receipt(source, list_sha256=list_sha256, rules=rules, counts=counts, now=now,
                                warning_days_given=warning_days_given)
             writer.finish(report, receipt)
