@@ -1,7 +1,7 @@
 """List scrubbing: decide every line of a calling list against a dated publication and a sender's instructions.
 
-The engine is vectorised (numpy) and streamed in chunks; see service.py for the passes, engine.py for the rules,
-outputs.py for the files (a stable interface).
+The list is streamed in chunks and its byte loops run in C (_kernels.c); see service.py for the passes, engine.py
+for the rules, outputs.py for the files (a stable interface).
 """
 
 from telreg.senders.scrub.engine import DECISIONS

@@ -203,7 +203,7 @@ fail:
  * stores let the CPU keep many cache misses in flight, where atomic ones (a full barrier each) made this loop 5x
  * slower. The bitsets are 12.5 MB, bigger than the L2 cache, so the word for a number a few lines ahead is fetched
  * early. */
-#define AHEAD 16
+#define AHEAD 64
 static PyObject *observe(PyObject *self, PyObject *args) {
     PyObject *o[4];
     if (!PyArg_ParseTuple(args, "OOOO", &o[0], &o[1], &o[2], &o[3])) return NULL;
@@ -239,40 +239,51 @@ fail:
     return NULL;
 }
 
-/* parse_dated(data, numbers i64 out, codes i64 out) -> -1, or the index of the first line that is not
- * "NNNNNNNN,YYYYMMDD\r\n" (the dated publication's fixed-width lines). */
+/* parse_dated(data, numbers i64 out, days i32 out, listed u64 inout) -> -1, or the index of the first line that is not
+ * "NNNNNNNN,YYYYMMDD\r\n" with a plausible date (the dated publication's fixed-width lines). days[i] is the date as
+ * (year - 1900) << 9 | month << 5 | day: ordered like the dates and small enough to index a table. Each number is
+ * added to the ``listed`` bitset. */
 static PyObject *parse_dated(PyObject *self, PyObject *args) {
-    PyObject *o[3];
-    if (!PyArg_ParseTuple(args, "OOO", &o[0], &o[1], &o[2])) return NULL;
-    Buf b[3] = {0};
+    PyObject *o[4];
+    if (!PyArg_ParseTuple(args, "OOOO", &o[0], &o[1], &o[2], &o[3])) return NULL;
+    Buf b[4] = {0};
     Py_ssize_t n = 0, bad = -1;
     if (get_buf(o[0], &b[0], 0, 1, 0, "data") < 0) goto fail;
     n = b[0].view.len / 19;
-    if (get_buf(o[1], &b[1], 1, 8, n, "numbers") < 0 || get_buf(o[2], &b[2], 1, 8, n, "codes") < 0) goto fail;
+    if (get_buf(o[1], &b[1], 1, 8, n, "numbers") < 0 || get_buf(o[2], &b[2], 1, 4, n, "days") < 0 ||
+        get_buf(o[3], &b[3], 1, 8, SPACE_WORDS, "listed") < 0)
+        goto fail;
     const uint8_t *data = BUF(b[0], uint8_t);
-    int64_t *numbers = BUF(b[1], int64_t), *codes = BUF(b[2], int64_t);
+    int64_t *numbers = BUF(b[1], int64_t);
+    int32_t *days = BUF(b[2], int32_t);
+    uint64_t *listed = BUF(b[3], uint64_t);
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < n; i++) {
         const uint8_t *p = data + 19 * i;
         int ok = p[8] == ',' && p[17] == '\r' && p[18] == '\n';
-        int64_t v = 0, c = 0;
+        int64_t v = 0;
+        int32_t year = 0, month = 0, day = 0;
         for (int k = 0; k < 8; k++) {
             ok &= is_digit(p[k]) & is_digit(p[9 + k]);
             v = v * 10 + (p[k] - '0');
-            c = c * 10 + (p[9 + k] - '0');
         }
+        for (int k = 9; k < 13; k++) year = year * 10 + (p[k] - '0');
+        month = (p[13] - '0') * 10 + (p[14] - '0');
+        day = (p[15] - '0') * 10 + (p[16] - '0');
+        ok &= year >= 1900 && year < 1900 + 512 && month >= 1 && month <= 12 && day >= 1 && day <= 31;
         if (!ok) {
             bad = i;
             break;
         }
         numbers[i] = v;
-        codes[i] = c;
+        days[i] = ((year - 1900) << 9) | (month << 5) | day;
+        listed[v >> 6] |= 1ull << (v & 63);
     }
     Py_END_ALLOW_THREADS
-    release(b, 3);
+    release(b, 4);
     return PyLong_FromSsize_t(bad);
 fail:
-    release(b, 3);
+    release(b, 4);
     return NULL;
 }
 
@@ -314,81 +325,124 @@ fail:
 
 /* -- decide: register, instructions and protection date, per line ------------------------------------------------ */
 
-static inline int64_t rank_of(const uint64_t *words, const int64_t *rank, uint32_t x) {
-    uint64_t below = words[x >> 6] & ((1ull << (x & 63)) - 1);
-    return rank[x >> 6] + __builtin_popcountll(below);
+/* The look-up table a scrub's decisions use, built once after pass 1: per block of 192 numbers, one 64-byte cache
+ * line holding the block's 3 words of the register's bitset, its 3 words of the list's repeated numbers, and the
+ * members of each bitset before the block. One cache miss per line of the list answers "listed?" and "repeated?" and
+ * gives each one's rank (the index into per-member data). A separate rank table was a second miss per line: perf
+ * showed half of decide()'s time waiting on it. */
+#define BLOCK_NUMBERS 192
+#define BLOCKS ((100000000 + BLOCK_NUMBERS - 1) / BLOCK_NUMBERS)
+
+/* build_lookup(listed u64, repeated u64, table u64 out [BLOCKS * 8]) */
+static PyObject *build_lookup(PyObject *self, PyObject *args) {
+    PyObject *o[3];
+    if (!PyArg_ParseTuple(args, "OOO", &o[0], &o[1], &o[2])) return NULL;
+    Buf b[3] = {0};
+    if (get_buf(o[0], &b[0], 0, 8, SPACE_WORDS, "listed") < 0 ||
+        get_buf(o[1], &b[1], 0, 8, SPACE_WORDS, "repeated") < 0 ||
+        get_buf(o[2], &b[2], 1, 64, BLOCKS, "table") < 0)
+        goto fail;
+    if (((uintptr_t)b[2].view.buf) % 64) {
+        PyErr_SetString(PyExc_ValueError, "build_lookup: the table must start on a 64-byte boundary");
+        goto fail;
+    }
+    const uint64_t *listed = BUF(b[0], uint64_t), *repeated = BUF(b[1], uint64_t);
+    uint64_t *table = BUF(b[2], uint64_t);
+    Py_BEGIN_ALLOW_THREADS
+    uint32_t before_listed = 0, before_repeated = 0;
+    for (Py_ssize_t k = 0; k < BLOCKS; k++) {
+        uint64_t *line = &table[8 * k];
+        line[6] = (uint64_t)before_listed | ((uint64_t)before_repeated << 32);
+        line[7] = 0;
+        for (int w = 0; w < 3; w++) {
+            Py_ssize_t word = 3 * k + w;
+            uint64_t l = word < SPACE_WORDS ? listed[word] : 0, r = word < SPACE_WORDS ? repeated[word] : 0;
+            line[w] = l;
+            line[3 + w] = r;
+            before_listed += (uint32_t)__builtin_popcountll(l);
+            before_repeated += (uint32_t)__builtin_popcountll(r);
+        }
+    }
+    Py_END_ALLOW_THREADS
+    release(b, 3);
+    Py_RETURN_NONE;
+fail:
+    release(b, 3);
+    return NULL;
 }
 
-/* decide(n, numbers u32, status u8, listed u64, listed_rank i64, date_of_member i32, in_force u8, sieve u8,
- *        instr_numbers i64, instr_kinds i8, repeated u64, repeated_rank i64,
- *        decision i8 out, date_index i32 out, repeated_at i64 out)
+/* The rank of x among the members of bitset `half` (0: listed, 1: repeated) in its block's line, or -1. */
+static inline int64_t block_rank(const uint64_t *line, uint32_t x, int half) {
+    const uint64_t *words = line + 3 * half;
+    uint32_t within = x % BLOCK_NUMBERS;
+    int w = (int)(within >> 6);
+    uint64_t bit = 1ull << (within & 63);
+    if (!(words[w] & bit)) return -1;
+    int64_t r = (int64_t)(uint32_t)(line[6] >> (32 * half));
+    for (int k = 0; k < w; k++) r += __builtin_popcountll(words[k]);
+    return r + __builtin_popcountll(words[w] & (bit - 1));
+}
+
+/* decide(n, numbers u32, status u8, table u64, date_of_member u16, in_force u8, sieve u8,
+ *        instr_numbers i64, instr_kinds i8, decision i8 out, date_index i32 out, again i64 out [2n]) -> pairs
  *
- * Every decision but duplicates; repeated_at[i] is the number's place among the repeated numbers (-1 if it does not
- * repeat), for mark(). The tables are megabytes and the numbers random, so each look-up is a cache miss: the loops
- * are split by table (bitsets, then ranks, then dates) so that each can fetch the entry for a line a few lines
- * ahead while it works on this one. */
+ * Every decision but duplicates; ``again`` receives (line, place among the repeated numbers) for every line whose
+ * number repeats in the list, for mark(); the count of pairs is returned. The table line of a number a few lines
+ * ahead is fetched while this one is decided; the registration dates (6 MB) are looked up in a second loop over the
+ * listed lines only, fetched ahead the same way. */
 static PyObject *decide(PyObject *self, PyObject *args) {
-    PyObject *o[14];
+    PyObject *o[11];
     Py_ssize_t n;
-    if (!PyArg_ParseTuple(args, "n" "OOOOOOOOOOOOOO", &n, &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7],
-                          &o[8], &o[9], &o[10], &o[11], &o[12], &o[13]))
+    if (!PyArg_ParseTuple(args, "nOOOOOOOOOOO", &n, &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7],
+                          &o[8], &o[9], &o[10]))
         return NULL;
-    Buf b[14] = {0};
+    Buf b[11] = {0};
     if (get_buf(o[0], &b[0], 0, 4, n, "numbers") < 0 || get_buf(o[1], &b[1], 0, 1, n, "status") < 0 ||
-        get_buf(o[2], &b[2], 0, 8, SPACE_WORDS, "listed") < 0 ||
-        get_buf(o[3], &b[3], 0, 8, SPACE_WORDS, "listed_rank") < 0 ||
-        get_buf(o[4], &b[4], 0, 4, 0, "date_of_member") < 0 || get_buf(o[5], &b[5], 0, 1, 0, "in_force") < 0 ||
-        get_buf(o[6], &b[6], 0, 1, SIEVE_BITS / 8, "sieve") < 0 ||
-        get_buf(o[7], &b[7], 0, 8, 0, "instr_numbers") < 0 ||
-        get_buf(o[8], &b[8], 0, 1, b[7].view.len / 8, "instr_kinds") < 0 ||
-        get_buf(o[9], &b[9], 0, 8, SPACE_WORDS, "repeated") < 0 ||
-        get_buf(o[10], &b[10], 0, 8, SPACE_WORDS, "repeated_rank") < 0 ||
-        get_buf(o[11], &b[11], 1, 1, n, "decision") < 0 || get_buf(o[12], &b[12], 1, 4, n, "date_index") < 0 ||
-        get_buf(o[13], &b[13], 1, 8, n, "repeated_at") < 0)
+        get_buf(o[2], &b[2], 0, 64, BLOCKS, "table") < 0 ||
+        get_buf(o[3], &b[3], 0, 2, 0, "date_of_member") < 0 || get_buf(o[4], &b[4], 0, 1, 0, "in_force") < 0 ||
+        get_buf(o[5], &b[5], 0, 1, SIEVE_BITS / 8, "sieve") < 0 ||
+        get_buf(o[6], &b[6], 0, 8, 0, "instr_numbers") < 0 ||
+        get_buf(o[7], &b[7], 0, 1, b[6].view.len / 8, "instr_kinds") < 0 ||
+        get_buf(o[8], &b[8], 1, 1, n, "decision") < 0 || get_buf(o[9], &b[9], 1, 4, n, "date_index") < 0 ||
+        get_buf(o[10], &b[10], 1, 16, n, "again") < 0)
         goto fail;
     const uint32_t *numbers = BUF(b[0], uint32_t);
-    const uint8_t *status = BUF(b[1], uint8_t), *in_force = BUF(b[5], uint8_t), *sieve = BUF(b[6], uint8_t);
-    const uint64_t *listed = BUF(b[2], uint64_t), *repeated = BUF(b[9], uint64_t);
-    const int64_t *listed_rank = BUF(b[3], int64_t), *instr = BUF(b[7], int64_t);
-    const int64_t *repeated_rank = BUF(b[10], int64_t);
-    const int32_t *date_of_member = BUF(b[4], int32_t);
-    const int8_t *kinds = BUF(b[8], int8_t);
-    int8_t *decision = BUF(b[11], int8_t);
-    int32_t *date_index = BUF(b[12], int32_t);
-    int64_t *repeated_at = BUF(b[13], int64_t);
-    Py_ssize_t members = b[4].view.len / 4, dates = b[5].view.len, n_instr = b[7].view.len / 8;
+    const uint8_t *status = BUF(b[1], uint8_t), *in_force = BUF(b[4], uint8_t), *sieve = BUF(b[5], uint8_t);
+    const uint64_t *table = BUF(b[2], uint64_t);
+    const int64_t *instr = BUF(b[6], int64_t);
+    const uint16_t *date_of_member = BUF(b[3], uint16_t);
+    const int8_t *kinds = BUF(b[7], int8_t);
+    int8_t *decision = BUF(b[8], int8_t);
+    int32_t *date_index = BUF(b[9], int32_t);
+    int64_t *again = BUF(b[10], int64_t);
+    Py_ssize_t members = b[3].view.len / 2, dates = b[4].view.len, n_instr = b[6].view.len / 8;
     for (Py_ssize_t i = 0; i < n; i++)
         if (status[i] == VALID && numbers[i] >= 100000000u) {
             PyErr_SetString(PyExc_ValueError, "decide: a number has more than 8 digits");
             goto fail;
         }
     int bad = 0, nomem = 0;
+    Py_ssize_t n_again = 0;
 
     Py_BEGIN_ALLOW_THREADS
     Py_ssize_t *on_list = malloc(sizeof(Py_ssize_t) * (size_t)(n ? n : 1));
-    Py_ssize_t *again = malloc(sizeof(Py_ssize_t) * (size_t)(n ? n : 1));
     int64_t *rank = malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
-    Py_ssize_t n_listed = 0, n_again = 0;
-    if (!on_list || !again || !rank) {
+    Py_ssize_t n_listed = 0;
+    if (!on_list || !rank) {
         nomem = 1;
     } else {
-        /* the bitsets and the instructions (their sieve is 128 KB: it stays in the cache) */
         for (Py_ssize_t i = 0; i < n; i++) {
-            if (i + AHEAD < n) {
-                uint32_t ahead = numbers[i + AHEAD];
-                __builtin_prefetch(&listed[ahead >> 6]);
-                __builtin_prefetch(&repeated[ahead >> 6]);
-            }
+            if (i + AHEAD < n) __builtin_prefetch(&table[8 * (numbers[i + AHEAD] / BLOCK_NUMBERS)]);
             date_index[i] = -1;
-            repeated_at[i] = -1;
             if (status[i] != VALID) {
                 decision[i] = REJECTED_INVALID;
                 continue;
             }
             uint32_t x = numbers[i];
+            const uint64_t *line = &table[8 * (x / BLOCK_NUMBERS)];
             int8_t d = ALLOWED;
             uint32_t low = x & (SIEVE_BITS - 1);
-            if (n_instr && ((sieve[low >> 3] >> (low & 7)) & 1)) {
+            if (n_instr && ((sieve[low >> 3] >> (low & 7)) & 1)) { /* the sieve is 128 KB: it stays in the cache */
                 Py_ssize_t lo = 0, hi = n_instr;
                 while (lo < hi) {
                     Py_ssize_t mid = (lo + hi) / 2;
@@ -401,16 +455,20 @@ static PyObject *decide(PyObject *self, PyObject *args) {
                 }
             }
             decision[i] = d;
-            if ((listed[x >> 6] >> (x & 63)) & 1) on_list[n_listed++] = i;
-            if ((repeated[x >> 6] >> (x & 63)) & 1) again[n_again++] = i;
+            int64_t listed_rank = block_rank(line, x, 0);
+            if (listed_rank >= 0) {
+                on_list[n_listed] = i;
+                rank[n_listed++] = listed_rank;
+            }
+            int64_t repeated_rank = block_rank(line, x, 1);
+            if (repeated_rank >= 0) {
+                again[2 * n_again] = i;
+                again[2 * n_again++ + 1] = repeated_rank;
+            }
         }
-        /* listed numbers: their rank, then their registration date */
         for (Py_ssize_t j = 0; j < n_listed; j++) {
-            if (j + AHEAD < n_listed) __builtin_prefetch(&listed_rank[numbers[on_list[j + AHEAD]] >> 6]);
-            rank[j] = rank_of(listed, listed_rank, numbers[on_list[j]]);
-        }
-        for (Py_ssize_t j = 0; j < n_listed; j++) {
-            if (j + AHEAD < n_listed && rank[j + AHEAD] < members) __builtin_prefetch(&date_of_member[rank[j + AHEAD]]);
+            if (j + AHEAD < n_listed && rank[j + AHEAD] < members)
+                __builtin_prefetch(&date_of_member[rank[j + AHEAD]]);
             Py_ssize_t i = on_list[j];
             int32_t which = rank[j] < members ? date_of_member[rank[j]] : -1;
             if (which < 0 || which >= dates) {
@@ -420,55 +478,48 @@ static PyObject *decide(PyObject *self, PyObject *args) {
             date_index[i] = which;
             if (decision[i] == ALLOWED) decision[i] = in_force[which] ? BLOCKED_DNC : NOT_YET;
         }
-        /* repeated numbers: their place among the repeated ones */
-        for (Py_ssize_t j = 0; j < n_again; j++) {
-            if (j + AHEAD < n_again) __builtin_prefetch(&repeated_rank[numbers[again[j + AHEAD]] >> 6]);
-            repeated_at[again[j]] = rank_of(repeated, repeated_rank, numbers[again[j]]);
-        }
     }
     free(on_list);
-    free(again);
     free(rank);
     Py_END_ALLOW_THREADS
 
-    release(b, 14);
+    release(b, 11);
     if (nomem) return PyErr_NoMemory();
     if (bad) {
         PyErr_SetString(PyExc_ValueError, "decide: the publication's rank and date tables disagree");
         return NULL;
     }
-    Py_RETURN_NONE;
+    return PyLong_FromSsize_t(n_again);
 fail:
-    release(b, 14);
+    release(b, 11);
     return NULL;
 }
 
 /* -- duplicates, in line order ------------------------------------------------------------------------------------ */
 
-/* mark(n, first_line, decision i8 inout, repeated_at i64, first_lines i64 inout, duplicate_of i64 out) -> marked.
- * The first line with a repeated number keeps its decision; every later one becomes DUPLICATE with the first line's
- * number. Called for chunks in line order: the one serial step of a scrub, so it only walks arrays in order and
- * touches the small table of repeated numbers. */
+/* mark(pairs, first_line, decision i8 inout, again i64 [2 * pairs], first_lines i64 inout, duplicate_of i64 out)
+ * -> lines marked. The first line with a repeated number keeps its decision; every later one becomes DUPLICATE and
+ * gets the first line's number in duplicate_of (left untouched for other lines). Called for chunks in line order:
+ * the one serial step of a scrub, so it walks only the (line, place) pairs decide() gathered. */
 static PyObject *mark(PyObject *self, PyObject *args) {
     PyObject *o[4];
-    Py_ssize_t n;
+    Py_ssize_t pairs;
     long long first_line;
-    if (!PyArg_ParseTuple(args, "nLOOOO", &n, &first_line, &o[0], &o[1], &o[2], &o[3])) return NULL;
+    if (!PyArg_ParseTuple(args, "nLOOOO", &pairs, &first_line, &o[0], &o[1], &o[2], &o[3])) return NULL;
     Buf b[4] = {0};
-    if (get_buf(o[0], &b[0], 1, 1, n, "decision") < 0 || get_buf(o[1], &b[1], 0, 8, n, "repeated_at") < 0 ||
-        get_buf(o[2], &b[2], 1, 8, 0, "first_lines") < 0 || get_buf(o[3], &b[3], 1, 8, n, "duplicate_of") < 0)
+    if (get_buf(o[0], &b[0], 1, 1, 0, "decision") < 0 || get_buf(o[1], &b[1], 0, 16, pairs, "again") < 0 ||
+        get_buf(o[2], &b[2], 1, 8, 0, "first_lines") < 0 ||
+        get_buf(o[3], &b[3], 1, 8, b[0].view.len, "duplicate_of") < 0)
         goto fail;
     int8_t *decision = BUF(b[0], int8_t);
-    const int64_t *at = BUF(b[1], int64_t);
+    const int64_t *again = BUF(b[1], int64_t);
     int64_t *first_lines = BUF(b[2], int64_t), *dup = BUF(b[3], int64_t);
-    Py_ssize_t slots = b[2].view.len / 8, marked = 0;
+    Py_ssize_t slots = b[2].view.len / 8, lines = b[0].view.len, marked = 0;
     int bad = 0;
     Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t i = 0; i < n; i++) {
-        dup[i] = 0;
-        int64_t r = at[i];
-        if (r < 0) continue;
-        if (r >= slots) {
+    for (Py_ssize_t k = 0; k < pairs; k++) {
+        int64_t i = again[2 * k], r = again[2 * k + 1];
+        if (i < 0 || i >= lines || r < 0 || r >= slots) {
             bad = 1;
             break;
         }
@@ -483,12 +534,78 @@ static PyObject *mark(PyObject *self, PyObject *args) {
     Py_END_ALLOW_THREADS
     release(b, 4);
     if (bad) {
-        PyErr_SetString(PyExc_ValueError, "mark: the repeated numbers' table is too small");
+        PyErr_SetString(PyExc_ValueError, "mark: a line or a repeated number is out of range");
         return NULL;
     }
     return PyLong_FromSsize_t(marked);
 fail:
     release(b, 4);
+    return NULL;
+}
+
+/* count_lines(buf, size) -> lines: line feeds, plus one for a last line without one. */
+static PyObject *count_lines(PyObject *self, PyObject *args) {
+    PyObject *o;
+    Py_ssize_t size;
+    if (!PyArg_ParseTuple(args, "On", &o, &size)) return NULL;
+    Buf b = {0};
+    if (get_buf(o, &b, 0, 1, size, "buf") < 0) {
+        release(&b, 1);
+        return NULL;
+    }
+    const uint8_t *buf = BUF(b, uint8_t);
+    Py_ssize_t lines = 0, at = 0;
+    Py_BEGIN_ALLOW_THREADS
+    while (at < size) {
+        const uint8_t *feed = memchr(buf + at, '\n', (size_t)(size - at));
+        lines++;
+        if (!feed) break;
+        at = feed - buf + 1;
+    }
+    Py_END_ALLOW_THREADS
+    release(&b, 1);
+    return PyLong_FromSsize_t(lines);
+}
+
+/* select_rows(n, decision i8, counts i64 out [7], invalid i64 out, unsubscribed i64 out, not_yet i64 out)
+ * -> (invalid, unsubscribed, not_yet) counts: the decisions counted, and the lines of the three decisions the
+ * Python side looks at one by one, in one pass. */
+static PyObject *select_rows(PyObject *self, PyObject *args) {
+    PyObject *o[5];
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "nOOOOO", &n, &o[0], &o[1], &o[2], &o[3], &o[4])) return NULL;
+    Buf b[5] = {0};
+    if (get_buf(o[0], &b[0], 0, 1, n, "decision") < 0 || get_buf(o[1], &b[1], 1, 8, N_DECISIONS, "counts") < 0 ||
+        get_buf(o[2], &b[2], 1, 8, n, "invalid") < 0 || get_buf(o[3], &b[3], 1, 8, n, "unsubscribed") < 0 ||
+        get_buf(o[4], &b[4], 1, 8, n, "not_yet") < 0)
+        goto fail;
+    const int8_t *decision = BUF(b[0], int8_t);
+    int64_t *counts = BUF(b[1], int64_t), *invalid = BUF(b[2], int64_t), *unsub = BUF(b[3], int64_t);
+    int64_t *not_yet = BUF(b[4], int64_t);
+    Py_ssize_t k0 = 0, k1 = 0, k2 = 0;
+    int bad = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (int d = 0; d < N_DECISIONS; d++) counts[d] = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int d = decision[i];
+        if (d < 0 || d >= N_DECISIONS) {
+            bad = 1;
+            break;
+        }
+        counts[d]++;
+        if (d == REJECTED_INVALID) invalid[k0++] = i;
+        else if (d == BLOCKED_UNSUBSCRIBED) unsub[k1++] = i;
+        else if (d == NOT_YET) not_yet[k2++] = i;
+    }
+    Py_END_ALLOW_THREADS
+    release(b, 5);
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, "select_rows: a decision is out of range");
+        return NULL;
+    }
+    return Py_BuildValue("nnn", k0, k1, k2);
+fail:
+    release(b, 5);
     return NULL;
 }
 
@@ -533,14 +650,30 @@ fail:
     return NULL;
 }
 
+static const char DIGIT_PAIRS[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* Write v >= 0 in decimal; return the digits written. Two digits per step from a table: line numbers are the most
+ * frequent text in rejected.csv. */
 static inline Py_ssize_t put_int(uint8_t *out, int64_t v) {
-    char tmp[24];
-    int k = 0;
-    do {
-        tmp[k++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (int i = 0; i < k; i++) out[i] = (uint8_t)tmp[k - 1 - i];
+    uint64_t x = (uint64_t)v;
+    int k = 1;
+    for (uint64_t t = x; t >= 10; t /= 10) k++;
+    uint8_t *p = out + k;
+    while (x >= 100) {
+        unsigned pair = (unsigned)(x % 100) * 2;
+        x /= 100;
+        *--p = (uint8_t)DIGIT_PAIRS[pair + 1];
+        *--p = (uint8_t)DIGIT_PAIRS[pair];
+    }
+    if (x >= 10) {
+        *--p = (uint8_t)DIGIT_PAIRS[x * 2 + 1];
+        *--p = (uint8_t)DIGIT_PAIRS[x * 2];
+    } else {
+        *--p = (uint8_t)('0' + x);
+    }
     return k;
 }
 
@@ -606,7 +739,10 @@ static PyObject *format_rejected(PyObject *self, PyObject *args) {
         const uint8_t *tail;
         Py_ssize_t tlen;
         if (s >= 0) {
-            if (s >= n_extra || extra_at[s] + extra_len[s] > extra_size) { problem = "a reason is out of range"; break; }
+            if (s >= n_extra || extra_at[s] + extra_len[s] > extra_size) {
+                problem = "a reason is out of range";
+                break;
+            }
             tail = extra + extra_at[s];
             tlen = extra_len[s];
         } else {
@@ -659,7 +795,10 @@ static PyMethodDef METHODS[] = {
     {"observe", observe, METH_VARARGS, "Note numbers in the seen and repeated bitsets."},
     {"parse_dated", parse_dated, METH_VARARGS, "Read a dated publication's fixed-width lines."},
     {"parse_many", parse_many, METH_VARARGS, "Parse given fields with the number rules."},
+    {"build_lookup", build_lookup, METH_VARARGS, "Build the decisions' look-up table."},
     {"decide", decide, METH_VARARGS, "Decide valid lines against the register and the instructions."},
+    {"count_lines", count_lines, METH_VARARGS, "Count the lines in a buffer."},
+    {"select_rows", select_rows, METH_VARARGS, "Count decisions and list the lines of three of them."},
     {"mark", mark, METH_VARARGS, "Mark duplicate lines, chunks in line order."},
     {"gather_kept", gather_kept, METH_VARARGS, "Copy the kept lines."},
     {"format_rejected", format_rejected, METH_VARARGS, "Format rejected.csv rows."},

@@ -60,8 +60,8 @@ def scrub(
     day = parse_date(send_date, what="--send-date") if send_date else now.date()
     check_send_date(day, today=now.date())  # before the slow part, so a typo is answered at once
     calendar = WorkingCalendar(read_warning_days(warning_days) if warning_days else frozenset())
-    # The publication and the instructions load on a thread beside the list's first pass, which needs neither.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scrub-load") as loader:
+    # The publication and the instructions load on threads beside the list's first pass, which needs neither.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="scrub-load") as loader:
         loading = loader.submit(load_publication, publication, register=register, calendar=calendar,
                                 protection_days=settings.protection_working_days)
         given = loader.submit(load_instructions, instructions) if instructions else None

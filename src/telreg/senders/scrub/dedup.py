@@ -1,9 +1,10 @@
 """Duplicates across a whole list in flat memory: two bitsets in a first pass, the first lines in the second.
 
 Pass 1 (chunks in any order, on several threads) marks the numbers seen more than once: each thread sets bits in
-its own ``seen`` and, for a number already there, ``repeated``; the threads' bitsets are merged after the pass. Pass 2 (chunks in
-line order) learns the first line of each repeated number as it goes, so "duplicate of line N" is known when a
-chunk's output is written, without holding a table over every number of the list (only over the repeated ones).
+its own ``seen`` and, for a number already there, ``repeated``; the threads' bitsets are merged after the pass.
+Pass 2 (chunks in line order) learns the first line of each repeated number as it goes, so "duplicate of line N" is
+known when a chunk's output is written, without holding a table over every number of the list (only over the
+repeated ones).
 """
 
 from __future__ import annotations
@@ -61,5 +62,5 @@ class DuplicateFinder:
         """Pass 2, chunks in line order: turn every repeat after the first into a ``duplicate`` line."""
         n = len(result.lines)
         result.duplicate_of = scratch().get("duplicate_of", np.int64, n)
-        _kernels.mark(n, result.chunk.first_line, result.decision, result.repeated_at, self._first_line,
-                      result.duplicate_of)
+        _kernels.mark(len(result.again) // 2, result.chunk.first_line, result.decision, result.again,
+                      self._first_line, result.duplicate_of)

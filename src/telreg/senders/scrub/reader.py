@@ -1,7 +1,7 @@
 """Stream a calling list in chunks of whole lines: plain or zipped, UTF-8 with or without a BOM, LF or CRLF.
 
 A chunk is a numpy byte buffer holding whole lines (cut after its last line feed) followed by zero slack, so the
-parsers can read fixed widths past any field without bounds checks. Memory stays flat: only a few chunks are alive
+reasons table (outputs.py) can read fixed widths past any field without bounds checks. Memory stays flat: only a few chunks are alive
 at once, whatever the size of the list. Lines are numbered from 1 as a text editor shows them; with ``--column``
 line 1 is the header.
 
@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from telreg.senders.scrub.errors import ListRefused
+from telreg.senders.scrub import _kernels
 from telreg.senders.scrub.numbers import SLACK
 from telreg.senders.scrub.scratch import BufferPool
 
@@ -193,7 +194,7 @@ def iter_chunks(stream: BinaryIO, *, layout: Layout, chunk_bytes: int, hasher: h
 
 def _count_lines(buf: npt.NDArray[np.uint8], size: int) -> int:
     """Lines in buf[:size]: its line feeds, plus one for a last line without a line ending."""
-    return int(np.count_nonzero(buf[:size] == 10)) + (1 if size and buf[size - 1] != 10 else 0)
+    return int(_kernels.count_lines(buf, size))
 
 
 def _read_into(stream: BinaryIO, view: memoryview) -> int:

@@ -31,6 +31,7 @@ from telreg.senders.scrub.engine import (
     KEPT,
     REJECTED_INVALID,
     ChunkResult,
+    Lookup,
     Rules,
     decide_chunk,
     scan_chunk,
@@ -159,10 +160,11 @@ def scrub_list(
                                         buffers=buffers), first_pass, keep, ahead=ahead)
         finder.finish_first_pass()
         rules = Rules(_resolved(publication), _resolved(instructions) or Instructions.empty(), send_date)
+        lookup = Lookup.build(rules.publication.listed, finder.repeated)
         list_sha256 = hasher.hexdigest() if hasher is not None else source.sha256()
 
         writer = OutputWriter(out_dir, layout=layout, rules=rules)
-        marking, writing = _Turns(), _Turns()
+        marking, placing = _Turns(), _Turns()
         counts = np.zeros(len(DECISIONS), dtype=np.int64)
         not_yet: list[tuple[np.ndarray, np.ndarray]] = []
 
@@ -170,15 +172,17 @@ def scrub_list(
             # Every chunk takes both turns, even after a failure, so no later chunk waits for it forever.
             result: ChunkResult | None = None
             formatted: Formatted | None = None
+            places: list[tuple[int, int]] = []
             try:
                 try:
-                    result = decide_chunk(scan_chunk(chunk, layout), rules, finder.repeated)
+                    result = decide_chunk(scan_chunk(chunk, layout), rules, lookup)
                 finally:
                     marking.run(chunk.index, lambda: finder.mark(result) if result is not None else None)
                 formatted = writer.format(result)
             finally:
-                # The outputs are in this thread's scratch arrays: written here, in line order, before its next chunk.
-                writing.run(chunk.index, lambda: writer.write(formatted) if formatted is not None else None)
+                placing.run(chunk.index, lambda: places.append(writer.place(formatted)) if formatted else None)
+            # The outputs are in this thread's scratch arrays: written before its next chunk, beside other writes.
+            writer.write(formatted, places[0])
             return formatted
 
         def done(chunk: Chunk, formatted: Formatted) -> None:

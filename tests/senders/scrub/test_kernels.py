@@ -1,0 +1,90 @@
+"""The C loops refuse arrays of the wrong size with an error instead of reading or writing past them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from telreg.senders.scrub import _kernels
+from telreg.senders.scrub.bitset import Bitset
+from telreg.senders.scrub.engine import Lookup
+
+
+def _buf(text: bytes) -> np.ndarray:
+    return np.frombuffer(text + b"\0" * 64, dtype=np.uint8)
+
+
+def test_scan_refuses_arrays_too_small_for_the_lines() -> None:
+    data = b"21234567\n61234567\n91234567\n"
+    arrays = [np.empty(2, dtype=np.uint32) for _ in range(6)]
+    with pytest.raises(ValueError, match="more lines than the arrays hold"):
+        _kernels.scan(_buf(data), len(data), -1, 0, *arrays, np.empty(2, dtype=np.uint8))
+
+
+def test_scan_refuses_a_size_beyond_the_buffer() -> None:
+    arrays = [np.empty(8, dtype=np.uint32) for _ in range(6)]
+    with pytest.raises(ValueError, match="buf"):
+        _kernels.scan(np.zeros(4, dtype=np.uint8), 100, -1, 0, *arrays, np.empty(8, dtype=np.uint8))
+
+
+def test_count_lines_counts_a_last_line_without_a_line_feed() -> None:
+    assert _kernels.count_lines(_buf(b"a\nb\nc"), 5) == 3
+    assert _kernels.count_lines(_buf(b"a\nb\n"), 4) == 2
+    assert _kernels.count_lines(_buf(b""), 0) == 0
+
+
+def test_mark_refuses_a_repeated_number_outside_its_table() -> None:
+    decision = np.full(4, 6, dtype=np.int8)
+    again = np.array([0, 5], dtype=np.int64)  # line 0, the 6th repeated number: the table holds 2
+    with pytest.raises(ValueError, match="out of range"):
+        _kernels.mark(1, 1, decision, again, np.zeros(2, dtype=np.int64), np.zeros(4, dtype=np.int64))
+
+
+def test_format_rejected_refuses_an_output_buffer_too_small() -> None:
+    data = b"2123456x\n"
+    n = 1
+    starts, ends = np.array([0], dtype=np.uint32), np.array([8], dtype=np.uint32)
+    decision = np.zeros(n, dtype=np.int8)  # rejected_invalid
+    special = np.zeros(n, dtype=np.int32)  # its reason is extra[0]
+    reason = b'",rejected_invalid,"not a number"\r\n'
+    tails = np.zeros(1, dtype=np.uint8)
+    with pytest.raises(ValueError, match="too small"):
+        _kernels.format_rejected(_buf(data), n, 1, 0, starts, ends, decision, np.full(n, -1, dtype=np.int32),
+                                 np.zeros(n, dtype=np.int64), special, tails, np.zeros(0, dtype=np.int64),
+                                 np.zeros(0, dtype=np.int64), np.frombuffer(reason, dtype=np.uint8),
+                                 np.array([0], dtype=np.int64), np.array([len(reason)], dtype=np.int64),
+                                 np.empty(10, dtype=np.uint8))
+    out = np.empty(200, dtype=np.uint8)
+    size = _kernels.format_rejected(_buf(data), n, 1, 0, starts, ends, decision, np.full(n, -1, dtype=np.int32),
+                                    np.zeros(n, dtype=np.int64), special, tails, np.zeros(0, dtype=np.int64),
+                                    np.zeros(0, dtype=np.int64), np.frombuffer(reason, dtype=np.uint8),
+                                    np.array([0], dtype=np.int64), np.array([len(reason)], dtype=np.int64), out)
+    assert out[:size].tobytes() == b'1,"2123456x",rejected_invalid,"not a number"\r\n'
+
+
+def test_the_lookup_table_answers_like_the_bitsets() -> None:
+    rng = np.random.default_rng(7)
+    listed = np.unique(rng.integers(0, 100_000_000, 50_000))
+    repeated = np.unique(rng.integers(0, 100_000_000, 20_000))
+    lookup = Lookup.build(Bitset.of(listed), Bitset.of(repeated))
+    probe = np.concatenate([listed[:1000], repeated[:1000], rng.integers(0, 100_000_000, 2000)]).astype(np.uint32)
+    n = len(probe)
+    decision = np.empty(n, dtype=np.int8)
+    date_index = np.empty(n, dtype=np.int32)
+    again = np.empty(2 * n, dtype=np.int64)
+    date_of_member = (np.arange(len(listed)) % 7).astype(np.uint16)  # the member's rank, folded to a date index
+    in_force = np.array([1, 0, 1, 0, 1, 0, 1], dtype=np.uint8)
+    sieve = np.zeros((1 << 20) // 8, dtype=np.uint8)
+    pairs = _kernels.decide(n, probe, np.zeros(n, dtype=np.uint8), lookup.table, date_of_member, in_force, sieve,
+                            np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8), decision, date_index, again)
+    on_list = np.searchsorted(listed, probe)
+    is_listed = (on_list < len(listed)) & (listed[np.minimum(on_list, len(listed) - 1)] == probe)
+    assert np.array_equal(date_index[is_listed], (on_list[is_listed] % 7))
+    assert (date_index[~is_listed] == -1).all()
+    expected = np.where(is_listed, np.where(in_force[on_list % 7] == 1, 4, 5), 6)  # blocked_dnc, not yet, allowed
+    assert np.array_equal(decision, expected)
+    rows, ranks = again[: 2 * pairs : 2], again[1 : 2 * pairs : 2]
+    where = np.searchsorted(repeated, probe)
+    is_repeated = (where < len(repeated)) & (repeated[np.minimum(where, len(repeated) - 1)] == probe)
+    assert np.array_equal(rows, np.flatnonzero(is_repeated))
+    assert np.array_equal(ranks, where[is_repeated])
