@@ -8,7 +8,8 @@ PORT   ?= 8000
 
 .PHONY: run test test-sqlite bench lint clean
 
-$(STAMP): pyproject.toml
+# The scrub's C loops are built by the install: rebuild when they change.
+$(STAMP): pyproject.toml setup.py src/telreg/senders/scrub/_kernels.c
 	@$(PYTHON) -c 'import sys; sys.exit("telreg needs Python >= 3.11") if sys.version_info < (3, 11) else None'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip

@@ -20,7 +20,6 @@ import numpy as np
 import numpy.typing as npt
 
 from telreg.core.errors import InvalidNumber
-from telreg.core.phone import NumberKind, parse_number
 from telreg.senders.scrub import _kernels
 
 __all__ = ["INVALID", "MAX_FIELD", "PYTHON", "SLACK", "VALID", "invalid_reason", "parse_fields", "scalar_number",
@@ -78,6 +77,8 @@ def _decode(raw: bytes) -> str | None:
 
 def scalar_number(raw: bytes) -> int | None:
     """The number core/phone.py reads in ``raw`` (UTF-8), or None when it refuses it or it is not 8 digits."""
+    from telreg.core.phone import parse_number  # phonenumbers: only for the rare non-ASCII field (start-up time)
+
     text = _decode(raw)
     if text is None:
         return None
@@ -91,6 +92,8 @@ def scalar_number(raw: bytes) -> int | None:
 @functools.lru_cache(maxsize=1 << 16)  # garbage repeats (the same header, placeholder or typo on many lines)
 def invalid_reason(raw: bytes) -> str:
     """Say, in core/phone.py's words, why a field is not a number a scrub can decide on."""
+    from telreg.core.phone import NumberKind, parse_number  # see scalar_number
+
     text = _decode(raw)
     if text is None:
         return "The line is not UTF-8 text (save the list as UTF-8 or plain ASCII)."
