@@ -1,9 +1,9 @@
 """Stream a calling list in chunks of whole lines: plain or zipped, UTF-8 with or without a BOM, LF or CRLF.
 
 A chunk is a numpy byte buffer holding whole lines (cut after its last line feed) followed by zero slack, so the
-reasons table (outputs.py) can read fixed widths past any field without bounds checks. Memory stays flat: only a few chunks are alive
-at once, whatever the size of the list. Lines are numbered from 1 as a text editor shows them; with ``--column``
-line 1 is the header.
+reasons table (outputs.py) can read fixed widths past any field without bounds checks. Memory stays flat: only a
+few chunks are alive at once, whatever the size of the list. Lines are numbered from 1 as a text editor shows
+them; with ``--column`` line 1 is the header.
 
 Refused before any work, each with the reason: a missing or empty list, a directory, a zip holding other than one
 file, a UTF-16 file, a binary file (NUL or other control bytes), lines ending in CR only, a header without the
