@@ -23,7 +23,7 @@ from telreg.config import Environment, Settings
 from telreg.core.clock import HK, FixedClock
 from telreg.core.db import Base, make_engine
 from telreg.core.migrate import import_all_models, upgrade
-from telreg.core.notify import FakeFax, FakeTelephony
+from telreg.core.notify import FakeFax, FakeSms, FakeTelephony
 from telreg.runtime import Runtime, build_runtime
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -136,8 +136,14 @@ def fax() -> FakeFax:
 
 
 @pytest.fixture
-def runtime(settings: Settings, engine: Engine, clock: FixedClock, telephony: FakeTelephony, fax: FakeFax) -> Runtime:
-    return build_runtime(settings, clock=clock, engine=engine, telephony=telephony, fax=fax)
+def sms() -> FakeSms:
+    return FakeSms()
+
+
+@pytest.fixture
+def runtime(settings: Settings, engine: Engine, clock: FixedClock, telephony: FakeTelephony, fax: FakeFax,
+            sms: FakeSms) -> Runtime:
+    return build_runtime(settings, clock=clock, engine=engine, telephony=telephony, fax=fax, sms=sms)
 
 
 @pytest.fixture

@@ -15,7 +15,14 @@ from telreg.config import Settings, get_settings
 from telreg.core import passwords
 from telreg.core.clock import Clock, SystemClock
 from telreg.core.db import make_engine, make_session_factory
-from telreg.core.notify import FaxSender, Telephony, make_fax_sender, make_telephony
+from telreg.core.notify import (
+    FaxSender,
+    SmsSender,
+    Telephony,
+    make_fax_sender,
+    make_sms_sender,
+    make_telephony,
+)
 from telreg.core.vault import Vault, load_vault
 
 
@@ -28,6 +35,7 @@ class Runtime:
     clock: Clock
     telephony: Telephony
     fax: FaxSender
+    sms: SmsSender
     vault: Vault
     extras: dict[str, object] = field(default_factory=dict)
 
@@ -39,6 +47,7 @@ def build_runtime(
     engine: Engine | None = None,
     telephony: Telephony | None = None,
     fax: FaxSender | None = None,
+    sms: SmsSender | None = None,
     vault: Vault | None = None,
 ) -> Runtime:
     settings = settings or get_settings()
@@ -52,5 +61,6 @@ def build_runtime(
         clock=clock or SystemClock(),
         telephony=telephony or make_telephony(settings.telephony_adapter),
         fax=fax or make_fax_sender(settings.telephony_adapter),
+        sms=sms or make_sms_sender(settings.telephony_adapter),
         vault=vault or load_vault(settings),
     )

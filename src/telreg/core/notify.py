@@ -1,4 +1,4 @@
-"""Adapters to the outside world that telreg cannot own: the telephone network and fax.
+"""Adapters to the outside world that telreg cannot own: the telephone network, short messages and fax.
 
 Each is a small Protocol with a logging implementation (for the demo: it writes what it would do and reports
 success) and an in-memory fake with scripted outcomes (for the tests).
@@ -40,6 +40,12 @@ class FaxSender(Protocol):
         ...
 
 
+class SmsSender(Protocol):
+    def send_sms(self, number: str, text: str) -> None:
+        """Send a short message through the operator's SMS gateway (delivery is the network's business)."""
+        ...
+
+
 class LoggingTelephony:
     def call_for_confirmation(self, number: str, message: str) -> CallOutcome:
         log.info("outbound call to %s: %s (demo adapter: treated as confirmed)", number, message)
@@ -50,6 +56,24 @@ class LoggingFax:
     def send_fax(self, number: str, text: str) -> FaxOutcome:
         log.info("fax to %s: %s", number, text)
         return FaxOutcome.delivered
+
+
+class LoggingSms:
+    def send_sms(self, number: str, text: str) -> None:
+        log.info("SMS to %s: %s", number, text)
+
+
+@dataclass
+class FakeSms:
+    """Every message sent, in order; ``to(number)`` reads one number's messages."""
+
+    sent: list[tuple[str, str]] = field(default_factory=list)
+
+    def send_sms(self, number: str, text: str) -> None:
+        self.sent.append((number, text))
+
+    def to(self, number: str) -> list[str]:
+        return [text for to, text in self.sent if to == number]
 
 
 @dataclass
@@ -88,3 +112,7 @@ def make_telephony(name: str) -> Telephony:
 
 def make_fax_sender(name: str) -> FaxSender:
     return FakeFax() if name == "fake" else LoggingFax()
+
+
+def make_sms_sender(name: str) -> SmsSender:
+    return FakeSms() if name == "fake" else LoggingSms()
