@@ -38,6 +38,10 @@ def load(
         registers = ", ".join(r.value for r in DEMO_SENDER.registers)
         typer.echo(f"created sender account {username}: {DEMO_SENDER.capacity.value}, active on {registers} "
                    f"({DEMO_SENDER.plan.value} plan), API access on")
+    for code in summary.operators:
+        typer.echo(f"added real-name operator {code}")
+    for number in summary.registrations:
+        typer.echo(f"registered {number} under the real-name rules")
     if summary.published is not None:
         typer.echo(f"published the registers as at the close of {summary.published}")
     typer.echo("demo sign-in (demonstration databases only):")

@@ -23,6 +23,7 @@ from telreg.core import users
 from telreg.core.clock import HK, Clock, FixedClock
 from telreg.core.errors import NotFound, ProductionGuard
 from telreg.core.models import WeatherWarning
+from telreg.demo.realname import load_realname
 from telreg.demo.sender import DEMO_SENDER, load_sender
 from telreg.dnc import service
 from telreg.dnc.publish import service as publishing
@@ -82,11 +83,14 @@ class DemoSummary:
     listings: list[tuple[str, str, dt.date]] = field(default_factory=list)
     warnings: list[tuple[str, dt.date]] = field(default_factory=list)
     senders: list[str] = field(default_factory=list)
+    operators: list[str] = field(default_factory=list)  # real-name operators
+    registrations: list[str] = field(default_factory=list)  # numbers registered under the real-name rules
     published: dt.date | None = None
 
     @property
     def changed(self) -> bool:
-        return bool(self.users or self.listings or self.warnings or self.senders or self.published)
+        return bool(self.users or self.listings or self.warnings or self.senders or self.operators
+                    or self.registrations or self.published)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -96,6 +100,7 @@ class DemoSummary:
             ],
             "warnings": [{"kind": k, "on": d.isoformat()} for k, d in self.warnings],
             "senders": self.senders,
+            "realname": {"operators": self.operators, "registrations": self.registrations},
             "published": self.published.isoformat() if self.published else None,
         }
 
@@ -134,6 +139,8 @@ def load_demo(session: Session, *, clock: Clock, settings: Settings) -> DemoSumm
     _load_listings(session, settings=settings, today=today, summary=summary)
     if load_sender(session, clock=clock, settings=settings):
         summary.senders.append(DEMO_SENDER.username)
+    realname = load_realname(session, clock=clock, settings=settings)
+    summary.operators, summary.registrations = realname.operators, realname.registrations
     summary.published = _publish_once(session, clock=clock, settings=settings)
     return summary
 

@@ -1,4 +1,8 @@
-"""`telreg realname …`: real-name registration from an operator's terminal."""
+"""`telreg realname …`: real-name registration from an operator's terminal.
+
+The registration commands (register, transfer, terminate, show, operator) are in registration_cli.py; this
+module keeps the document check, which needs no database.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,12 @@ import typer
 from telreg.config import get_settings
 from telreg.core.cli_support import AsOfOption, clock_for, parse_date, print_json
 from telreg.core.clock import today
+from telreg.realname import policy_cli, registration_cli
 from telreg.realname.documents import DOCUMENT_TYPES, check_document
 
 app = typer.Typer(no_args_is_help=True, help="Real-name registration of SIM cards and numbers")
+policy_cli.register(app)
+registration_cli.register(app)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
 
@@ -40,6 +47,7 @@ def check_document_command(
             "holder_kind": result.holder_kind,
             "normalised": result.normalised,
             "date_of_birth": result.date_of_birth.isoformat() if result.date_of_birth else None,
+            "expires_on": result.expires_on.isoformat() if result.expires_on else None,
         })
     elif result.valid:
         typer.echo(f"valid {result.doc_type}: {result.normalised}")

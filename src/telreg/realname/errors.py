@@ -1,18 +1,24 @@
 """Errors of the real-name registration context.
 
     DomainError (core/errors.py)
-    └── PolicyError (500 invalid_policy) — the configured policy file is missing, not TOML, or breaks the
-                                          schema; carries the file and its problems, each with its line
+    ├── PolicyError (500 invalid_policy) — the configured policy file is missing, not TOML, or breaks the
+    │                                     schema; carries the file and its problems, each with its line
+    ├── OperatorExists (409 operator_exists) — `operator add` with a code already taken
+    ├── OperatorNotFound (404 unknown_operator)
+    ├── NumberNotFound (404 unknown_number) — no such number with this operator
+    ├── NotRegistered (409 not_registered) — the number has no current registration to end or change
+    └── AlreadyTerminated (409 already_terminated)
 
-Errors a registration can meet (refusals, quotas, lifecycle) join this tree as they are written; each carries
-the offending values so a person can act on the message.
+A registration or transfer that the rules refuse is not an error but an answer: the service returns an
+Outcome with status "refused", a stable code and a sentence, and records it (see service.py). Each error
+carries the offending values so a person can act on the message.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from telreg.core.errors import DomainError
+from telreg.core.errors import Conflict, DomainError, NotFound
 
 
 class PolicyError(DomainError):
@@ -26,3 +32,23 @@ class PolicyError(DomainError):
         super().__init__(message, source=source, problems=problems or [])
         self.source = source
         self.problems = problems or []
+
+
+class OperatorExists(Conflict):
+    code = "operator_exists"
+
+
+class OperatorNotFound(NotFound):
+    code = "unknown_operator"
+
+
+class NumberNotFound(NotFound):
+    code = "unknown_number"
+
+
+class NotRegistered(Conflict):
+    code = "not_registered"
+
+
+class AlreadyTerminated(Conflict):
+    code = "already_terminated"

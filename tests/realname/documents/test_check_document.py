@@ -44,7 +44,9 @@ def test_the_exported_members() -> None:
 def test_each_type_accepts_its_example_and_refuses_rubbish(doc_type: str) -> None:
     good = check_document(doc_type, VALID[doc_type], on=date(2010, 1, 1))
     assert good == DocumentCheck(valid=True, reason="ok", doc_type=doc_type, normalised=good.normalised,
-                                 date_of_birth=good.date_of_birth, holder_kind=good.holder_kind)
+                                 date_of_birth=good.date_of_birth, holder_kind=good.holder_kind,
+                                 expires_on=good.expires_on)
+    assert (good.expires_on is not None) == (doc_type == "passport-mrz")
     assert good.normalised
     bad = check_document(doc_type, "??", on=date(2010, 1, 1))
     assert not bad.valid and bad.reason != "ok" and bad.reason.endswith(".")

@@ -44,8 +44,10 @@ def check_document(
     """Check VALUE as a document of DOC_TYPE.
 
     DATE_OF_BIRTH, when given, must agree with the one the document embeds (resident ID, MRZ); documents
-    without one ignore it. ON is the date of the check, for "born in the future" and "expired"; without it
-    those two checks are skipped. An unknown DOC_TYPE is the caller's mistake and raises InvalidInput.
+    without one ignore it. ON is the date of the check, for "born in the future" (skipped without it) and to
+    resolve two-digit years. The check is about integrity only: an expired document is still a valid one, and
+    its date of expiry is returned in ``expires_on`` for the caller to judge. An unknown DOC_TYPE is the
+    caller's mistake and raises InvalidInput.
     """
     checker = _CHECKERS.get(doc_type)
     if checker is None:
@@ -60,4 +62,5 @@ def check_document(
         return DocumentCheck(valid=False, reason=rejected.reason, doc_type=doc_type, normalised=None,
                              date_of_birth=None, holder_kind=holder_kind)
     return DocumentCheck(valid=True, reason="ok", doc_type=doc_type, normalised=accepted.normalised,
-                         date_of_birth=accepted.date_of_birth, holder_kind=holder_kind)
+                         date_of_birth=accepted.date_of_birth, holder_kind=holder_kind,
+                         expires_on=accepted.expires_on)

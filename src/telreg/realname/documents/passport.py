@@ -58,8 +58,9 @@ def check_passport(value: str, *, date_of_birth: date | None, on: date | None) -
 def check_passport_mrz(value: str, *, date_of_birth: date | None, on: date | None) -> Accepted:
     """Check a machine-readable zone (lines joined by a newline).
 
-    Its form, every check digit, its dates (real; birth not after ON; not expired on ON) and, when given,
-    that DATE_OF_BIRTH is the one it carries.
+    Its form, every check digit, its dates (real; birth not after ON) and, when given, that DATE_OF_BIRTH is
+    the one it carries. Expiry is not judged here: the date is returned, and registration refuses a document
+    that has expired (a border officer or a bank may accept one; the zone's integrity is the same).
     """
     lines = _lines(value)
     try:
@@ -78,10 +79,8 @@ def check_passport_mrz(value: str, *, date_of_birth: date | None, on: date | Non
             raise Rejected(problem)
     fields = checker.fields()
     expiry = _expiry(fields.expiry_date, on=on)
-    if on is not None and expiry < on:
-        raise Rejected(f"The document expired on {expiry.isoformat()}.")
     birth = _birth(fields.birth_date, expiry=expiry, given=date_of_birth, on=on)
-    return Accepted(normalised=fields.document_number, date_of_birth=birth)
+    return Accepted(normalised=fields.document_number, date_of_birth=birth, expires_on=expiry)
 
 
 def _lines(value: str) -> list[str]:

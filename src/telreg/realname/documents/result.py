@@ -19,14 +19,18 @@ class DocumentCheck:
     normalised: str | None  # canonical form used for storage and the blind index; None when invalid
     date_of_birth: date | None  # when the document embeds one (resident ID, passport MRZ)
     holder_kind: str  # "person" or "organisation"
+    # When the document carries its date of expiry (passport MRZ). Integrity only: whether an expired document
+    # may still be used is for the caller (registration refuses it) to decide.
+    expires_on: date | None = None
 
 
 @dataclass(frozen=True)
 class Accepted:
-    """A checker's verdict for a valid document: the canonical number and any embedded date of birth."""
+    """A checker's verdict for a valid document: the canonical number and any embedded dates."""
 
     normalised: str
     date_of_birth: date | None = None
+    expires_on: date | None = None
 
 
 class Rejected(Exception):

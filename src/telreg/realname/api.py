@@ -1,0 +1,115 @@
+"""HTTP API of real-name registration: operators' staff register, transfer and terminate numbers.
+
+Staff sign in as for the other staff APIs (POST /api/v1/auth/login) and send the session's CSRF token in the
+``X-CSRF-Token`` header with every change. Registering, transferring, terminating and reading numbers need the
+``operator_staff`` role; creating operators needs ``admin`` (administrators pass every role check).
+
+Status codes of registrations and transfers: **201** with ``{"status": "registered"|"transferred", …}`` when
+done, **422** with ``{"status": "refused", "code", "reason"}`` when a rule refuses it. A refusal is the
+request failing on its merits (the same family as a validation error), and a client that only looks at the
+status code must not take it for success; the body tells a refusal (``status``) from a malformed request
+(``error: invalid_input``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Response
+from fastapi.responses import JSONResponse
+
+from telreg.core.models import User
+from telreg.core.security import CsrfChecked, CurrentUser
+from telreg.core.users import require_role
+from telreg.deps import DbSession, ReadSession, RuntimeDep
+from telreg.realname import changes, operators, service, views
+from telreg.realname.outcome import Outcome
+from telreg.realname.policy import get_policy
+from telreg.realname.schemas import (
+    OperatorCreate,
+    OperatorOut,
+    RegistrationRequest,
+    TerminationRequest,
+    TransferRequest,
+)
+from telreg.realname.verification import verifier_for
+
+router = APIRouter(prefix="/api/v1/realname", tags=["real-name registration"])
+
+STAFF_ROLE = "operator_staff"
+
+
+def _operator_staff(user: CurrentUser) -> User:
+    require_role(user, STAFF_ROLE)
+    return user
+
+
+def _admin(user: CurrentUser) -> User:
+    require_role(user, "admin")
+    return user
+
+
+OperatorStaff = Annotated[User, Depends(_operator_staff)]
+Admin = Annotated[User, Depends(_admin)]
+# The role check is listed before CSRF so a client that is not signed in hears "sign in" (401), not "the form
+# expired" (403); FastAPI caches the dependency for the handler's parameter.
+STAFF_CHANGE = [Depends(_operator_staff), CsrfChecked]
+_OUTCOME_RESPONSES: dict[int | str, dict[str, Any]] = {
+    201: {"description": "Registered (or transferred): registration id, number, masked holder, quota"},
+    422: {"description": "Refused by a rule ({status: refused, code, reason}), or a malformed request"},
+}
+
+
+def _answer(outcome: Outcome) -> JSONResponse:
+    return JSONResponse(outcome.as_dict(), status_code=422 if outcome.refused else 201)
+
+
+@router.post("/registrations", dependencies=STAFF_CHANGE, responses=_OUTCOME_RESPONSES, status_code=201)
+def register(body: RegistrationRequest, session: DbSession, runtime: RuntimeDep,
+             staff: OperatorStaff) -> Response:
+    """Register a number to a holder (with guardian, agent or handler as the rules require)."""
+    outcome = service.register(session, vault=runtime.vault, policy=get_policy(runtime.settings),
+                               clock=runtime.clock, verifier=verifier_for(runtime), request=body,
+                               actor=f"staff:{staff.username}")
+    return _answer(outcome)
+
+
+@router.post("/transfers", dependencies=STAFF_CHANGE, responses=_OUTCOME_RESPONSES, status_code=201)
+def transfer(body: TransferRequest, session: DbSession, runtime: RuntimeDep,
+             staff: OperatorStaff) -> Response:
+    """Re-register a registered number under a new holder; the old registration ends as transferred."""
+    outcome = service.transfer(session, vault=runtime.vault, policy=get_policy(runtime.settings),
+                               clock=runtime.clock, verifier=verifier_for(runtime), request=body,
+                               actor=f"staff:{staff.username}")
+    return _answer(outcome)
+
+
+@router.post("/numbers/{number}/termination", dependencies=STAFF_CHANGE)
+def terminate(number: str, body: TerminationRequest, session: DbSession, runtime: RuntimeDep,
+              staff: OperatorStaff) -> dict[str, Any]:
+    """End a number's registration at the holder's request; says by when the network must cut it (409 if
+    it was terminated already)."""
+    return changes.terminate(session, clock=runtime.clock, settings=runtime.settings,
+                             policy=get_policy(runtime.settings), operator=body.operator, number=number,
+                             actor=f"staff:{staff.username}")
+
+
+@router.get("/numbers/{number}")
+def show_number(number: str, session: ReadSession, runtime: RuntimeDep,
+                staff: OperatorStaff) -> dict[str, Any]:
+    """A number's operator, state and current registration, personal data masked."""
+    return views.number_view(session, vault=runtime.vault, policy=get_policy(runtime.settings), number=number)
+
+
+@router.get("/operators", response_model=list[OperatorOut])
+def list_operators(session: ReadSession, staff: OperatorStaff) -> Any:
+    """Every operator, by code."""
+    return operators.list_operators(session)
+
+
+@router.post("/operators", response_model=OperatorOut, status_code=201,
+             dependencies=[Depends(_admin), CsrfChecked])
+def add_operator(body: OperatorCreate, session: DbSession, runtime: RuntimeDep, admin: Admin) -> Any:
+    """Add an operator (administrators only); an existing code is a 409."""
+    return operators.add_operator(session, clock=runtime.clock, code=body.code, name=body.name,
+                                  actor=f"admin:{admin.username}")

@@ -1,0 +1,126 @@
+"""Identities: one row per identity document, personal data sealed, found again by blind index.
+
+Types that carry the same number share an index kind, so one person is one identity whichever of them was
+shown: a mainland citizen's number is on the resident ID card, the temporary card and the household register;
+a passport number is the same typed or read from the MRZ. A quota cannot be dodged by switching between them.
+
+When a document is already on record, the name (compared without case, spaces or punctuation) and date of
+birth given must agree with the record: otherwise the request is refused (``identity_mismatch``) rather than
+silently registering a second name under one document. Corrections go through a change of details.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from telreg.core.clock import Clock
+from telreg.core.masking import mask_address, mask_date, mask_document, mask_name
+from telreg.core.vault import Vault
+from telreg.realname import repository
+from telreg.realname.models import Identity
+from telreg.realname.outcome import Refused
+from telreg.realname.parties import CheckedParty
+
+__all__ = ["SEALED_FIELDS", "document_index", "find_or_create", "masked", "open_details", "same_name"]
+
+# The associated data of each sealed column: a token copied into another column does not open there.
+SEALED_FIELDS = {
+    "name": "realname_identities.name",
+    "date_of_birth": "realname_identities.date_of_birth",
+    "address": "realname_identities.address",
+    "document": "realname_identities.document",
+}
+_SHARED_NUMBER = {
+    "cn-temporary-resident-id": "cn-resident-id",
+    "cn-household-register": "cn-resident-id",
+    "passport-mrz": "passport",
+}
+
+
+def document_index(vault: Vault, *, doc_type: str, normalised: str) -> str:
+    """Return the blind index of a document: the same for every type that carries the same number."""
+    return vault.blind_index(f"document.{_SHARED_NUMBER.get(doc_type, doc_type)}", normalised)
+
+
+def find_or_create(session: Session, *, vault: Vault, clock: Clock, party: CheckedParty) -> Identity:
+    """Return the identity of this party's document, creating it (sealed) when it is new."""
+    index = document_index(vault, doc_type=party.doc_type, normalised=party.normalised)
+    existing = repository.identity_by_index(session, index)
+    if existing is None:
+        now = clock.now()
+        row = Identity(
+            kind=party.kind,
+            doc_type=party.doc_type,
+            document_index=index,
+            document_sealed=vault.seal(SEALED_FIELDS["document"], party.normalised),
+            name_sealed=vault.seal(SEALED_FIELDS["name"], party.name),
+            date_of_birth_sealed=(vault.seal(SEALED_FIELDS["date_of_birth"], party.date_of_birth.isoformat())
+                                  if party.date_of_birth else None),
+            address_sealed=vault.seal(SEALED_FIELDS["address"], party.address) if party.address else None,
+            created_at=now,
+            updated_at=now,
+        )
+        if repository.add_identity(session, row):
+            return row
+        existing = repository.identity_by_index(session, index)  # a concurrent registration created it
+        assert existing is not None, "the unique index refused the identity, so it exists"
+    _ensure_same(vault, existing, party)
+    if party.address and existing.address_sealed is None:  # completing the record is not a correction
+        existing.address_sealed = vault.seal(SEALED_FIELDS["address"], party.address)
+        existing.updated_at = clock.now()
+        session.flush()
+    return existing
+
+
+def open_details(vault: Vault, identity: Identity) -> dict[str, Any]:
+    """Return the identity's details in clear (for the few use cases that need them)."""
+    born = (dt.date.fromisoformat(vault.open(SEALED_FIELDS["date_of_birth"], identity.date_of_birth_sealed))
+            if identity.date_of_birth_sealed else None)
+    return {
+        "kind": identity.kind,
+        "name": vault.open(SEALED_FIELDS["name"], identity.name_sealed),
+        "date_of_birth": born,
+        "address": (vault.open(SEALED_FIELDS["address"], identity.address_sealed)
+                    if identity.address_sealed else None),
+        "doc_type": identity.doc_type,
+        "document": vault.open(SEALED_FIELDS["document"], identity.document_sealed),
+    }
+
+
+def masked(vault: Vault, identity: Identity) -> dict[str, Any]:
+    """Return the identity as pages and API responses show it: every personal value masked."""
+    clear = open_details(vault, identity)
+    return {
+        "kind": clear["kind"],
+        "name": mask_name(clear["name"]),
+        "date_of_birth": mask_date(clear["date_of_birth"]) if clear["date_of_birth"] else None,
+        "address": mask_address(clear["address"]) if clear["address"] else None,
+        "document": {"type": clear["doc_type"],
+                     "number": mask_document(clear["doc_type"], clear["document"])},
+    }
+
+
+def same_name(a: str, b: str) -> bool:
+    """Tell whether two spellings are the same name: "CHAN Tai-man" and "Chan Tai Man" are."""
+    return _name_key(a) == _name_key(b)
+
+
+def _name_key(name: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKC", name).casefold() if c.isalnum())
+
+
+def _ensure_same(vault: Vault, identity: Identity, party: CheckedParty) -> None:
+    clear = open_details(vault, identity)
+    if identity.kind != party.kind or not same_name(clear["name"], party.name) or (
+        party.date_of_birth is not None and clear["date_of_birth"] not in (None, party.date_of_birth)
+    ):
+        raise Refused(
+            "identity_mismatch",
+            f"The {party.role}'s document is already on record with a different name or date of birth; check "
+            "the details shown on the document, or correct the record with a change of details.",
+            party=party.role,
+        )

@@ -1,0 +1,151 @@
+"""Every query of the real-name context. Adds and flushes; never commits.
+
+Rows that a use case changes are read ``for_update``: on PostgreSQL that takes the row lock (SELECT … FOR
+UPDATE), so two transfers or terminations of one number queue instead of interleaving; SQLite's BEGIN
+IMMEDIATE already lets one writer in at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session
+
+from telreg.core.db import add_unless_duplicate
+from telreg.realname.models import Identity, Number, Operator, QuotaCounter, Refusal, Registration
+
+
+def _locked(session: Session, stmt: Select[Any]) -> Select[Any]:
+    return stmt.with_for_update() if session.get_bind().dialect.name == "postgresql" else stmt
+
+
+# ---- operators -------------------------------------------------------------------------------------------
+
+
+def operator_by_code(session: Session, code: str) -> Operator | None:
+    return session.scalar(select(Operator).where(Operator.code == code))
+
+
+def add_operator(session: Session, operator: Operator) -> bool:
+    """Insert an operator; False when the code is taken (also by a concurrent writer)."""
+    return add_unless_duplicate(session, operator)
+
+
+def operators(session: Session) -> list[Operator]:
+    return list(session.scalars(select(Operator).order_by(Operator.code)))
+
+
+# ---- numbers ---------------------------------------------------------------------------------------------
+
+
+def number_row(session: Session, number: str, *, for_update: bool = False) -> Number | None:
+    stmt = select(Number).where(Number.number == number)
+    return session.scalar(_locked(session, stmt) if for_update else stmt)
+
+
+def add_number(session: Session, row: Number) -> bool:
+    """Insert a number; False when it exists already (a concurrent registration created it)."""
+    return add_unless_duplicate(session, row)
+
+
+# ---- identities ------------------------------------------------------------------------------------------
+
+
+def identity_by_index(session: Session, index: str) -> Identity | None:
+    return session.scalar(select(Identity).where(Identity.document_index == index))
+
+
+def identity(session: Session, identity_id: int) -> Identity:
+    row = session.get(Identity, identity_id)
+    assert row is not None, f"identity {identity_id} is referenced but missing"
+    return row
+
+
+def add_identity(session: Session, row: Identity) -> bool:
+    return add_unless_duplicate(session, row)
+
+
+# ---- registrations ---------------------------------------------------------------------------------------
+
+
+def current_registration(session: Session, number_id: int) -> Registration | None:
+    stmt = select(Registration).where(Registration.number_id == number_id, Registration.ended_at.is_(None))
+    return session.scalar(stmt)
+
+
+def last_registration(session: Session, number_id: int) -> Registration | None:
+    stmt = (select(Registration).where(Registration.number_id == number_id)
+            .order_by(Registration.registered_at.desc(), Registration.id.desc()).limit(1))
+    return session.scalar(stmt)
+
+
+def add_registration(session: Session, row: Registration) -> bool:
+    """Insert a registration; False when the number already has a current one (the partial unique index)."""
+    return add_unless_duplicate(session, row)
+
+
+def end_registration(session: Session, registration_id: int, *, at: dt.datetime, reason: str) -> bool:
+    """End a current registration; False when it had ended already (a concurrent change came first)."""
+    result = session.execute(
+        update(Registration)
+        .where(Registration.id == registration_id, Registration.ended_at.is_(None))
+        .values(ended_at=at, end_reason=reason)
+        .execution_options(synchronize_session="fetch")
+    )
+    return (result.rowcount or 0) == 1
+
+
+# ---- quota counters --------------------------------------------------------------------------------------
+
+
+def quota_counter_id(session: Session, *, identity_id: int, operator_id: int, service: str) -> int:
+    """Return the counter's id, inserting a zero counter first when there is none."""
+    where = (QuotaCounter.identity_id == identity_id, QuotaCounter.operator_id == operator_id,
+             QuotaCounter.service == service)
+    found = session.scalar(select(QuotaCounter.id).where(*where))
+    if found is not None:
+        return found
+    add_unless_duplicate(session, QuotaCounter(identity_id=identity_id, operator_id=operator_id,
+                                               service=service, held=0))
+    found = session.scalar(select(QuotaCounter.id).where(*where))
+    assert found is not None, "the counter was just inserted, or a concurrent writer inserted it"
+    return found
+
+
+def increment_quota(session: Session, counter_id: int, *, limit: int | None) -> bool:
+    """Add one to the counter in a single statement, only while it is under LIMIT; False when it is full.
+
+    The condition is evaluated on the row as it is when the update takes its lock, so concurrent
+    registrations queue on the row and exactly LIMIT of them get through.
+    """
+    stmt = update(QuotaCounter).where(QuotaCounter.id == counter_id)
+    if limit is not None:
+        stmt = stmt.where(QuotaCounter.held < limit)
+    stmt = stmt.values(held=QuotaCounter.held + 1).execution_options(synchronize_session=False)
+    result = session.execute(stmt)
+    return (result.rowcount or 0) == 1
+
+
+def decrement_quota(session: Session, *, identity_id: int, operator_id: int, service: str) -> None:
+    session.execute(
+        update(QuotaCounter)
+        .where(QuotaCounter.identity_id == identity_id, QuotaCounter.operator_id == operator_id,
+               QuotaCounter.service == service, QuotaCounter.held > 0)
+        .values(held=QuotaCounter.held - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def quota_held(session: Session, counter_id: int) -> int:
+    return session.scalar(select(QuotaCounter.held).where(QuotaCounter.id == counter_id)) or 0
+
+
+# ---- refusals --------------------------------------------------------------------------------------------
+
+
+def add_refusal(session: Session, row: Refusal) -> Refusal:
+    session.add(row)
+    session.flush()
+    return row

@@ -1,0 +1,230 @@
+"""Register a number to a holder, or transfer it: the rules, the quota, the audit. The edge commits.
+
+Rules run in this order; the first that fails refuses the request with a stable code and a sentence:
+
+    unknown_operator, invalid_number, number_other_operator (the number belongs to another operator),
+    number_registered (registered already: use a transfer) / number_unavailable (terminated, deactivated or
+    in quarantine) — for a transfer: not_registered instead —, then every rule of parties.py (documents,
+    minors, guardian, agent, organisation handler and letter), same_holder (transfer only), the verification
+    adapter (parties.py), identity_mismatch (identities.py) and finally quota_reached (quotas.py).
+
+Each attempt runs in a savepoint: a refusal rolls back whatever the attempt wrote (an identity, a counter) and
+records only the refusal, so nothing is half-applied. The concurrency arbiters are the database's: the unique
+number, the unique blind index, the partial unique index of current registrations and the conditional quota
+update.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from telreg.core import audit
+from telreg.core.clock import Clock, today
+from telreg.core.errors import InvalidNumber
+from telreg.core.vault import Vault
+from telreg.realname import identities, quotas, repository
+from telreg.realname.models import Identity, Number, Operator, Refusal, Registration
+from telreg.realname.numbers import parse_subscriber_number
+from telreg.realname.outcome import Outcome, Refused
+from telreg.realname.parties import Parties, check_parties, verify_parties
+from telreg.realname.policy import Policy
+from telreg.realname.schemas import RegistrationRequest, TransferRequest
+from telreg.realname.verification import IdentityVerifier, Verdict
+
+__all__ = ["AUDIT_SUBJECT", "REGISTRABLE_STATES", "register", "transfer"]
+
+AUDIT_SUBJECT = "realname-number"
+# States from which a number may be registered: new, or a legacy number whose service is being withdrawn
+# (registration at any step restores it). A terminated, deactivated or quarantined number waits until the
+# operator makes it available again.
+REGISTRABLE_STATES = frozenset({"unregistered", "outgoing_barred", "suspended"})
+
+
+@dataclass
+class _Attempt:
+    """What a refusal record needs to know, filled in as the rules progress."""
+
+    action: str
+    operator_code: str
+    number: str
+
+
+def register(session: Session, *, vault: Vault, policy: Policy, clock: Clock, verifier: IdentityVerifier,
+             request: RegistrationRequest, actor: str = "system") -> Outcome:
+    """Register ``request.number`` to its holder under the policy; return the outcome (refusals included)."""
+    attempt = _Attempt("register", request.operator, request.number)
+    try:
+        with session.begin_nested():
+            return _register(session, vault=vault, policy=policy, clock=clock, verifier=verifier,
+                             request=request, actor=actor, attempt=attempt)
+    except Refused as refused:
+        return _refuse(session, clock=clock, attempt=attempt, refused=refused, actor=actor)
+
+
+def transfer(session: Session, *, vault: Vault, policy: Policy, clock: Clock, verifier: IdentityVerifier,
+             request: TransferRequest, actor: str = "system") -> Outcome:
+    """Re-register a registered number under a new holder, ending the old registration as "transferred"."""
+    attempt = _Attempt("transfer", request.operator, request.number)
+    try:
+        with session.begin_nested():
+            return _transfer(session, vault=vault, policy=policy, clock=clock, verifier=verifier,
+                             request=request, actor=actor, attempt=attempt)
+    except Refused as refused:
+        return _refuse(session, clock=clock, attempt=attempt, refused=refused, actor=actor)
+
+
+def _register(session: Session, *, vault: Vault, policy: Policy, clock: Clock, verifier: IdentityVerifier,
+              request: RegistrationRequest, actor: str, attempt: _Attempt) -> Outcome:
+    operator, national = _operator_and_number(session, policy=policy, request=request, attempt=attempt)
+    number = repository.number_row(session, national, for_update=True)
+    if number is not None:
+        _ensure_registrable(session, number, operator=operator)
+    parties = check_parties(request.holder, guardian=request.guardian, agent=request.agent, policy=policy,
+                            on=today(clock))
+    verdicts = verify_parties(parties, verifier=verifier)
+    ids = _identities(session, vault=vault, clock=clock, parties=parties)
+    taken = quotas.take(session, policy=policy, holder=parties.holder, identity_id=ids["holder"].id,
+                        operator_id=operator.id, operator_code=operator.code, service=request.service)
+    now = clock.now()
+    if number is None:
+        number = Number(operator_id=operator.id, number=national, service=request.service, line=request.line,
+                        state="active", legacy=False, created_at=now, state_changed_at=now)
+        if not repository.add_number(session, number):  # a concurrent registration created it first
+            number = repository.number_row(session, national, for_update=True)
+            assert number is not None
+            _ensure_registrable(session, number, operator=operator)
+    else:
+        number.service, number.line, number.state, number.state_changed_at = (request.service, request.line,
+                                                                               "active", now)
+    registration = _add_registration(session, vault=vault, clock=clock, number=number, operator=operator,
+                                     parties=parties, ids=ids, verdicts=verdicts, taken=taken, actor=actor)
+    _audit(session, clock=clock, actor=actor, action="realname-registered", number=number,
+           operator=operator, registration=registration, taken=taken)
+    return Outcome(status="registered", registration_id=registration.id, number=national,
+                   holder=identities.masked(vault, ids["holder"]), quota=taken.as_dict())
+
+
+def _transfer(session: Session, *, vault: Vault, policy: Policy, clock: Clock, verifier: IdentityVerifier,
+              request: TransferRequest, actor: str, attempt: _Attempt) -> Outcome:
+    operator, national = _operator_and_number(session, policy=policy, request=request, attempt=attempt)
+    number = repository.number_row(session, national, for_update=True)
+    if number is not None and number.operator_id != operator.id:
+        raise Refused("number_other_operator",
+                      f"Number {national} belongs to another operator, not {operator.code}.")
+    current = repository.current_registration(session, number.id) if number is not None else None
+    if number is None or current is None:
+        raise Refused("not_registered",
+                      f"Number {national} is not registered with {operator.code}, so it cannot be "
+                      "transferred; register it instead.")
+    parties = check_parties(request.holder, guardian=request.guardian, agent=request.agent, policy=policy,
+                            on=today(clock))
+    old_holder = repository.identity(session, current.holder_id)
+    new_index = identities.document_index(vault, doc_type=parties.holder.doc_type,
+                                          normalised=parties.holder.normalised)
+    if new_index == old_holder.document_index:
+        raise Refused("same_holder",
+                      f"Number {national} is already registered to this holder; a transfer needs a new "
+                      "holder (to correct the holder's details, use a change of details).", party="holder")
+    verdicts = verify_parties(parties, verifier=verifier)
+    ids = _identities(session, vault=vault, clock=clock, parties=parties)
+    taken = quotas.take(session, policy=policy, holder=parties.holder, identity_id=ids["holder"].id,
+                        operator_id=operator.id, operator_code=operator.code, service=number.service)
+    if not repository.end_registration(session, current.id, at=clock.now(), reason="transferred"):
+        raise Refused("not_registered",
+                      f"Number {national} was changed by someone else meanwhile; try again.")
+    quotas.release(session, identity_id=current.holder_id, operator_id=current.operator_id,
+                   service=current.quota_service)
+    registration = _add_registration(session, vault=vault, clock=clock, number=number, operator=operator,
+                                     parties=parties, ids=ids, verdicts=verdicts, taken=taken, actor=actor)
+    _audit(session, clock=clock, actor=actor, action="realname-transferred", number=number, operator=operator,
+           registration=registration, taken=taken, extra={"previous_registration_id": current.id})
+    return Outcome(status="transferred", registration_id=registration.id, previous_registration_id=current.id,
+                   number=national, holder=identities.masked(vault, ids["holder"]), quota=taken.as_dict())
+
+
+def _operator_and_number(session: Session, *, policy: Policy, request: RegistrationRequest | TransferRequest,
+                         attempt: _Attempt) -> tuple[Operator, str]:
+    operator = repository.operator_by_code(session, request.operator)
+    if operator is None:
+        raise Refused("unknown_operator", f"There is no operator with the code {request.operator!r}.")
+    try:
+        national = parse_subscriber_number(request.number, jurisdiction=policy.jurisdiction)
+    except InvalidNumber as exc:
+        raise Refused("invalid_number", exc.message) from None
+    attempt.number = national
+    return operator, national
+
+
+def _ensure_registrable(session: Session, number: Number, *, operator: Operator) -> None:
+    if number.operator_id != operator.id:
+        raise Refused("number_other_operator",
+                      f"Number {number.number} belongs to another operator, not {operator.code}.")
+    if repository.current_registration(session, number.id) is not None:
+        raise Refused("number_registered",
+                      f"Number {number.number} is already registered; to give it to another holder, use a "
+                      "transfer.")
+    if number.state not in REGISTRABLE_STATES:
+        raise Refused("number_unavailable",
+                      f"Number {number.number} is {number.state}; it can be registered again only once the "
+                      "operator makes it available.")
+
+
+def _identities(session: Session, *, vault: Vault, clock: Clock, parties: Parties) -> dict[str, Identity]:
+    return {party.role: identities.find_or_create(session, vault=vault, clock=clock, party=party)
+            for party in parties.all()}
+
+
+def _add_registration(session: Session, *, vault: Vault, clock: Clock, number: Number, operator: Operator,
+                      parties: Parties, ids: dict[str, Identity], verdicts: dict[str, Verdict],
+                      taken: quotas.Taken, actor: str) -> Registration:
+    letter = parties.authorisation_letter
+    registration = Registration(
+        number_id=number.id,
+        operator_id=operator.id,
+        holder_id=ids["holder"].id,
+        guardian_id=ids["guardian"].id if "guardian" in ids else None,
+        agent_id=ids["agent"].id if "agent" in ids else None,
+        handler_id=ids["handler"].id if "handler" in ids else None,
+        authorisation_letter_sealed=(vault.seal("realname_registrations.authorisation_letter", letter)
+                                     if letter else None),
+        capture_method=parties.holder.capture,
+        verified_by=str(verdicts["holder"]),
+        checks={party.role: {"capture": party.capture, "adapter": verdicts[party.role].adapter,
+                             "result": verdicts[party.role].result.value} for party in parties.all()},
+        quota_service=taken.service,
+        registered_at=clock.now(),
+        registered_by=actor,
+    )
+    if not repository.add_registration(session, registration):  # a concurrent registration won the number
+        raise Refused("number_registered",
+                      f"Number {number.number} was registered by another request at the same moment.")
+    return registration
+
+
+def _audit(session: Session, *, clock: Clock, actor: str, action: str, number: Number, operator: Operator,
+           registration: Registration, taken: quotas.Taken, extra: dict[str, object] | None = None) -> None:
+    # Identity ids, never names or document numbers: the audit trail is not sealed.
+    details = {
+        "operator": operator.code,
+        "registration_id": registration.id,
+        "holder_identity": registration.holder_id,
+        "guardian_identity": registration.guardian_id,
+        "agent_identity": registration.agent_id,
+        "handler_identity": registration.handler_id,
+        "capture": registration.capture_method,
+        "verified_by": registration.verified_by,
+        "quota": {"service": taken.service, **taken.as_dict()},
+        **(extra or {}),
+    }
+    audit.record(session, clock=clock, actor=actor, action=action, subject_type=AUDIT_SUBJECT,
+                 subject_key=number.number, details=details)
+
+
+def _refuse(session: Session, *, clock: Clock, attempt: _Attempt, refused: Refused, actor: str) -> Outcome:
+    repository.add_refusal(session, Refusal(
+        operator_code=attempt.operator_code[:64], number=attempt.number[:32], action=attempt.action,
+        code=refused.code, message=refused.recorded[:500], at=clock.now(), actor=actor[:100],
+    ))
+    return Outcome.from_refusal(refused)
