@@ -65,9 +65,10 @@ def test_mainland_lifecycle_quotas_and_target(mainland: Policy) -> None:
     assert steps["deactivated"] > steps["suspended"]
     assert all(s.notify for s in mainland.lifecycle.steps)
     assert mainland.real_name_target_percent == 95  # 实名率达到95%以上
-    # China Unicom: at most 5 postpaid and 10 prepaid numbers per identity.
-    assert mainland.quota_for(holder_kind="person", service="postpaid").limit == 5
-    assert mainland.quota_for(holder_kind="person", service="prepaid").limit == 10
+    # Issue 5: "e.g. 5 per person per operator" — one quota over every service.
+    for service in ("postpaid", "prepaid"):
+        quota = mainland.quota_for(holder_kind="person", service=service)
+        assert (quota.service, quota.limit) == ("any", 5)
     assert mainland.one_identity_lookup
 
 

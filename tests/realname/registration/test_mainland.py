@@ -1,4 +1,4 @@
-"""The mainland-China policy: resident ID cards never typed by hand, 5 postpaid numbers per operator, mainland
+"""The mainland-China policy: resident ID cards never typed by hand, 5 numbers per person per operator, mainland
 numbering, addresses. SQLite and PostgreSQL.
 """
 
@@ -41,16 +41,18 @@ def test_a_resident_id_is_refused_typed_and_accepted_from_a_reader(runtime: Runt
         assert read["status"] == "registered", read
 
 
-def test_five_postpaid_numbers_per_operator(runtime: Runtime) -> None:
-    # China Unicom: 最多只可办理5个后付费号码 (seed 003), the mainland policy's person/postpaid quota.
+def test_five_numbers_per_person_per_operator_whatever_the_service(runtime: Runtime) -> None:
+    # Issue 5: "mainland policy: as configured, e.g. 5 per person per operator" — prepaid and postpaid together.
     for i in range(5):
-        outcome = submit(runtime, request(f"1380013800{i}", _zhang(), operator="cmcc", service="postpaid"),
+        service = "postpaid" if i % 2 else "prepaid"
+        outcome = submit(runtime, request(f"1380013800{i}", _zhang(), operator="cmcc", service=service),
                          policy=MAINLAND)
         assert outcome["quota"] == {"held": i + 1, "limit": 5}
-    refused = submit(runtime, request("13800138009", _zhang(), operator="cmcc", service="postpaid"),
-                     policy=MAINLAND)
-    assert refused["code"] == "quota_reached"
-    assert refused["reason"] == "张* already holds 5 of 5 postpaid numbers with cmcc (Mainland China policy)"
+    for service in ("prepaid", "postpaid"):
+        refused = submit(runtime, request("13800138009", _zhang(), operator="cmcc", service=service),
+                         policy=MAINLAND)
+        assert refused["code"] == "quota_reached"
+        assert refused["reason"] == "张* already holds 5 of 5 numbers with cmcc (Mainland China policy)"
 
 
 def test_the_household_register_is_the_same_person_as_the_card(runtime: Runtime) -> None:
