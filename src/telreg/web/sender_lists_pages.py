@@ -122,8 +122,10 @@ def import_file(
             field = "how" if text.startswith("how") else "client" if "client reference" in text else None
         return _lists_page(request, session, sender, register=register_, client=client, form=form,
                            problem=_problem(request, exc, field), status_code=exc.status_code)
-    flash(request, "flash_lists_imported", recorded=result.recorded, consents=result.consents,
-          unsubscribes=result.unsubscribes)
+    # The plain message while nothing was given twice; the longer one says how many were already recorded.
+    flash(request, "flash_lists_imported_again" if result.already_recorded else "flash_lists_imported",
+          recorded=result.recorded, consents=result.consents, unsubscribes=result.unsubscribes,
+          already=result.already_recorded)
     return redirect(_list_url(key))
 
 

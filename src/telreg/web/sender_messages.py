@@ -442,6 +442,11 @@ SENDER_MESSAGES: dict[str, tuple[str, str]] = {
         "{recorded} instructions recorded (consents: {consents}; unsubscribes: {unsubscribes}).",
         "已記錄 {recorded} 項指示:{consents} 項同意,{unsubscribes} 項取消接收。",
     ),
+    "flash_lists_imported_again": (
+        "{recorded} instructions recorded (consents: {consents}; unsubscribes: {unsubscribes}); "
+        "{already} already recorded, not added again.",
+        "已記錄 {recorded} 項指示:{consents} 項同意,{unsubscribes} 項取消接收;{already} 項早已記錄,沒有重複加入。",
+    ),
     "lists_search_title": ("A number's history", "號碼的紀錄"),
     "lists_number": ("Number", "號碼"),
     "lists_number_hint": ("8 digits, e.g. 6123 4567", "8 位數字,例如 6123 4567"),

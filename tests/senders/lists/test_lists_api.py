@@ -32,7 +32,7 @@ def test_a_signed_in_sender_keeps_its_lists_over_http(runtime, account_id):
                                                    "at": "2026-02-06", "how": "call"})
     assert imported.status_code == 200, imported.text
     assert imported.json() == {"register": "sms", "client_ref": "ACME", "recorded": 2, "consents": 1,
-                               "unsubscribes": 1}
+                               "unsubscribes": 1, "already_recorded": 0}
     assert one.status_code == 201, one.text
     assert one.json()["recorded_by"] == f"sender:{account_id}"
     assert dt.datetime.fromisoformat(one.json()["given_at"]) == dt.datetime(2026, 2, 5, 4, tzinfo=dt.UTC)  # 12:00 HK

@@ -29,7 +29,7 @@ def _submit(runtime, session, account_id):
 
 def _wait_until_blocked(runtime, backend):
     """On PostgreSQL, wait until the second insert waits on the first one's row lock (SQLite: its BEGIN waits)."""
-    if backend != "postgresql":
+    if backend != "postgres":
         return
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:

@@ -54,20 +54,26 @@ def export(register: str, caller: SenderCallerDep, session: DbSession, client: s
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
-@router.post("/{register}", response_model=InstructionOut, status_code=201)
+@router.post("/{register}", response_model=InstructionOut, status_code=201,
+             responses={200: {"description": "Recorded before: the same instruction, unchanged"}})
 def record(register: str, body: InstructionCreate, caller: SenderCallerDep, session: DbSession,
-           runtime: RuntimeDep) -> Any:
-    """Record one consent or unsubscribe instruction (appended; earlier ones stay in the history)."""
-    return service.record(session, clock=runtime.clock, key=_key(caller, register, body.client), number=body.number,
-                          instruction=body.instruction, given_at=body.at, how=body.how, reference=body.reference,
-                          recorded_by=_recorded_by(caller))
+           runtime: RuntimeDep, response: Response) -> Any:
+    """Record one consent or unsubscribe instruction (appended; earlier ones stay in the history). The same
+    instruction again (number, time, kind, how, reference) adds nothing: 200, ``already_recorded: true``."""
+    row, created = service.record(session, clock=runtime.clock, key=_key(caller, register, body.client),
+                                  number=body.number, instruction=body.instruction, given_at=body.at,
+                                  how=body.how, reference=body.reference, recorded_by=_recorded_by(caller))
+    if not created:
+        response.status_code = 200
+    return InstructionOut.model_validate(row).model_copy(update={"already_recorded": not created})
 
 
 @router.post("/{register}/import", response_model=ImportOut)
 def import_file(register: str, file: Annotated[UploadFile, File(description="CSV with header number,instruction,at")],
                 caller: SenderCallerDep, session: DbSession, runtime: RuntimeDep,
                 client: Annotated[str, Form()] = "", how: Annotated[str, Form()] = "not-stated") -> Any:
-    """Import a CSV of instructions; any bad line refuses the whole file (422, every bad line numbered)."""
+    """Import a CSV of instructions; any bad line refuses the whole file (422, every bad line numbered). Lines
+    already recorded (the same file imported again) add nothing and are counted in ``already_recorded``."""
     key = _key(caller, register, client)
     data = file.file.read(MAX_IMPORT_BYTES + 1)
     if len(data) > MAX_IMPORT_BYTES:
@@ -76,4 +82,5 @@ def import_file(register: str, file: Annotated[UploadFile, File(description="CSV
     result = service.import_csv(session, clock=runtime.clock, key=key, data=data, source=file.filename or "upload",
                                 recorded_by=_recorded_by(caller), default_how=how)
     return ImportOut(register=key.register, client_ref=key.client_ref, recorded=result.recorded,
-                     consents=result.consents, unsubscribes=result.unsubscribes)
+                     consents=result.consents, unsubscribes=result.unsubscribes,
+                     already_recorded=result.already_recorded)

@@ -38,7 +38,8 @@ def import_file(
     recorded_by: Annotated[str, typer.Option("--by", help="Who is recording")] = "terminal",
     as_of: AsOfOption = None,
 ) -> None:
-    """Append every instruction of FILE to ACCOUNT's list; a file with any bad line records nothing."""
+    """Append every instruction of FILE to ACCOUNT's list; a file with any bad line records nothing, and lines
+    recorded before (the same file again) are counted, not added."""
     try:
         data = file.read_bytes()
     except OSError as exc:
@@ -50,7 +51,8 @@ def import_file(
                                     recorded_by=recorded_by, default_how=how)
     listed = f"client {key.client_ref!r}" if key.client_ref else "own"
     typer.echo(f"recorded {result.recorded} instruction(s) on account {key.account_id}'s {listed} {key.register} "
-               f"list: {result.consents} consent, {result.unsubscribes} unsubscribe")
+               f"list: {result.consents} consent, {result.unsubscribes} unsubscribe; "
+               f"{result.already_recorded} already recorded (not added again)")
 
 
 @app.command("export")

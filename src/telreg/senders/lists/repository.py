@@ -5,24 +5,35 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from telreg.senders.lists.models import SenderInstruction
+from telreg.senders.lists.models import SAME_INSTRUCTION, SenderInstruction
 
-__all__ = ["add", "add_many", "current", "history"]
-
-
-def add(session: Session, row: SenderInstruction) -> SenderInstruction:
-    session.add(row)
-    session.flush()
-    return row
+__all__ = ["add_new", "current", "find_same", "history"]
 
 
-def add_many(session: Session, rows: Sequence[dict[str, Any]]) -> int:
-    if rows:
-        session.execute(insert(SenderInstruction), list(rows))
-    return len(rows)
+def add_new(session: Session, rows: Sequence[dict[str, Any]]) -> list[tuple[int, str]]:
+    """Insert the rows not already recorded; return the id and kind of each row added, skipping the others.
+
+    ON CONFLICT DO NOTHING leaves the unique index to decide, which also holds when two imports race: the
+    second waits for the first's rows and then skips them. A row repeated within ``rows`` is added once.
+    """
+    if not rows:
+        return []
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    table = SenderInstruction.__table__
+    statement = dialect.insert(table).on_conflict_do_nothing().returning(table.c.id, table.c.instruction)
+    return [(row.id, row.instruction) for row in session.execute(statement, list(rows))]
+
+
+def find_same(session: Session, values: dict[str, Any]) -> SenderInstruction | None:
+    """The recorded instruction the same as ``values`` (see models.SAME_INSTRUCTION), if any."""
+    same = [getattr(SenderInstruction, name) == values[name] for name in SAME_INSTRUCTION]
+    reference = func.coalesce(SenderInstruction.reference, "") == (values.get("reference") or "")
+    query = select(SenderInstruction).where(*same, reference).order_by(SenderInstruction.id).limit(1)
+    return session.scalar(query)
 
 
 def _one_list(account_id: int, client_ref: str, register: str) -> tuple[Any, ...]:

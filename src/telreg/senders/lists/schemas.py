@@ -31,6 +31,8 @@ class InstructionOut(BaseModel):
     reference: str | None
     recorded_at: dt.datetime
     recorded_by: str
+    already_recorded: bool = Field(default=False, description="True when this instruction had been recorded "
+                                   "before and nothing was added")
 
 
 class ImportOut(BaseModel):
@@ -39,3 +41,5 @@ class ImportOut(BaseModel):
     recorded: int
     consents: int
     unsubscribes: int
+    already_recorded: int = Field(description="Lines of the file recorded before (by an earlier import or "
+                                  "line); not added again")

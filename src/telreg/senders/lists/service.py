@@ -1,9 +1,11 @@
 """Use cases of a sender's own consent and unsubscribe lists: record, import, current state, history, export.
 
-Instructions are append-only (seed 001 Q1.4, seed 004 Q1.6): nothing here updates or deletes one. The current
-state of a number is its latest instruction by ``given_at``; when a consent and an unsubscribe carry the same
-``given_at`` the unsubscribe wins — the rule of senders.scrub.instructions, for the same reason: we cannot tell
-which came last, and messaging someone who asked to stop is the harm the law guards against.
+Instructions are append-only (seed 001 Q1.4, seed 004 Q1.6): nothing here updates or deletes one, and the
+same instruction is recorded once (see models): given again, by a second import of a file or a retried
+request, it is "already recorded" and adds nothing — an import counts such lines. The current state of a
+number is its latest instruction by ``given_at``; when a consent and an unsubscribe carry the same
+``given_at`` the unsubscribe wins — the rule of senders.scrub.instructions, for the same reason: we cannot
+tell which came last, and messaging someone who asked to stop is the harm the law guards against.
 
 A list is (account, client_ref, register); ``client_ref`` "" is the account's own list, any other value the list
 a marketing service provider keeps for one client company (seed 001 Q5.2). Only registers the account holds
@@ -51,10 +53,13 @@ class ListKey:
 
 @dataclass(frozen=True)
 class ImportResult:
+    """What an import added (``recorded``, split by kind) and how many lines were ``already_recorded``."""
+
     list: ListKey
     recorded: int
     consents: int
     unsubscribes: int
+    already_recorded: int = 0
 
 
 def list_registers(access: AccountAccess, scope: frozenset[str] | None = None) -> frozenset[str]:
@@ -88,8 +93,11 @@ def _row(key: ListKey, *, number: str, instruction: str, given_at: dt.datetime, 
 
 
 def record(session: Session, *, clock: Clock, key: ListKey, number: str, instruction: str, given_at: dt.datetime,
-           how: str, reference: str | None = None, recorded_by: str) -> SenderInstruction:
-    """Append one instruction (a naive ``given_at`` is Hong Kong time)."""
+           how: str, reference: str | None = None, recorded_by: str) -> tuple[SenderInstruction, bool]:
+    """Append one instruction (a naive ``given_at`` is Hong Kong time); return it and whether it is new.
+
+    The same instruction given again is not added: the one recorded first comes back, with False.
+    """
     kind = instruction.strip().lower()
     if kind not in INSTRUCTIONS:
         raise InstructionRefused(f"instruction {instruction!r} is neither 'consent' nor 'unsubscribe'.")
@@ -101,26 +109,42 @@ def record(session: Session, *, clock: Clock, key: ListKey, number: str, instruc
     problem = check_how(how_value) or check_reference(ref)
     if problem:
         raise InstructionRefused(problem[0].upper() + problem[1:] + ".")
-    row = SenderInstruction(**_row(key, number=national, instruction=kind, given_at=to_hk(given_at), how=how_value,
-                                   reference=ref, now=clock.now(), recorded_by=recorded_by))
-    return repository.add(session, row)
+    values = _row(key, number=national, instruction=kind, given_at=to_hk(given_at), how=how_value,
+                  reference=ref, now=clock.now(), recorded_by=recorded_by)
+    added = repository.add_new(session, [values])
+    if not added:
+        same = repository.find_same(session, values)
+        assert same is not None  # the unique index refused the row because this one exists
+        return same, False
+    row = session.get(SenderInstruction, added[0][0])
+    assert row is not None
+    audit.record(session, clock=clock, actor=recorded_by, action="sender-instruction-recorded",
+                 subject_type="sender", subject_key=str(key.account_id), register=key.register,
+                 details={"client_ref": key.client_ref, "instruction_id": row.id, "number": national,
+                          "instruction": kind, "given_at": to_hk(row.given_at).isoformat(), "how": how_value,
+                          "reference": ref})
+    return row, True
 
 
 def import_csv(session: Session, *, clock: Clock, key: ListKey, data: bytes, source: str, recorded_by: str,
                default_how: str = "not-stated") -> ImportResult:
-    """Validate the whole file, then append every line; a file with any bad line records nothing."""
+    """Validate the whole file, then append every line not already recorded; a file with any bad line records
+    nothing."""
     problem = check_how(default_how.strip().lower())
     if problem:
         raise InstructionRefused(problem[0].upper() + problem[1:] + ".")
     parsed = parse_instructions(data, source=source, register=key.register, default_how=default_how.strip().lower())
     now = clock.now()
-    repository.add_many(session, [_row(key, number=p.number, instruction=p.instruction, given_at=p.given_at, how=p.how,
-                                       reference=p.reference, now=now, recorded_by=recorded_by) for p in parsed])
-    consents = sum(p.instruction == "consent" for p in parsed)
+    rows = [_row(key, number=p.number, instruction=p.instruction, given_at=p.given_at, how=p.how,
+                 reference=p.reference, now=now, recorded_by=recorded_by) for p in parsed]
+    added = repository.add_new(session, rows)
+    consents = sum(kind == "consent" for _, kind in added)
+    already = len(parsed) - len(added)
     audit.record(session, clock=clock, actor=recorded_by, action="sender-instructions-imported",
                  subject_type="sender", subject_key=str(key.account_id), register=key.register,
-                 details={"client_ref": key.client_ref, "source": source, "lines": len(parsed)})
-    return ImportResult(key, len(parsed), consents, len(parsed) - consents)
+                 details={"client_ref": key.client_ref, "source": source, "lines": len(parsed),
+                          "recorded": len(added), "already_recorded": already})
+    return ImportResult(key, len(added), consents, len(added) - consents, already)
 
 
 def current(session: Session, *, key: ListKey) -> list[SenderInstruction]:

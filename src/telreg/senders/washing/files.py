@@ -1,29 +1,37 @@
 """Where a wash's files live: ``$TELREG_DATA_DIR/washes/<id>/input/<name>`` and ``…/<id>/out/``.
 
-An upload is streamed to a temporary file under ``washes/`` (hashed and size-checked on the way, never held in
-memory whole), fsynced, and renamed into its wash's directory once the wash has an id: a crash leaves at most a
-``.incoming-*`` file, never a half-written input.
+An upload is streamed to ``washes/.incoming-*/<name>`` (hashed and size-checked on the way, never held in
+memory whole), fsynced, checked as a list (a zip must hold exactly one readable file), and renamed into its
+wash's directory once the wash has an id: a crash leaves at most an ``.incoming-*`` directory, never a
+half-written input. What a crash or a rolled-back upload leaves behind — an ``.incoming-*`` directory, a wash
+directory whose row was never committed or has expired — is found by :func:`leftovers` and swept by the daily
+cleanup job.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from telreg.senders.errors import WashRefused
+from telreg.senders.scrub.errors import ListRefused
+from telreg.senders.scrub.reader import ListSource
 
-__all__ = ["OUTPUTS", "Upload", "discard", "input_path", "move_into_place", "out_dir", "receive", "remove_wash_files",
-           "safe_name"]
+__all__ = ["INCOMING", "OUTPUTS", "Leftover", "Upload", "discard", "input_path", "leftovers",
+           "move_into_place", "out_dir", "receive", "remove_leftover", "remove_wash_files", "safe_name"]
 
 OUTPUTS = ("kept.csv", "rejected.csv", "report.json", "receipt.json")
 _COPY_CHUNK = 1 << 20
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+INCOMING = ".incoming-"
 
 
 @dataclass(frozen=True)
@@ -57,41 +65,119 @@ def safe_name(filename: str | None) -> str:
 
 
 def receive(stream: BinaryIO, *, data_dir: Path, filename: str | None, max_bytes: int) -> Upload:
-    """Copy an upload to a temporary file, refusing it once it passes ``max_bytes`` or when it is empty."""
+    """Copy an upload to a temporary file and check it is a list a wash can read.
+
+    Refused (WashRefused) before any wash is queued: past ``max_bytes`` (a zip: its list unzipped too), empty,
+    or a zip that is broken or holds other than one file.
+    """
     name = safe_name(filename)
     directory = root(data_dir)
     directory.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=directory, prefix=".incoming-")
+    # The file keeps the upload's own name in a private directory, so the checks name it as the sender did.
+    temp = Path(tempfile.mkdtemp(dir=directory, prefix=INCOMING)) / name
     hasher, size = hashlib.sha256(), 0
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with open(temp, "xb") as handle:
             while block := stream.read(_COPY_CHUNK):
                 size += len(block)
                 if size > max_bytes:
-                    raise WashRefused(f"{name} is larger than the {max_bytes:,} bytes a wash accepts; split the list "
-                                      "or zip it.", max_bytes=max_bytes)
+                    raise WashRefused(f"{name} is larger than the {max_bytes:,} bytes a wash accepts; split "
+                                      "the list.", max_bytes=max_bytes, file=name)
                 hasher.update(block)
                 handle.write(block)
             handle.flush()
             os.fsync(handle.fileno())
         if size == 0:
-            raise WashRefused(f"{name} is empty: there is nothing to wash.")
+            raise WashRefused(f"{name} is empty: there is nothing to wash.", file=name)
+        _check_list(temp, max_bytes=max_bytes)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        shutil.rmtree(temp.parent, ignore_errors=True)
         raise
-    return Upload(Path(temp), name, size, hasher.hexdigest())
+    return Upload(temp, name, size, hasher.hexdigest())
+
+
+def _check_list(path: Path, *, max_bytes: int) -> None:
+    """Refuse what the scrub would refuse for the file itself: a broken zip, a zip of no or several files, an
+    empty one. The scrub's own check (senders.scrub.reader) is asked, so the two cannot disagree."""
+    try:
+        source = ListSource(path)
+    except ListRefused as exc:
+        raise WashRefused(exc.message, file=path.name) from None
+    if source.zipped and source.size > max_bytes:
+        # A zip entry declares its size and reading stops there: a small zip cannot unpack into a huge list.
+        raise WashRefused(f"{path.name} holds a list of {source.size:,} bytes unzipped, more than the "
+                          f"{max_bytes:,} bytes a wash accepts; split the list.", max_bytes=max_bytes,
+                          file=path.name)
 
 
 def move_into_place(upload: Upload, *, data_dir: Path, wash_id: int) -> Path:
+    """Move an upload into its new wash's directory, clearing what a rolled-back upload left under that id."""
+    # A wash id just flushed has no files yet; on SQLite an id whose insert was rolled back is handed out
+    # again, and its leftovers must not be mistaken for this wash's.
+    shutil.rmtree(wash_dir(data_dir, wash_id), ignore_errors=True)
     target = input_path(data_dir, wash_id, upload.name)
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(upload.temp, target)
+    shutil.rmtree(upload.temp.parent, ignore_errors=True)
     return target
 
 
 def discard(upload: Upload) -> None:
-    upload.temp.unlink(missing_ok=True)
+    shutil.rmtree(upload.temp.parent, ignore_errors=True)
 
 
 def remove_wash_files(data_dir: Path, wash_id: int) -> None:
     shutil.rmtree(wash_dir(data_dir, wash_id), ignore_errors=True)
+
+
+# ---- what crashes leave behind --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """An entry of ``washes/``: an upload's temporary directory (or file, as older versions made) or a wash's
+    directory; ``wash_id`` is None for an upload's."""
+
+    path: Path
+    wash_id: int | None
+
+
+def _last_change(path: Path) -> float:
+    """The newest modification time in a tree: a file being written keeps its whole directory young."""
+    newest = path.lstat().st_mtime
+    for parent, dirs, names in os.walk(path):
+        for name in (*dirs, *names):
+            try:
+                newest = max(newest, (Path(parent) / name).lstat().st_mtime)
+            except FileNotFoundError:  # removed while we looked: whatever removed it was busy just now
+                return float("inf")
+    return newest
+
+
+def leftovers(data_dir: Path, *, untouched_since: dt.datetime) -> Iterator[Leftover]:
+    """Uploads and wash directories unchanged since ``untouched_since``; other names are left alone."""
+    directory = root(data_dir)
+    if not directory.is_dir():
+        return
+    cutoff = untouched_since.timestamp()
+    for entry in sorted(directory.iterdir()):
+        if entry.is_symlink():
+            continue
+        if entry.name.startswith(INCOMING):
+            wash_id = None
+        elif entry.is_dir() and entry.name.isascii() and entry.name.isdigit():
+            wash_id = int(entry.name)
+        else:
+            continue
+        try:
+            if _last_change(entry) < cutoff:
+                yield Leftover(entry, wash_id)
+        except FileNotFoundError:  # gone already
+            continue
+
+
+def remove_leftover(leftover: Leftover) -> None:
+    if leftover.path.is_dir():
+        shutil.rmtree(leftover.path, ignore_errors=True)
+    else:
+        leftover.path.unlink(missing_ok=True)

@@ -1,4 +1,4 @@
-"""Worker jobs of the washing service: one job per wash, and a daily sweep of expired results.
+"""Worker jobs of the washing service: one job per wash, and a daily sweep of expired results and leftovers.
 
 A wash job does its three steps in separate transactions (see service): the job's own session is touched only at
 the end, so it holds no lock while the list is scrubbed.
@@ -37,7 +37,7 @@ def run_wash(session: Session, runtime: Runtime, payload: dict[str, Any]) -> Non
 
 @jobs.recurring(CLEANUP_JOB)
 def schedule_cleanup(session: Session, runtime: Runtime) -> None:
-    """Once a day (Hong Kong date): sweep expired washes."""
+    """Once a day (Hong Kong date): sweep expired washes and what crashed uploads left behind."""
     day = to_hk(runtime.clock.now()).date().isoformat()
     jobs.enqueue(session, clock=runtime.clock, kind=CLEANUP_JOB, payload={"date": day},
                  unique_key=f"{CLEANUP_JOB}:{day}")
@@ -46,3 +46,5 @@ def schedule_cleanup(session: Session, runtime: Runtime) -> None:
 @jobs.handler(CLEANUP_JOB)
 def cleanup(session: Session, runtime: Runtime, payload: dict[str, Any]) -> None:
     service.expire_due(session, clock=runtime.clock, settings=runtime.settings)
+    session.flush()  # washes expired just now count as expired for the sweep
+    service.sweep_leftovers(session, clock=runtime.clock, settings=runtime.settings)

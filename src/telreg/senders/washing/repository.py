@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from telreg.senders.washing.models import SenderWash
 
-__all__ = ["by_reference", "due_to_expire", "get", "of_account", "stuck"]
+__all__ = ["by_reference", "due_to_expire", "get", "of_account", "states", "stuck"]
 
 
 def get(session: Session, wash_id: int, *, for_update: bool = False) -> SenderWash | None:
@@ -36,6 +37,14 @@ def stuck(session: Session, *, before: dt.datetime) -> list[SenderWash]:
     """Washes queued or running since before ``before``: their job gave up (or the worker is long gone)."""
     stmt = select(SenderWash).where(SenderWash.state.in_(("queued", "running")), SenderWash.created_at < before)
     return list(session.scalars(stmt.order_by(SenderWash.id)))
+
+
+def states(session: Session, *, ids: Collection[int]) -> dict[int, str]:
+    """The state of each of these washes that has a row (ids without one are missing from the answer)."""
+    if not ids:
+        return {}
+    stmt = select(SenderWash.id, SenderWash.state).where(SenderWash.id.in_(sorted(ids)))
+    return {wash_id: state for wash_id, state in session.execute(stmt)}
 
 
 def _is_postgresql(session: Session) -> bool:

@@ -40,13 +40,15 @@ from telreg.senders.vocabulary import parse_register
 from telreg.senders.washing import files, repository
 from telreg.senders.washing.models import SenderWash
 
-__all__ = ["JOB_KIND", "Outcome", "Plan", "expire_due", "finish", "get", "list_washes", "result_file", "scrub",
-           "start", "submit"]
+__all__ = ["JOB_KIND", "LEFTOVER_AGE", "Outcome", "Plan", "expire_due", "finish", "get", "list_washes",
+           "result_file", "scrub", "start", "submit", "sweep_leftovers"]
 
 JOB_KIND = "senders.wash"
 MAX_CLIENT_REFERENCE = 100
 # A wash still queued or running this long after its upload has lost its job (every attempt failed): say so.
 STUCK_AFTER = dt.timedelta(days=1)
+# Files under washes/ with no live wash are swept once untouched this long: an upload in flight is younger.
+LEFTOVER_AGE = dt.timedelta(hours=1)
 
 
 def submit(session: Session, *, clock: Clock, settings: Settings, caller: SenderCaller, register: str,
@@ -253,3 +255,18 @@ def expire_due(session: Session, *, clock: Clock, settings: Settings) -> int:
         files.remove_wash_files(settings.data_dir, wash.id)
         wash.state = "expired"
     return len(expired)
+
+
+def sweep_leftovers(session: Session, *, clock: Clock, settings: Settings) -> int:
+    """Remove what crashes and rolled-back uploads left under washes/: uploads that never became a wash, and
+    the directories of washes with no row or an expired one. Only what is untouched for LEFTOVER_AGE goes."""
+    found = list(files.leftovers(settings.data_dir, untouched_since=clock.now() - LEFTOVER_AGE))
+    states = repository.states(session, ids={f.wash_id for f in found if f.wash_id is not None})
+    removed = 0
+    for leftover in found:
+        state = states.get(leftover.wash_id) if leftover.wash_id is not None else None
+        if state is not None and state != "expired":
+            continue  # a live wash's own files
+        files.remove_leftover(leftover)
+        removed += 1
+    return removed
