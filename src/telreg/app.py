@@ -47,6 +47,9 @@ def _include_routers(app: FastAPI) -> None:
     from telreg.dnc.api import router as dnc_router
     from telreg.dnc.ivr_api import router as ivr_router
     from telreg.realname.api import router as realname_router
+    from telreg.realname.lookup_api import router as realname_lookup_router
+    from telreg.realname.lookup_api import staff_router as realname_flags_router
+    from telreg.realname.reports_api import router as realname_reports_router
     from telreg.senders.api import router as senders_router
     from telreg.senders.lists.api import router as senders_lists_router
     from telreg.senders.signin_api import captcha_router as senders_captcha_router
@@ -66,6 +69,9 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(senders_lists_router)
     app.include_router(senders_washing_router)
     app.include_router(realname_router)
+    app.include_router(realname_lookup_router)
+    app.include_router(realname_flags_router)
+    app.include_router(realname_reports_router)
     app.include_router(pages_router)
 
 

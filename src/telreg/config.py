@@ -81,6 +81,23 @@ class Settings(BaseSettings):
     realname_policy: str = Field(
         "hong-kong", description="Real-name registration policy: hong-kong | mainland-china | path of a .toml file"
     )
+    realname_daily_at: dt.time = Field(
+        dt.time(1, 0), description="Daily real-name lifecycle run and compliance snapshot (HK time)"
+    )
+    realname_placeholder_names: list[str] = Field(
+        default_factory=lambda: [
+            r"\b(?:test|dummy|temp|temporary|unknown|n/?a|none|null)\b", r"x{3,}",
+            "临时|臨時", "测试|測試", "代办|代辦", "无名|無名|不详|不詳",
+            r"^\W*\w?\W*$",  # one letter or character at most
+        ],
+        description="Regular expressions (case-insensitive) that mark a holder's name as a placeholder",
+    )
+    realname_group_card_threshold: int = Field(
+        10, ge=1, description="A person holding more numbers than this, across operators, is reported (group cards)"
+    )
+    realname_agent_holder_threshold: int = Field(
+        5, ge=1, description="An agent who registered numbers for more holders than this is reported"
+    )
     password_hashing: Literal["standard", "fast"] = Field(
         "standard", description="argon2 profile; 'fast' only for the test suite (refused in production)"
     )

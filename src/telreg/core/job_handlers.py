@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 HANDLER_MODULES = ("telreg.dnc.jobs", "telreg.core.mail", "telreg.senders.jobs", "telreg.dnc.publish.jobs",
-                   "telreg.senders.washing.jobs")
+                   "telreg.senders.washing.jobs", "telreg.realname.lifecycle_jobs")
 
 
 def load_handlers() -> None:

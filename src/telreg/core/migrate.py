@@ -11,7 +11,8 @@ from alembic.config import Config
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # Every context that owns tables; the migration environment imports them so autogenerate sees them all.
 MODEL_MODULES = ("telreg.core.models", "telreg.dnc.models", "telreg.core.mail", "telreg.senders.models",
-                 "telreg.senders.lists.models", "telreg.senders.washing.models", "telreg.realname.models")
+                 "telreg.senders.lists.models", "telreg.senders.washing.models", "telreg.realname.models",
+                 "telreg.realname.lifecycle_models", "telreg.realname.lookup.models")
 
 
 def import_all_models() -> None:

@@ -13,7 +13,7 @@ from telreg.core.clock import Clock
 from telreg.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from telreg.core.models import User
 
-ROLES = frozenset({"admin", "dnc-officer", "operator_staff"})
+ROLES = frozenset({"admin", "dnc-officer", "operator_staff", "regulator"})
 MIN_PASSWORD_LENGTH = 10
 MAX_FAILED_LOGINS = 5
 

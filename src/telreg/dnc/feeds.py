@@ -29,7 +29,7 @@ from telreg.dnc import repository, service
 from telreg.dnc.models import TerminationImport
 from telreg.dnc.vocabulary import Channel, ListingEvent, Verification
 
-__all__ = ["FEED_HEADER", "import_terminated", "parse_feed"]
+__all__ = ["FEED_HEADER", "import_terminated", "parse_feed", "remove_terminated"]
 
 FEED_HEADER = ("number", "terminated_on")
 MAX_REPORTED_ERRORS = 200
@@ -130,10 +130,50 @@ def import_terminated(
             run.errors.append({"line": None, "error": f"… and {len(errors) - MAX_REPORTED_ERRORS} more problems"})
         return repository.add_termination_import(session, run)
 
-    latest: dict[str, FeedLine] = {}
+    latest: dict[str, dt.date] = {}
     for line in lines:  # a number terminated twice in one file: the later termination covers more
-        if line.number not in latest or line.terminated_on > latest[line.number].terminated_on:
-            latest[line.number] = line
+        if line.number not in latest or line.terminated_on > latest[line.number]:
+            latest[line.number] = line.terminated_on
+    return _apply(session, clock=clock, run=run, latest=latest, operator=operator, actor=actor)
+
+
+def remove_terminated(
+    session: Session,
+    *,
+    clock: Clock,
+    settings: Settings,
+    operator: str,
+    numbers: dict[str, dt.date],
+    actor: str,
+    source: str = "realname",
+) -> TerminationImport:
+    """Apply terminations handed over by another context (number -> the day its service ended), as a feed.
+
+    The same rules as a file: refused during the update window, only listings made on or before the day are
+    removed, the run is recorded. The numbers are national digits; one that is not a registrable Hong Kong
+    number cannot be listed, so it is simply not found.
+    """
+    service.ensure_changes_open(clock, settings)
+    started = clock.now()
+    canonical = "".join(f"{number},{day.isoformat()}\n" for number, day in sorted(numbers.items()))
+    run = TerminationImport(
+        operator=operator.strip()[:64],
+        filename=source[:255],
+        sha256=hashlib.sha256(canonical.encode()).hexdigest(),
+        lines=len(numbers),
+        numbers=0,
+        removed=0,
+        errors=[],
+        started_at=started,
+        finished_at=started,
+        imported_by=actor,
+        status="rejected",
+    )
+    return _apply(session, clock=clock, run=run, latest=dict(numbers), operator=run.operator, actor=actor)
+
+
+def _apply(session: Session, *, clock: Clock, run: TerminationImport, latest: dict[str, dt.date],
+           operator: str, actor: str) -> TerminationImport:
     run.numbers = len(latest)
     run.status = "applied"
     repository.add_termination_import(session, run)
@@ -141,7 +181,7 @@ def import_terminated(
     doomed = [
         listing
         for listing in repository.listings_among(session, sorted(latest))
-        if listing.registration_date <= latest[listing.number].terminated_on
+        if listing.registration_date <= latest[listing.number]
     ]
     audit.record_many(
         session,
@@ -158,7 +198,7 @@ def import_terminated(
                     "verification": Verification.operator_record.value,
                     "operator": operator,
                     "import": run.id,
-                    "terminated_on": latest[listing.number].terminated_on.isoformat(),
+                    "terminated_on": latest[listing.number].isoformat(),
                     "registered_on": listing.registration_date.isoformat(),
                 },
             }

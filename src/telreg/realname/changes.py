@@ -16,7 +16,7 @@ from telreg.core.clock import HK, Clock, today
 from telreg.core.errors import InvalidInput
 from telreg.core.vault import Vault
 from telreg.core.weather import load_calendar
-from telreg.realname import identities, quotas, repository
+from telreg.realname import feeds, identities, quotas, repository
 from telreg.realname.errors import AlreadyTerminated, NotRegistered, NumberNotFound, OperatorNotFound
 from telreg.realname.identities import SEALED_FIELDS
 from telreg.realname.models import Number, Operator, Registration
@@ -53,6 +53,8 @@ def terminate(session: Session, *, clock: Clock, settings: Settings, policy: Pol
     audit.record(session, clock=clock, actor=actor, action="realname-terminated", subject_type=AUDIT_SUBJECT,
                  subject_key=row.number, details={"operator": owner.code, "registration_id": current.id,
                                                   "due_by": due_by.isoformat()})
+    # The holder is gone: the do-not-call registers drop the number (seed 004 Q4.4), through the outbox.
+    feeds.record(session, clock=clock, reason="terminated", entries=[(owner.code, row.number, today(clock))])
     return {"status": "terminated", "number": row.number, "operator": owner.code,
             "registration_id": current.id, "terminated_at": now.isoformat(), "due_by": due_by.isoformat()}
 

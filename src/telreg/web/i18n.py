@@ -15,6 +15,7 @@ from typing import Any
 from starlette.requests import Request
 
 from telreg.core.errors import DomainError, InvalidNumber
+from telreg.realname.policy import get_policy
 
 __all__ = [
     "DEFAULT",
@@ -28,7 +29,8 @@ __all__ = [
 
 EN = "en"
 ZH = "zh-Hant"
-LANGUAGES = (EN, ZH)
+HANS = "zh-Hans"  # Simplified Chinese: the pages' second language under the mainland-China real-name policy
+LANGUAGES = (EN, ZH, HANS)
 DEFAULT = EN
 SESSION_KEY = "lang"
 
@@ -193,6 +195,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "go_sign_in": ("Go to staff sign-in", "前往職員登入"),
 }
 
+# Simplified Chinese, key -> text. A key missing here is shown in Traditional Chinese (readable, and visible).
+HANS_MESSAGES: dict[str, str] = {
+    "language_name": "中文(简体)",
+    "language_switch_label": "语言",
+    "skip_link": "跳至主要内容",
+    "sign_out": "登出",
+    "signed_in_as": "已登录:{name}",
+    "nav_staff": "职员",
+    "nav_dashboard": "主页",
+    "login_title": "职员登录",
+    "username": "用户名",
+    "password": "密码",
+    "sign_in": "登录",
+}
+
 _NUMBER_KINDS_ZH = {
     "toll-free": "免費電話",
     "premium-rate": "收費服務",
@@ -203,13 +220,15 @@ _NUMBER_KINDS_ZH = {
 
 def translator(lang: str) -> Translator:
     """Return t(key, **values) for a language; an unknown key shows itself, so a gap is visible, not fatal."""
-    index = 1 if lang == ZH else 0
+    index = 1 if lang in (ZH, HANS) else 0
+    simplified = HANS_MESSAGES if lang == HANS else {}
 
     def t(key: str, **values: Any) -> str:
         pair = MESSAGES.get(key)
         if pair is None:
             return key
-        return pair[index].format(**values) if values else pair[index]
+        text = simplified.get(key, pair[index])
+        return text.format(**values) if values else text
 
     return t
 
@@ -225,8 +244,9 @@ def _from_accept_language(header: str) -> str:
                 q = float(params.strip()[2:])
             except ValueError:
                 q = 0.0
-        # Any Chinese tag gets Traditional Chinese: the registers serve Hong Kong.
-        lang = ZH if tag.startswith("zh") else EN if tag.startswith("en") else None
+        # Chinese gets Traditional Chinese (the registers serve Hong Kong), except explicitly Simplified tags.
+        simplified = tag.startswith("zh-hans") or tag in ("zh-cn", "zh-sg")
+        lang = (HANS if simplified else ZH) if tag.startswith("zh") else EN if tag.startswith("en") else None
         if lang is not None and q > best_q:
             best, best_q = lang, q
     return best
@@ -250,7 +270,7 @@ def format_date(value: dt.date | str | None, lang: str) -> str:
     if not value:  # None, "" or a missing key in a template
         return ""
     day = dt.date.fromisoformat(value) if isinstance(value, str) else value
-    if lang == ZH:
+    if lang in (ZH, HANS):
         return f"{day.year}年{day.month}月{day.day}日"
     return f"{day.day} {day:%B} {day.year}"
 
@@ -259,6 +279,14 @@ def format_instant(value: dt.datetime | str, lang: str) -> str:
     """Show an instant as Hong Kong wall-clock time (the value is already converted by the service)."""
     when = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
     return f"{format_date(when.date(), lang)} {when:%H:%M}"
+
+
+def second_language(request: Request) -> str:
+    """Return the pages' language besides English: the real-name policy's (zh-Hans under the mainland one)."""
+    runtime = getattr(request.app.state, "runtime", None)
+    if runtime is None:
+        return ZH
+    return get_policy(runtime.settings).language
 
 
 def number_error(exc: InvalidNumber, lang: str) -> str:
@@ -297,3 +325,16 @@ def error_message(exc: DomainError, lang: str) -> str:
 from telreg.web.sender_messages import SENDER_MESSAGES  # noqa: E402
 
 MESSAGES.update({key: pair for key, pair in SENDER_MESSAGES.items() if key not in MESSAGES})
+
+# The real-name pages' words (shop, queues, public lookup), in all three languages.
+from telreg.web.realname_messages import REALNAME_MESSAGES  # noqa: E402
+
+MESSAGES.update({key: (en, hant) for key, (en, hant, _) in REALNAME_MESSAGES.items() if key not in MESSAGES})
+HANS_MESSAGES.update({key: hans for key, (_, _, hans) in REALNAME_MESSAGES.items() if key not in HANS_MESSAGES})
+
+# The regulator's compliance dashboard, in all three languages.
+from telreg.web.realname_dashboard_messages import DASHBOARD_MESSAGES  # noqa: E402
+
+for _key, (_en, _hant, _hans) in DASHBOARD_MESSAGES.items():
+    MESSAGES.setdefault(_key, (_en, _hant))
+    HANS_MESSAGES.setdefault(_key, _hans)

@@ -55,7 +55,7 @@ def render(
 ) -> HTMLResponse:
     """Render a page in the request's language with what every page needs (switch, CSRF token, user)."""
     lang = i18n.choose_language(request)
-    other = i18n.ZH if lang == i18n.EN else i18n.EN
+    other = i18n.second_language(request) if lang == i18n.EN else i18n.EN
     t = i18n.translator(lang)
     message = request.session.pop(_FLASH_KEY, None)
     page: dict[str, Any] = {

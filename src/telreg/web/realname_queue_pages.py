@@ -1,0 +1,63 @@
+"""The operator's compliance page: its numbers per lifecycle state with a paged list, and the numbers its
+subscribers flagged through the one-identity lookup, each closed with a note."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from telreg.core.errors import DomainError
+from telreg.core.security import CsrfChecked
+from telreg.deps import DbSession, RuntimeDep
+from telreg.realname import lookup, operators, queues
+from telreg.realname.api import OperatorStaff
+from telreg.runtime import Runtime
+from telreg.web import i18n
+from telreg.web.realname_web import FormFields, explain, form_fields
+from telreg.web.render import flash, redirect, render
+
+router = APIRouter(prefix="/staff/realname")
+Form = Annotated[FormFields, Depends(form_fields)]
+RECENTLY_CLOSED = 20
+
+
+def _page(request: Request, session: Session, runtime: Runtime, *, operator: str | None, state: str,
+          page: int, extra: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+    known = operators.list_operators(session)
+    context: dict[str, Any] = {"operators": known, "states": queues.QUEUE_STATES, **(extra or {})}
+    code = operator or (known[0].code if known else None)
+    if code is not None:
+        context["queue"] = queues.queues(session, vault=runtime.vault, operator_code=code, state=state,
+                                         page=page)
+        context["flags"] = lookup.operator_flags(session, vault=runtime.vault, operator_code=code)
+        context["closed"] = lookup.operator_flags(session, vault=runtime.vault, operator_code=code,
+                                                  status="closed", limit=RECENTLY_CLOSED)
+    return render(request, "realname/queues.html", context, status_code=status_code)
+
+
+@router.get("/queues", response_class=HTMLResponse)
+def queues_page(request: Request, session: DbSession, runtime: RuntimeDep, staff: OperatorStaff,
+                operator: str | None = None, state: str = "unregistered", page: int = 1) -> HTMLResponse:
+    """Show an operator's counts per state, one state's numbers (paged) and the open flags."""
+    return _page(request, session, runtime, operator=operator, state=state, page=page)
+
+
+@router.post("/flags/{flag_id}/close", response_class=HTMLResponse, dependencies=[CsrfChecked])
+def close_flag(flag_id: int, request: Request, session: DbSession, runtime: RuntimeDep, staff: OperatorStaff,
+               form: Form) -> Response:
+    """Close a flag with the note typed beside it, then return to the operator's page."""
+    operator = form.get("operator") or None
+    try:
+        with session.begin_nested():
+            row = lookup.close_flag(session, clock=runtime.clock, flag_id=flag_id, note=form.get("note", ""),
+                                    actor=f"staff:{staff.username}")
+    except DomainError as exc:
+        message, original = explain(exc, i18n.choose_language(request))
+        return _page(request, session, runtime, operator=operator, state="unregistered", page=1,
+                     status_code=exc.status_code,
+                     extra={"error": message, "error_original": original, "error_flag": flag_id})
+    flash(request, "rn_q_flash_closed", id=row.id, number=row.number)
+    return redirect(f"/staff/realname/queues?operator={operator}" if operator else "/staff/realname/queues")

@@ -1,0 +1,131 @@
+"""The operator's shop page: register a SIM card for a holder (with guardian, agent or handler as the policy
+wants) through the same service as the API, and check a document on its own.
+
+The form is re-rendered by the server as the clerk fills it in (htmx posts it to ``/register/form`` when the
+holder's kind or date of birth changes): an organisation gets its handler and letter, a minor holder gets the
+guardian section opened. Without JavaScript the same happens when the form is submitted.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from telreg.core.clock import today
+from telreg.core.errors import InvalidInput
+from telreg.core.security import CsrfChecked
+from telreg.deps import DbSession, RuntimeDep
+from telreg.realname import operators, service
+from telreg.realname.api import OperatorStaff
+from telreg.realname.documents import DOCUMENT_TYPES, check_document
+from telreg.realname.outcome import Outcome
+from telreg.realname.policy import get_policy
+from telreg.realname.verification import verifier_for
+from telreg.runtime import Runtime
+from telreg.web import i18n
+from telreg.web.realname_forms import PARTY_FIELDS, is_minor_holder, registration_request
+from telreg.web.realname_web import FormFields, explain, explain_refusal, form_fields
+from telreg.web.render import render
+
+router = APIRouter(prefix="/staff/realname")
+Form = Annotated[FormFields, Depends(form_fields)]
+TEMPLATE = "realname/register.html"
+
+
+def _filled(form: FormFields, role: str) -> bool:
+    return any(form.get(f"{role}_{name}") for name in PARTY_FIELDS if name not in ("doc_type", "capture"))
+
+
+def _page(request: Request, session: Session, runtime: Runtime, form: FormFields, *,
+          extra: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+    policy = get_policy(runtime.settings)
+    known = operators.list_operators(session)
+    form = {"service": "prepaid", "line": "mobile", "holder_kind": "person",
+            "operator": known[0].code if known else "", **form}
+    kind = form["holder_kind"] if form["holder_kind"] in ("person", "organisation") else "person"
+    minor = is_minor_holder(form, policy=policy, on=today(runtime.clock))
+    context = {
+        "form": form,
+        "operators": known,
+        "kind": kind,
+        "holder_doc_types": policy.documents.person if kind == "person" else policy.documents.organisation,
+        "person_doc_types": policy.documents.person,
+        "capture_methods": policy.capture_methods,
+        "show_address": policy.jurisdiction == "CN",  # mainland cards carry the holder's address (art. 9)
+        "minor": minor,
+        "minor_age": policy.minor_age,
+        "guardian_open": minor or _filled(form, "guardian"),
+        "agent_allowed": policy.agent_allowed,
+        "agent_open": _filled(form, "agent"),
+        "all_doc_types": DOCUMENT_TYPES,
+        **(extra or {}),
+    }
+    return render(request, TEMPLATE, context, status_code=status_code)
+
+
+@router.get("/register", response_class=HTMLResponse)
+def register_form(request: Request, session: DbSession, runtime: RuntimeDep,
+                  staff: OperatorStaff) -> HTMLResponse:
+    """Show the registration form and the document check."""
+    return _page(request, session, runtime, {})
+
+
+@router.post("/register/form", response_class=HTMLResponse, dependencies=[CsrfChecked])
+def refresh_form(request: Request, session: DbSession, runtime: RuntimeDep, staff: OperatorStaff,
+                 form: Form) -> HTMLResponse:
+    """Re-render the form as filled in so far (holder kind, minor) without registering anything."""
+    return _page(request, session, runtime, _without_files(form))
+
+
+@router.post("/register", response_class=HTMLResponse, dependencies=[CsrfChecked])
+def register(request: Request, session: DbSession, runtime: RuntimeDep, staff: OperatorStaff,
+             form: Form) -> HTMLResponse:
+    """Register through the same service as the API; show the outcome (a refusal keeps the form filled)."""
+    lang = i18n.choose_language(request)
+    try:
+        body = registration_request(form)
+    except InvalidInput as exc:
+        message, original = explain(exc, lang)
+        problems = exc.extra.get("problems") or []
+        return _page(request, session, runtime, _without_files(form), status_code=exc.status_code,
+                     extra={"error": message, "error_original": original, "problems": problems})
+    outcome = service.register(session, vault=runtime.vault, policy=get_policy(runtime.settings),
+                               clock=runtime.clock, verifier=verifier_for(runtime), request=body,
+                               actor=f"staff:{staff.username}")
+    view = _outcome_view(outcome, lang)
+    if outcome.refused:
+        return _page(request, session, runtime, _without_files(form), extra={"outcome": view},
+                     status_code=422)
+    kept = {key: form[key] for key in ("operator", "service", "line") if form.get(key)}  # the next customer
+    return _page(request, session, runtime, kept, extra={"outcome": view})
+
+
+@router.post("/check-document", response_class=HTMLResponse, dependencies=[CsrfChecked])
+def check(request: Request, session: DbSession, runtime: RuntimeDep, staff: OperatorStaff,
+          form: Form) -> HTMLResponse:
+    """Check a document's form and check digits on their own (nothing is recorded)."""
+    doc_type, value = form.get("check_type", ""), form.get("check_value", "")
+    try:
+        result = check_document(doc_type, value, on=today(runtime.clock))
+    except InvalidInput as exc:
+        message, original = explain(exc, i18n.choose_language(request))
+        checked = {"valid": False, "reason": message, "original": original}
+    else:
+        checked = {"valid": result.valid, "reason": None if result.valid else result.reason,
+                   "expires_on": result.expires_on}
+    return _page(request, session, runtime, {"check_type": doc_type}, extra={"check": checked},
+                 status_code=200 if checked["valid"] else 422)
+
+
+def _outcome_view(outcome: Outcome, lang: str) -> dict[str, Any]:
+    data = outcome.as_dict()
+    if outcome.refused:
+        data["sentence"], data["original"] = explain_refusal(outcome.code, outcome.reason, lang)
+    return data
+
+
+def _without_files(form: FormFields) -> FormFields:
+    return {key: value for key, value in form.items() if isinstance(value, str)}
