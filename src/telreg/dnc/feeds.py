@@ -111,19 +111,8 @@ def import_terminated(
                                                   f"{settings.feed_max_bytes:,} bytes"}]
     else:
         lines, errors = parse_feed(content, today=started.date())
-    run = TerminationImport(
-        operator=operator,
-        filename=filename[:255],
-        sha256=hashlib.sha256(content).hexdigest(),
-        lines=content.count(b"\n") + (0 if content.endswith(b"\n") or not content else 1),
-        numbers=0,
-        removed=0,
-        errors=[],
-        started_at=started,
-        finished_at=started,
-        imported_by=actor,
-        status="rejected",
-    )
+    run = _new_run(operator=operator, source=filename, content=content, started=started, actor=actor,
+                   lines=content.count(b"\n") + (0 if content.endswith(b"\n") or not content else 1))
     if errors:
         run.errors = errors[:MAX_REPORTED_ERRORS]
         if len(errors) > MAX_REPORTED_ERRORS:
@@ -156,20 +145,17 @@ def remove_terminated(
     service.ensure_changes_open(clock, settings)
     started = clock.now()
     canonical = "".join(f"{number},{day.isoformat()}\n" for number, day in sorted(numbers.items()))
-    run = TerminationImport(
-        operator=operator.strip()[:64],
-        filename=source[:255],
-        sha256=hashlib.sha256(canonical.encode()).hexdigest(),
-        lines=len(numbers),
-        numbers=0,
-        removed=0,
-        errors=[],
-        started_at=started,
-        finished_at=started,
-        imported_by=actor,
-        status="rejected",
-    )
+    run = _new_run(operator=operator.strip()[:64], source=source, content=canonical.encode(), started=started,
+                   actor=actor, lines=len(numbers))
     return _apply(session, clock=clock, run=run, latest=dict(numbers), operator=run.operator, actor=actor)
+
+
+def _new_run(*, operator: str, source: str, content: bytes, started: dt.datetime, actor: str,
+             lines: int) -> TerminationImport:
+    """A feed run as received: rejected until _apply has applied it."""
+    return TerminationImport(operator=operator, filename=source[:255], sha256=hashlib.sha256(content).hexdigest(),
+                             lines=lines, numbers=0, removed=0, errors=[], started_at=started, finished_at=started,
+                             imported_by=actor, status="rejected")
 
 
 def _apply(session: Session, *, clock: Clock, run: TerminationImport, latest: dict[str, dt.date],

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from telreg.core import audit
 from telreg.core.clock import HK
@@ -21,6 +20,7 @@ from telreg.senders.lists.models import SenderInstruction
 from telreg.senders.lists.service import ListKey
 
 from ..usage_helpers import sender_client, sign_in
+from ...waiting import wait_until_blocked
 
 BASE = "/api/v1/senders/me/lists"
 T = dt.datetime(2026, 2, 1, 9, 0, tzinfo=HK)
@@ -172,21 +172,6 @@ def test_the_page_says_how_many_lines_were_already_recorded(runtime, account_id)
     assert "已記錄 0 項指示:0 項同意,0 項取消接收;3 項早已記錄,沒有重複加入。" in pages[2]
 
 
-def _wait_until_blocked(runtime, backend):
-    """On PostgreSQL, wait until the second import waits on the first one's rows (SQLite: its BEGIN waits)."""
-    if backend != "postgres":
-        return
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        with runtime.read_session_factory() as probe:
-            waiting = probe.scalar(text("SELECT count(*) FROM pg_stat_activity "
-                                        "WHERE wait_event_type = 'Lock' AND datname = current_database()"))
-        if waiting:
-            return
-        time.sleep(0.02)
-    raise AssertionError("the second import never waited on the first")
-
-
 def test_two_imports_racing_record_each_instruction_once(runtime, account_id, backend):
     key = ListKey(account_id, "sms")
     results: list[service.ImportResult] = []
@@ -199,7 +184,7 @@ def test_two_imports_racing_record_each_instruction_once(runtime, account_id, ba
         results.append(_import(first, runtime, key, source="first.csv"))
         racer = threading.Thread(target=second)
         racer.start()
-        _wait_until_blocked(runtime, backend)
+        wait_until_blocked(runtime, backend, what="the second import")
     racer.join(timeout=60)
     assert not racer.is_alive()
     assert [(r.recorded, r.already_recorded) for r in results] == [(3, 0), (0, 3)]

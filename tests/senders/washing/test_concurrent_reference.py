@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import io
 import threading
-import time
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from telreg.core.db import unit_of_work
 from telreg.senders import lifecycle
@@ -16,6 +15,7 @@ from telreg.senders.washing.models import SenderWash
 
 from ..usage_helpers import DAY2, at, make_accounts
 from .helpers import SEND_DATE
+from ...waiting import wait_until_blocked
 
 
 def _submit(runtime, session, account_id):
@@ -27,21 +27,6 @@ def _submit(runtime, session, account_id):
     return wash.id, created
 
 
-def _wait_until_blocked(runtime, backend):
-    """On PostgreSQL, wait until the second insert waits on the first one's row lock (SQLite: its BEGIN waits)."""
-    if backend != "postgres":
-        return
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        with runtime.read_session_factory() as probe:
-            waiting = probe.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                                        "AND datname = current_database()"))
-        if waiting:
-            return
-        time.sleep(0.02)
-    raise AssertionError("the second upload never waited on the first")
-
-
 def test_racing_uploads_with_one_reference_make_one_wash(runtime, clock, backend):
     account_id = make_accounts(runtime)["sms"]
     clock.set(at(DAY2, 9))
@@ -50,7 +35,7 @@ def test_racing_uploads_with_one_reference_make_one_wash(runtime, clock, backend
         outcomes.append(_submit(runtime, first, account_id))
         second = threading.Thread(target=lambda: outcomes.append(_run_second(runtime, account_id)))
         second.start()
-        _wait_until_blocked(runtime, backend)
+        wait_until_blocked(runtime, backend, what="the second upload")
     second.join(timeout=60)
     assert not second.is_alive()
     assert outcomes[0][1] is True and outcomes[1] == (outcomes[0][0], False)
