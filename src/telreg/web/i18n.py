@@ -197,6 +197,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 # Simplified Chinese, key -> text. A key missing here is shown in Traditional Chinese (readable, and visible).
 HANS_MESSAGES: dict[str, str] = {
+    "site_name": "拒收讯息登记册",
+    "nav_check": "查核号码",
+    "nav_paper": "书面申请",
     "language_name": "中文(简体)",
     "language_switch_label": "语言",
     "skip_link": "跳至主要内容",
