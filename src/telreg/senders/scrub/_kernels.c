@@ -108,6 +108,50 @@ static inline int parse_number(const uint8_t *p, Py_ssize_t len, uint32_t *numbe
     return INVALID;
 }
 
+/* One line of a chunk starting at `at`: where its text ends (before CR LF), where the next line starts, the field
+ * decided on (the column-th between delimiters, or the whole line) and the number read in it. A line holding a
+ * quote (with a column: real CSV) or too few columns is PYTHON: the csv module words its reason. */
+typedef struct {
+    Py_ssize_t end, next, f0, f1;
+    uint32_t number;
+    uint8_t status;
+} Line;
+
+static inline Line read_line(const uint8_t *buf, Py_ssize_t at, Py_ssize_t size, int column, int delimiter) {
+    Line line;
+    const uint8_t *feed = memchr(buf + at, '\n', (size_t)(size - at));
+    line.end = feed ? feed - buf : size;
+    line.next = feed ? line.end + 1 : size;
+    if (feed && line.end > at && buf[line.end - 1] == '\r') line.end--;
+    line.f0 = at;
+    line.f1 = line.end;
+    line.status = VALID;
+    line.number = 0;
+    if (column >= 0) {
+        if (memchr(buf + at, '"', (size_t)(line.end - at))) {
+            line.status = PYTHON;
+            return line;
+        }
+        int k = 0;
+        Py_ssize_t q = at;
+        while (k < column) {
+            const uint8_t *d = memchr(buf + q, delimiter, (size_t)(line.end - q));
+            if (!d) break;
+            q = d - buf + 1;
+            k++;
+        }
+        if (k < column) {
+            line.status = PYTHON;
+            return line;
+        }
+        line.f0 = q;
+        const uint8_t *d = memchr(buf + q, delimiter, (size_t)(line.end - q));
+        line.f1 = d ? d - buf : line.end;
+    }
+    line.status = (uint8_t)parse_number(buf + line.f0, line.f1 - line.f0, &line.number);
+    return line;
+}
+
 /* -- scan: lines, fields, numbers --------------------------------------------------------------------------------- */
 
 static PyObject *scan(PyObject *self, PyObject *args) {
@@ -146,35 +190,10 @@ static PyObject *scan(PyObject *self, PyObject *args) {
             overflow = 1;
             break;
         }
-        const uint8_t *feed = memchr(buf + at, '\n', (size_t)(size - at));
-        Py_ssize_t end = feed ? feed - buf : size, next = feed ? end + 1 : size;
-        if (feed && end > at && buf[end - 1] == '\r') end--;
-        Py_ssize_t f0 = at, f1 = end;
-        uint8_t st = VALID;
-        if (column >= 0) {
-            /* The column-th field between delimiters; a line with a quote is CSV the csv module must read. */
-            if (memchr(buf + at, '"', (size_t)(end - at))) {
-                st = PYTHON;
-            } else {
-                int k = 0;
-                Py_ssize_t q = at;
-                while (k < column) {
-                    const uint8_t *d = memchr(buf + q, delimiter, (size_t)(end - q));
-                    if (!d) break;
-                    q = d - buf + 1;
-                    k++;
-                }
-                if (k < column) {
-                    st = PYTHON; /* too few columns: Python words the reason */
-                } else {
-                    f0 = q;
-                    const uint8_t *d = memchr(buf + q, delimiter, (size_t)(end - q));
-                    f1 = d ? d - buf : end;
-                }
-            }
-        }
-        uint32_t number = 0;
-        if (st == VALID) st = (uint8_t)parse_number(buf + f0, f1 - f0, &number);
+        Line line = read_line(buf, at, size, column, delimiter);
+        Py_ssize_t end = line.end, next = line.next, f0 = line.f0, f1 = line.f1;
+        uint8_t st = line.status;
+        uint32_t number = line.number;
         starts[n] = (uint32_t)at;
         ends[n] = (uint32_t)end;
         nexts[n] = (uint32_t)next;
@@ -198,12 +217,13 @@ fail:
     return NULL;
 }
 
+#define AHEAD 64
+
 /* observe(numbers u32, status u8, seen u64, repeated u64): note valid numbers in the seen bitset, and those already
  * there in the repeated one. The bitsets belong to the calling thread (service.py merges them after pass 1): plain
  * stores let the CPU keep many cache misses in flight, where atomic ones (a full barrier each) made this loop 5x
  * slower. The bitsets are 12.5 MB, bigger than the L2 cache, so the word for a number a few lines ahead is fetched
  * early. */
-#define AHEAD 64
 static PyObject *observe(PyObject *self, PyObject *args) {
     PyObject *o[4];
     if (!PyArg_ParseTuple(args, "OOOO", &o[0], &o[1], &o[2], &o[3])) return NULL;
