@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from telreg.core.models import User
 from telreg.core.security import CsrfChecked, CurrentUser
 from telreg.core.users import require_role
-from telreg.deps import DbSession, ReadSession, RuntimeDep
+from telreg.deps import DbSession, RuntimeDep
 from telreg.realname import changes, operators, service, views
 from telreg.realname.outcome import Outcome
 from telreg.realname.policy import get_policy
@@ -95,14 +95,14 @@ def terminate(number: str, body: TerminationRequest, session: DbSession, runtime
 
 
 @router.get("/numbers/{number}")
-def show_number(number: str, session: ReadSession, runtime: RuntimeDep,
+def show_number(number: str, session: DbSession, runtime: RuntimeDep,
                 staff: OperatorStaff) -> dict[str, Any]:
     """A number's operator, state and current registration, personal data masked."""
     return views.number_view(session, vault=runtime.vault, policy=get_policy(runtime.settings), number=number)
 
 
 @router.get("/operators", response_model=list[OperatorOut])
-def list_operators(session: ReadSession, staff: OperatorStaff) -> Any:
+def list_operators(session: DbSession, staff: OperatorStaff) -> Any:
     """Every operator, by code."""
     return operators.list_operators(session)
 

@@ -113,7 +113,7 @@ def end(request: Request) -> Response:
 
 
 @staff_router.get("", response_model=list[StaffFlagOut])
-def list_flags(operator: str, session: ReadSession, runtime: RuntimeDep, staff: OperatorStaff,
+def list_flags(operator: str, session: DbSession, runtime: RuntimeDep, staff: OperatorStaff,
                status: str = "open") -> Any:
     """An operator's flags (open: oldest first; closed: latest first), the flagging holder masked."""
     return lookup.operator_flags(session, vault=runtime.vault, operator_code=operator, status=status)

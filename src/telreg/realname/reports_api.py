@@ -17,7 +17,7 @@ from telreg.core.clock import today
 from telreg.core.models import User
 from telreg.core.security import CurrentUser
 from telreg.core.users import require_role
-from telreg.deps import ReadSession, RuntimeDep
+from telreg.deps import DbSession, RuntimeDep
 from telreg.realname import noncompliance, operators, reports
 from telreg.realname.policy import get_policy
 
@@ -43,7 +43,7 @@ def _csv(text: str, filename: str) -> Response:
 
 @router.get("/compliance", response_model=None)
 def compliance(
-    session: ReadSession,
+    session: DbSession,
     runtime: RuntimeDep,
     user: Regulator,
     date_from: Annotated[dt.date | None, Query(alias="from", description="First day (default: 30 days ago)")]
@@ -66,7 +66,7 @@ def compliance(
 
 
 @router.get("/non-compliance", response_model=None)
-def non_compliance(session: ReadSession, runtime: RuntimeDep, user: Regulator,
+def non_compliance(session: DbSession, runtime: RuntimeDep, user: Regulator,
                    format: Format = "json") -> dict[str, Any] | Response:
     """Registrations of seed 003's four non-compliant kinds, with counts per operator (names masked)."""
     findings = noncompliance.find(session, vault=runtime.vault, policy=get_policy(runtime.settings),

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
 from telreg.core.security import DncOfficer
-from telreg.deps import DbSession, ReadSession, RuntimeDep
+from telreg.deps import DbSession, RuntimeDep
 from telreg.senders import downloads, online_check
 from telreg.senders.deps import SenderCallerDep
 from telreg.senders.schemas import CheckOut, CheckRequest, DownloadRecordOut, PublicationsOut
@@ -62,7 +62,7 @@ def check(body: CheckRequest, request: Request, caller: SenderCallerDep, session
 
 
 @router.get("/accounts/{account_id}/downloads", response_model=list[DownloadRecordOut])
-def account_downloads(account_id: int, session: ReadSession, officer: DncOfficer, since: dt.date | None = None,
+def account_downloads(account_id: int, session: DbSession, officer: DncOfficer, since: dt.date | None = None,
                       until: dt.date | None = None) -> Any:
     """An account's downloads, newest first, optionally between two dates (Hong Kong, both included)."""
     return downloads.account_downloads(session, account_id=account_id, since=since, until=until)

@@ -19,7 +19,7 @@ from telreg.core.errors import InvalidInput
 from telreg.core.models import User
 from telreg.core.security import CurrentUser
 from telreg.core.users import require_role
-from telreg.deps import ReadSession, RuntimeDep
+from telreg.deps import DbSession, RuntimeDep
 from telreg.realname import reports
 from telreg.realname.policy import get_policy
 from telreg.realname.reports_api import DEFAULT_DAYS, REGULATOR_ROLE
@@ -40,7 +40,7 @@ Regulator = Annotated[User, Depends(_regulator)]
 @router.get("/compliance", response_class=HTMLResponse)
 def compliance_dashboard(
     request: Request,
-    session: ReadSession,
+    session: DbSession,
     runtime: RuntimeDep,
     user: Regulator,
     date_from: Annotated[str | None, Query(alias="from")] = None,
