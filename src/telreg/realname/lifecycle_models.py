@@ -31,7 +31,7 @@ __all__ = ["EVENT_STEPS", "FEED_REASONS", "ComplianceSnapshot", "DncFeedEntry", 
 
 # The policy's steps, then the two the lifecycle adds after a deactivation (lifecycle.py documents them).
 EVENT_STEPS = ("reminder", "outgoing_barred", "suspended", "deactivated", "quarantine", "released")
-FEED_REASONS = ("terminated", "deactivated")
+FEED_REASONS = ("terminated", "deactivated", "transferred")
 
 
 def _among(column: str, values: tuple[str, ...]) -> str:

@@ -24,7 +24,7 @@ from telreg.core import audit
 from telreg.core.clock import Clock, today
 from telreg.core.errors import InvalidNumber
 from telreg.core.vault import Vault
-from telreg.realname import identities, quotas, repository
+from telreg.realname import feeds, identities, quotas, repository
 from telreg.realname.models import Identity, Number, Operator, Refusal, Registration
 from telreg.realname.numbers import parse_subscriber_number
 from telreg.realname.outcome import Outcome, Refused
@@ -136,6 +136,9 @@ def _transfer(session: Session, *, vault: Vault, policy: Policy, clock: Clock, v
                       f"Number {national} was changed by someone else meanwhile; try again.")
     quotas.release(session, identity_id=current.holder_id, operator_id=current.operator_id,
                    service=current.quota_service)
+    # The registered user changes: the previous user's do-not-call registration of the number does not carry over
+    # (seed 004 Q4.3: only a number whose user is unchanged needs no new registration), so it leaves the registers.
+    feeds.record(session, clock=clock, reason="transferred", entries=[(operator.code, national, today(clock))])
     registration = _add_registration(session, vault=vault, clock=clock, number=number, operator=operator,
                                      parties=parties, ids=ids, verdicts=verdicts, taken=taken, actor=actor)
     _audit(session, clock=clock, actor=actor, action="realname-transferred", number=number, operator=operator,

@@ -1,4 +1,4 @@
-"""Terminations and deactivations reach the do-not-call registers through the outbox and the worker (seed 004
+"""Terminations, deactivations and transfers reach the do-not-call registers through the outbox and the worker (seed 004
 Q4.4: the registers drop numbers whose service ended; a reassigned number must be registered again). The
 registers accept no change from 23:00 to midnight: the delivery waits. SQLite and PostgreSQL.
 """
@@ -20,7 +20,15 @@ from telreg.dnc.vocabulary import Channel, Register, Verification
 from telreg.realname import changes
 from telreg.realname.feeds import FEED_JOB
 from telreg.runtime import Runtime
-from tests.realname.registration.helpers import HONG_KONG, hkid, make_operator, person, request, submit
+from tests.realname.registration.helpers import (
+    HONG_KONG,
+    hkid,
+    make_operator,
+    person,
+    request,
+    submit,
+    submit_transfer,
+)
 
 from .helpers import at, feed_entries, import_numbers, run_on
 
@@ -104,3 +112,15 @@ def test_a_late_delivery_spares_the_new_holders_listing(runtime: Runtime) -> Non
     _list(runtime)  # the number's next user lists it on the 4th
     run_worker(runtime, once=True)
     assert _listed(runtime) == ["fax", "sms"]
+
+
+def test_a_transferred_number_leaves_the_registers_its_previous_user_put_it_on(runtime: Runtime) -> None:
+    # Seed 004 Q4.3: a number needs no new registration only when its registered user is unchanged.
+    _list(runtime)
+    assert submit(runtime, request(NUMBER, person(number=hkid("A", "123456"))))["status"] == "registered"
+    new_holder = person("WONG Siu Ming", number=hkid("B", "654321"))
+    moved = submit_transfer(runtime, {"operator": "op1", "number": NUMBER, "holder": new_holder})
+    assert moved["status"] == "transferred"
+    assert feed_entries(runtime) == [("op1", NUMBER, dt.date(2026, 3, 2), "transferred", False)]
+    assert run_worker(runtime, once=True) == 1
+    assert _listed(runtime) == []

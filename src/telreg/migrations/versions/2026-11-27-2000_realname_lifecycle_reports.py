@@ -31,7 +31,7 @@ def upgrade() -> None:
     sa.Column('recorded_at', telreg.core.db.UTCDateTime(), nullable=False),
     sa.Column('delivered_at', telreg.core.db.UTCDateTime(), nullable=True),
     sa.Column('import_id', sa.Integer(), nullable=True),
-    sa.CheckConstraint("reason IN ('terminated', 'deactivated')", name=op.f('ck_realname_dnc_feed_reason')),
+    sa.CheckConstraint("reason IN ('terminated', 'deactivated', 'transferred')", name=op.f('ck_realname_dnc_feed_reason')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_realname_dnc_feed'))
     )
     with op.batch_alter_table('realname_dnc_feed', schema=None) as batch_op:
