@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import importlib.util
 import json
@@ -722,11 +723,16 @@ class Server(registrations.Server):
             self.log.append(line.decode(errors="replace").rstrip())
 
 
-STAFF, STAFF_PASSWORD = "bench.clerk", "a long bench pass phrase"
+STAFF_PASSWORD = "a long bench pass phrase"
 # GET /numbers/{number} holds two pooled connections per request: CurrentUser's DbSession and the handler's
 # ReadSession. With 15 or more such requests at once every connection of the default pool (5 + 10 overflow)
 # can be held by a request waiting for its second one, until the pool's 30 s timeout answers 500.
 GET_NOTE = "fewer clients: 2 pooled connections per request, pool of 15 deadlocks at >= 15"
+
+
+def staff_of(code: str) -> str:
+    """The bench clerk of one operator: operator staff act only for their own operator (issue 5)."""
+    return f"bench.clerk.{code}"
 
 
 def add_staff(db: Database) -> None:
@@ -734,8 +740,9 @@ def add_staff(db: Database) -> None:
 
     engine = make_engine(db.url)
     with unit_of_work(make_session_factory(engine)) as session:
-        users.create_user(session, clock=FixedClock(BUSINESS_TIME), username=STAFF, password=STAFF_PASSWORD,
-                          roles=["operator_staff"])
+        for code, _ in OPERATORS:
+            users.create_user(session, clock=FixedClock(BUSINESS_TIME), username=staff_of(code),
+                              password=STAFF_PASSWORD, roles=["operator_staff"], operator=code)
     engine.dispose()
 
 
@@ -768,15 +775,19 @@ def http_requests(plan: Plan, count: int, *, seed: int = 32) -> list[tuple[dict[
     return requests
 
 
-async def _fire(client: httpx.AsyncClient, jobs: list[tuple[str, str, Any, Callable[[httpx.Response], bool]]],
-                concurrency: int, bar: Any, task: Any) -> tuple[list[tuple[float, int]], int, float]:
+# (the client of the clerk of the operator concerned, method, url, body, expected answer)
+Job = tuple[httpx.AsyncClient, str, str, Any, Callable[[httpx.Response], bool]]
+
+
+async def _fire(jobs: list[Job], concurrency: int, bar: Any,
+                task: Any) -> tuple[list[tuple[float, int]], int, float]:
     queue = iter(jobs)
     timings: list[tuple[float, int]] = []
     errors = 0
 
     async def worker() -> None:
         nonlocal errors
-        for method, url, body, expected in queue:  # one shared iterator: each job is taken once
+        for client, method, url, body, expected in queue:  # one shared iterator: each job is taken once
             sent = time.perf_counter()
             try:
                 response = await client.request(method, url, json=body)
@@ -797,16 +808,21 @@ async def _fire(client: httpx.AsyncClient, jobs: list[tuple[str, str, Any, Calla
     return timings, errors, time.perf_counter() - started
 
 
-async def _http_phase(base: str, posts: list[tuple[dict[str, Any], int]], gets: list[str],
+async def _http_phase(base: str, posts: list[tuple[dict[str, Any], int]], gets: list[tuple[str, str]],
                       concurrency: int, get_concurrency: int) -> list[Figure]:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
-        credentials = {"username": STAFF, "password": STAFF_PASSWORD}
-        signed_in = await client.post("/api/v1/auth/login", json=credentials)
-        signed_in.raise_for_status()
-        client.headers["X-CSRF-Token"] = signed_in.json()["csrf_token"]
-        for number in gets[:50]:  # warm up connections and code paths
-            (await client.get(f"/api/v1/realname/numbers/{number}")).raise_for_status()
+    async with contextlib.AsyncExitStack() as stack:
+        clerks: dict[str, httpx.AsyncClient] = {}  # one signed-in session per operator, as in real life
+        for code, _ in OPERATORS:
+            client = httpx.AsyncClient(base_url=base, limits=limits, timeout=120)
+            await stack.enter_async_context(client)
+            credentials = {"username": staff_of(code), "password": STAFF_PASSWORD}
+            signed_in = await client.post("/api/v1/auth/login", json=credentials)
+            signed_in.raise_for_status()
+            client.headers["X-CSRF-Token"] = signed_in.json()["csrf_token"]
+            clerks[code] = client
+        for number, code in gets[:50]:  # warm up connections and code paths
+            (await clerks[code].get(f"/api/v1/realname/numbers/{number}")).raise_for_status()
 
         def status_is(code: int) -> Callable[[httpx.Response], bool]:
             return lambda r: r.status_code == code and (code != 422 or r.json()["code"] == "quota_reached")
@@ -818,13 +834,15 @@ async def _http_phase(base: str, posts: list[tuple[dict[str, Any], int]], gets: 
         figures = []
         for what, clients, jobs in (
             (f"POST /realname/registrations x{concurrency}", concurrency,
-             [("POST", "/api/v1/realname/registrations", body, status_is(code)) for body, code in posts]),
+             [(clerks[body["operator"]], "POST", "/api/v1/realname/registrations", body, status_is(code))
+              for body, code in posts]),
             (f"GET /realname/numbers/{{number}} x{get_concurrency}", get_concurrency,
-             [("GET", f"/api/v1/realname/numbers/{number}", None, shows(number)) for number in gets]),
+             [(clerks[code], "GET", f"/api/v1/realname/numbers/{number}", None, shows(number))
+              for number, code in gets]),
         ):
             with progress() as bar:
                 task = bar.add_task(what, total=len(jobs), rate="")
-                timings, errors, seconds = await _fire(client, jobs, clients, bar, task)
+                timings, errors, seconds = await _fire(jobs, clients, bar, task)
             figures.append(Figure(what, len(jobs), seconds, [t for t, _ in timings], errors,
                                   note="" if what.startswith("POST") else GET_NOTE))
             for code in sorted({c for _, c in timings}) if what.startswith("POST") else ():
@@ -839,8 +857,8 @@ def bench_http(db: Database, ring_json: str, plan: Plan, *, count: int, lookups:
     add_staff(db)
     posts = http_requests(plan, count)
     rng = random.Random(5)
-    gets = [plan.numbers[i] for i in rng.sample(range(len(plan)), min(len(plan), lookups * 3))
-            if plan.registered[i]][:lookups]
+    sample = rng.sample(range(len(plan)), min(len(plan), lookups * 3))
+    gets = [(plan.numbers[i], OPERATORS[plan.operator[i]][0]) for i in sample if plan.registered[i]][:lookups]
     with Server(db, ring_json) as server:
         try:
             figures = asyncio.run(_http_phase(server.base, posts, gets, concurrency, get_concurrency))

@@ -47,9 +47,11 @@ def make_officer(
     username: str = OFFICER,
     password: str = OFFICER_PASSWORD,
     roles: tuple[str, ...] = ("dnc-officer",),
+    operator: str | None = None,
 ) -> str:
     with unit_of_work(runtime.session_factory) as session:
-        create_user(session, clock=runtime.clock, username=username, password=password, roles=list(roles))
+        create_user(session, clock=runtime.clock, username=username, password=password, roles=list(roles),
+                    operator=operator)
     return username
 
 

@@ -20,8 +20,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 CLERK = "clerk.chan"
 
 
-def _sign_in(page: Any, runtime: Runtime, target: str) -> None:
-    make_officer(runtime, username=CLERK, roles=("operator_staff",))
+def _sign_in(page: Any, runtime: Runtime, target: str, *, operator: str = "op1") -> None:
+    make_officer(runtime, username=CLERK, roles=("operator_staff",), operator=operator)
     page.goto(f"/staff/login?next={target}&lang=en")
     page.get_by_label("Username").fill(CLERK)
     page.get_by_label("Password").fill(OFFICER_PASSWORD)
@@ -111,7 +111,7 @@ def test_lookup_from_code_to_flag_then_the_operator_closes_it(page: Any, runtime
     page.get_by_role("button", name="结束查询").click()
     page.locator("#ask-form").wait_for()
 
-    _sign_in(page, runtime, "/staff/realname/queues")
+    _sign_in(page, runtime, "/staff/realname/queues", operator="cmcc")
     page.goto("/staff/realname/queues?operator=cmcc&lang=en")
     flag = page.locator("#flags tbody tr").first
     assert ZHANG_AT_CMCC[1] in flag.inner_text() and "张*" in flag.inner_text()

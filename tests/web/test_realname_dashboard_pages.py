@@ -51,7 +51,8 @@ def test_a_day_without_a_rate_breaks_the_line_and_operators_differ_by_dash() -> 
 
 
 def _sign_in(client: Any, runtime: Runtime, username: str, roles: tuple[str, ...]) -> None:
-    make_officer(runtime, username=username, roles=roles)
+    operator = "op1" if "operator_staff" in roles else None
+    make_officer(runtime, username=username, roles=roles, operator=operator)
     page = client.get("/staff/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token

@@ -25,8 +25,10 @@ CHILD = {**ADULT, "number": "51234568", "holder_name": "CHAN Siu Ming", "holder_
          "holder_doc_number": hkid("B", "111111")}
 
 
-def sign_in(client: Any, runtime: Runtime, roles: tuple[str, ...] = ("operator_staff",)) -> str:
-    make_officer(runtime, username="clerk.ho", roles=roles)
+def sign_in(client: Any, runtime: Runtime, roles: tuple[str, ...] = ("operator_staff",),
+            operator: str | None = "op1") -> str:
+    make_officer(runtime, username="clerk.ho", roles=roles,
+                 operator=operator if "operator_staff" in roles else None)
     token = form_token(client.get("/staff/login").text)
     client.post("/staff/login",
                 data={"username": "clerk.ho", "password": OFFICER_PASSWORD, "csrf_token": token})
@@ -135,7 +137,7 @@ def test_mainland_pages_speak_simplified_chinese_and_ask_for_the_address(client:
                                                                          runtime: Runtime) -> None:
     runtime.settings = runtime.settings.model_copy(update={"realname_policy": "mainland-china"})
     make_operator(runtime, "cmcc", "China Mobile")
-    sign_in(client, runtime)
+    sign_in(client, runtime, operator="cmcc")
     page = client.get(f"{SHOP}?lang=zh-Hans")
     assert '<html lang="zh-Hans">' in page.text and "电话用户实名登记" in page.text
     assert 'id="holder_address"' in page.text
@@ -153,7 +155,7 @@ def test_the_queues_list_flags_and_close_them(client: Any, runtime: Runtime, sms
                                                       "code": code_sent(sms, ZHANG_AT_CMCC[0])}).json()
     client.post(f"{api}/flags", json={"position": 2}, headers={"X-CSRF-Token": opened["csrf_token"]})
 
-    token = sign_in(client, runtime)
+    token = sign_in(client, runtime, operator="cmcc")
     page = client.get("/staff/realname/queues?operator=cmcc")
     flags = text_of(page.text, "flags-title")
     assert ZHANG_AT_CMCC[1] in flags and "张*" in flags

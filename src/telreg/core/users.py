@@ -14,21 +14,28 @@ from telreg.core.errors import Conflict, InvalidInput, NotFound, PermissionDenie
 from telreg.core.models import User
 
 ROLES = frozenset({"admin", "dnc-officer", "operator_staff", "regulator"})
+OPERATOR_ROLE = "operator_staff"  # the one role whose accounts belong to a network operator
+MAX_OPERATOR_CODE = 32
 MIN_PASSWORD_LENGTH = 10
 MAX_FAILED_LOGINS = 5
 
 
 def create_user(
     session: Session, *, clock: Clock, username: str, password: str, roles: list[str], display_name: str | None = None,
-    actor: str = "cli",
+    actor: str = "cli", operator: str | None = None,
 ) -> User:
-    """Create a staff account; the password is stored only as an argon2 hash."""
+    """Create a staff account; the password is stored only as an argon2 hash.
+
+    An ``operator_staff`` account must name the operator it acts for (``operator``, the operator's code);
+    other accounts must not, so an operator given by mistake to an administrator is not silently ignored.
+    """
     username = username.strip().lower()
     if not username or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
         raise InvalidInput("A username may contain only letters, digits, '.', '-' and '_'.", username=username)
     unknown = sorted(set(roles) - ROLES)
     if unknown or not roles:
         raise InvalidInput(f"Unknown role(s) {unknown}; choose from {sorted(ROLES)}.", roles=roles)
+    operator_code = _operator_of(username, roles=roles, operator=operator)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
     if session.scalar(select(User).where(User.username == username)) is not None:
@@ -38,6 +45,7 @@ def create_user(
         display_name=display_name or username,
         password_hash=passwords.hash_secret(password),
         roles=sorted(set(roles)),
+        operator_code=operator_code,
         is_active=True,
         failed_logins=0,
         created_at=clock.now(),
@@ -48,8 +56,26 @@ def create_user(
     except IntegrityError:
         raise Conflict(f"A user named {username!r} already exists.", username=username) from None
     audit.record(session, clock=clock, actor=actor, action="user-created", subject_type="user",
-                 subject_key=username, details={"roles": user.roles})
+                 subject_key=username,
+                 details={"roles": user.roles, **({"operator": operator_code} if operator_code else {})})
     return user
+
+
+def _operator_of(username: str, *, roles: list[str], operator: str | None) -> str | None:
+    """Return the normalised operator code the account acts for, checking it goes with the roles."""
+    code = (operator or "").strip().lower() or None
+    if OPERATOR_ROLE in roles:
+        if code is None:
+            raise InvalidInput(f"An {OPERATOR_ROLE} account acts for one operator: say which, by its code.",
+                               username=username, field="operator")
+        if len(code) > MAX_OPERATOR_CODE:
+            raise InvalidInput(f"An operator code has at most {MAX_OPERATOR_CODE} characters (got {code!r}).",
+                               operator=code)
+        return code
+    if code is not None:
+        raise InvalidInput(f"Only an {OPERATOR_ROLE} account acts for an operator; {username!r} has roles "
+                           f"{sorted(set(roles))}.", username=username, operator=code)
+    return None
 
 
 def get_user(session: Session, username: str) -> User:

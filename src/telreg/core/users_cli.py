@@ -15,17 +15,21 @@ app = typer.Typer(no_args_is_help=True, help="Staff accounts")
 @app.command("add")
 def add(
     username: str,
-    role: Annotated[list[str], typer.Option("--role", help="admin | dnc-officer (repeatable)")],
+    role: Annotated[list[str], typer.Option(
+        "--role", help="admin | dnc-officer | operator_staff | regulator (repeatable)")],
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
                                           envvar="TELREG_NEW_USER_PASSWORD")],
     name: Annotated[str | None, typer.Option("--name", help="Display name")] = None,
+    operator: Annotated[str | None, typer.Option(
+        "--operator", help="Operator code an operator_staff account acts for (required for it)")] = None,
 ) -> None:
-    """Create a staff account with the given roles."""
+    """Create a staff account with the given roles (operator staff: with their operator)."""
     rt = runtime()
     with session_scope(rt) as session:
         user = users.create_user(session, clock=rt.clock, username=username, password=password, roles=role,
-                                 display_name=name)
-        typer.echo(f"created user {user.username} with roles {', '.join(user.roles)}")
+                                 display_name=name, operator=operator)
+        acts_for = f" for operator {user.operator_code}" if user.operator_code else ""
+        typer.echo(f"created user {user.username} with roles {', '.join(user.roles)}{acts_for}")
 
 
 @app.command("unlock")

@@ -1,8 +1,11 @@
 """HTTP API of real-name registration: operators' staff register, transfer and terminate numbers.
 
 Staff sign in as for the other staff APIs (POST /api/v1/auth/login) and send the session's CSRF token in the
-``X-CSRF-Token`` header with every change. Registering, transferring, terminating and reading numbers need the
-``operator_staff`` role; creating operators needs ``admin`` (administrators pass every role check).
+``X-CSRF-Token`` header with every change. Registering, transferring and terminating numbers need the
+``operator_staff`` role; reading numbers and operators needs ``operator_staff`` or ``regulator``; creating
+operators needs ``admin`` (administrators pass every role check). Operator staff act only for their own
+operator (403 "clerk.chan acts for op1, not op2."); the regulator and administrators see every operator
+(staff.py).
 
 Status codes of registrations and transfers: **201** with ``{"status": "registered"|"transferred", …}`` when
 done, **422** with ``{"status": "refused", "code", "reason"}`` when a rule refuses it. A refusal is the
@@ -18,11 +21,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 
+from telreg.core.errors import PermissionDenied
 from telreg.core.models import User
 from telreg.core.security import CsrfChecked, CurrentUser
 from telreg.core.users import require_role
 from telreg.deps import DbSession, RuntimeDep
 from telreg.realname import changes, operators, service, views
+from telreg.realname.staff import READER_ROLES, STAFF_ROLE, ensure_acts_for
 from telreg.realname.outcome import Outcome
 from telreg.realname.policy import get_policy
 from telreg.realname.schemas import (
@@ -36,11 +41,16 @@ from telreg.realname.verification import verifier_for
 
 router = APIRouter(prefix="/api/v1/realname", tags=["real-name registration"])
 
-STAFF_ROLE = "operator_staff"
 
 
 def _operator_staff(user: CurrentUser) -> User:
     require_role(user, STAFF_ROLE)
+    return user
+
+
+def _reader(user: CurrentUser) -> User:
+    if READER_ROLES.isdisjoint(user.roles):
+        raise PermissionDenied(f"This needs the {STAFF_ROLE!r} or 'regulator' role.", role=STAFF_ROLE)
     return user
 
 
@@ -50,6 +60,7 @@ def _admin(user: CurrentUser) -> User:
 
 
 OperatorStaff = Annotated[User, Depends(_operator_staff)]
+NumberReader = Annotated[User, Depends(_reader)]  # operator staff (their own operator's), the regulator
 Admin = Annotated[User, Depends(_admin)]
 # The role check is listed before CSRF so a client that is not signed in hears "sign in" (401), not "the form
 # expired" (403); FastAPI caches the dependency for the handler's parameter.
@@ -68,6 +79,7 @@ def _answer(outcome: Outcome) -> JSONResponse:
 def register(body: RegistrationRequest, session: DbSession, runtime: RuntimeDep,
              staff: OperatorStaff) -> Response:
     """Register a number to a holder (with guardian, agent or handler as the rules require)."""
+    ensure_acts_for(staff, body.operator)
     outcome = service.register(session, vault=runtime.vault, policy=get_policy(runtime.settings),
                                clock=runtime.clock, verifier=verifier_for(runtime), request=body,
                                actor=f"staff:{staff.username}")
@@ -78,6 +90,7 @@ def register(body: RegistrationRequest, session: DbSession, runtime: RuntimeDep,
 def transfer(body: TransferRequest, session: DbSession, runtime: RuntimeDep,
              staff: OperatorStaff) -> Response:
     """Re-register a registered number under a new holder; the old registration ends as transferred."""
+    ensure_acts_for(staff, body.operator)
     outcome = service.transfer(session, vault=runtime.vault, policy=get_policy(runtime.settings),
                                clock=runtime.clock, verifier=verifier_for(runtime), request=body,
                                actor=f"staff:{staff.username}")
@@ -89,20 +102,23 @@ def terminate(number: str, body: TerminationRequest, session: DbSession, runtime
               staff: OperatorStaff) -> dict[str, Any]:
     """End a number's registration at the holder's request; says by when the network must cut it (409 if
     it was terminated already)."""
+    ensure_acts_for(staff, body.operator)
     return changes.terminate(session, clock=runtime.clock, settings=runtime.settings,
                              policy=get_policy(runtime.settings), operator=body.operator, number=number,
                              actor=f"staff:{staff.username}")
 
 
 @router.get("/numbers/{number}")
-def show_number(number: str, session: DbSession, runtime: RuntimeDep,
-                staff: OperatorStaff) -> dict[str, Any]:
-    """A number's operator, state and current registration, personal data masked."""
-    return views.number_view(session, vault=runtime.vault, policy=get_policy(runtime.settings), number=number)
+def show_number(number: str, session: DbSession, runtime: RuntimeDep, reader: NumberReader) -> dict[str, Any]:
+    """A number's operator, state and current registration, personal data masked (403 for another operator's
+    staff)."""
+    view = views.number_view(session, vault=runtime.vault, policy=get_policy(runtime.settings), number=number)
+    ensure_acts_for(reader, view["operator"])
+    return view
 
 
 @router.get("/operators", response_model=list[OperatorOut])
-def list_operators(session: DbSession, staff: OperatorStaff) -> Any:
+def list_operators(session: DbSession, reader: NumberReader) -> Any:
     """Every operator, by code."""
     return operators.list_operators(session)
 

@@ -21,7 +21,7 @@ from telreg.core.masking import mask_number
 from telreg.core.security import CsrfChecked, csrf_token
 from telreg.deps import DbSession, ReadSession, RuntimeDep
 from telreg.realname import lookup
-from telreg.realname.api import STAFF_CHANGE, OperatorStaff
+from telreg.realname.api import STAFF_CHANGE, NumberReader, OperatorStaff
 from telreg.realname.lookup.schemas import (
     CodeProof,
     CodeRequest,
@@ -33,6 +33,7 @@ from telreg.realname.lookup.schemas import (
     StaffFlagOut,
 )
 from telreg.realname.policy import get_policy
+from telreg.realname.staff import ensure_acts_for, ensure_acts_for_flag
 from telreg.runtime import Runtime
 
 __all__ = ["ACCESS_KEY", "CODE_SENT", "router", "staff_router"]
@@ -113,16 +114,20 @@ def end(request: Request) -> Response:
 
 
 @staff_router.get("", response_model=list[StaffFlagOut])
-def list_flags(operator: str, session: DbSession, runtime: RuntimeDep, staff: OperatorStaff,
+def list_flags(operator: str, session: DbSession, runtime: RuntimeDep, reader: NumberReader,
                status: str = "open") -> Any:
-    """An operator's flags (open: oldest first; closed: latest first), the flagging holder masked."""
+    """An operator's flags (open: oldest first; closed: latest first), the flagging holder masked (403 for
+    another operator's staff)."""
+    ensure_acts_for(reader, operator)
     return lookup.operator_flags(session, vault=runtime.vault, operator_code=operator, status=status)
 
 
 @staff_router.post("/{flag_id}/close", response_model=StaffFlagOut, dependencies=STAFF_CHANGE)
 def close(flag_id: int, body: FlagCloseIn, session: DbSession, runtime: RuntimeDep,
           staff: OperatorStaff) -> Any:
-    """Close an open flag with a note (409 flag_closed when it was closed already)."""
+    """Close an open flag with a note (409 flag_closed when it was closed already; 403 when it is another
+    operator's)."""
+    ensure_acts_for_flag(session, staff, flag_id)
     row = lookup.close_flag(session, clock=runtime.clock, flag_id=flag_id, note=body.note,
                             actor=f"staff:{staff.username}")
     return lookup.flag_view(session, runtime.vault, row)

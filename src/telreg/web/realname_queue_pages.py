@@ -10,10 +10,12 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from telreg.core.errors import DomainError
+from telreg.core.models import User
 from telreg.core.security import CsrfChecked
 from telreg.deps import DbSession, RuntimeDep
-from telreg.realname import lookup, operators, queues
-from telreg.realname.api import OperatorStaff
+from telreg.realname import lookup, queues
+from telreg.realname.api import NumberReader, OperatorStaff
+from telreg.realname.staff import ensure_acts_for, ensure_acts_for_flag, visible_operators
 from telreg.runtime import Runtime
 from telreg.web import i18n
 from telreg.web.realname_web import FormFields, explain, form_fields
@@ -24,12 +26,13 @@ Form = Annotated[FormFields, Depends(form_fields)]
 RECENTLY_CLOSED = 20
 
 
-def _page(request: Request, session: Session, runtime: Runtime, *, operator: str | None, state: str,
-          page: int, extra: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
-    known = operators.list_operators(session)
+def _page(request: Request, session: Session, runtime: Runtime, reader: User, *, operator: str | None,
+          state: str, page: int, extra: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+    known = visible_operators(session, reader)
     context: dict[str, Any] = {"operators": known, "states": queues.QUEUE_STATES, **(extra or {})}
     code = operator or (known[0].code if known else None)
     if code is not None:
+        ensure_acts_for(reader, code)
         context["queue"] = queues.queues(session, vault=runtime.vault, operator_code=code, state=state,
                                          page=page)
         context["flags"] = lookup.operator_flags(session, vault=runtime.vault, operator_code=code)
@@ -39,10 +42,11 @@ def _page(request: Request, session: Session, runtime: Runtime, *, operator: str
 
 
 @router.get("/queues", response_class=HTMLResponse)
-def queues_page(request: Request, session: DbSession, runtime: RuntimeDep, staff: OperatorStaff,
+def queues_page(request: Request, session: DbSession, runtime: RuntimeDep, reader: NumberReader,
                 operator: str | None = None, state: str = "unregistered", page: int = 1) -> HTMLResponse:
-    """Show an operator's counts per state, one state's numbers (paged) and the open flags."""
-    return _page(request, session, runtime, operator=operator, state=state, page=page)
+    """Show an operator's counts per state, one state's numbers (paged) and the open flags (operator staff:
+    their own operator only; the regulator: any)."""
+    return _page(request, session, runtime, reader, operator=operator, state=state, page=page)
 
 
 @router.post("/flags/{flag_id}/close", response_class=HTMLResponse, dependencies=[CsrfChecked])
@@ -50,13 +54,14 @@ def close_flag(flag_id: int, request: Request, session: DbSession, runtime: Runt
                form: Form) -> Response:
     """Close a flag with the note typed beside it, then return to the operator's page."""
     operator = form.get("operator") or None
+    ensure_acts_for_flag(session, staff, flag_id)  # another operator's flag: the error page, nothing closed
     try:
         with session.begin_nested():
             row = lookup.close_flag(session, clock=runtime.clock, flag_id=flag_id, note=form.get("note", ""),
                                     actor=f"staff:{staff.username}")
     except DomainError as exc:
         message, original = explain(exc, i18n.choose_language(request))
-        return _page(request, session, runtime, operator=operator, state="unregistered", page=1,
+        return _page(request, session, runtime, staff, operator=operator, state="unregistered", page=1,
                      status_code=exc.status_code,
                      extra={"error": message, "error_original": original, "error_flag": flag_id})
     flash(request, "rn_q_flash_closed", id=row.id, number=row.number)

@@ -16,13 +16,15 @@ from sqlalchemy.orm import Session
 
 from telreg.core.clock import today
 from telreg.core.errors import InvalidInput
+from telreg.core.models import User
 from telreg.core.security import CsrfChecked
 from telreg.deps import DbSession, RuntimeDep
-from telreg.realname import operators, service
+from telreg.realname import service
 from telreg.realname.api import OperatorStaff
 from telreg.realname.documents import DOCUMENT_TYPES, check_document
 from telreg.realname.outcome import Outcome
 from telreg.realname.policy import get_policy
+from telreg.realname.staff import ensure_acts_for, visible_operators
 from telreg.realname.verification import verifier_for
 from telreg.runtime import Runtime
 from telreg.web import i18n
@@ -39,10 +41,10 @@ def _filled(form: FormFields, role: str) -> bool:
     return any(form.get(f"{role}_{name}") for name in PARTY_FIELDS if name not in ("doc_type", "capture"))
 
 
-def _page(request: Request, session: Session, runtime: Runtime, form: FormFields, *,
+def _page(request: Request, session: Session, runtime: Runtime, staff: User, form: FormFields, *,
           extra: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
     policy = get_policy(runtime.settings)
-    known = operators.list_operators(session)
+    known = visible_operators(session, staff)  # a clerk chooses only among the operators they act for
     form = {"service": "prepaid", "line": "mobile", "holder_kind": "person",
             "operator": known[0].code if known else "", **form}
     kind = form["holder_kind"] if form["holder_kind"] in ("person", "organisation") else "person"
@@ -70,14 +72,14 @@ def _page(request: Request, session: Session, runtime: Runtime, form: FormFields
 def register_form(request: Request, session: DbSession, runtime: RuntimeDep,
                   staff: OperatorStaff) -> HTMLResponse:
     """Show the registration form and the document check."""
-    return _page(request, session, runtime, {})
+    return _page(request, session, runtime, staff, {})
 
 
 @router.post("/register/form", response_class=HTMLResponse, dependencies=[CsrfChecked])
 def refresh_form(request: Request, session: DbSession, runtime: RuntimeDep, staff: OperatorStaff,
                  form: Form) -> HTMLResponse:
     """Re-render the form as filled in so far (holder kind, minor) without registering anything."""
-    return _page(request, session, runtime, _without_files(form))
+    return _page(request, session, runtime, staff, _without_files(form))
 
 
 @router.post("/register", response_class=HTMLResponse, dependencies=[CsrfChecked])
@@ -90,17 +92,18 @@ def register(request: Request, session: DbSession, runtime: RuntimeDep, staff: O
     except InvalidInput as exc:
         message, original = explain(exc, lang)
         problems = exc.extra.get("problems") or []
-        return _page(request, session, runtime, _without_files(form), status_code=exc.status_code,
+        return _page(request, session, runtime, staff, _without_files(form), status_code=exc.status_code,
                      extra={"error": message, "error_original": original, "problems": problems})
+    ensure_acts_for(staff, body.operator)  # the select offers only their operator; a forged form is refused
     outcome = service.register(session, vault=runtime.vault, policy=get_policy(runtime.settings),
                                clock=runtime.clock, verifier=verifier_for(runtime), request=body,
                                actor=f"staff:{staff.username}")
     view = _outcome_view(outcome, lang)
     if outcome.refused:
-        return _page(request, session, runtime, _without_files(form), extra={"outcome": view},
+        return _page(request, session, runtime, staff, _without_files(form), extra={"outcome": view},
                      status_code=422)
     kept = {key: form[key] for key in ("operator", "service", "line") if form.get(key)}  # the next customer
-    return _page(request, session, runtime, kept, extra={"outcome": view})
+    return _page(request, session, runtime, staff, kept, extra={"outcome": view})
 
 
 @router.post("/check-document", response_class=HTMLResponse, dependencies=[CsrfChecked])
@@ -116,7 +119,7 @@ def check(request: Request, session: DbSession, runtime: RuntimeDep, staff: Oper
     else:
         checked = {"valid": result.valid, "reason": None if result.valid else result.reason,
                    "expires_on": result.expires_on}
-    return _page(request, session, runtime, {"check_type": doc_type}, extra={"check": checked},
+    return _page(request, session, runtime, staff, {"check_type": doc_type}, extra={"check": checked},
                  status_code=200 if checked["valid"] else 422)
 
 

@@ -93,7 +93,8 @@ def test_a_period_backwards_is_refused(runtime: Runtime) -> None:
 
 
 def _sign_in(client: Any, runtime: Runtime, username: str, roles: tuple[str, ...]) -> None:
-    make_officer(runtime, username=username, roles=roles)
+    operator = "op1" if "operator_staff" in roles else None
+    make_officer(runtime, username=username, roles=roles, operator=operator)
     response = client.post("/api/v1/auth/login", json={"username": username, "password": OFFICER_PASSWORD})
     assert response.status_code == 200, response.text
 
