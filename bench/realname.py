@@ -2,7 +2,7 @@
 and look-ups at that size, on PostgreSQL (or SQLite with --sqlite).
 
     python bench/realname.py [--registrations 1000000] [--batch 1000] [--loaders 2] [--concurrency 32]
-                             [--http 5000] [--get-concurrency 8] [--lookups 2000] [--sqlite] [--no-baseline]
+                             [--http 5000] [--get-concurrency 32] [--lookups 2000] [--sqlite] [--no-baseline]
                              [--postgres-url postgresql+psycopg://…]
 
 1. A plan of N registration attempts across 5 operators (market shares 32/26/20/13/9 %) under the hong-kong
@@ -23,7 +23,7 @@ and look-ups at that size, on PostgreSQL (or SQLite with --sqlite).
    commit, and PostgreSQL may abort a batch as a deadlock, which is then run again. On the 2-core machine
    2 loaders registered 2.3x as fast as 1 (3 or 4 were slower than 2), so 2 is the PostgreSQL default.
 4. A real uvicorn server on loopback (the app with a frozen clock): POST /api/v1/realname/registrations from
-   --concurrency connections of one signed-in staff member, each request a distinct new number; 15 % of the
+   --concurrency connections of signed-in staff (one clerk per operator), each request a distinct new number; 15 % of the
    holders already hold their prepaid quota with that operator, so refusals (422) happen too.
 5. Look-ups at that size: GET /api/v1/realname/numbers/{number} over HTTP from --get-concurrency clients
    (see GET_NOTE); in process, ``views.number_view`` (the service behind that route), the blind-index
@@ -727,7 +727,7 @@ STAFF_PASSWORD = "a long bench pass phrase"
 # GET /numbers/{number} holds two pooled connections per request: CurrentUser's DbSession and the handler's
 # ReadSession. With 15 or more such requests at once every connection of the default pool (5 + 10 overflow)
 # can be held by a request waiting for its second one, until the pool's 30 s timeout answers 500.
-GET_NOTE = "fewer clients: 2 pooled connections per request, pool of 15 deadlocks at >= 15"
+GET_NOTE = "one pooled connection per request (two used to exhaust the pool at >= 15 clients)"
 
 
 def staff_of(code: str) -> str:
@@ -892,8 +892,8 @@ def main() -> None:
                         help="attempts to load (default 1000000)")
     parser.add_argument("--batch", type=int, default=1_000, help="attempts per transaction (default 1000)")
     parser.add_argument("--concurrency", type=int, default=32, help="concurrent HTTP clients (default 32)")
-    parser.add_argument("--get-concurrency", type=int, default=8,
-                        help="concurrent clients of GET /numbers/{number} (default 8; see GET_NOTE)")
+    parser.add_argument("--get-concurrency", type=int, default=32,
+                        help="concurrent clients of GET /numbers/{number} (default 32)")
     parser.add_argument("--http", type=int, default=5_000, help="HTTP registrations (default 5000)")
     parser.add_argument("--lookups", type=int, default=2_000, help="look-ups of each kind (default 2000)")
     parser.add_argument("--loaders", type=int, default=0,
