@@ -49,7 +49,7 @@ def _status(runtime: Runtime, number: str) -> dict[str, Any]:
 def test_demo_creates_staff_who_can_sign_in_with_the_documented_passwords(runtime: Runtime) -> None:
     summary = _load(runtime)
 
-    assert summary.users == ["officer", "admin"]
+    assert summary.users == ["officer", "admin", "clerk", "regulator"]
     with unit_of_work(runtime.session_factory) as session:
         for demo in DEMO_USERS:
             outcome = users.authenticate(
@@ -61,7 +61,10 @@ def test_demo_creates_staff_who_can_sign_in_with_the_documented_passwords(runtim
         assert {u.username: u.roles for u in session.scalars(select(User))} == {
             "officer": ["dnc-officer"],
             "admin": ["admin"],
+            "clerk": ["operator_staff"],
+            "regulator": ["regulator"],
         }
+        assert users.get_user(session, "clerk").operator_code == "harbour"  # shop staff act for one operator
 
 
 def test_demo_lists_numbers_on_all_three_registers_on_past_dates(runtime: Runtime) -> None:
@@ -140,7 +143,7 @@ def test_loading_fills_in_only_what_is_missing(runtime: Runtime) -> None:
 
     summary = _load(runtime)
 
-    assert summary.users == ["officer"]
+    assert summary.users == ["officer", "clerk", "regulator"]
     with unit_of_work(runtime.session_factory) as session:
         assert users.authenticate(
             session, clock=runtime.clock, username="admin", password="a private password"
@@ -185,7 +188,7 @@ def test_cli_demo_load_json_and_as_of(runtime: Runtime, cli) -> None:  # type: i
 
     assert code == 0
     data = json.loads(out)
-    assert data["users"] == ["officer", "admin"]
+    assert data["users"] == ["officer", "admin", "clerk", "regulator"]
     first = data["listings"][0]
     assert first == {"number": "21234567", "register": "fax", "registered_on": "2025-10-02"}  # 60 days before
 

@@ -46,5 +46,6 @@ def load(
         typer.echo(f"published the registers as at the close of {summary.published}")
     typer.echo("demo sign-in (demonstration databases only):")
     for user in DEMO_USERS:
-        typer.echo(f"  {user.username:<11} password {user.password:<18} role {user.role}")
+        acts_for = f" for {user.operator}" if user.operator else ""
+        typer.echo(f"  {user.username:<11} password {user.password:<18} role {user.role}{acts_for}")
     typer.echo(f"  {DEMO_SENDER.username:<11} password {DEMO_SENDER.password:<18} sender account (senders' portal)")

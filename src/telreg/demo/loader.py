@@ -41,12 +41,15 @@ class DemoUser:
     role: str
     password: str
     display_name: str
+    operator: str | None = None  # the operator an operator_staff account acts for
 
 
 # Documented on purpose: these exist only in demonstration databases (load_demo refuses production).
 DEMO_USERS = (
     DemoUser("officer", "dnc-officer", "officer-demo-2026", "Demo DNC Officer"),
     DemoUser("admin", "admin", "admin-demo-2026", "Demo Administrator"),
+    DemoUser("clerk", "operator_staff", "clerk-demo-2026", "Demo Shop Clerk", operator="harbour"),
+    DemoUser("regulator", "regulator", "regulator-demo-2026", "Demo Regulator"),
 )
 
 
@@ -175,6 +178,7 @@ def _load_users(session: Session, *, clock: Clock, summary: DemoSummary) -> None
             password=demo.password,
             roles=[demo.role],
             display_name=demo.display_name,
+            operator=demo.operator,
             actor=ACTOR,
         )
         summary.users.append(demo.username)
