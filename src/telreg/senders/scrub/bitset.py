@@ -1,4 +1,4 @@
-"""A set of 8-digit numbers as a bitset over the 10^8 number space (12.5 MB), with rank for per-number data."""
+"""A set of 8-digit numbers as a bitset over the 10^8 number space (12.5 MB); the C loops read its words."""
 
 from __future__ import annotations
 
@@ -17,17 +17,10 @@ I64 = npt.NDArray[np.int64]
 
 
 class Bitset:
-    """Membership of 8-digit numbers; ``rank`` numbers the members in ascending order (for per-member arrays)."""
+    """Membership of 8-digit numbers (ranks for per-member data are computed in C: engine.Lookup)."""
 
-    def __init__(self) -> None:
-        self.words = np.zeros(_WORDS, dtype=np.uint64)
-        self._rank: npt.NDArray[np.int64] | None = None
-
-    @classmethod
-    def from_words(cls, words: npt.NDArray[np.uint64]) -> Bitset:
-        bits = cls()
-        bits.words = words
-        return bits
+    def __init__(self, words: npt.NDArray[np.uint64] | None = None) -> None:
+        self.words = np.zeros(_WORDS, dtype=np.uint64) if words is None else words
 
     @classmethod
     def of(cls, numbers: I64) -> Bitset:
@@ -43,33 +36,6 @@ class Bitset:
         bit = np.left_shift(_ONE, (ordered & _LOW6).astype(np.uint64))
         starts = np.flatnonzero(np.concatenate([[True], word[1:] != word[:-1]]))
         self.words[word[starts]] |= np.bitwise_or.reduceat(bit, starts)
-        self._rank = None
-
-    def contains(self, numbers: I64) -> npt.NDArray[np.bool_]:
-        word = self.words[numbers >> _SIX]
-        return ((word >> (numbers & _LOW6).astype(np.uint64)) & _ONE).astype(bool)
-
-    def rank_table(self) -> npt.NDArray[np.int64]:
-        """Members in the words before each word: with a popcount inside the word, a member's rank."""
-        if self._rank is None:
-            counts = np.bitwise_count(self.words).astype(np.int64)
-            self._rank = np.concatenate([[0], np.cumsum(counts[:-1])])
-        return self._rank
-
-    def rank(self, members: I64) -> I64:
-        """Position of each member among all members in ascending order (only meaningful for members)."""
-        self.rank_table()
-        assert self._rank is not None
-        word = members >> _SIX
-        below = self.words[word] & (np.left_shift(_ONE, (members & _LOW6).astype(np.uint64)) - _ONE)
-        return self._rank[word] + np.bitwise_count(below).astype(np.int64)
-
-    def members(self) -> I64:
-        """Every member, ascending."""
-        nonzero = np.flatnonzero(self.words)
-        bits = np.unpackbits(self.words[nonzero].view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
-        rows, cols = np.nonzero(bits)
-        return nonzero[rows].astype(np.int64) * 64 + cols
 
     def __len__(self) -> int:
         return int(np.bitwise_count(self.words).sum())

@@ -51,7 +51,7 @@ class DuplicateFinder:
             repeated |= seen & thread_seen
             seen |= thread_seen
         self._per_thread.clear()  # release the bitsets early
-        self.repeated = Bitset.from_words(repeated)
+        self.repeated = Bitset(repeated)
         self._first_line = np.zeros(len(self.repeated), dtype=np.int64)
 
     @property

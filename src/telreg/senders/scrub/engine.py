@@ -113,9 +113,6 @@ class ChunkResult:
     def chunk(self) -> Chunk:
         return self.lines.chunk
 
-    @property
-    def line_numbers(self) -> I64:
-        return self.chunk.first_line + np.arange(len(self.lines), dtype=np.int64)
 
 
 def scan_chunk(chunk: Chunk, layout: Layout) -> Lines:

@@ -61,19 +61,6 @@ class Instructions:
     def empty(cls) -> Instructions:
         return cls(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int8), (), 0)
 
-    def latest(self, numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.int8]:
-        """The latest instruction kind for each number (0 when there is none)."""
-        kinds = np.zeros(len(numbers), dtype=np.int8)
-        if len(self.numbers) == 0:
-            return kinds
-        low = numbers & (_SIEVE_BITS - 1)
-        sieve: npt.NDArray[np.uint8] = self._sieve  # type: ignore[attr-defined]
-        maybe = np.flatnonzero((sieve[low >> 3] >> (low & 7).astype(np.uint8)) & 1)
-        where = np.minimum(np.searchsorted(self.numbers, numbers[maybe]), len(self.numbers) - 1)
-        having = maybe[self.numbers[where] == numbers[maybe]]
-        kinds[having] = self.kinds[where[self.numbers[where] == numbers[maybe]]]
-        return kinds
-
     def when(self, number: int) -> dt.datetime:
         return self.given_at[int(np.searchsorted(self.numbers, number))]
 

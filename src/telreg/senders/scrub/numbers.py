@@ -22,8 +22,7 @@ import numpy.typing as npt
 from telreg.core.errors import InvalidNumber
 from telreg.senders.scrub import _kernels
 
-__all__ = ["INVALID", "MAX_FIELD", "PYTHON", "SLACK", "VALID", "invalid_reason", "parse_fields", "scalar_number",
-           "swar8", "u64_view"]
+__all__ = ["INVALID", "MAX_FIELD", "PYTHON", "SLACK", "VALID", "invalid_reason", "parse_fields", "scalar_number"]
 
 VALID, INVALID, PYTHON = 0, 1, 2  # a field's status, as _kernels.c gives it (PYTHON: core/phone.py must read it)
 MAX_FIELD = 64  # longer fields cannot be a number; they are refused without looking further
@@ -31,28 +30,6 @@ SLACK = MAX_FIELD  # zero bytes a chunk buffer carries after its data, so fixed-
 
 I64 = npt.NDArray[np.int64]
 U8 = npt.NDArray[np.uint8]
-
-_ZEROS = np.uint64(0x3030303030303030)
-_HIGH = np.uint64(0xF0F0F0F0F0F0F0F0)
-_SIX = np.uint64(0x0606060606060606)
-_LOW_BYTE_PAIRS = np.uint64(0x000000FF000000FF)
-_MUL_A = np.uint64(100 + (1_000_000 << 32))
-_MUL_B = np.uint64(1 + (10_000 << 32))
-
-
-def u64_view(buf: U8) -> npt.NDArray[np.uint64]:
-    """View every byte offset of ``buf`` as the start of a little-endian 64-bit word (buf needs 8 bytes of slack)."""
-    return np.ndarray(shape=(len(buf) - 7,), dtype="<u8", buffer=buf, offset=0, strides=(1,))
-
-
-def swar8(words: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
-    """Convert words holding 8 ASCII digits (first digit in the low byte) to integers; say which were all digits."""
-    ok = ((words & _HIGH) == _ZEROS) & (((words + _SIX) & _HIGH) == _ZEROS)
-    x = words - _ZEROS
-    x = x * np.uint64(10) + (x >> np.uint64(8))
-    x = ((x & _LOW_BYTE_PAIRS) * _MUL_A + ((x >> np.uint64(16)) & _LOW_BYTE_PAIRS) * _MUL_B) >> np.uint64(32)
-    return x, ok
-
 
 def parse_fields(buf: U8, fs: I64, fe: I64) -> tuple[I64, npt.NDArray[np.bool_]]:
     """Parse the fields buf[fs:fe] into (numbers, valid)."""
