@@ -8,12 +8,15 @@ row locks serialise them on PostgreSQL: a quota count or a job claim can never i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, String, TypeDecorator, create_engine, event
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -28,6 +31,7 @@ NAMING_CONVENTION = {
 
 
 READONLY = "telreg_readonly"
+Row = TypeVar("Row")
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -105,6 +109,34 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def dialect_insert(session: Session, table: Any) -> Any:
+    """Return an INSERT for TABLE (a mapped class or a Table) that knows ON CONFLICT on this session's backend."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def insert_unless_duplicate(session: Session, row: Row) -> Row | None:
+    """Insert ROW in one statement; return the stored row, or None when a unique constraint already holds its key.
+
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING`` does what ``add_unless_duplicate`` does without the savepoint
+    and the flush: one round trip instead of four, for the hot paths that insert several rows per request. On
+    PostgreSQL a concurrent insert of the same key waits for the other transaction and returns None if it
+    commits. The returned object is the session's persistent instance; ROW itself stays transient.
+    """
+    mapper = sa_inspect(type(row))
+    values = {attr.key: row.__dict__[attr.key] for attr in mapper.column_attrs if attr.key in row.__dict__}
+    return session.scalars(_insert_or_nothing(session.get_bind().dialect.name, type(row)), values).first()
+
+
+@functools.cache
+def _insert_or_nothing(dialect: str, cls: type) -> Any:
+    # Built once per class: constructing the statement cost more Python than executing it (values come as
+    # parameters, so one compiled statement serves every row).
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(cls).on_conflict_do_nothing().returning(cls)
 
 
 def add_unless_duplicate(session: Session, row: object) -> bool:

@@ -64,8 +64,8 @@ def find_or_create(session: Session, *, vault: Vault, clock: Clock, party: Check
             created_at=now,
             updated_at=now,
         )
-        if repository.add_identity(session, row):
-            return row
+        if (stored := repository.add_identity(session, row)) is not None:
+            return stored
         existing = repository.identity_by_index(session, index)  # a concurrent registration created it
         assert existing is not None, "the unique index refused the identity, so it exists"
     _ensure_same(vault, existing, party)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
-from telreg.core.db import add_unless_duplicate
+from telreg.core.db import add_unless_duplicate, dialect_insert, insert_unless_duplicate
 from telreg.realname.models import Identity, Number, Operator, QuotaCounter, Refusal, Registration
 
 
@@ -45,9 +45,9 @@ def number_row(session: Session, number: str, *, for_update: bool = False) -> Nu
     return session.scalar(_locked(session, stmt) if for_update else stmt)
 
 
-def add_number(session: Session, row: Number) -> bool:
-    """Insert a number; False when it exists already (a concurrent registration created it)."""
-    return add_unless_duplicate(session, row)
+def add_number(session: Session, row: Number) -> Number | None:
+    """Insert a number and return it; None when it exists already (a concurrent registration created it)."""
+    return insert_unless_duplicate(session, row)
 
 
 # ---- identities ------------------------------------------------------------------------------------------
@@ -63,8 +63,9 @@ def identity(session: Session, identity_id: int) -> Identity:
     return row
 
 
-def add_identity(session: Session, row: Identity) -> bool:
-    return add_unless_duplicate(session, row)
+def add_identity(session: Session, row: Identity) -> Identity | None:
+    """Insert an identity and return it; None when its blind index exists (a concurrent request created it)."""
+    return insert_unless_duplicate(session, row)
 
 
 # ---- registrations ---------------------------------------------------------------------------------------
@@ -81,9 +82,10 @@ def last_registration(session: Session, number_id: int) -> Registration | None:
     return session.scalar(stmt)
 
 
-def add_registration(session: Session, row: Registration) -> bool:
-    """Insert a registration; False when the number already has a current one (the partial unique index)."""
-    return add_unless_duplicate(session, row)
+def add_registration(session: Session, row: Registration) -> Registration | None:
+    """Insert a registration and return it; None when the number already has a current one (the partial unique
+    index)."""
+    return insert_unless_duplicate(session, row)
 
 
 def end_registration(session: Session, registration_id: int, *, at: dt.datetime, reason: str) -> bool:
@@ -100,32 +102,25 @@ def end_registration(session: Session, registration_id: int, *, at: dt.datetime,
 # ---- quota counters --------------------------------------------------------------------------------------
 
 
-def quota_counter_id(session: Session, *, identity_id: int, operator_id: int, service: str) -> int:
-    """Return the counter's id, inserting a zero counter first when there is none."""
-    where = (QuotaCounter.identity_id == identity_id, QuotaCounter.operator_id == operator_id,
-             QuotaCounter.service == service)
-    found = session.scalar(select(QuotaCounter.id).where(*where))
-    if found is not None:
-        return found
-    add_unless_duplicate(session, QuotaCounter(identity_id=identity_id, operator_id=operator_id,
-                                               service=service, held=0))
-    found = session.scalar(select(QuotaCounter.id).where(*where))
-    assert found is not None, "the counter was just inserted, or a concurrent writer inserted it"
-    return found
+def increment_quota(session: Session, *, identity_id: int, operator_id: int, service: str,
+                    limit: int | None) -> int | None:
+    """Count one more number on the counter in a single statement; return the new count, or None when full.
 
-
-def increment_quota(session: Session, counter_id: int, *, limit: int | None) -> bool:
-    """Add one to the counter in a single statement, only while it is under LIMIT; False when it is full.
-
-    The condition is evaluated on the row as it is when the update takes its lock, so concurrent
-    registrations queue on the row and exactly LIMIT of them get through.
+    ``INSERT … ON CONFLICT DO UPDATE SET held = held + 1 WHERE held < LIMIT RETURNING held``: a first number
+    creates the counter at 1; afterwards the condition is evaluated on the row as it is when the statement
+    holds its lock, so concurrent registrations queue on the row and exactly LIMIT of them get through.
     """
-    stmt = update(QuotaCounter).where(QuotaCounter.id == counter_id)
-    if limit is not None:
-        stmt = stmt.where(QuotaCounter.held < limit)
-    stmt = stmt.values(held=QuotaCounter.held + 1).execution_options(synchronize_session=False)
-    result = session.execute(stmt)
-    return (result.rowcount or 0) == 1
+    if limit is not None and limit <= 0:
+        return None
+    table = QuotaCounter.__table__
+    stmt = dialect_insert(session, table).values(identity_id=identity_id, operator_id=operator_id,
+                                                 service=service, held=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.identity_id, table.c.operator_id, table.c.service],
+        set_={"held": table.c.held + 1},
+        where=(table.c.held < limit) if limit is not None else None,
+    ).returning(table.c.held)
+    return session.execute(stmt).scalar()
 
 
 def decrement_quota(session: Session, *, identity_id: int, operator_id: int, service: str) -> None:
@@ -138,8 +133,10 @@ def decrement_quota(session: Session, *, identity_id: int, operator_id: int, ser
     )
 
 
-def quota_held(session: Session, counter_id: int) -> int:
-    return session.scalar(select(QuotaCounter.held).where(QuotaCounter.id == counter_id)) or 0
+def quota_held(session: Session, *, identity_id: int, operator_id: int, service: str) -> int:
+    return session.scalar(select(QuotaCounter.held).where(
+        QuotaCounter.identity_id == identity_id, QuotaCounter.operator_id == operator_id,
+        QuotaCounter.service == service)) or 0
 
 
 # ---- refusals --------------------------------------------------------------------------------------------

@@ -89,9 +89,12 @@ def _register(session: Session, *, vault: Vault, policy: Policy, clock: Clock, v
                         operator_id=operator.id, operator_code=operator.code, service=request.service)
     now = clock.now()
     if number is None:
-        number = Number(operator_id=operator.id, number=national, service=request.service, line=request.line,
-                        state="active", legacy=False, created_at=now, state_changed_at=now)
-        if not repository.add_number(session, number):  # a concurrent registration created it first
+        stored = repository.add_number(session, Number(
+            operator_id=operator.id, number=national, service=request.service, line=request.line,
+            state="active", legacy=False, created_at=now, state_changed_at=now))
+        if stored is not None:
+            number = stored
+        else:  # a concurrent registration created it first
             number = repository.number_row(session, national, for_update=True)
             assert number is not None
             _ensure_registrable(session, number, operator=operator)
@@ -200,10 +203,11 @@ def _add_registration(session: Session, *, vault: Vault, clock: Clock, number: N
         registered_at=clock.now(),
         registered_by=actor,
     )
-    if not repository.add_registration(session, registration):  # a concurrent registration won the number
+    stored = repository.add_registration(session, registration)
+    if stored is None:  # a concurrent registration won the number
         raise Refused("number_registered",
                       f"Number {number.number} was registered by another request at the same moment.")
-    return registration
+    return stored
 
 
 def _audit(session: Session, *, clock: Clock, actor: str, action: str, number: Number, operator: Operator,
