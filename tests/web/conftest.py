@@ -83,6 +83,17 @@ def delist_number(runtime: Runtime, number: str, registers: tuple[Register, ...]
         )
 
 
+def switch_language(page: Any, link: Any, lang: str) -> None:
+    """Click a language link and wait until the page it loads is in LANG.
+
+    Waiting on the navigation first: polling ``document.documentElement.lang`` while the old page unloads could
+    fail with a destroyed execution context (a flake seen once in CI).
+    """
+    with page.expect_navigation():
+        page.get_by_role("link", name=link).click()
+    page.wait_for_function(f"document.documentElement.lang === {lang!r}")
+
+
 def form_token(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "the page has no CSRF field"

@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 
 from telreg.dnc.vocabulary import Register
-from tests.web.conftest import OFFICER, OFFICER_PASSWORD, delist_number, list_number, make_officer
+from tests.web.conftest import (
+    OFFICER,
+    OFFICER_PASSWORD,
+    delist_number,
+    list_number,
+    make_officer,
+    switch_language,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -45,8 +52,7 @@ def test_listed_and_unlisted_numbers_in_english_and_chinese(page: Any, runtime: 
     assert [_row(page, r.value).locator("td").nth(0).inner_text() for r in Register] == ["Not listed"] * 3
 
     # Switch language by the link on the page; the choice sticks for the next pages.
-    page.get_by_role("link", name=re.compile("中文")).click()
-    page.wait_for_function("document.documentElement.lang === 'zh-Hant'")
+    switch_language(page, re.compile("中文"), "zh-Hant")
     assert page.get_by_role("heading", name="查核號碼是否已登記").is_visible()
     _check(page, LISTED, label="電話或傳真號碼", button="查核")
     page.get_by_role("heading", name=f"{LISTED} 的登記狀況").wait_for()
@@ -62,8 +68,7 @@ def test_listed_and_unlisted_numbers_in_english_and_chinese(page: Any, runtime: 
     assert [_row(page, r.value).locator("td").nth(0).inner_text() for r in Register] == ["未登記"] * 3
     assert "如何登記" in page.inner_text("main") and "1357" in page.inner_text("main")
 
-    page.get_by_role("link", name="English").click()
-    page.wait_for_function("document.documentElement.lang === 'en'")
+    switch_language(page, "English", "en")
     assert page.get_by_role("heading", name="How to register").is_visible()
 
 
@@ -142,8 +147,7 @@ def test_officer_sees_a_numbers_history(page: Any, runtime: Any, clock: Any) -> 
     page.get_by_label("密碼").fill(OFFICER_PASSWORD)
     page.get_by_role("button", name="登入").click()
     page.get_by_role("heading", name="職員主頁").wait_for()
-    page.get_by_role("link", name="English").click()
-    page.wait_for_function("document.documentElement.lang === 'en'")
+    switch_language(page, "English", "en")
 
     page.get_by_label("Telephone or fax number").fill(f"+852 {LISTED}")
     page.get_by_role("button", name="Look up").click()

@@ -13,7 +13,7 @@ from telreg.core.notify import FakeSms
 from telreg.runtime import Runtime
 from tests.realname.lookup.helpers import CARD, ZHANG_AT_CMCC, holdings
 from tests.realname.registration.helpers import hkid, make_operator
-from tests.web.conftest import OFFICER_PASSWORD, make_officer
+from tests.web.conftest import OFFICER_PASSWORD, make_officer, switch_language
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -61,8 +61,7 @@ def test_shop_registers_refuses_a_minor_and_switches_language(page: Any, runtime
     refusal.wait_for()
     assert "under 16" in refusal.inner_text()
 
-    page.get_by_role("link", name=re.compile("中文")).click()
-    page.wait_for_function("document.documentElement.lang === 'zh-Hant'")
+    switch_language(page, re.compile("中文"), "zh-Hant")
     assert page.get_by_role("heading", name="登記智能卡").is_visible()
     assert page.get_by_role("button", name="檢查", exact=True).is_visible()
 

@@ -17,7 +17,7 @@ from telreg.runtime import Runtime
 from tests.realname.lifecycle.helpers import at
 from tests.realname.registration.helpers import HONG_KONG, hkid, person, request, submit
 from tests.realname.reports.helpers import DAY, build_world
-from tests.web.conftest import OFFICER_PASSWORD, make_officer
+from tests.web.conftest import OFFICER_PASSWORD, make_officer, switch_language
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -75,8 +75,7 @@ def test_the_regulator_sees_the_rate_over_time_and_switches_language(page: Any, 
     assert [line.split(",")[:5] for line in content[1:] if ",op1," in line] == [
         ["2026-03-02", "op1", "3", "4", "75.00"], ["2026-03-03", "op1", "4", "5", "80.00"]]
 
-    page.get_by_role("link", name=re.compile("中文")).click()
-    page.wait_for_function("document.documentElement.lang === 'zh-Hant'")
+    switch_language(page, re.compile("中文"), "zh-Hant")
     assert page.get_by_role("heading", name="實名登記合規情況", level=1).is_visible()
     assert page.locator("#target").inner_text() == "目標:100%"
     assert page.locator("#history thead th").nth(4).inner_text() == "實名登記率"
@@ -93,7 +92,6 @@ class TestMainland:
     def test_the_other_language_is_simplified_chinese(self, page: Any, runtime: Runtime) -> None:
         _sign_in(page, runtime)
         assert page.locator("#target").inner_text() == "Target: 95%"  # MIIT 2016: 95 % by the end of 2016
-        page.get_by_role("link", name=re.compile("简体")).click()
-        page.wait_for_function("document.documentElement.lang === 'zh-Hans'")
+        switch_language(page, re.compile("简体"), "zh-Hans")
         assert page.get_by_role("heading", name="实名登记合规情况", level=1).is_visible()
         assert page.get_by_text("此期间尚无每日数据。").is_visible()

@@ -16,7 +16,7 @@ from telreg.core.clock import HK
 from telreg.dnc.vocabulary import Register
 from tests.dnc.publish_helpers import publish
 from tests.senders.helpers import PDF
-from tests.web.conftest import OFFICER, OFFICER_PASSWORD, list_number, make_officer
+from tests.web.conftest import OFFICER, OFFICER_PASSWORD, list_number, make_officer, switch_language
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -129,8 +129,7 @@ def test_apply_activate_log_in_download_and_check(page: Any, browser: Any, live_
 def test_the_portal_in_traditional_chinese(page: Any, runtime: Any) -> None:
     runtime.extras[captcha.EXTRAS_KEY] = lambda: ANSWER
     page.goto("/senders/login")
-    page.get_by_role("link", name=re.compile("中文")).click()
-    page.wait_for_function("document.documentElement.lang === 'zh-Hant'")
+    switch_language(page, re.compile("中文"), "zh-Hant")
     page.get_by_role("heading", name="登入訂用帳戶").wait_for()
     page.get_by_label("用戶名稱").fill("nobody.here")
     page.get_by_label("密碼").fill("not a password")
