@@ -193,3 +193,25 @@ def test_the_scrub_reads_dated_lines_of_the_width_the_publisher_writes():
 
     line = formats.format_dated(np.array([21234567], dtype=np.uint64), np.array([20260302], dtype=np.uint64))
     assert len(line) == DATED_WIDTH == formats.DATED_WIDTH
+
+
+@pytest.mark.parametrize(("lines", "message"), [
+    ([b"21234567,20260202", b"61234567,20260302", b"31234567,20260302"],
+     "does not list its numbers in ascending order once each (line 3)"),
+    ([b"21234567,20260202", b"21234567,20260302"], "does not list its numbers in ascending order once each (line 2)"),
+    ([b"21234567,20260202", b"6123456X,20260302"], "line 2 is not 'NNNNNNNN,YYYYMMDD'"),
+    ([b"21234567,20260202", b"61234567,20261302"], "line 2 is not 'NNNNNNNN,YYYYMMDD'"),
+])
+def test_a_publication_whose_lines_are_not_a_register_is_refused_with_the_line(tmp_path, lines, message):
+    # The checksum matches (the file is what the publisher signed), yet its content is not a dated register.
+    from telreg.core.clock import HK
+    from telreg.dnc.publish import formats
+
+    bad = tmp_path / "pub" / "sms-dated.zip"
+    bad.parent.mkdir()
+    formats.write_zip(bad, entry="sms-dated.txt", data=b"".join(line + b"\r\n" for line in lines), lines=len(lines),
+                      stamp=dt.datetime.combine(MON, dt.time(23, 0), HK))
+    (tmp_path / "l.txt").write_text("61234567\n")
+    code, _, err = scrub(tmp_path / "l.txt", bad, tmp_path / "out")
+    assert code == 1 and message in err, err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

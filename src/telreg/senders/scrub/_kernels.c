@@ -259,25 +259,26 @@ fail:
     return NULL;
 }
 
-/* parse_dated(data, numbers i64 out, days i32 out, listed u64 inout) -> -1, or the index of the first line that is not
- * "NNNNNNNN,YYYYMMDD\r\n" with a plausible date (the dated publication's fixed-width lines). days[i] is the date as
+/* parse_dated(data, days i32 out, listed u64 inout) -> (problem, line): (0, -1) when every line is
+ * "NNNNNNNN,YYYYMMDD\r\n" with a plausible date and the numbers ascend strictly; (1, i) when line i (from 0) is not in
+ * that form; (2, i) when line i's number is not above the previous one. days[i] is the date as
  * (year - 1900) << 9 | month << 5 | day: ordered like the dates and small enough to index a table. Each number is
- * added to the ``listed`` bitset. */
+ * added to the ``listed`` bitset; the numbers themselves are not kept (the bitset is all a scrub needs). */
 static PyObject *parse_dated(PyObject *self, PyObject *args) {
-    PyObject *o[4];
-    if (!PyArg_ParseTuple(args, "OOOO", &o[0], &o[1], &o[2], &o[3])) return NULL;
-    Buf b[4] = {0};
-    Py_ssize_t n = 0, bad = -1;
+    PyObject *o[3];
+    if (!PyArg_ParseTuple(args, "OOO", &o[0], &o[1], &o[2])) return NULL;
+    Buf b[3] = {0};
+    Py_ssize_t n = 0, at = -1;
+    int problem = 0;
     if (get_buf(o[0], &b[0], 0, 1, 0, "data") < 0) goto fail;
     n = b[0].view.len / 19;
-    if (get_buf(o[1], &b[1], 1, 8, n, "numbers") < 0 || get_buf(o[2], &b[2], 1, 4, n, "days") < 0 ||
-        get_buf(o[3], &b[3], 1, 8, SPACE_WORDS, "listed") < 0)
+    if (get_buf(o[1], &b[1], 1, 4, n, "days") < 0 || get_buf(o[2], &b[2], 1, 8, SPACE_WORDS, "listed") < 0)
         goto fail;
     const uint8_t *data = BUF(b[0], uint8_t);
-    int64_t *numbers = BUF(b[1], int64_t);
-    int32_t *days = BUF(b[2], int32_t);
-    uint64_t *listed = BUF(b[3], uint64_t);
+    int32_t *days = BUF(b[1], int32_t);
+    uint64_t *listed = BUF(b[2], uint64_t);
     Py_BEGIN_ALLOW_THREADS
+    int64_t previous = -1;
     for (Py_ssize_t i = 0; i < n; i++) {
         const uint8_t *p = data + 19 * i;
         int ok = p[8] == ',' && p[17] == '\r' && p[18] == '\n';
@@ -291,19 +292,20 @@ static PyObject *parse_dated(PyObject *self, PyObject *args) {
         month = (p[13] - '0') * 10 + (p[14] - '0');
         day = (p[15] - '0') * 10 + (p[16] - '0');
         ok &= year >= 1900 && year < 1900 + 512 && month >= 1 && month <= 12 && day >= 1 && day <= 31;
-        if (!ok) {
-            bad = i;
+        if (!ok || v <= previous) {
+            problem = ok ? 2 : 1;
+            at = i;
             break;
         }
-        numbers[i] = v;
+        previous = v;
         days[i] = ((year - 1900) << 9) | (month << 5) | day;
         listed[v >> 6] |= 1ull << (v & 63);
     }
     Py_END_ALLOW_THREADS
-    release(b, 4);
-    return PyLong_FromSsize_t(bad);
+    release(b, 3);
+    return Py_BuildValue("(in)", problem, at);
 fail:
-    release(b, 4);
+    release(b, 3);
     return NULL;
 }
 

@@ -116,13 +116,13 @@ def load_publication(zip_path: Path, *, register: str, calendar: WorkingCalendar
             f"{zip_path.name} is the {entry['register']} register, but --register {register} was asked for.",
         )
     listed = Bitset()
-    numbers, keys = _parse_dated(zip_path.name, data, listed)
+    keys = _parse_dated(zip_path.name, data, listed)
     date_of_member, distinct = _date_index(zip_path.name, keys)
     registered_on = tuple(distinct)
     protected_from = _protection_starts(registered_on, calendar, protection_days)
     return Publication(
         path=zip_path, register=register, date=dt.date(*stamp[:3]), sha256=actual, listed=listed,
-        count=len(numbers), date_of_member=date_of_member, registered_on=registered_on,
+        count=len(keys), date_of_member=date_of_member, registered_on=registered_on,
         protected_from=protected_from,
     )
 
@@ -145,20 +145,19 @@ def _inflate(content: bytes, info: zipfile.ZipInfo) -> bytes:
     return data
 
 
-def _parse_dated(name: str, data: bytes, listed: Bitset) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
-    """Read the fixed-width ``NNNNNNNN,YYYYMMDD\\r\\n`` lines into numbers and date keys, filling ``listed``."""
+def _parse_dated(name: str, data: bytes, listed: Bitset) -> npt.NDArray[np.int32]:
+    """Read the fixed-width ``NNNNNNNN,YYYYMMDD\\r\\n`` lines into date keys, filling ``listed`` with the numbers."""
     width = DATED_WIDTH
     if len(data) % width:
         raise PublicationRefused(f"{name} is not in the dated format (its length is not whole lines).")
-    numbers = np.empty(len(data) // width, dtype=np.int64)
     keys = np.empty(len(data) // width, dtype=np.int32)
-    bad = _kernels.parse_dated(data, numbers, keys, listed.words)
-    if bad >= 0:
-        raise PublicationRefused(f"{name} is not in the dated format (line {bad + 1} is not 'NNNNNNNN,YYYYMMDD' with "
+    problem, line = _kernels.parse_dated(data, keys, listed.words)
+    if problem == 1:
+        raise PublicationRefused(f"{name} is not in the dated format (line {line + 1} is not 'NNNNNNNN,YYYYMMDD' with "
                                  "a registration date).")
-    if len(numbers) and np.any(numbers[1:] <= numbers[:-1]):
-        raise PublicationRefused(f"{name} does not list its numbers in ascending order once each.")
-    return numbers, keys
+    if problem == 2:
+        raise PublicationRefused(f"{name} does not list its numbers in ascending order once each (line {line + 1}).")
+    return keys
 
 
 def _date_index(name: str, keys: npt.NDArray[np.int32]) -> tuple[npt.NDArray[np.int32], list[dt.date]]:
