@@ -27,7 +27,7 @@ from telreg.core.security import CsrfChecked, CurrentUser
 from telreg.core.users import require_role
 from telreg.deps import DbSession, RuntimeDep
 from telreg.realname import changes, operators, service, views
-from telreg.realname.staff import READER_ROLES, STAFF_ROLE, ensure_acts_for
+from telreg.realname.staff import READER_ROLES, STAFF_ROLE, ensure_acts_for, number_for_reader
 from telreg.realname.outcome import Outcome
 from telreg.realname.policy import get_policy
 from telreg.realname.schemas import (
@@ -110,11 +110,10 @@ def terminate(number: str, body: TerminationRequest, session: DbSession, runtime
 
 @router.get("/numbers/{number}")
 def show_number(number: str, session: DbSession, runtime: RuntimeDep, reader: NumberReader) -> dict[str, Any]:
-    """A number's operator, state and current registration, personal data masked (403 for another operator's
-    staff)."""
-    view = views.number_view(session, vault=runtime.vault, policy=get_policy(runtime.settings), number=number)
-    ensure_acts_for(reader, view["operator"])
-    return view
+    """A number's operator, state and current registration, personal data masked (404 for an unknown number and,
+    alike, for another operator's number when the reader is that operator's staff)."""
+    return number_for_reader(reader, number, lambda: views.number_view(
+        session, vault=runtime.vault, policy=get_policy(runtime.settings), number=number))
 
 
 @router.get("/operators", response_model=list[OperatorOut])

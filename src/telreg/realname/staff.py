@@ -8,16 +8,20 @@ acts for none until an administrator attaches it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from telreg.core.errors import PermissionDenied
 from telreg.core.models import User
 from telreg.realname import operators
+from telreg.realname.errors import NumberNotFound
 from telreg.realname.lookup import repository as lookup_repository
 from telreg.realname.models import Operator
 
 __all__ = ["READER_ROLES", "STAFF_ROLE", "acts_for_every_operator", "ensure_acts_for", "ensure_acts_for_flag",
-           "operator_scope", "visible_operators"]
+           "number_for_reader", "operator_scope", "visible_operators"]
 
 STAFF_ROLE = "operator_staff"
 WHOLE_VIEW_ROLES = frozenset({"admin", "regulator"})
@@ -49,6 +53,27 @@ def ensure_acts_for(user: User, operator_code: str | None) -> None:
                                operator=operator_code)
     raise PermissionDenied(f"{user.username} acts for {scope}, not {asked}.", username=user.username,
                            acts_for=scope, operator=operator_code)
+
+
+def number_for_reader(user: User, number: str, look: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Return ``look()`` (a number's view, raising NumberNotFound when no operator has it) if the user may see it.
+
+    Staff limited to one operator get the same 404 for another operator's number as for an unknown one: a 403
+    there would tell them which numbers exist elsewhere and that they are registered.
+    """
+    scope = operator_scope(user)
+    if scope == "":
+        ensure_acts_for(user, None)  # an account attached to no operator reads nothing (403, whatever the number)
+    try:
+        view = look()
+    except NumberNotFound:
+        if scope is None:
+            raise
+        view = None
+    if scope is not None and (view is None or view["operator"] != scope):
+        raise NumberNotFound(f"Number {number} is not one of {scope}'s numbers.", number=number)
+    assert view is not None
+    return view
 
 
 def visible_operators(session: Session, user: User) -> list[Operator]:

@@ -79,9 +79,15 @@ def test_staff_cannot_transfer_terminate_or_read_another_operators_number(client
     moved = client.post(f"{API}/transfers", json=transfer, headers=clerk)
     ended = client.post(f"{API}/numbers/61234567/termination", json={"operator": "op2"}, headers=clerk)
     shown = client.get(f"{API}/numbers/61234567")
-    for answer in (moved, ended, shown):
+    for answer in (moved, ended):
         assert answer.status_code == 403 and answer.json()["detail"] == OTHERS, answer.text
-    assert "CHAN" not in shown.text
+    # Reading another operator's number answers exactly as an unknown number does: staff cannot tell it exists.
+    unknown = client.get(f"{API}/numbers/69999999")
+    assert shown.status_code == unknown.status_code == 404
+    assert shown.json()["detail"] == "Number 61234567 is not one of op1's numbers."
+    assert unknown.json()["detail"] == "Number 69999999 is not one of op1's numbers."
+    assert shown.json().keys() == unknown.json().keys() and shown.json()["error"] == unknown.json()["error"]
+    assert "CHAN" not in shown.text and "op2" not in shown.text
     assert _audit_count(runtime) == before
 
     admin = _sign_in(client, runtime, "admin.lee", ("admin",))
