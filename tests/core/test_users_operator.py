@@ -99,3 +99,32 @@ def test_the_migration_adds_the_column(engine: Engine) -> None:
     assert "operator_code" in _columns(engine)
     [column] = [c for c in inspect(engine).get_columns("users") if c["name"] == "operator_code"]
     assert column["nullable"] and column["type"].length == 32
+
+
+def test_set_operator_attaches_an_account_and_audits_the_move(runtime: Runtime, cli) -> None:  # type: ignore[no-untyped-def]
+    with unit_of_work(runtime.session_factory) as session:  # an account from before operators were named
+        session.add(User(username="clerk.old", display_name="clerk.old", password_hash="x", roles=["operator_staff"],
+                         operator_code=None, is_active=True, failed_logins=0, created_at=runtime.clock.now()))
+
+    code, out, _ = cli("users", "set-operator", "clerk.old", " OP1 ")
+    assert (code, out.strip()) == (0, "user clerk.old now acts for operator op1")
+    code, out, _ = cli("users", "set-operator", "clerk.old", "op1")
+    assert (code, out.strip()) == (0, "user clerk.old already acts for operator op1; nothing changed")
+    code, out, _ = cli("users", "set-operator", "clerk.old", "op2")
+    assert (code, out.strip()) == (0, "user clerk.old now acts for operator op2 (was op1)")
+    with unit_of_work(runtime.session_factory) as session:
+        assert users.get_user(session, "clerk.old").operator_code == "op2"
+        moves = [e.details for e in audit.history(session, subject_type="user", subject_key="clerk.old")]
+        assert moves == [{"operator": "op1", "previous": None}, {"operator": "op2", "previous": "op1"}]
+
+
+def test_set_operator_refuses_other_roles_and_unknown_users(runtime: Runtime, cli) -> None:  # type: ignore[no-untyped-def]
+    _create(runtime, "admin.lee", ["admin"], None)
+    code, _, err = cli("users", "set-operator", "admin.lee", "op1")
+    assert code == 1 and err.startswith("Only an operator_staff account acts for an operator")
+    code, _, err = cli("users", "set-operator", "nobody", "op1")
+    assert code == 1 and "There is no user named 'nobody'" in err
+    with unit_of_work(runtime.session_factory) as session:
+        assert users.get_user(session, "admin.lee").operator_code is None
+        assert [e.action for e in audit.history(session, subject_type="user", subject_key="admin.lee")] == [
+            "user-created"]

@@ -61,6 +61,24 @@ def create_user(
     return user
 
 
+def set_operator(session: Session, *, clock: Clock, username: str, operator: str, actor: str = "cli") -> User:
+    """Attach an operator_staff account to the operator it acts for (or move it to another operator).
+
+    Accounts created before operators were named act for none until this is done; the change is audited with
+    the previous operator, so who could see which operator's numbers when can be reconstructed.
+    """
+    user = get_user(session, username)
+    code = _operator_of(user.username, roles=list(user.roles), operator=operator)
+    previous = user.operator_code
+    if code == previous:
+        return user
+    user.operator_code = code
+    session.flush()
+    audit.record(session, clock=clock, actor=actor, action="user-operator-changed", subject_type="user",
+                 subject_key=user.username, details={"operator": code, "previous": previous})
+    return user
+
+
 def _operator_of(username: str, *, roles: list[str], operator: str | None) -> str | None:
     """Return the normalised operator code the account acts for, checking it goes with the roles."""
     code = (operator or "").strip().lower() or None

@@ -32,6 +32,20 @@ def add(
         typer.echo(f"created user {user.username} with roles {', '.join(user.roles)}{acts_for}")
 
 
+@app.command("set-operator")
+def set_operator(username: str, operator: Annotated[str, typer.Argument(help="The operator's code")]) -> None:
+    """Attach an operator_staff account to the operator it acts for (audited, with the previous one)."""
+    rt = runtime()
+    with session_scope(rt) as session:
+        before = users.get_user(session, username).operator_code
+        user = users.set_operator(session, clock=rt.clock, username=username, operator=operator)
+        if user.operator_code == before:
+            typer.echo(f"user {user.username} already acts for operator {before}; nothing changed")
+        else:
+            typer.echo(f"user {user.username} now acts for operator {user.operator_code}"
+                       + (f" (was {before})" if before else ""))
+
+
 @app.command("unlock")
 def unlock(username: str) -> None:
     """Lift the lockout of a staff account after repeated wrong passwords (recorded in the audit trail)."""
