@@ -8,7 +8,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from telreg.core.clock import FixedClock
 from telreg.core.db import unit_of_work
@@ -136,6 +136,34 @@ def test_codes_per_document_are_limited_whatever_the_number(runtime: Runtime) ->
     ask(runtime, limits=limits, number="13700137000")  # unmatched requests count as well
     with pytest.raises(LookupRateLimited):
         ask(runtime, limits=limits, number=ZHANG_AT_CMCC[2])
+
+
+@pytest.mark.parametrize("shared", ["number", "document"])
+def test_concurrent_code_requests_never_exceed_a_limit(runtime: Runtime, shared: str) -> None:
+    # Twelve requests at once on one number (or with one document): counting and recording must not interleave,
+    # or several would each count 2 of 3 and all go through.
+    limits = lookup.LookupLimits(per_number=3 if shared == "number" else 100,
+                                 per_document=3 if shared == "document" else 100)
+    numbers = [f"137001370{i:02d}" for i in range(12)]
+    start = threading.Barrier(12)
+
+    def attempt(i: int) -> bool:
+        start.wait()
+        try:
+            if shared == "number":  # different (valid, unknown) documents on one number
+                ask(runtime, limits=limits, document=resident_id(dt.date(1970, 1, 1 + i), region="310101",
+                                                                 sequence="007"))
+            else:  # one document on different numbers
+                ask(runtime, limits=limits, number=numbers[i])
+        except LookupRateLimited:
+            return False
+        return True
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        granted = list(pool.map(attempt, range(12)))
+    assert granted.count(True) == 3
+    with unit_of_work(runtime.session_factory) as session:
+        assert session.scalar(select(func.count()).select_from(LookupChallenge)) == 3
 
 
 def test_invalid_input_is_refused_before_anything_is_written(runtime: Runtime, sms: FakeSms) -> None:

@@ -10,7 +10,8 @@
 
 Codes are stored as a keyed hash (HMAC under the vault's index key, so a database copy does not let anyone try
 the million codes offline), tokens as SHA-256. Requests are limited per document and per number over a window;
-the limits are counted before anything is sent, matched or not.
+the limits are counted before anything is sent, matched or not, under a lock per document and per number so
+concurrent requests cannot all squeeze under a limit.
 """
 
 from __future__ import annotations
@@ -203,6 +204,7 @@ def _document_index(vault: Vault, *, policy: Policy, clock: Clock, doc_type: str
 
 def _within_limits(session: Session, *, now: dt.datetime, limits: LookupLimits, document_index: str,
                    number: str) -> None:
+    repository.lock_request_keys(session, document_index=document_index, number=number)
     since = now - limits.window
     by_document = repository.requests_since(session, since=since, document_index=document_index)
     by_number = repository.requests_since(session, since=since, number=number)

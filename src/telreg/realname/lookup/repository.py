@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.orm import Session
 
 from telreg.realname.lookup.models import LookupChallenge, NumberFlag
@@ -32,6 +32,19 @@ def challenge_by_token(session: Session, token_hash: str) -> LookupChallenge | N
 
 def challenge_by_access(session: Session, access_hash: str) -> LookupChallenge | None:
     return session.scalar(select(LookupChallenge).where(LookupChallenge.access_hash == access_hash))
+
+
+def lock_request_keys(session: Session, *, document_index: str, number: str) -> None:
+    """Serialise code requests for this document and this number until the transaction ends.
+
+    The limits are "count the recent requests, then record one": two requests counted side by side would both
+    see room. PostgreSQL takes a transaction advisory lock per key (in a fixed order, so two requests cannot
+    deadlock); SQLite's BEGIN IMMEDIATE already lets one writer in at a time.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted((f"realname-lookup:document:{document_index}", f"realname-lookup:number:{number}")):
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
 
 
 def requests_since(session: Session, *, since: dt.datetime, document_index: str | None = None,
