@@ -3,6 +3,7 @@
     .venv/bin/python bench/scrub.py                       # 1M, 10M and 50M lines (needs ~2 GB of disk)
     .venv/bin/python bench/scrub.py --sizes 1M            # a quick run
     .venv/bin/python bench/scrub.py --sizes 10M --peers telreg,polars --dir /tmp/scrub-bench
+    .venv/bin/python bench/scrub.py --sizes 10M,50M --rounds 3    # medians of 3 interleaved runs per tool
 
 Generates, into a temporary directory (or --dir, reused when the files are there): a dated sms publication of
 3 million numbers (registration dates 2008 → the day before the send date, so some are not yet protected) with its
@@ -24,6 +25,7 @@ import hashlib
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -253,6 +255,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="1M,10M,50M", help="list sizes, e.g. 1M,10M,50M")
     parser.add_argument("--peers", default=",".join(PEERS), help="tools to run: telreg,duckdb,polars,pyset")
     parser.add_argument("--skip-pyset-above", default="10M", help="the Python set is slow: skip it above this")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run every tool this many times, interleaved, and report the median (default 1)")
     parser.add_argument("--dir", help="where to keep the generated files (default: a temporary directory)")
     parser.add_argument("--child", choices=sorted(RUNNERS), help=argparse.SUPPRESS)
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
@@ -270,7 +274,7 @@ def main() -> None:
         directory = Path(args.dir or temporary)
         directory.mkdir(parents=True, exist_ok=True)
         bench(directory, [_size(s) for s in args.sizes.split(",")], args.peers.split(","),
-              _size(args.skip_pyset_above))
+              _size(args.skip_pyset_above), max(1, args.rounds))
 
 
 def generate(directory: Path, sizes: list[int]) -> None:
@@ -284,7 +288,7 @@ def generate(directory: Path, sizes: list[int]) -> None:
           f"{', '.join(f'{n:,}' for n in sizes)} lines; {os.cpu_count()} CPUs; send date {SEND_DATE}", flush=True)
 
 
-def bench(directory: Path, sizes: list[int], peers: list[str], pyset_limit: int) -> None:
+def bench(directory: Path, sizes: list[int], peers: list[str], pyset_limit: int, rounds: int) -> None:
     # Generate in a child: a child's ru_maxrss starts from its parent's peak at fork, so the parent stays small.
     subprocess.run([sys.executable, __file__, "--generate", "--dir", str(directory), "--sizes",
                     ",".join(str(n) for n in sizes)], check=True)
@@ -292,31 +296,39 @@ def bench(directory: Path, sizes: list[int], peers: list[str], pyset_limit: int)
     instructions = directory / "instructions.csv"
     cutoff = protection_cutoff(publication)
     lists = {n: directory / f"list-{n}.txt" for n in sizes}
-    print(f"{'lines':>12} {'tool':<8} {'seconds':>9} {'numbers/s':>14} {'peak MB':>9} {'kept':>12}  telreg speed-up")
+    print(f"{'lines':>12} {'tool':<8} {'seconds':>9} {'numbers/s':>14} {'peak MB':>9} {'kept':>12}  telreg speed-up"
+          + ("  (median of rounds: each run)" if rounds > 1 else ""))
     for n, list_path in lists.items():
         subprocess.run(["cat", str(list_path)], stdout=subprocess.DEVNULL, check=True)  # same page cache for all
-        results: dict[str, dict[str, float]] = {}
+        runs: dict[str, list[dict[str, float]]] = {}
         digests: dict[str, str] = {}
-        for peer in peers:
-            if peer == "pyset" and n > pyset_limit:
-                continue
-            out = directory / f"out-{n}-{peer}"
-            command = [sys.executable, __file__, "--child", peer, "--list", str(list_path), "--publication",
-                       str(publication), "--instructions", str(instructions), "--out", str(out), "--cutoff",
-                       str(cutoff)]
-            done = subprocess.run(command, capture_output=True, text=True, check=False)
-            if done.returncode != 0:
-                print(f"{n:>12,} {peer:<8} failed: {done.stderr.strip().splitlines()[-1:]}", flush=True)
-                continue
-            results[peer] = json.loads(done.stdout.strip().splitlines()[-1])
-            digests[peer] = _digest(out / "kept.csv")
-            kept = sum(1 for _ in open(out / "kept.csv", "rb"))
-            results[peer]["kept"] = kept
+        kept: dict[str, int] = {}
+        # Rounds interleave the tools (telreg, duckdb, polars, telreg, …), so a machine that speeds up or slows
+        # down during the run (this VM does, after boot) weighs on every tool alike; the median is reported.
+        for _ in range(rounds):
+            for peer in peers:
+                if peer == "pyset" and n > pyset_limit:
+                    continue
+                out = directory / f"out-{n}-{peer}"
+                command = [sys.executable, __file__, "--child", peer, "--list", str(list_path), "--publication",
+                           str(publication), "--instructions", str(instructions), "--out", str(out), "--cutoff",
+                           str(cutoff)]
+                done = subprocess.run(command, capture_output=True, text=True, check=False)
+                if done.returncode != 0:
+                    print(f"{n:>12,} {peer:<8} failed: {done.stderr.strip().splitlines()[-1:]}", flush=True)
+                    continue
+                runs.setdefault(peer, []).append(json.loads(done.stdout.strip().splitlines()[-1]))
+                digests[peer] = _digest(out / "kept.csv")
+                kept[peer] = sum(1 for _ in open(out / "kept.csv", "rb"))
+        results = {peer: {"seconds": statistics.median(r["seconds"] for r in got),
+                          "peak": max(r["peak"] for r in got), "kept": kept[peer],
+                          "each": [r["seconds"] for r in got]} for peer, got in runs.items()}
         base = results.get("telreg")
         for peer, r in results.items():
             ratio = "" if peer == "telreg" or not base else f"{r['seconds'] / base['seconds']:.1f}x"
+            each = "  (" + " / ".join(f"{s:.2f}" for s in r["each"]) + ")" if rounds > 1 else ""
             print(f"{n:>12,} {peer:<8} {r['seconds']:>9.2f} {n / r['seconds']:>14,.0f} {r['peak'] / 2**20:>9.0f} "
-                  f"{int(r['kept']):>12,}  {ratio}", flush=True)
+                  f"{int(r['kept']):>12,}  {ratio:<6}{each}", flush=True)
         same = len(set(digests.values())) == 1
         print(f"{'':>12} kept lines identical across {', '.join(digests)}: {'yes' if same else 'NO'}", flush=True)
         if base and {"duckdb", "polars"} & results.keys():
