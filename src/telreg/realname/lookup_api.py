@@ -55,9 +55,10 @@ def send_code(session: Session, runtime: Runtime, background: BackgroundTasks, *
               number: str, lang: str) -> lookup.CodeRequested:
     """Ask the service for a code and send its SMS after the answer (shared with the public page)."""
     outbox = lookup.DeferredSms()
-    requested = lookup.request_code(session, vault=runtime.vault, policy=get_policy(runtime.settings),
-                                    clock=runtime.clock, sms=outbox, doc_type=doc_type, document=document,
-                                    number=number, lang=lang)
+    policy = get_policy(runtime.settings)
+    requested = lookup.request_code(session, vault=runtime.vault, policy=policy, clock=runtime.clock, sms=outbox,
+                                    doc_type=doc_type, document=document, number=number, lang=lang,
+                                    limits=lookup.limits_for(policy))
     background.add_task(outbox.deliver, runtime.sms)
     return requested
 
@@ -77,7 +78,7 @@ def request_code(body: CodeRequest, session: DbSession, runtime: RuntimeDep,
 def verify_code(body: CodeProof, request: Request, session: DbSession, runtime: RuntimeDep) -> Any:
     """Prove the code: the session gets the access (30 minutes) and the answer carries the summary."""
     proof = lookup.prove_code(session, vault=runtime.vault, clock=runtime.clock, token=body.challenge,
-                              code=body.code)
+                              code=body.code, limits=lookup.limits_for(get_policy(runtime.settings)))
     if proof.rejected is not None:
         return JSONResponse(proof.rejected.to_dict(), status_code=proof.rejected.status_code)
     request.session[ACCESS_KEY] = proof.access_token

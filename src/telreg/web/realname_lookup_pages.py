@@ -84,7 +84,8 @@ def give_code(request: Request, session: DbSession, runtime: RuntimeDep, form: F
     """Prove the code; a wrong one is counted (committed) and shown on the code form."""
     pending = request.session.get(CHALLENGE_KEY) or {}
     proof = lookup.prove_code(session, vault=runtime.vault, clock=runtime.clock,
-                              token=pending.get("token", ""), code=form.get("code", ""))
+                              token=pending.get("token", ""), code=form.get("code", ""),
+                              limits=lookup.limits_for(get_policy(runtime.settings)))
     if proof.rejected is not None:
         if proof.rejected.extra.get("reason") not in ("wrong",):
             request.session.pop(CHALLENGE_KEY, None)  # nothing more to try with this challenge

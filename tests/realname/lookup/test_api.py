@@ -88,3 +88,28 @@ def test_not_offered_under_the_hong_kong_policy(client: Any, runtime: Runtime) -
     answer = client.post(f"{API}/codes", json={"document": {"type": "hkid", "number": "A123456(3)"},
                                                "number": "51234567"})
     assert answer.status_code == 404 and answer.json()["error"] == "lookup_not_offered"
+
+
+def test_the_policy_files_lookup_limits_are_the_ones_applied(client: Any, runtime: Runtime, sms: FakeSms,
+                                                             tmp_path: Any) -> None:
+    from importlib import resources
+
+    from telreg.realname.policy import load_policy
+
+    holdings(runtime)
+    shipped = (resources.files("telreg.realname.policy") / "files" / "mainland-china.toml").read_text("utf-8")
+    assert "codes_per_number = 3" in shipped and "max_attempts = 5" in shipped
+    custom = tmp_path / "strict.toml"
+    custom.write_text(shipped.replace("codes_per_number = 3", "codes_per_number = 1")
+                      .replace("max_attempts = 5", "max_attempts = 2"), encoding="utf-8")
+    assert load_policy(str(custom)).lookup.codes_per_number == 1
+    runtime.settings = runtime.settings.model_copy(update={"realname_policy": str(custom)})
+
+    asked = client.post(f"{API}/codes", json=ASK)
+    assert asked.status_code == 202
+    code = code_sent(sms, ZHANG_AT_CMCC[0])
+    rejected = client.post(f"{API}/codes/verify", json={"challenge": asked.json()["challenge"], "code": wrong(code)})
+    assert rejected.json()["attempts_left"] == 1  # 2 allowed by the file, not the default 5
+    again = client.post(f"{API}/codes", json=ASK)  # a second code for the number within the hour: 1 allowed
+    assert again.status_code == 429 and again.json()["error"] == "lookup_rate_limited"
+    assert int(again.headers["Retry-After"]) > 0

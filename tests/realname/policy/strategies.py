@@ -62,4 +62,8 @@ policies = st.fixed_dictionaries({
     }),
     "real_name_target_percent": st.floats(0, 100, allow_nan=False),
     "one_identity_lookup": st.booleans(),
+    "lookup": st.fixed_dictionaries({
+        key: st.integers(1, 10_000) for key in ("code_minutes", "max_attempts", "window_minutes",
+                                                "codes_per_number", "codes_per_document", "access_minutes")
+    }),
 })

@@ -17,6 +17,7 @@ from telreg.realname.lookup.codes import (
     Proof,
     access,
     ensure_offered,
+    limits_for,
     prove_code,
     request_code,
 )
@@ -26,5 +27,5 @@ from telreg.realname.lookup.summary import summary
 __all__ = [
     "DEFAULT_LIMITS", "CodeRequested", "DeferredSms", "LookupAccess", "LookupLimits", "Proof", "access",
     "close_flag",
-    "ensure_offered", "flag_number", "flag_view", "operator_flags", "prove_code", "request_code", "summary",
+    "ensure_offered", "flag_number", "limits_for", "flag_view", "operator_flags", "prove_code", "request_code", "summary",
 ]

@@ -39,7 +39,7 @@ from telreg.realname.numbers import parse_subscriber_number
 from telreg.realname.policy import Policy
 
 __all__ = ["AUDIT_SUBJECT", "DEFAULT_LIMITS", "CodeRequested", "DeferredSms", "LookupAccess", "LookupLimits",
-           "Proof", "access", "ensure_offered", "prove_code", "request_code"]
+           "Proof", "access", "ensure_offered", "limits_for", "prove_code", "request_code"]
 
 AUDIT_SUBJECT = "realname-lookup"
 CODE_DIGITS = 6
@@ -62,6 +62,15 @@ class LookupLimits:
 
 
 DEFAULT_LIMITS = LookupLimits()
+
+
+def limits_for(policy: Policy) -> LookupLimits:
+    """The limits the policy file sets (its ``[lookup]`` table; the defaults above where it is silent)."""
+    given = policy.lookup
+    return LookupLimits(code_ttl=dt.timedelta(minutes=given.code_minutes), max_attempts=given.max_attempts,
+                        window=dt.timedelta(minutes=given.window_minutes), per_number=given.codes_per_number,
+                        per_document=given.codes_per_document,
+                        access_ttl=dt.timedelta(minutes=given.access_minutes))
 
 
 @dataclass

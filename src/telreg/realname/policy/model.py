@@ -109,6 +109,17 @@ class Lifecycle(_Frozen):
         return steps
 
 
+class Lookup(_Frozen):
+    """The one-identity lookup's limits (used only when ``one_identity_lookup`` is true)."""
+
+    code_minutes: int = Field(10, ge=1, description="How long a one-time code stays valid")
+    max_attempts: int = Field(5, ge=1, description="Wrong codes before a code is locked")
+    window_minutes: int = Field(60, ge=1, description="The window the two request limits count over")
+    codes_per_number: int = Field(3, ge=1, description="Codes one number may be sent within the window")
+    codes_per_document: int = Field(5, ge=1, description="Codes asked with one document within the window")
+    access_minutes: int = Field(30, ge=1, description="How long a proved lookup stays open")
+
+
 class Policy(_Frozen):
     name: str = Field(min_length=1, description="Short name, e.g. hong-kong")
     version: str = Field(description="YEAR.N, e.g. 2026.1")
@@ -125,6 +136,7 @@ class Policy(_Frozen):
     lifecycle: Lifecycle
     real_name_target_percent: float = Field(ge=0, le=100, description="Aimed-at registered share of numbers")
     one_identity_lookup: bool = Field(description="A person may see all numbers under their identity")
+    lookup: Lookup = Field(default_factory=Lookup, description="The one-identity lookup's limits")
 
     @field_validator("version")
     @classmethod
