@@ -10,8 +10,9 @@ Rules run in this order; the first that fails refuses the request with a stable 
 
 Each attempt runs in a savepoint: a refusal rolls back whatever the attempt wrote (an identity, a counter) and
 records only the refusal, so nothing is half-applied. The concurrency arbiters are the database's: the unique
-number, the unique blind index, the partial unique index of current registrations and the conditional quota
-update.
+number, the unique blind index, the partial unique index of current registrations (each row is inserted with
+``INSERT … ON CONFLICT DO NOTHING RETURNING``: a loser gets no row back, with no savepoint of its own) and the
+conditional quota upsert.
 """
 
 from __future__ import annotations
