@@ -215,3 +215,20 @@ def test_a_publication_whose_lines_are_not_a_register_is_refused_with_the_line(t
     code, _, err = scrub(tmp_path / "l.txt", bad, tmp_path / "out")
     assert code == 1 and message in err, err
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_a_refused_rerun_leaves_the_previous_outputs_and_a_good_one_replaces_them(tmp_path, publication):
+    out = tmp_path / "out"
+    (tmp_path / "first.txt").write_text("61234567\n31234567\n")
+    assert scrub(tmp_path / "first.txt", publication, out)[0] == 0
+    before = {name: (out / name).read_bytes() for name in ("kept.csv", "rejected.csv", "report.json", "receipt.json")}
+
+    (tmp_path / "empty.txt").write_text("")
+    code, _, err = scrub(tmp_path / "empty.txt", publication, out)  # refused before anything is written
+    assert code == 1 and "empty" in err
+    assert {name: (out / name).read_bytes() for name in before} == before
+
+    (tmp_path / "second.txt").write_text("91234567\n")
+    assert scrub(tmp_path / "second.txt", publication, out)[0] == 0
+    assert kept_lines(out) == [b"91234567\n"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(before)  # no partial files left behind
