@@ -140,7 +140,7 @@ def _inflate(content: bytes, info: zipfile.ZipInfo) -> bytes:
     name_len, extra_len = struct.unpack("<HH", content[offset + 26 : offset + 30])
     start = offset + 30 + name_len + extra_len
     data = _inflate_lib.decompress(content[start : start + info.compress_size], -15)
-    if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+    if len(data) != info.file_size or _inflate_lib.crc32(data) != info.CRC:
         raise ValueError("the entry's CRC or size does not match")
     return data
 

@@ -159,11 +159,17 @@ def scrub_list(
             _pipeline(pool, iter_chunks(stream, layout=layout, chunk_bytes=chunk_bytes, hasher=hasher,
                                         buffers=buffers), first_pass, keep, ahead=ahead)
         finder.finish_first_pass()
-        rules = Rules(_resolved(publication), _resolved(instructions) or Instructions.empty(), send_date)
-        lookup = Lookup.build(rules.publication.listed, finder.repeated)
         list_sha256 = hasher.hexdigest() if hasher is not None else source.sha256()
 
-        writer = OutputWriter(out_dir, layout=layout, rules=rules)
+        def prepare() -> tuple[Rules, Lookup, OutputWriter]:
+            rules = Rules(_resolved(publication), _resolved(instructions) or Instructions.empty(), send_date)
+            lookup = Lookup.build(rules.publication.listed, finder.repeated)
+            return rules, lookup, OutputWriter(out_dir, layout=layout, rules=rules)
+
+        # Pass 2 starts at once: its first chunks are read and scanned (which needs no publication) while the
+        # publication may still be loading and the look-up table is built. ``prepare`` waits only on the loader's
+        # futures, never on this pool, so the worker it occupies cannot deadlock the chunks.
+        prepared = pool.submit(prepare)
         marking, placing = _Turns(), _Turns()
         counts = np.zeros(len(DECISIONS), dtype=np.int64)
         not_yet: list[tuple[np.ndarray, np.ndarray]] = []
@@ -175,7 +181,9 @@ def scrub_list(
             places: list[tuple[int, int]] = []
             try:
                 try:
-                    result = decide_chunk(scan_chunk(chunk, layout), rules, lookup)
+                    lines = scan_chunk(chunk, layout)
+                    rules, lookup, writer = prepared.result()
+                    result = decide_chunk(lines, rules, lookup)
                 finally:
                     marking.run(chunk.index, lambda: finder.mark(result) if result is not None else None)
                 formatted = writer.format(result)
@@ -197,6 +205,7 @@ def scrub_list(
             with source.open() as stream:
                 _pipeline(pool, iter_chunks(stream, layout=layout, chunk_bytes=chunk_bytes, buffers=buffers),
                           second_pass, done, ahead=ahead)
+            rules, _, writer = prepared.result()  # a list of only a header has no chunk to wait for it
             seconds = time.perf_counter() - started
             report = _report(source, layout_column=column, rules=rules, counts=counts, not_yet=not_yet,
                              repeated=finder.repeated_numbers, seconds=seconds, warning_days_given=warning_days_given)
@@ -204,9 +213,18 @@ def scrub_list(
                                warning_days_given=warning_days_given)
             writer.finish(report, receipt)
         except BaseException:
-            writer.abandon()
+            _abandon(prepared)
             raise
     return ScrubResult(out_dir, report, receipt, seconds)
+
+
+def _abandon(prepared: Future[tuple[Rules, Lookup, OutputWriter]]) -> None:
+    """Remove the partial outputs, once ``prepare`` has finished (it may be opening them right now)."""
+    try:
+        _, _, writer = prepared.result()
+    except BaseException:  # the publication or the instructions were refused: no output was opened
+        return
+    writer.abandon()
 
 
 def _counts(counts: np.ndarray) -> dict[str, int]:
