@@ -44,14 +44,17 @@ class DuplicateFinder:
 
     def finish_first_pass(self) -> None:
         """Merge the threads' bitsets: a number repeats when one thread saw it twice or two threads saw it."""
-        seen = np.zeros_like(self.repeated.words)
-        repeated = self.repeated.words
-        for thread_seen, thread_repeated in self._per_thread:
-            repeated |= thread_repeated
-            repeated |= seen & thread_seen
-            seen |= thread_seen
-        self._per_thread.clear()  # release the bitsets early
-        self.repeated = Bitset(repeated)
+        # Merged into the first thread's pair, with the next thread's own "repeated" words (already merged) as the
+        # scratch for "seen by both": no new 12.5 MB arrays, which are fresh memory to fault in.
+        if self._per_thread:
+            seen, repeated = self._per_thread[0]
+            for thread_seen, thread_repeated in self._per_thread[1:]:
+                repeated |= thread_repeated
+                np.bitwise_and(seen, thread_seen, out=thread_repeated)
+                repeated |= thread_repeated
+                seen |= thread_seen
+            self.repeated = Bitset(repeated)
+        self._per_thread.clear()  # release the other bitsets early
         self._first_line = np.zeros(len(self.repeated), dtype=np.int64)
 
     @property
