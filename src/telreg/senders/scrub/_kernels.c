@@ -259,14 +259,16 @@ fail:
     return NULL;
 }
 
-/* parse_dated(data, days i32 out, listed u64 inout) -> (problem, line): (0, -1) when every line is
- * "NNNNNNNN,YYYYMMDD\r\n" with a plausible date and the numbers ascend strictly; (1, i) when line i (from 0) is not in
- * that form; (2, i) when line i's number is not above the previous one. days[i] is the date as
- * (year - 1900) << 9 | month << 5 | day: ordered like the dates and small enough to index a table. Each number is
- * added to the ``listed`` bitset; the numbers themselves are not kept (the bitset is all a scrub needs). */
+/* parse_dated(data, days i32 out, listed u64 inout, previous) -> (problem, line, last): (0, -1, last) when every
+ * line is "NNNNNNNN,YYYYMMDD\r\n" with a plausible date and the numbers ascend strictly, starting above
+ * ``previous`` (-1 for none; a publication is read piece by piece); (1, i, _) when line i (from 0) is not in that
+ * form; (2, i, _) when line i's number is not above the one before it. ``last`` is the last number read, for the next
+ * piece. days[i] is the date as (year - 1900) << 9 | month << 5 | day: ordered like the dates and small enough to
+ * index a table. Each number is added to the ``listed`` bitset; the numbers themselves are not kept. */
 static PyObject *parse_dated(PyObject *self, PyObject *args) {
     PyObject *o[3];
-    if (!PyArg_ParseTuple(args, "OOO", &o[0], &o[1], &o[2])) return NULL;
+    long long previous;
+    if (!PyArg_ParseTuple(args, "OOOL", &o[0], &o[1], &o[2], &previous)) return NULL;
     Buf b[3] = {0};
     Py_ssize_t n = 0, at = -1;
     int problem = 0;
@@ -277,8 +279,8 @@ static PyObject *parse_dated(PyObject *self, PyObject *args) {
     const uint8_t *data = BUF(b[0], uint8_t);
     int32_t *days = BUF(b[1], int32_t);
     uint64_t *listed = BUF(b[2], uint64_t);
+    int64_t last = previous;
     Py_BEGIN_ALLOW_THREADS
-    int64_t previous = -1;
     for (Py_ssize_t i = 0; i < n; i++) {
         const uint8_t *p = data + 19 * i;
         int ok = p[8] == ',' && p[17] == '\r' && p[18] == '\n';
@@ -292,18 +294,18 @@ static PyObject *parse_dated(PyObject *self, PyObject *args) {
         month = (p[13] - '0') * 10 + (p[14] - '0');
         day = (p[15] - '0') * 10 + (p[16] - '0');
         ok &= year >= 1900 && year < 1900 + 512 && month >= 1 && month <= 12 && day >= 1 && day <= 31;
-        if (!ok || v <= previous) {
+        if (!ok || v <= last) {
             problem = ok ? 2 : 1;
             at = i;
             break;
         }
-        previous = v;
+        last = v;
         days[i] = ((year - 1900) << 9) | (month << 5) | day;
         listed[v >> 6] |= 1ull << (v & 63);
     }
     Py_END_ALLOW_THREADS
     release(b, 3);
-    return Py_BuildValue("(in)", problem, at);
+    return Py_BuildValue("(inL)", problem, at, (long long)last);
 fail:
     release(b, 3);
     return NULL;
