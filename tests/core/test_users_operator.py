@@ -101,7 +101,8 @@ def test_the_migration_adds_the_column(engine: Engine) -> None:
     assert column["nullable"] and column["type"].length == 32
 
 
-def test_set_operator_attaches_an_account_and_audits_the_move(runtime: Runtime, cli) -> None:  # type: ignore[no-untyped-def]
+def test_set_operator_attaches_an_account_and_audits_the_move(
+        runtime: Runtime, cli) -> None:  # type: ignore[no-untyped-def]
     with unit_of_work(runtime.session_factory) as session:  # an account from before operators were named
         session.add(User(username="clerk.old", display_name="clerk.old", password_hash="x", roles=["operator_staff"],
                          operator_code=None, is_active=True, failed_logins=0, created_at=runtime.clock.now()))
@@ -118,7 +119,8 @@ def test_set_operator_attaches_an_account_and_audits_the_move(runtime: Runtime, 
         assert moves == [{"operator": "op1", "previous": None}, {"operator": "op2", "previous": "op1"}]
 
 
-def test_set_operator_refuses_other_roles_and_unknown_users(runtime: Runtime, cli) -> None:  # type: ignore[no-untyped-def]
+def test_set_operator_refuses_other_roles_and_unknown_users(
+        runtime: Runtime, cli) -> None:  # type: ignore[no-untyped-def]
     _create(runtime, "admin.lee", ["admin"], None)
     code, _, err = cli("users", "set-operator", "admin.lee", "op1")
     assert code == 1 and err.startswith("Only an operator_staff account acts for an operator")

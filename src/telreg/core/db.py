@@ -113,9 +113,11 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 def dialect_insert(session: Session, table: Any) -> Any:
     """Return an INSERT for TABLE (a mapped class or a Table) that knows ON CONFLICT on this session's backend."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+    return _insert_of(session.get_bind().dialect.name)(table)
+
+
+def _insert_of(dialect: str) -> Any:
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def insert_unless_duplicate(session: Session, row: Row) -> Row | None:
@@ -135,8 +137,7 @@ def insert_unless_duplicate(session: Session, row: Row) -> Row | None:
 def _insert_or_nothing(dialect: str, cls: type) -> Any:
     # Built once per class: constructing the statement cost more Python than executing it (values come as
     # parameters, so one compiled statement serves every row).
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(cls).on_conflict_do_nothing().returning(cls)
+    return _insert_of(dialect)(cls).on_conflict_do_nothing().returning(cls)
 
 
 def add_unless_duplicate(session: Session, row: object) -> bool:

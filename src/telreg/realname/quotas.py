@@ -1,8 +1,9 @@
 """Quotas: how many numbers one identity may hold per operator and service, counted in the same transaction.
 
 A counter row per (identity, operator, service) holds the count. Taking a place is one conditional upsert
-(``INSERT … ON CONFLICT DO UPDATE SET held = held + 1 WHERE held < :limit``): the database evaluates the condition under the row's
-lock, so concurrent registrations of one identity can never exceed the quota, on SQLite or PostgreSQL.
+(``INSERT … ON CONFLICT DO UPDATE SET held = held + 1 WHERE held < :limit``): the database evaluates the
+condition under the row's lock, so concurrent registrations of one identity can never exceed the quota, on SQLite
+or PostgreSQL.
 A service without a quota is still counted (so a quota added later starts from the truth), without a limit.
 When the policy's quota covers "any" service, the counter is the one for "any".
 """

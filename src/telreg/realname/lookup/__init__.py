@@ -26,6 +26,6 @@ from telreg.realname.lookup.summary import summary
 
 __all__ = [
     "DEFAULT_LIMITS", "CodeRequested", "DeferredSms", "LookupAccess", "LookupLimits", "Proof", "access",
-    "close_flag",
-    "ensure_offered", "flag_number", "limits_for", "flag_view", "operator_flags", "prove_code", "request_code", "summary",
+    "close_flag", "ensure_offered", "flag_number", "flag_view", "limits_for", "operator_flags", "prove_code",
+    "request_code", "summary",
 ]
