@@ -60,6 +60,11 @@ def describe(*, policy: Policy, source: str) -> list[str]:
         f"  real-name target: {policy.real_name_target_percent:g}%",
         f"  one-identity lookup: {_yes(policy.one_identity_lookup)}",
     ]
+    if policy.one_identity_lookup:
+        given = policy.lookup
+        lines.append(f"    codes valid {given.code_minutes} min, {given.max_attempts} tries; at most "
+                     f"{given.codes_per_number} per number and {given.codes_per_document} per document in "
+                     f"{given.window_minutes} min; a proved lookup stays open {given.access_minutes} min")
     return lines
 
 

@@ -80,3 +80,16 @@ def test_shipped_file_names_itself_and_cites_its_seed(name: str) -> None:
     policy = load_policy(name)
     assert policy.name == name
     assert policy.version.startswith("20")
+
+
+def test_policy_show_describes_each_shipped_policy_with_its_lookup_limits() -> None:
+    from telreg.realname.policy import load_policy
+    from telreg.realname.policy_cli import describe
+
+    mainland = describe(policy=load_policy("mainland-china"), source="mainland-china")
+    assert "  one-identity lookup: yes" in mainland
+    assert ("    codes valid 10 min, 5 tries; at most 3 per number and 5 per document in 60 min; a proved lookup "
+            "stays open 30 min") in mainland
+    assert "    person any: 5 per operator" in mainland
+    hong_kong = describe(policy=load_policy("hong-kong"), source="hong-kong")
+    assert hong_kong[-1] == "  one-identity lookup: no" and "    person prepaid: 10 per operator" in hong_kong
