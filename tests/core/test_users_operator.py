@@ -3,20 +3,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-from types import ModuleType
-
 import pytest
-from alembic.operations import Operations
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
 from telreg.core import audit, users
 from telreg.core.db import unit_of_work
 from telreg.core.errors import InvalidInput, NotFound
-from telreg.core.migrate import MIGRATIONS_DIR
 from telreg.core.models import User
 from telreg.runtime import Runtime
+from tests.migrations import load_migration, run_step
 
 PASSWORD = "correct horse battery"
 
@@ -69,33 +64,19 @@ def test_cli_users_add_with_an_operator(runtime: Runtime, cli) -> None:  # type:
     assert code == 1 and err.startswith("An operator_staff account acts for one operator")
 
 
-def _migration() -> ModuleType:
-    path = MIGRATIONS_DIR / "versions" / "2026-11-27-2100_staff_operator.py"
-    spec = importlib.util.spec_from_file_location("staff_operator", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _columns(engine: Engine) -> set[str]:
     return {column["name"] for column in inspect(engine).get_columns("users")}
 
 
-def _run(engine: Engine, step) -> None:  # type: ignore[no-untyped-def]
-    with engine.begin() as connection, Operations.context(MigrationContext.configure(connection)):
-        step()
-
-
 def test_the_migration_adds_the_column(engine: Engine) -> None:
-    migration = _migration()
+    migration = load_migration("2026-11-27-2100_staff_operator.py")
     assert migration.down_revision == "3a84f20161a2"
     assert "operator_code" in _columns(engine)  # the migrated test database has it
-    _run(engine, migration.downgrade)
+    run_step(engine, migration.downgrade)
     try:
         assert "operator_code" not in _columns(engine)
     finally:
-        _run(engine, migration.upgrade)  # leave the shared test database as every other test expects it
+        run_step(engine, migration.upgrade)  # leave the shared test database as every other test expects it
     assert "operator_code" in _columns(engine)
     [column] = [c for c in inspect(engine).get_columns("users") if c["name"] == "operator_code"]
     assert column["nullable"] and column["type"].length == 32

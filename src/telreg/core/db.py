@@ -111,6 +111,12 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+def locked(session: Session, stmt: Any) -> Any:
+    """Return STMT as ``SELECT … FOR UPDATE`` on PostgreSQL (the row lock serialises changes of one row); as it is
+    on SQLite, where BEGIN IMMEDIATE already lets one writer in at a time."""
+    return stmt.with_for_update() if session.get_bind().dialect.name == "postgresql" else stmt
+
+
 def dialect_insert(session: Session, table: Any) -> Any:
     """Return an INSERT for TABLE (a mapped class or a Table) that knows ON CONFLICT on this session's backend."""
     return _insert_of(session.get_bind().dialect.name)(table)

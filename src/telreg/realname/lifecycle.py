@@ -36,9 +36,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from telreg.core.db import dialect_insert
 from telreg.core.clock import HK, Clock, today
 from telreg.core.notify import SmsSender
 from telreg.realname import feeds
@@ -181,9 +181,8 @@ def _add_events(session: Session, events: list[dict[str, Any]]) -> list[tuple[in
     """Insert the events not recorded yet; return (event id, number id) of those inserted."""
     if not events:
         return []
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     table = LifecycleEvent.__table__
-    stmt = dialect.insert(table).on_conflict_do_nothing().returning(table.c.id, table.c.number_id)
+    stmt = dialect_insert(session, table).on_conflict_do_nothing().returning(table.c.id, table.c.number_id)
     return [(row.id, row.number_id) for row in session.execute(stmt, events)]
 
 

@@ -8,17 +8,12 @@ IMMEDIATE already lets one writer in at a time.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from telreg.core.db import add_unless_duplicate, dialect_insert, insert_unless_duplicate
+from telreg.core.db import add_unless_duplicate, dialect_insert, insert_unless_duplicate, locked
 from telreg.realname.models import Identity, Number, Operator, QuotaCounter, Refusal, Registration
-
-
-def _locked(session: Session, stmt: Select[Any]) -> Select[Any]:
-    return stmt.with_for_update() if session.get_bind().dialect.name == "postgresql" else stmt
 
 
 # ---- operators -------------------------------------------------------------------------------------------
@@ -42,7 +37,7 @@ def operators(session: Session) -> list[Operator]:
 
 def number_row(session: Session, number: str, *, for_update: bool = False) -> Number | None:
     stmt = select(Number).where(Number.number == number)
-    return session.scalar(_locked(session, stmt) if for_update else stmt)
+    return session.scalar(locked(session, stmt) if for_update else stmt)
 
 
 def add_number(session: Session, row: Number) -> Number | None:

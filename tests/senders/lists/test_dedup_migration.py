@@ -8,18 +8,14 @@ stay. Only this migration's functions run, so later migrations (other contexts')
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-from types import ModuleType
 
 import pytest
-from alembic.operations import Operations
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from telreg.core.db import unit_of_work
-from telreg.core.migrate import MIGRATIONS_DIR
 from telreg.senders.lists.models import SenderInstruction
+from tests.migrations import load_migration, run_step
 
 T = dt.datetime(2026, 2, 1, 1, 0, tzinfo=dt.UTC)
 
@@ -31,25 +27,11 @@ def _row(account_id: int, **changes: object) -> dict[str, object]:
     return {**row, **changes}
 
 
-def _migration() -> ModuleType:
-    path = MIGRATIONS_DIR / "versions" / "2026-11-27-1900_instruction_dedup.py"
-    spec = importlib.util.spec_from_file_location("instruction_dedup", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _run(engine, step) -> None:
-    with engine.begin() as connection, Operations.context(MigrationContext.configure(connection)):
-        step()
-
-
 def test_existing_duplicates_are_removed_keeping_the_first_recorded(runtime, engine, account_id):
-    migration = _migration()
+    migration = load_migration("2026-11-27-1900_instruction_dedup.py")
     assert migration.down_revision == "b7d2f4a81c63"
     table = SenderInstruction.__table__
-    _run(engine, migration.downgrade)
+    run_step(engine, migration.downgrade)
     upgraded = False
     try:
         rows = [
@@ -65,13 +47,13 @@ def test_existing_duplicates_are_removed_keeping_the_first_recorded(runtime, eng
         with unit_of_work(runtime.session_factory) as session:
             ids = [session.execute(insert(table).values(**row).returning(table.c.id)).scalar_one()
                    for row in rows]
-        _run(engine, migration.upgrade)
+        run_step(engine, migration.upgrade)
         upgraded = True
     finally:
         if not upgraded:  # leave the shared test database as every other test expects it
             with engine.begin() as connection:
                 connection.execute(delete(table))
-            _run(engine, migration.upgrade)
+            run_step(engine, migration.upgrade)
     with unit_of_work(runtime.read_session_factory) as session:
         kept = session.execute(select(table.c.id, table.c.recorded_by).order_by(table.c.id)).all()
     assert kept == [(ids[i], "first") for i in (0, 2, 5, 6, 7)]

@@ -37,6 +37,7 @@ from telreg.realname.lookup.errors import CodeRejected, LookupAccessEnded, Looku
 from telreg.realname.lookup.models import LookupChallenge
 from telreg.realname.numbers import parse_subscriber_number
 from telreg.realname.policy import Policy
+from telreg.realname.policy.model import Lookup as PolicyLookup
 
 __all__ = ["AUDIT_SUBJECT", "DEFAULT_LIMITS", "CodeRequested", "DeferredSms", "LookupAccess", "LookupLimits",
            "Proof", "access", "ensure_offered", "limits_for", "prove_code", "request_code"]
@@ -51,21 +52,24 @@ SMS_TEXT = {
 }
 
 
+_POLICY_DEFAULTS = PolicyLookup()  # one source for the defaults: the policy file's [lookup] table
+
+
 @dataclass(frozen=True)
 class LookupLimits:
-    code_ttl: dt.timedelta = dt.timedelta(minutes=10)
-    max_attempts: int = 5
-    window: dt.timedelta = dt.timedelta(hours=1)
-    per_number: int = 3  # codes a number may be sent within the window
-    per_document: int = 5  # codes asked with one document within the window
-    access_ttl: dt.timedelta = dt.timedelta(minutes=30)
+    code_ttl: dt.timedelta = dt.timedelta(minutes=_POLICY_DEFAULTS.code_minutes)
+    max_attempts: int = _POLICY_DEFAULTS.max_attempts
+    window: dt.timedelta = dt.timedelta(minutes=_POLICY_DEFAULTS.window_minutes)
+    per_number: int = _POLICY_DEFAULTS.codes_per_number  # codes a number may be sent within the window
+    per_document: int = _POLICY_DEFAULTS.codes_per_document  # codes asked with one document within the window
+    access_ttl: dt.timedelta = dt.timedelta(minutes=_POLICY_DEFAULTS.access_minutes)
 
 
 DEFAULT_LIMITS = LookupLimits()
 
 
 def limits_for(policy: Policy) -> LookupLimits:
-    """The limits the policy file sets (its ``[lookup]`` table; the defaults above where it is silent)."""
+    """The limits the policy file sets (its ``[lookup]`` table, whose defaults are DEFAULT_LIMITS)."""
     given = policy.lookup
     return LookupLimits(code_ttl=dt.timedelta(minutes=given.code_minutes), max_attempts=given.max_attempts,
                         window=dt.timedelta(minutes=given.window_minutes), per_number=given.codes_per_number,

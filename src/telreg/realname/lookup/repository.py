@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from sqlalchemy import Select, func, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
+from telreg.core.db import locked
 from telreg.realname.lookup.models import LookupChallenge, NumberFlag
 from telreg.realname.models import Number, Registration
-
-
-def _locked(session: Session, stmt: Select[Any]) -> Select[Any]:
-    return stmt.with_for_update() if session.get_bind().dialect.name == "postgresql" else stmt
 
 
 # ---- challenges ------------------------------------------------------------------------------------------
@@ -27,7 +23,7 @@ def add_challenge(session: Session, row: LookupChallenge) -> LookupChallenge:
 
 def challenge_by_token(session: Session, token_hash: str) -> LookupChallenge | None:
     stmt = select(LookupChallenge).where(LookupChallenge.token_hash == token_hash)
-    return session.scalar(_locked(session, stmt))
+    return session.scalar(locked(session, stmt))
 
 
 def challenge_by_access(session: Session, access_hash: str) -> LookupChallenge | None:
@@ -104,7 +100,7 @@ def open_flagged_number_ids(session: Session, identity_id: int) -> set[int]:
 
 
 def flag_row(session: Session, flag_id: int) -> NumberFlag | None:
-    return session.scalar(_locked(session, select(NumberFlag).where(NumberFlag.id == flag_id)))
+    return session.scalar(locked(session, select(NumberFlag).where(NumberFlag.id == flag_id)))
 
 
 def flags_of_operator(session: Session, *, operator_id: int, status: str, limit: int) -> list[NumberFlag]:
@@ -113,9 +109,3 @@ def flags_of_operator(session: Session, *, operator_id: int, status: str, limit:
     stmt = (select(NumberFlag).where(NumberFlag.operator_id == operator_id, NumberFlag.status == status)
             .order_by(order, NumberFlag.id).limit(limit))
     return list(session.scalars(stmt))
-
-
-def count_flags(session: Session, *, operator_id: int, status: str) -> int:
-    stmt = select(func.count()).select_from(NumberFlag).where(NumberFlag.operator_id == operator_id,
-                                                               NumberFlag.status == status)
-    return session.scalar(stmt) or 0

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from telreg.core.db import dialect_insert
 from telreg.senders.lists.models import SAME_INSTRUCTION, SenderInstruction
 
 __all__ = ["add_new", "current", "find_same", "history"]
@@ -22,9 +22,8 @@ def add_new(session: Session, rows: Sequence[dict[str, Any]]) -> list[tuple[int,
     """
     if not rows:
         return []
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     table = SenderInstruction.__table__
-    statement = dialect.insert(table).on_conflict_do_nothing().returning(table.c.id, table.c.instruction)
+    statement = dialect_insert(session, table).on_conflict_do_nothing().returning(table.c.id, table.c.instruction)
     return [(row.id, row.instruction) for row in session.execute(statement, list(rows))]
 
 
