@@ -7,12 +7,14 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from telreg.core.calendar import WorkingCalendar
 from telreg.core.clock import HK
 from telreg.senders.scrub import load_instructions, load_publication, scrub_list
+from telreg.senders.scrub.errors import ListRefused
 
 from .helpers import kept_lines, rejected, write_publication
 from .reference import reference_scrub
@@ -100,3 +102,26 @@ def test_a_csv_column_agrees_with_the_reference(rows, chunk_bytes):
             b"".join(e.original for e in expected if e.decision in kept_decisions)
         assert [(r["line"], r["decision"]) for r in rejected(out)] == \
                [(e.number, e.decision) for e in expected if e.decision not in kept_decisions]
+
+
+@pytest.mark.parametrize("rewrite", [
+    lambda text: text.replace(b"21234567\n", b"2123\n4567\n"),  # more lines in the same chunks
+    lambda text: text.replace(b"\n", b"  \n"),  # the same lines, cut into more chunks
+    lambda text: text[: len(text) // 3],  # cut short: fewer chunks
+], ids=["more-lines", "more-chunks", "fewer-chunks"])
+def test_a_list_that_changes_between_the_two_passes_is_refused_and_leaves_no_output(tmp_path, rewrite):
+    """Pass 2 numbers its lines with pass 1's counts: a list rewritten meanwhile must not be numbered wrongly."""
+    publication = load_publication(write_publication(tmp_path / "pub", {"21234567": "2026-03-02"}, day=DAY),
+                                   register="sms", calendar=WorkingCalendar())
+    path = tmp_path / "list.txt"
+    text = b"".join(b"%08d\n" % POOL[i % len(POOL)] for i in range(200))
+    path.write_bytes(text)
+
+    def progress(done: int, total: int) -> None:
+        if done == total // 2:  # pass 1 has read every chunk
+            path.write_bytes(rewrite(text))
+
+    with pytest.raises(ListRefused, match="changed while it was being scrubbed"):
+        scrub_list(path, publication=publication, instructions=None, send_date=DAY + dt.timedelta(days=1),
+                   now=NOW, out_dir=tmp_path / "out", chunk_bytes=256, progress=progress)
+    assert list((tmp_path / "out").glob("*")) == []  # no partial output (nor a directory with some) left behind

@@ -1,9 +1,12 @@
-"""The C loops refuse arrays of the wrong size with an error instead of reading or writing past them."""
+"""The C loops refuse arrays of the wrong size with an error instead of reading or writing past them, and the
+fused pass-1 loop agrees with the general one."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from telreg.senders.scrub import _kernels
 from telreg.senders.scrub.bitset import Bitset
@@ -88,3 +91,33 @@ def test_the_lookup_table_answers_like_the_bitsets() -> None:
     is_repeated = (where < len(repeated)) & (repeated[np.minimum(where, len(repeated) - 1)] == probe)
     assert np.array_equal(rows, np.flatnonzero(is_repeated))
     assert np.array_equal(ranks, where[is_repeated])
+
+
+_LINE = st.one_of(
+    st.integers(0, 99_999_999).map(lambda n: b"%08d" % n),
+    st.sampled_from([b"", b"2123 4567", b"+852 2123 4567", b"2123456", b"212345678", b"2123456a", b"/1234567",
+                     b":1234567", b"21234567 ", b"\xef\xbc\x92\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93\xef\xbc\x94"
+                     b"\xef\xbc\x95\xef\xbc\x96\xef\xbc\x97"]),  # the last is full-width: status PYTHON
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_LINE, st.sampled_from([b"\n", b"\r\n"])), max_size=30), st.booleans())
+def test_observe_lines_notes_what_scan_and_observe_note_and_stops_at_a_line_for_python(lines, last_ended):
+    """Pass 1's fused loop agrees with the general one (scan, then observe) up to the first line left to Python."""
+    data = b"".join(text + end for text, end in lines)
+    if lines and not last_ended:
+        data = data[: -len(lines[-1][1])]
+    seen, repeated = Bitset().words, Bitset().words
+    counted, stop = _kernels.observe_lines(_buf(data), len(data), -1, 0, seen, repeated)
+
+    arrays = [np.empty(len(lines) + 1, dtype=np.uint32) for _ in range(6)]
+    status = np.empty(len(lines) + 1, dtype=np.uint8)
+    n = _kernels.scan(_buf(data), len(data), -1, 0, *arrays, status)
+    python = np.flatnonzero(status[:n] == 2)
+    expected_lines = int(python[0]) if len(python) else n
+    assert counted == expected_lines
+    assert stop == (int(arrays[0][expected_lines]) if len(python) else len(data))
+    want_seen, want_repeated = Bitset().words, Bitset().words
+    _kernels.observe(arrays[5][:expected_lines].copy(), status[:expected_lines].copy(), want_seen, want_repeated)
+    assert np.array_equal(seen, want_seen) and np.array_equal(repeated, want_repeated)

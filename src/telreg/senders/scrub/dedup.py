@@ -10,13 +10,15 @@ repeated ones).
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
 
 from telreg.senders.scrub import _kernels
 from telreg.senders.scrub.bitset import Bitset
-from telreg.senders.scrub.engine import ChunkResult, Lines
+from telreg.senders.scrub.engine import ChunkResult, kernel_layout, scan_chunk
+from telreg.senders.scrub.reader import Chunk, Layout
 from telreg.senders.scrub.scratch import scratch
 
 __all__ = ["DuplicateFinder"]
@@ -32,15 +34,25 @@ class DuplicateFinder:
         self.repeated = Bitset()
         self._first_line = np.empty(0, dtype=np.int64)
 
-    def observe(self, lines: Lines) -> None:
-        """Pass 1: note a chunk's valid numbers (chunks in any order, on any thread). Each thread has its own pair
-        of bitsets, so the C loop needs no atomic stores (see _kernels.c)."""
+    def observe(self, chunk: Chunk, layout: Layout) -> int:
+        """Pass 1: note a chunk's valid numbers (chunks in any order, on any thread); return how many lines it holds.
+
+        One C loop reads the numbers from the bytes and notes them, keeping no per-line arrays; from the first line
+        it leaves to Python (non-ASCII text, quoted CSV: rare) the rest of the chunk is scanned the general way.
+        Each thread has its own pair of bitsets, so the C loops need no atomic stores (see _kernels.c)."""
         bits = getattr(self._local, "bits", None)
         if bits is None:
             bits = self._local.bits = (Bitset().words, Bitset().words)
             with self._lock:
                 self._per_thread.append(bits)
-        _kernels.observe(lines.numbers, lines.status, *bits)
+        lines, stop = _kernels.observe_lines(chunk.buf, chunk.size, *kernel_layout(layout), *bits)
+        if stop < chunk.size:
+            rest = chunk.buf[stop:]
+            scanned = scan_chunk(replace(chunk, buf=rest, size=chunk.size - stop,
+                                         lines=_kernels.count_lines(rest, chunk.size - stop)), layout)
+            _kernels.observe(scanned.numbers, scanned.status, *bits)
+            lines += len(scanned)
+        return int(lines)
 
     def finish_first_pass(self) -> None:
         """Merge the threads' bitsets: a number repeats when one thread saw it twice or two threads saw it."""

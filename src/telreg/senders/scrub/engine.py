@@ -30,14 +30,16 @@ import numpy.typing as npt
 
 from telreg.senders.scrub import _kernels
 from telreg.senders.scrub.bitset import SPACE, Bitset
+from telreg.senders.scrub.errors import ListRefused
 from telreg.senders.scrub.instructions import Instructions
 from telreg.senders.scrub.numbers import INVALID as INVALID_STATUS
 from telreg.senders.scrub.numbers import PYTHON, VALID, invalid_reason, scalar_number
 from telreg.senders.scrub.publication import Publication
-from telreg.senders.scrub.reader import Chunk, Layout
+from telreg.senders.scrub.reader import CHANGED, Chunk, Layout
 from telreg.senders.scrub.scratch import scratch
 
-__all__ = ["DECISIONS", "KEPT", "ChunkResult", "Lines", "Lookup", "Rules", "decide_chunk", "scan_chunk"]
+__all__ = ["DECISIONS", "KEPT", "ChunkResult", "Lines", "Lookup", "Rules", "decide_chunk", "kernel_layout",
+           "scan_chunk"]
 
 REJECTED_INVALID, DUPLICATE, BLOCKED_UNSUBSCRIBED, ALLOWED_CONSENT, BLOCKED_DNC, NOT_YET, ALLOWED = range(7)
 DECISIONS = ("rejected_invalid", "duplicate", "blocked_unsubscribed", "allowed_consent", "blocked_dnc",
@@ -115,15 +117,23 @@ class ChunkResult:
 
 
 
+def kernel_layout(layout: Layout) -> tuple[int, int]:
+    """The column (-1: the whole line) and delimiter byte (0: none) as the C loops take them."""
+    return (-1 if layout.column is None else layout.column, 0 if layout.delimiter is None else layout.delimiter[0])
+
+
 def scan_chunk(chunk: Chunk, layout: Layout) -> Lines:
     """Split a chunk into lines and read each one's number (into this thread's scratch arrays: valid until the
     thread scans its next chunk)."""
     capacity, arrays_of = chunk.lines, scratch()
     arrays = [arrays_of.get(name, np.uint32, capacity) for name in ("starts", "ends", "nexts", "fs", "fe", "numbers")]
     status = arrays_of.get("status", np.uint8, capacity)
-    column = -1 if layout.column is None else layout.column
-    delimiter = 0 if layout.delimiter is None else layout.delimiter[0]
-    n = _kernels.scan(chunk.buf, chunk.size, column, delimiter, *arrays, status)
+    try:
+        n = _kernels.scan(chunk.buf, chunk.size, *kernel_layout(layout), *arrays, status)
+    except ValueError:  # more lines than pass 1 counted in these bytes
+        n = capacity + 1
+    if n != capacity:
+        raise ListRefused(CHANGED)
     starts, ends, nexts, fs, fe, numbers = (a[:n] for a in arrays)
     lines = Lines(chunk, starts, ends, nexts, fs, fe, numbers, status[:n], {})
     python = np.flatnonzero(lines.status == PYTHON)

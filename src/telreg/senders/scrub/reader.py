@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -24,18 +24,19 @@ import numpy as np
 import numpy.typing as npt
 
 from telreg.senders.scrub.errors import ListRefused
-from telreg.senders.scrub import _kernels
 from telreg.senders.scrub.numbers import SLACK
 from telreg.senders.scrub.scratch import BufferPool
 
-__all__ = ["BOM", "Chunk", "Layout", "ListSource", "open_list"]
+__all__ = ["BOM", "CHANGED", "Chunk", "Layout", "ListSource", "open_list"]
 
 BOM = b"\xef\xbb\xbf"
 _SNIFF = 1 << 16
 _MAX_HEADER = 1 << 20
 _DELIMITERS = (",", ";", "\t", "|")
+CHANGED = ("The list changed while it was being scrubbed (its lines are not those read a moment ago); scrub a "
+            "copy that nothing is writing to.")
 _CONTROL = np.zeros(256, dtype=bool)
-_CONTROL[[*range(0, 9), *range(14, 28), 127]] = True
+_CONTROL[[*range(9), *range(14, 28), 127]] = True
 
 
 @dataclass(frozen=True)
@@ -155,11 +156,14 @@ def _find_column(name: str, header: bytes, column: str) -> tuple[int, bytes]:
 
 
 def iter_chunks(stream: BinaryIO, *, layout: Layout, chunk_bytes: int, hasher: hashlib._Hash | None = None,
-                buffers: BufferPool | None = None) -> Iterator[Chunk]:
-    """Yield chunks of whole lines after the layout's body offset, numbering lines as they go.
+                buffers: BufferPool | None = None, line_counts: Sequence[int] | None = None) -> Iterator[Chunk]:
+    """Yield chunks of whole lines after the layout's body offset.
 
     Each block is read straight into the chunk's numpy buffer (no intermediate bytes objects to join and slice: the
-    main thread that reads is the one serial part of a scrub)."""
+    main thread that reads is the one serial part of a scrub). Without ``line_counts`` (pass 1, which counts the
+    lines as it reads them) chunks are not numbered: ``lines`` and ``first_line`` are -1. With them (pass 2, the
+    same bytes cut at the same places) chunk k holds line_counts[k] lines and is numbered from there; a list that
+    no longer cuts into as many chunks has changed since pass 1 and is refused."""
     skipped = stream.read(layout.body_offset)
     if hasher is not None:
         hasher.update(skipped)
@@ -174,27 +178,24 @@ def iter_chunks(stream: BinaryIO, *, layout: Layout, chunk_bytes: int, hasher: h
         if hasher is not None and got:
             hasher.update(memoryview(buf)[kept : kept + got])
         size = kept + got
-        if not got:
-            if size:
-                buf[size : size + SLACK] = 0
-                yield Chunk(index, buf, size, line, offset, _count_lines(buf, size))
-            return
-        cut = _after_last_feed(buf, size)
-        if cut == 0:  # one line longer than a chunk: keep reading until it ends
+        cut = size if not got else _after_last_feed(buf, size)
+        if got and cut == 0:  # one line longer than a chunk: keep reading until it ends
             carry = buf[:size]
             continue
-        carry = buf[cut:size].copy()
-        buf[cut : cut + SLACK] = 0
-        lines = _count_lines(buf, cut)
-        yield Chunk(index, buf, cut, line, offset, lines)
-        line += lines
-        offset += cut
-        index += 1
-
-
-def _count_lines(buf: npt.NDArray[np.uint8], size: int) -> int:
-    """Lines in buf[:size]: its line feeds, plus one for a last line without a line ending."""
-    return int(_kernels.count_lines(buf, size))
+        if cut:
+            if line_counts is not None and index >= len(line_counts):
+                raise ListRefused(CHANGED)
+            lines = -1 if line_counts is None else line_counts[index]
+            carry = buf[cut:size].copy()
+            buf[cut : cut + SLACK] = 0
+            yield Chunk(index, buf, cut, line if line_counts is not None else -1, offset, lines)
+            line += max(lines, 0)
+            offset += cut
+            index += 1
+        if not got:
+            if line_counts is not None and index != len(line_counts):
+                raise ListRefused(CHANGED)
+            return
 
 
 def _read_into(stream: BinaryIO, view: memoryview) -> int:

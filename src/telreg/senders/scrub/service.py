@@ -152,10 +152,13 @@ def scrub_list(
     pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="scrub")
     with pool:
 
-        def first_pass(chunk: Chunk) -> None:
-            finder.observe(scan_chunk(chunk, layout))
+        line_counts: list[int] = []  # per chunk, in order: pass 2 numbers its lines with them
 
-        def keep(chunk: Chunk, _: None) -> None:
+        def first_pass(chunk: Chunk) -> int:
+            return finder.observe(chunk, layout)
+
+        def keep(chunk: Chunk, lines: int) -> None:
+            line_counts.append(lines)
             buffers.give(chunk.buf)
             advance(chunk)
             _raise_if_failed(publication, instructions)
@@ -208,8 +211,8 @@ def scrub_list(
 
         try:
             with source.open() as stream:
-                _pipeline(pool, iter_chunks(stream, layout=layout, chunk_bytes=chunk_bytes, buffers=buffers),
-                          second_pass, done, ahead=ahead)
+                _pipeline(pool, iter_chunks(stream, layout=layout, chunk_bytes=chunk_bytes, buffers=buffers,
+                                            line_counts=line_counts), second_pass, done, ahead=ahead)
             rules, _, writer = prepared.result()  # a list of only a header has no chunk to wait for it
             seconds = time.perf_counter() - started
             report = _report(source, layout_column=column, rules=rules, counts=counts, not_yet=not_yet,
