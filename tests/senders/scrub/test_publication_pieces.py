@@ -51,3 +51,26 @@ def test_a_bad_line_far_into_the_entry_is_named_with_its_line(tmp_path: Path, mo
     monkeypatch.setattr(module, "_PIECE", 7)
     with pytest.raises(PublicationRefused, match=r"line 322 is not 'NNNNNNNN,YYYYMMDD'"):
         module.load_publication(path, register="sms", calendar=WorkingCalendar())
+
+
+def test_more_distinct_dates_than_two_bytes_index_are_refused_with_the_line(tmp_path: Path) -> None:
+    """Dates are indexed in 16 bits; the 65,537th distinct date is refused, not wrapped onto another date."""
+    from telreg.core.clock import HK
+    from telreg.dnc.publish import formats
+
+    first = dt.date(1901, 1, 1)
+    days = [(first + dt.timedelta(days=i)).strftime("%Y%m%d").encode() for i in range(65_537)]
+    lines = [b"%08d,%s\r\n" % (20_000_000 + i, day) for i, day in enumerate(days)]
+    path = tmp_path / "sms-dated.zip"
+    formats.write_zip(path, entry="sms-dated.txt", data=b"".join(lines), lines=len(lines),
+                      stamp=dt.datetime.combine(DAY, dt.time(23, 0), HK))
+    with pytest.raises(PublicationRefused, match=r"more than 65,536 distinct registration dates \(line 65537\)"):
+        module.load_publication(path, register="sms", calendar=WorkingCalendar())
+
+    # one date fewer loads, each number with its own date, in date order
+    formats.write_zip(path, entry="sms-dated.txt", data=b"".join(lines[:-1]), lines=len(lines) - 1,
+                      stamp=dt.datetime.combine(DAY, dt.time(23, 0), HK))
+    loaded = module.load_publication(path, register="sms", calendar=WorkingCalendar(), protection_days=0)
+    assert len(loaded.registered_on) == 65_536
+    assert loaded.registered_on[-1] == first + dt.timedelta(days=65_535)
+    assert loaded.date_of_member[:3].tolist() == [0, 1, 2] and int(loaded.date_of_member[-1]) == 65_535

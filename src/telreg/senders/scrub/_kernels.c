@@ -323,27 +323,41 @@ static PyObject *observe_lines(PyObject *self, PyObject *args) {
     return Py_BuildValue("(nn)", lines, at);
 }
 
-/* parse_dated(data, days i32 out, listed u64 inout, previous) -> (problem, line, last): (0, -1, last) when every
- * line is "NNNNNNNN,YYYYMMDD\r\n" with a plausible date and the numbers ascend strictly, starting above
- * ``previous`` (-1 for none; a publication is read piece by piece); (1, i, _) when line i (from 0) is not in that
- * form; (2, i, _) when line i's number is not above the one before it. ``last`` is the last number read, for the next
- * piece. days[i] is the date as (year - 1900) << 9 | month << 5 | day: ordered like the dates and small enough to
- * index a table. Each number is added to the ``listed`` bitset; the numbers themselves are not kept. */
+/* parse_dated(data, members u16 out, listed u64 inout, previous, slot_of i32 [DATE_CODES] inout,
+ *             code_of u32 [65536] inout, state i64 [1] inout) -> (problem, line, last)
+ * (0, -1, last) when every line is "NNNNNNNN,YYYYMMDD\r\n" with a plausible date and the numbers ascend strictly,
+ * starting above ``previous`` (-1 for none; a publication is read piece by piece); (1, i, _) when line i (from 0) is
+ * not in that form; (2, i, _) when line i's number is not above the one before it; (3, i, _) when line i brings a
+ * 65,537th distinct date. ``last`` is the last number read, for the next piece. Each number is added to the
+ * ``listed`` bitset; the numbers themselves are not kept. Each date gets a slot the first time it is met (its code,
+ * (year - 1900) << 9 | month << 5 | day, in code_of[slot]; slot_of[code] is slot + 1; state[0] counts the slots)
+ * and members[i] is line i's slot: two bytes per number, where date codes and a table look-up in numpy made 48 MB
+ * of temporaries for 3 million numbers. remap() turns the slots into the dates' order afterwards. */
+#define DATE_CODES (512 << 9)
 static PyObject *parse_dated(PyObject *self, PyObject *args) {
-    PyObject *o[3];
+    PyObject *o[6];
     long long previous;
-    if (!PyArg_ParseTuple(args, "OOOL", &o[0], &o[1], &o[2], &previous)) return NULL;
-    Buf b[3] = {0};
+    if (!PyArg_ParseTuple(args, "OOOLOOO", &o[0], &o[1], &o[2], &previous, &o[3], &o[4], &o[5])) return NULL;
+    Buf b[6] = {0};
     Py_ssize_t n = 0, at = -1;
     int problem = 0;
     if (get_buf(o[0], &b[0], 0, 1, 0, "data") < 0) goto fail;
     n = b[0].view.len / 19;
-    if (get_buf(o[1], &b[1], 1, 4, n, "days") < 0 || get_buf(o[2], &b[2], 1, 8, SPACE_WORDS, "listed") < 0)
+    if (get_buf(o[1], &b[1], 1, 2, n, "members") < 0 || get_buf(o[2], &b[2], 1, 8, SPACE_WORDS, "listed") < 0 ||
+        get_buf(o[3], &b[3], 1, 4, DATE_CODES, "slot_of") < 0 || get_buf(o[4], &b[4], 1, 4, 65536, "code_of") < 0 ||
+        get_buf(o[5], &b[5], 1, 8, 1, "state") < 0)
         goto fail;
     const uint8_t *data = BUF(b[0], uint8_t);
-    int32_t *days = BUF(b[1], int32_t);
+    uint16_t *members = BUF(b[1], uint16_t);
     uint64_t *listed = BUF(b[2], uint64_t);
-    int64_t last = previous;
+    int32_t *slot_of = BUF(b[3], int32_t);
+    uint32_t *code_of = BUF(b[4], uint32_t);
+    int64_t *state = BUF(b[5], int64_t);
+    if (state[0] < 0 || state[0] > 65536) {
+        PyErr_SetString(PyExc_ValueError, "parse_dated: a slot count outside 0..65536");
+        goto fail;
+    }
+    int64_t last = previous, slots = state[0];
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < n; i++) {
         const uint8_t *p = data + 19 * i;
@@ -363,15 +377,51 @@ static PyObject *parse_dated(PyObject *self, PyObject *args) {
             at = i;
             break;
         }
+        int32_t code = ((year - 1900) << 9) | (month << 5) | day;
+        if (!slot_of[code]) {
+            if (slots == 65536) {
+                problem = 3;
+                at = i;
+                break;
+            }
+            code_of[slots] = (uint32_t)code;
+            slot_of[code] = (int32_t)++slots;
+        }
         last = v;
-        days[i] = ((year - 1900) << 9) | (month << 5) | day;
+        members[i] = (uint16_t)(slot_of[code] - 1);
         listed[v >> 6] |= 1ull << (v & 63);
     }
     Py_END_ALLOW_THREADS
-    release(b, 3);
+    state[0] = slots;
+    release(b, 6);
     return Py_BuildValue("(inL)", problem, at, (long long)last);
 fail:
-    release(b, 3);
+    release(b, 6);
+    return NULL;
+}
+
+/* remap(values u16 inout, table u16): values[i] = table[values[i]], in place (numpy's fancy indexing would first
+ * widen the 3 million indices to 64 bits: 24 MB of fresh memory). */
+static PyObject *remap(PyObject *self, PyObject *args) {
+    PyObject *o[2];
+    if (!PyArg_ParseTuple(args, "OO", &o[0], &o[1])) return NULL;
+    Buf b[2] = {0};
+    if (get_buf(o[0], &b[0], 1, 2, 0, "values") < 0 || get_buf(o[1], &b[1], 0, 2, 0, "table") < 0) goto fail;
+    uint16_t *values = BUF(b[0], uint16_t);
+    const uint16_t *table = BUF(b[1], uint16_t);
+    Py_ssize_t n = b[0].view.len / 2, size = b[1].view.len / 2;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (values[i] >= size) {
+            PyErr_SetString(PyExc_ValueError, "remap: a value outside the table");
+            goto fail;
+        }
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < n; i++) values[i] = table[values[i]];
+    Py_END_ALLOW_THREADS
+    release(b, 2);
+    Py_RETURN_NONE;
+fail:
+    release(b, 2);
     return NULL;
 }
 
@@ -886,6 +936,7 @@ static PyMethodDef METHODS[] = {
     {"observe", observe, METH_VARARGS, "Note numbers in the seen and repeated bitsets."},
     {"observe_lines", observe_lines, METH_VARARGS, "Pass 1 of a chunk: read its numbers and note them."},
     {"parse_dated", parse_dated, METH_VARARGS, "Read a dated publication's fixed-width lines."},
+    {"remap", remap, METH_VARARGS, "Replace uint16 values through a table, in place."},
     {"parse_many", parse_many, METH_VARARGS, "Parse given fields with the number rules."},
     {"build_lookup", build_lookup, METH_VARARGS, "Build the decisions' look-up table."},
     {"decide", decide, METH_VARARGS, "Decide valid lines against the register and the instructions."},

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["SPACE", "Bitset"]
+__all__ = ["SPACE", "SPACE_WORDS", "Bitset"]
 
 SPACE = 100_000_000
-_WORDS = SPACE // 64 + 1
+SPACE_WORDS = _WORDS = SPACE // 64 + 1
 _SIX = np.int64(6)
 _LOW6 = np.int64(63)
 _ONE = np.uint64(1)

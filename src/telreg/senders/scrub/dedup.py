@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from telreg.senders.scrub import _kernels
-from telreg.senders.scrub.bitset import Bitset
+from telreg.senders.scrub.bitset import SPACE_WORDS, Bitset
 from telreg.senders.scrub.engine import ChunkResult, kernel_layout, scan_chunk
 from telreg.senders.scrub.reader import Chunk, Layout
 from telreg.senders.scrub.scratch import scratch
@@ -27,12 +27,28 @@ __all__ = ["DuplicateFinder"]
 class DuplicateFinder:
     """Which numbers a list holds more than once (pass 1), and which line each one first appeared on (pass 2)."""
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int = 2) -> None:
         self._lock = threading.Lock()
         self._local = threading.local()
-        self._per_thread: list[tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]] = []
-        self.repeated = Bitset()
+        # Every thread's pair of bitsets in one block, (repeated, seen) row after row: after the merge only row 0 is
+        # needed, and the rows after it, already faulted in, hold the look-up table (see ``spare``). Rows of a
+        # thread that never ran stay untouched: np.zeros maps them lazily.
+        self._rows = np.zeros((2 * max(1, threads), SPACE_WORDS), dtype=np.uint64)
+        self._pairs_given = 0
+        self.repeated = Bitset(self._rows[0])
         self._first_line = np.empty(0, dtype=np.int64)
+
+    def _bits(self) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+        """This thread's (seen, repeated) bitsets."""
+        bits = getattr(self._local, "bits", None)
+        if bits is None:
+            with self._lock:
+                k = self._pairs_given
+                self._pairs_given += 1
+            if 2 * k + 1 >= len(self._rows):
+                raise RuntimeError(f"DuplicateFinder made for {len(self._rows) // 2} threads, used by more")
+            bits = self._local.bits = (self._rows[2 * k + 1], self._rows[2 * k])
+        return bits
 
     def observe(self, chunk: Chunk, layout: Layout) -> int:
         """Pass 1: note a chunk's valid numbers (chunks in any order, on any thread); return how many lines it holds.
@@ -40,11 +56,7 @@ class DuplicateFinder:
         One C loop reads the numbers from the bytes and notes them, keeping no per-line arrays; from the first line
         it leaves to Python (non-ASCII text, quoted CSV: rare) the rest of the chunk is scanned the general way.
         Each thread has its own pair of bitsets, so the C loops need no atomic stores (see _kernels.c)."""
-        bits = getattr(self._local, "bits", None)
-        if bits is None:
-            bits = self._local.bits = (Bitset().words, Bitset().words)
-            with self._lock:
-                self._per_thread.append(bits)
+        bits = self._bits()
         lines, stop = _kernels.observe_lines(chunk.buf, chunk.size, *kernel_layout(layout), *bits)
         if stop < chunk.size:
             rest = chunk.buf[stop:]
@@ -55,19 +67,21 @@ class DuplicateFinder:
         return int(lines)
 
     def finish_first_pass(self) -> None:
-        """Merge the threads' bitsets: a number repeats when one thread saw it twice or two threads saw it."""
-        # Merged into the first thread's pair, with the next thread's own "repeated" words (already merged) as the
-        # scratch for "seen by both": no new 12.5 MB arrays, which are fresh memory to fault in.
-        if self._per_thread:
-            seen, repeated = self._per_thread[0]
-            for thread_seen, thread_repeated in self._per_thread[1:]:
-                repeated |= thread_repeated
-                np.bitwise_and(seen, thread_seen, out=thread_repeated)
-                repeated |= thread_repeated
-                seen |= thread_seen
-            self.repeated = Bitset(repeated)
-        self._per_thread.clear()  # release the other bitsets early
+        """Merge the threads' bitsets into row 0: a number repeats when one thread saw it twice or two threads saw
+        it. A later thread's own "repeated" row (already merged) is the scratch for "seen by both": no new 12.5 MB
+        arrays, which are fresh memory to fault in."""
+        repeated, seen = self._rows[0], self._rows[1]
+        for k in range(1, self._pairs_given):
+            thread_seen, thread_repeated = self._rows[2 * k + 1], self._rows[2 * k]
+            repeated |= thread_repeated
+            np.bitwise_and(seen, thread_seen, out=thread_repeated)
+            repeated |= thread_repeated
+            seen |= thread_seen
         self._first_line = np.zeros(len(self.repeated), dtype=np.int64)
+
+    def spare(self) -> npt.NDArray[np.uint64]:
+        """After the merge: the block's memory after row 0, free for other use (the look-up table)."""
+        return self._rows[1:].reshape(-1)
 
     @property
     def repeated_numbers(self) -> int:

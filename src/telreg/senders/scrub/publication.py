@@ -57,7 +57,7 @@ class Publication:
     sha256: str
     listed: Bitset
     count: int
-    date_of_member: npt.NDArray[np.int32]  # per listed number, in ascending order: index into registered_on
+    date_of_member: npt.NDArray[np.uint16]  # per listed number, in ascending order: index into registered_on
     registered_on: tuple[dt.date, ...]  # the distinct registration dates
     protected_from: tuple[dt.date, ...]  # the day protection starts, for each registration date
 
@@ -114,27 +114,49 @@ def load_publication(zip_path: Path, *, register: str, calendar: WorkingCalendar
         raise PublicationRefused(
             f"{zip_path.name} is the {entry['register']} register, but --register {register} was asked for.",
         )
-    listed = Bitset()
+    listed, dates = Bitset(), _Dates()
     try:
-        keys = _read_dated(zip_path.name, content, infos[0], listed)
+        date_of_member = _read_dated(zip_path.name, content, infos[0], listed, dates)
     except (zipfile.BadZipFile, ValueError, zlib.error) as exc:
         raise PublicationRefused(f"{zip_path.name} is not a readable publication zip ({exc}).") from None
-    date_of_member, distinct = _date_index(zip_path.name, keys)
-    registered_on = tuple(distinct)
+    registered_on = dates.in_order(zip_path.name, date_of_member)
     protected_from = _protection_starts(registered_on, calendar, protection_days)
     return Publication(
         path=zip_path, register=register, date=dt.date(*stamp[:3]), sha256=actual, listed=listed,
-        count=len(keys), date_of_member=date_of_member, registered_on=registered_on,
+        count=len(date_of_member), date_of_member=date_of_member, registered_on=registered_on,
         protected_from=protected_from,
     )
+
+
+class _Dates:
+    """The distinct registration dates met while parsing, each given a slot when first met (see parse_dated in
+    _kernels.c), and put in date order at the end."""
+
+    def __init__(self) -> None:
+        self.slot_of = np.zeros(512 << 9, dtype=np.int32)  # date code -> slot + 1 (0: not met yet)
+        self.code_of = np.zeros(1 << 16, dtype=np.uint32)  # slot -> date code
+        self.state = np.zeros(1, dtype=np.int64)  # slots given
+
+    def in_order(self, name: str, members: npt.NDArray[np.uint16]) -> tuple[dt.date, ...]:
+        """Turn the members' slots into indexes of the dates in ascending order; return those dates."""
+        codes = self.code_of[: int(self.state[0])]
+        order = np.argsort(codes, kind="stable")
+        rank = np.empty(len(codes), dtype=np.uint16)
+        rank[order] = np.arange(len(codes), dtype=np.uint16)
+        _kernels.remap(members, rank)
+        try:
+            return tuple(dt.date((k >> 9) + 1900, (k >> 5) & 15, k & 31) for k in codes[order].tolist())
+        except ValueError:
+            raise PublicationRefused(f"{name} holds a registration date that is not a date.") from None
 
 
 _PIECE = 1 << 20  # compressed bytes inflated at a time: ~3 MB of lines, parsed while they are in the cache
 
 
-def _read_dated(name: str, content: bytes, info: zipfile.ZipInfo, listed: Bitset) -> npt.NDArray[np.int32]:
-    """Inflate the entry piece by piece and read its fixed-width ``NNNNNNNN,YYYYMMDD\\r\\n`` lines into date keys,
-    filling ``listed``; the CRC and size are checked at the end.
+def _read_dated(name: str, content: bytes, info: zipfile.ZipInfo, listed: Bitset, dates: _Dates,
+                ) -> npt.NDArray[np.uint16]:
+    """Inflate the entry piece by piece and read its fixed-width ``NNNNNNNN,YYYYMMDD\\r\\n`` lines: each number's
+    date slot (see ``_Dates``), filling ``listed``; the CRC and size are checked at the end.
 
     Why in pieces: the whole entry (57 MB for 3 million numbers) inflated at once is as much fresh memory to fault in
     and as many cache misses to read back as the inflating itself (zipfile's own reader, besides, inflates with zlib
@@ -154,20 +176,24 @@ def _read_dated(name: str, content: bytes, info: zipfile.ZipInfo, listed: Bitset
         pieces = _inflated(packed)
     else:
         raise ValueError("the entry is neither stored nor deflated")
-    keys = np.empty(info.file_size // width, dtype=np.int32)
+    members = np.empty(info.file_size // width, dtype=np.uint16)
     carry, crc, size, line, previous = b"", 0, 0, 0, -1
 
     def parse(data: bytes | memoryview) -> None:
         nonlocal line, previous
-        if line + len(data) // width > len(keys):
+        if line + len(data) // width > len(members):
             raise ValueError("the entry holds more than its stated size")
-        problem, at, previous = _kernels.parse_dated(data, keys[line:], listed.words, previous)
+        problem, at, previous = _kernels.parse_dated(data, members[line:], listed.words, previous, dates.slot_of,
+                                                     dates.code_of, dates.state)
         if problem == 1:
             raise PublicationRefused(f"{name} is not in the dated format (line {line + at + 1} is not "
                                      "'NNNNNNNN,YYYYMMDD' with a registration date).")
         if problem == 2:
             raise PublicationRefused(f"{name} does not list its numbers in ascending order once each "
                                      f"(line {line + at + 1}).")
+        if problem == 3:
+            raise PublicationRefused(f"{name} holds more than 65,536 distinct registration dates (line "
+                                     f"{line + at + 1}): 179 years of daily dates, not a real publication.")
         line += len(data) // width
 
     for piece in pieces:
@@ -186,7 +212,7 @@ def _read_dated(name: str, content: bytes, info: zipfile.ZipInfo, listed: Bitset
         carry = bytes(view[whole:])
     if carry or size != info.file_size or crc != info.CRC:
         raise ValueError("the entry's CRC or size does not match")
-    return keys
+    return members
 
 
 def _inflated(packed: memoryview) -> Iterator[bytes]:
@@ -196,19 +222,6 @@ def _inflated(packed: memoryview) -> Iterator[bytes]:
             yield out
     if tail := inflater.flush():
         yield tail
-
-
-def _date_index(name: str, keys: npt.NDArray[np.int32]) -> tuple[npt.NDArray[np.int32], list[dt.date]]:
-    """Index each date key ((year - 1900) << 9 | month << 5 | day) into the sorted distinct dates, by a table
-    look-up (no sort of the 3M dates)."""
-    present = np.flatnonzero(np.bincount(keys, minlength=1)) if len(keys) else np.empty(0, dtype=np.int64)
-    table = np.zeros(512 << 9, dtype=np.int32)
-    table[present] = np.arange(len(present), dtype=np.int32)
-    try:
-        distinct = [dt.date((k >> 9) + 1900, (k >> 5) & 15, k & 31) for k in present.tolist()]
-    except ValueError:
-        raise PublicationRefused(f"{name} holds a registration date that is not a date.") from None
-    return table[keys], distinct
 
 
 def _protection_starts(days: tuple[dt.date, ...], calendar: WorkingCalendar, n: int) -> tuple[dt.date, ...]:

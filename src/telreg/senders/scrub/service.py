@@ -136,7 +136,7 @@ def scrub_list(
     started = time.perf_counter()
     source = ListSource(list_path)
     layout = source.layout(column)
-    finder = DuplicateFinder()
+    finder = DuplicateFinder(threads)
     total = 2 * source.size
     moved = 0
 
@@ -171,7 +171,7 @@ def scrub_list(
 
         def prepare() -> tuple[Rules, Lookup, OutputWriter]:
             rules = Rules(_resolved(publication), _resolved(instructions) or Instructions.empty(), send_date)
-            lookup = Lookup.build(rules.publication.listed, finder.repeated)
+            lookup = Lookup.build(rules.publication.listed, finder.repeated, room=finder.spare())
             return rules, lookup, OutputWriter(out_dir, layout=layout, rules=rules)
 
         # Pass 2 starts at once: its first chunks are read and scanned (which needs no publication) while the
