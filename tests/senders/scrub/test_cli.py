@@ -232,3 +232,34 @@ def test_a_refused_rerun_leaves_the_previous_outputs_and_a_good_one_replaces_the
     assert scrub(tmp_path / "second.txt", publication, out)[0] == 0
     assert kept_lines(out) == [b"91234567\n"]
     assert sorted(p.name for p in out.iterdir()) == sorted(before)  # no partial files left behind
+
+
+def test_a_rerun_into_the_same_directory_writes_what_a_fresh_directory_gets(tmp_path, publication):
+    """The previous kept.csv and rejected.csv are overwritten in place (their pages reused) and cut to the new length:
+    longer or shorter than the new outputs, nothing of them may remain."""
+    long_list = "".join(f"{n}\n" for n in (61234567, 31234567, 21234567, 12, 61234567) * 40)
+    short_list = "91234567\nabc\n91234567\n"
+    (tmp_path / "long.txt").write_text(long_list)
+    (tmp_path / "short.txt").write_text(short_list)
+    for first, second in (("long.txt", "short.txt"), ("short.txt", "long.txt")):
+        reused, fresh = tmp_path / f"reused-{first}", tmp_path / f"fresh-{first}"
+        assert scrub(tmp_path / first, publication, reused)[0] == 0
+        assert scrub(tmp_path / second, publication, reused)[0] == 0
+        assert scrub(tmp_path / second, publication, fresh)[0] == 0
+        for name in ("kept.csv", "rejected.csv"):
+            assert (reused / name).read_bytes() == (fresh / name).read_bytes(), (first, name)
+        assert sorted(p.name for p in reused.iterdir()) == sorted(p.name for p in fresh.iterdir())
+
+
+def test_a_previous_output_that_is_a_link_is_replaced_not_written_through(tmp_path, publication):
+    elsewhere = tmp_path / "elsewhere.csv"
+    elsewhere.write_bytes(b"somebody else's file\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "kept.csv").symlink_to(elsewhere)
+    (out / "rejected.csv").hardlink_to(elsewhere)
+    (tmp_path / "l.txt").write_text("61234567\nabc\n")
+    assert scrub(tmp_path / "l.txt", publication, out)[0] == 0
+    assert elsewhere.read_bytes() == b"somebody else's file\n"
+    assert not (out / "kept.csv").is_symlink() and kept_lines(out) == [b"61234567\n"]
+    assert [row["decision"] for row in rejected(out)] == ["rejected_invalid"]
