@@ -798,10 +798,22 @@ static const char DIGIT_PAIRS[201] =
 
 /* Write v >= 0 in decimal; return the digits written. Two digits per step from a table: line numbers are the most
  * frequent text in rejected.csv. */
+static const uint64_t POW10[20] = {
+    1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull, 100000000ull, 1000000000ull,
+    10000000000ull, 100000000000ull, 1000000000000ull, 10000000000000ull, 100000000000000ull,
+    1000000000000000ull, 10000000000000000ull, 100000000000000000ull, 1000000000000000000ull,
+    10000000000000000000ull};
+
+/* Decimal digits of x: log10 from the bit length (x 1233 / 4096 ~ log10(2)), corrected by one comparison. A loop
+ * dividing by 10 was a chain of eight dependent multiplies per number, a fifth of format_rejected's time. */
+static inline int decimal_digits(uint64_t x) {
+    int t = ((64 - __builtin_clzll(x | 1)) * 1233) >> 12;
+    return t + (x >= POW10[t]) + (x == 0);
+}
+
 static inline Py_ssize_t put_int(uint8_t *out, int64_t v) {
     uint64_t x = (uint64_t)v;
-    int k = 1;
-    for (uint64_t t = x; t >= 10; t /= 10) k++;
+    int k = decimal_digits(x);
     uint8_t *p = out + k;
     while (x >= 100) {
         unsigned pair = (unsigned)(x % 100) * 2;
