@@ -461,6 +461,67 @@ fail:
     return NULL;
 }
 
+/* group_fields(buf, field_at i64, field_len i64, which i64 out, first i64 out) -> groups: the fields grouped by
+ * their bytes, exactly (an open-addressing table keyed by a hash, with a byte comparison on every hit): which[i] is
+ * field i's group, groups numbered in order of first appearance, first[g] the first field of group g. Refused
+ * fields repeat (the same placeholder or typo on many lines), and each distinct spelling's reason is worded once;
+ * numpy grouped them by sorting the padded bytes, 1.7 ms a chunk. */
+static PyObject *group_fields(PyObject *self, PyObject *args) {
+    PyObject *o[5];
+    if (!PyArg_ParseTuple(args, "OOOOO", &o[0], &o[1], &o[2], &o[3], &o[4])) return NULL;
+    Buf b[5] = {0};
+    Py_ssize_t n = 0, groups = 0;
+    if (get_buf(o[0], &b[0], 0, 1, 0, "buf") < 0 || get_buf(o[1], &b[1], 0, 8, 0, "field_at") < 0) goto fail;
+    n = b[1].view.len / 8;
+    if (get_buf(o[2], &b[2], 0, 8, n, "field_len") < 0 || get_buf(o[3], &b[3], 1, 8, n, "which") < 0 ||
+        get_buf(o[4], &b[4], 1, 8, n, "first") < 0)
+        goto fail;
+    const uint8_t *buf = BUF(b[0], uint8_t);
+    const int64_t *at = BUF(b[1], int64_t), *len = BUF(b[2], int64_t);
+    int64_t *which = BUF(b[3], int64_t), *first = BUF(b[4], int64_t);
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (at[i] < 0 || len[i] < 0 || at[i] + len[i] > b[0].view.len) {
+            PyErr_SetString(PyExc_ValueError, "group_fields: a field lies outside the buffer");
+            goto fail;
+        }
+    size_t slots = 16;
+    while (slots < 2 * (size_t)n) slots <<= 1;
+    int64_t *table = malloc(slots * sizeof(int64_t));
+    if (!table) {
+        release(b, 5);
+        return PyErr_NoMemory();
+    }
+    Py_BEGIN_ALLOW_THREADS
+    memset(table, 0xff, slots * sizeof(int64_t));
+    for (Py_ssize_t i = 0; i < n; i++) {
+        uint64_t h = 1469598103934665603ull ^ (uint64_t)len[i]; /* FNV-1a over the bytes, seeded by the length */
+        for (int64_t k = 0; k < len[i]; k++) h = (h ^ buf[at[i] + k]) * 1099511628211ull;
+        size_t slot = (size_t)(h ^ (h >> 29)) & (slots - 1);
+        for (;;) {
+            int64_t g = table[slot];
+            if (g < 0) {
+                table[slot] = groups;
+                first[groups] = i;
+                which[i] = groups++;
+                break;
+            }
+            Py_ssize_t r = first[g];
+            if (len[r] == len[i] && memcmp(buf + at[r], buf + at[i], (size_t)len[i]) == 0) {
+                which[i] = g;
+                break;
+            }
+            slot = (slot + 1) & (slots - 1);
+        }
+    }
+    Py_END_ALLOW_THREADS
+    free(table);
+    release(b, 5);
+    return PyLong_FromSsize_t(groups);
+fail:
+    release(b, 5);
+    return NULL;
+}
+
 /* -- decide: register, instructions and protection date, per line ------------------------------------------------ */
 
 /* The look-up table a scrub's decisions use, built once after pass 1: per block of 192 numbers, one 64-byte cache
@@ -949,6 +1010,7 @@ static PyMethodDef METHODS[] = {
     {"observe_lines", observe_lines, METH_VARARGS, "Pass 1 of a chunk: read its numbers and note them."},
     {"parse_dated", parse_dated, METH_VARARGS, "Read a dated publication's fixed-width lines."},
     {"remap", remap, METH_VARARGS, "Replace uint16 values through a table, in place."},
+    {"group_fields", group_fields, METH_VARARGS, "Group fields by their bytes."},
     {"parse_many", parse_many, METH_VARARGS, "Parse given fields with the number rules."},
     {"build_lookup", build_lookup, METH_VARARGS, "Build the decisions' look-up table."},
     {"decide", decide, METH_VARARGS, "Decide valid lines against the register and the instructions."},

@@ -194,26 +194,18 @@ class OutputWriter:
     def _invalid_reasons(buf: npt.NDArray[np.uint8], field_at: npt.NDArray[np.int64],
                          field_len: npt.NDArray[np.int64],
                          ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.int64],
-                                    npt.NDArray[np.intp]]:
+                                    npt.NDArray[np.int64]]:
         """The decision-and-reason texts of refused fields: one per distinct spelling (garbage repeats), and which
-        one each field takes. Fields are at most MAX_FIELD bytes (the buffer's slack covers the widest read)."""
-        if len(field_at) == 0:
-            return np.zeros(1, dtype=np.uint8), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), \
-                np.zeros(0, dtype=np.intp)
-        width = int(field_len.max())
-        keys = np.zeros((len(field_at), width + 1), dtype=np.uint8)
-        keys[:, 0] = field_len
-        if width:
-            window = np.lib.stride_tricks.sliding_window_view(buf, width)[field_at]
-            keys[:, 1:] = np.where(np.arange(width) < field_len[:, None], window, 0)
-        distinct, which = np.unique(keys.view(np.dtype((np.void, width + 1))).ravel(), return_inverse=True)
+        one each field takes."""
+        n = len(field_at)
+        which, first = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+        groups = _kernels.group_fields(buf, field_at, field_len, which, first)
+        view = memoryview(buf)
         texts = []
-        for key in distinct.tolist():
-            raw = bytes(key)
-            reason = invalid_reason(raw[1 : 1 + raw[0]])
+        for at, size in zip(field_at[first[:groups]].tolist(), field_len[first[:groups]].tolist(), strict=True):
+            reason = invalid_reason(view[at : at + size].tobytes())
             texts.append(b'",rejected_invalid,"' + _quote(reason) + b'"\r\n')
-        table, table_at, table_len = _texts(texts)
-        return table, table_at, table_len, which.ravel()
+        return (*_texts(texts), which)
 
     # -- writing
 
