@@ -28,8 +28,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
 
-import holidays
-
 from telreg.core.clock import to_hk
 
 __all__ = ["WorkingCalendar", "general_holidays", "is_public_holiday", "non_working_reason", "warning_days"]
@@ -40,6 +38,10 @@ SUNDAY = 6
 @lru_cache(maxsize=64)
 def general_holidays(year: int) -> Mapping[dt.date, str]:
     """Return the general holidays of Cap. 149 for a year (Sundays excluded: they are holidays anyway)."""
+    # Imported on first use, not with this module: the package takes ~45 ms to import, and `telreg scrub` needs
+    # the calendar only on the thread that loads the publication, beside the list's first pass.
+    import holidays
+
     # Read-only, because the mapping is cached and shared by every caller.
     return MappingProxyType(dict(holidays.country_holidays("HK", years=year, categories=(holidays.OPTIONAL,))))
 

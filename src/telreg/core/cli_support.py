@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from telreg.config import get_settings
 from telreg.core.clock import Clock, FixedClock, SystemClock, to_hk
 from telreg.core.errors import InvalidInput, ProductionGuard
 
@@ -33,6 +32,7 @@ _runtime: Runtime | None = None
 
 def runtime(as_of: str | None = None) -> Runtime:
     """Return the process's runtime, with a frozen clock when --as-of was given."""
+    from telreg.config import get_settings  # on first use: pydantic-settings takes 0.12 s to import
     from telreg.runtime import build_runtime
 
     global _runtime

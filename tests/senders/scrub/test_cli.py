@@ -263,3 +263,34 @@ def test_a_previous_output_that_is_a_link_is_replaced_not_written_through(tmp_pa
     assert elsewhere.read_bytes() == b"somebody else's file\n"
     assert not (out / "kept.csv").is_symlink() and kept_lines(out) == [b"61234567\n"]
     assert [row["decision"] for row in rejected(out)] == ["rejected_invalid"]
+
+
+def test_the_progress_bar_is_drawn_only_on_a_terminal_for_a_long_list(monkeypatch):
+    from telreg.senders.scrub import cli as scrub_cli
+
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.setenv("TTY_COMPATIBLE", "0")
+    with scrub_cli._progress(show=True) as advance:  # standard error is not a terminal under pytest
+        assert advance is None
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich then treats standard error as a terminal
+    with scrub_cli._progress(show=False) as advance:
+        assert advance is None
+    with scrub_cli._progress(show=True) as advance:
+        assert advance is not None
+        advance(50, 100)
+        advance(100, 100)
+
+
+def test_as_of_is_refused_in_production_before_anything_is_read(tmp_path, publication, monkeypatch):
+    from telreg.config import get_settings
+
+    monkeypatch.setenv("TELREG_ENV", "production")
+    get_settings.cache_clear()
+    try:
+        (tmp_path / "l.txt").write_text("61234567\n")
+        for send_date in ("2026-03-03", "2020-01-01"):  # a past send date (by the --as-of clock) too
+            code, _, err = scrub(tmp_path / "l.txt", publication, tmp_path / "out", "--send-date", send_date)
+            assert code == 1 and "--as-of is refused when TELREG_ENV=production" in err, err
+            assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    finally:
+        get_settings.cache_clear()

@@ -121,3 +121,26 @@ def test_observe_lines_notes_what_scan_and_observe_note_and_stops_at_a_line_for_
     want_seen, want_repeated = Bitset().words, Bitset().words
     _kernels.observe(arrays[5][:expected_lines].copy(), status[:expected_lines].copy(), want_seen, want_repeated)
     assert np.array_equal(seen, want_seen) and np.array_equal(repeated, want_repeated)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.binary(max_size=6).filter(lambda b: b"\n" not in b), max_size=60))
+def test_group_fields_groups_equal_bytes_in_order_of_first_appearance(fields):
+    data = b"\n".join(fields)
+    at = np.cumsum([0] + [len(f) + 1 for f in fields])[: len(fields)].astype(np.int64)
+    length = np.array([len(f) for f in fields], dtype=np.int64)
+    which, first = np.empty(len(fields), dtype=np.int64), np.empty(len(fields), dtype=np.int64)
+    groups = _kernels.group_fields(_buf(data), at, length, which, first)
+
+    expected: dict[bytes, int] = {}
+    for field in fields:
+        expected.setdefault(field, len(expected))
+    assert groups == len(expected)
+    assert which.tolist() == [expected[f] for f in fields]
+    assert [fields[i] for i in first[:groups].tolist()] == list(expected)
+
+
+def test_group_fields_refuses_a_field_outside_the_buffer() -> None:
+    one = np.zeros(1, dtype=np.int64)
+    with pytest.raises(ValueError, match="outside the buffer"):
+        _kernels.group_fields(np.zeros(4, dtype=np.uint8), np.array([2]), np.array([5]), one, one.copy())

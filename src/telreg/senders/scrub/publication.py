@@ -19,7 +19,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,9 +84,11 @@ def _expected_sha256(zip_path: Path) -> str:
     return match["hex"].lower()
 
 
-def load_publication(zip_path: Path, *, register: str, calendar: WorkingCalendar, protection_days: int = 10,
-                     ) -> Publication:
-    """Verify and read a dated publication; refuse it, saying why, when anything does not match."""
+def load_publication(zip_path: Path, *, register: str, calendar: WorkingCalendar,
+                     protection_days: int | Callable[[], int] = 10) -> Publication:
+    """Verify and read a dated publication; refuse it, saying why, when anything does not match.
+
+    ``protection_days`` may be a callable, asked once the file has been read (the settings may still be loading)."""
     if not zip_path.is_file():
         raise PublicationRefused(f"The publication {zip_path} does not exist.")
     content = zip_path.read_bytes()
@@ -120,7 +122,8 @@ def load_publication(zip_path: Path, *, register: str, calendar: WorkingCalendar
     except (zipfile.BadZipFile, ValueError, zlib.error) as exc:
         raise PublicationRefused(f"{zip_path.name} is not a readable publication zip ({exc}).") from None
     registered_on = dates.in_order(zip_path.name, date_of_member)
-    protected_from = _protection_starts(registered_on, calendar, protection_days)
+    days = protection_days() if callable(protection_days) else protection_days
+    protected_from = _protection_starts(registered_on, calendar, days)
     return Publication(
         path=zip_path, register=register, date=dt.date(*stamp[:3]), sha256=actual, listed=listed,
         count=len(date_of_member), date_of_member=date_of_member, registered_on=registered_on,
