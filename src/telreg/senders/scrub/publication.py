@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import mmap
+import os
 import re
 import struct
 import zipfile
@@ -91,7 +93,7 @@ def load_publication(zip_path: Path, *, register: str, calendar: WorkingCalendar
     ``protection_days`` may be a callable, asked once the file has been read (the settings may still be loading)."""
     if not zip_path.is_file():
         raise PublicationRefused(f"The publication {zip_path} does not exist.")
-    content = zip_path.read_bytes()
+    content = _mapped(zip_path)
     actual = hashlib.sha256(content).hexdigest()
     expected = _expected_sha256(zip_path)
     if actual != expected:
@@ -153,10 +155,20 @@ class _Dates:
             raise PublicationRefused(f"{name} holds a registration date that is not a date.") from None
 
 
-_PIECE = 1 << 20  # compressed bytes inflated at a time: ~3 MB of lines, parsed while they are in the cache
+_PIECE = 64 << 10  # compressed bytes handed to the inflater at a time (see _inflated)
+_OUT = 64 << 10  # inflated bytes parsed at a time, while they are in the cache
 
 
-def _read_dated(name: str, content: bytes, info: zipfile.ZipInfo, listed: Bitset, dates: _Dates,
+def _mapped(path: Path) -> bytes | mmap.mmap:
+    """The file's bytes, mapped rather than read: read into a new 20 MB buffer they were 5,000 fresh pages to fault
+    in; mapped, they are the page cache's own (an empty file cannot be mapped: its checksum is refused anyway)."""
+    with open(path, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            return b""
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+def _read_dated(name: str, content: bytes | mmap.mmap, info: zipfile.ZipInfo, listed: Bitset, dates: _Dates,
                 ) -> npt.NDArray[np.uint16]:
     """Inflate the entry piece by piece and read its fixed-width ``NNNNNNNN,YYYYMMDD\\r\\n`` lines: each number's
     date slot (see ``_Dates``), filling ``listed``; the CRC and size are checked at the end.
@@ -219,10 +231,17 @@ def _read_dated(name: str, content: bytes, info: zipfile.ZipInfo, listed: Bitset
 
 
 def _inflated(packed: memoryview) -> Iterator[bytes]:
+    """The inflated entry in pieces of at most _OUT bytes, from _PIECE bytes of input at a time. Why so small: a
+    piece of megabytes (or the copy of the input left over, ``unconsumed_tail``) is a fresh allocation every time, as
+    the allocator maps and unmaps blocks that size: 9,000-14,000 page faults for 3 million numbers, more than the
+    parsing costs. Pieces of 64 KB reuse the same memory: no page faults, and ISA-L inflates 30% faster."""
     inflater = _inflate_lib.decompressobj(-15)
     for at in range(0, len(packed), _PIECE):
-        if out := inflater.decompress(packed[at : at + _PIECE]):
-            yield out
+        data: bytes | memoryview = packed[at : at + _PIECE]
+        while data:
+            if out := inflater.decompress(data, _OUT):
+                yield out
+            data = inflater.unconsumed_tail
     if tail := inflater.flush():
         yield tail
 
