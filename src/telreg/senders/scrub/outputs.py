@@ -54,10 +54,11 @@ REJECTED_HEADER = b"line,original,decision,reason\r\n"
 _DECISION_NAMES = [name.encode() for name in DECISIONS]
 
 def _texts(texts: list[bytes]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Texts laid end to end, with their offsets and lengths."""
+    """Texts laid end to end, with their offsets and lengths; 64 zero bytes after the last, so the C loop may copy
+    any short text with one fixed-size copy."""
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
     offsets = (np.cumsum(lengths) - lengths).astype(np.int64)
-    return np.frombuffer(b"".join(texts) or b"\0", dtype=np.uint8).copy(), offsets, lengths
+    return np.frombuffer(b"".join(texts) + bytes(64), dtype=np.uint8).copy(), offsets, lengths
 
 
 def _quote(text: str | bytes) -> bytes:
@@ -183,7 +184,7 @@ class OutputWriter:
         special[by_table] = which
         special[python] = -2 - (len(reason_at) + np.arange(len(python), dtype=np.int32))
         widest = int(max(self._tail_len.max(), extra_len.max() if len(extra_len) else 0))
-        out = scratch().get("rejected", np.uint8, 2 * result.chunk.size + rejected * (52 + widest) + len(extra))
+        out = scratch().get("rejected", np.uint8, 2 * result.chunk.size + rejected * (52 + widest) + len(extra) + 64)
         size = _kernels.format_rejected(
             lines.chunk.buf, n, lines.chunk.first_line, int(self.layout.column is not None), lines.starts,
             lines.ends, decision, result.date_index, result.duplicate_of, special, self._tails, self._tail_at,
