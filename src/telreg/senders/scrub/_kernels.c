@@ -842,7 +842,10 @@ static PyObject *gather_kept(PyObject *self, PyObject *args) {
             bad = 1;
             break;
         }
-        memcpy(out + w, buf + starts[i], (size_t)width);
+        if (width <= 64 && w + 64 <= cap && starts[i] + 64 <= len) /* short runs: one fixed-size copy, inlined */
+            memcpy(out + w, buf + starts[i], 64);
+        else
+            memcpy(out + w, buf + starts[i], (size_t)width);
         w += width;
         i = j;
     }

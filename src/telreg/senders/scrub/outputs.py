@@ -132,7 +132,7 @@ class OutputWriter:
         """Format a chunk's outputs into this thread's scratch arrays (write them before its next chunk)."""
         lines, decision = result.lines, result.decision
         buf, n, arrays_of = result.chunk.buf, len(lines), scratch()
-        kept = arrays_of.get("kept", np.uint8, result.chunk.size)
+        kept = arrays_of.get("kept", np.uint8, result.chunk.size + 64)  # 64: room for gather_kept's fixed copies
         kept = kept[: _kernels.gather_kept(buf, n, lines.starts, lines.nexts, decision, kept)]
         counts = np.zeros(len(DECISIONS), dtype=np.int64)
         rows = [arrays_of.get(name, np.int64, n) for name in ("invalid_rows", "unsubscribed_rows", "not_yet_rows")]
