@@ -304,7 +304,10 @@ static PyObject *observe_lines(PyObject *self, PyObject *args) {
         lines++;
         at = line.next;
         if (line.status != VALID) continue;
+        /* Both words are fetched: "repeated" is written only for a number seen before, but a fifth of a list's
+         * lines are such repeats, and each waited on a miss of its own (22 instead of 13.5 ns a line measured). */
         __builtin_prefetch(&seen[line.number >> 6], 1);
+        __builtin_prefetch(&repeated[line.number >> 6], 1);
         ring[head++ % RING] = line.number;
         if (head - tail < RING) continue;
         uint32_t x = ring[tail++ % RING];
