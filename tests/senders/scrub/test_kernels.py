@@ -13,6 +13,12 @@ from telreg.senders.scrub.bitset import Bitset
 from telreg.senders.scrub.engine import Lookup
 
 
+def _members(words: np.ndarray) -> list[int]:
+    """The numbers whose bits are set in a bitset's words (only the non-zero words are looked at)."""
+    return [64 * int(w) + bit for w in np.flatnonzero(words).tolist() for bit in range(64)
+            if (int(words[w]) >> bit) & 1]
+
+
 def _buf(text: bytes) -> np.ndarray:
     return np.frombuffer(text + b"\0" * 64, dtype=np.uint8)
 
@@ -108,8 +114,8 @@ def test_observe_lines_notes_what_scan_and_observe_note_and_stops_at_a_line_for_
     data = b"".join(text + end for text, end in lines)
     if lines and not last_ended:
         data = data[: -len(lines[-1][1])]
-    seen, repeated = Bitset().words, Bitset().words
-    counted, stop = _kernels.observe_lines(_buf(data), len(data), -1, 0, seen, repeated)
+    pairs = np.zeros(2 * len(Bitset().words), dtype=np.uint64)
+    counted, stop = _kernels.observe_lines(_buf(data), len(data), -1, 0, pairs)
 
     arrays = [np.empty(len(lines) + 1, dtype=np.uint32) for _ in range(6)]
     status = np.empty(len(lines) + 1, dtype=np.uint8)
@@ -118,9 +124,28 @@ def test_observe_lines_notes_what_scan_and_observe_note_and_stops_at_a_line_for_
     expected_lines = int(python[0]) if len(python) else n
     assert counted == expected_lines
     assert stop == (int(arrays[0][expected_lines]) if len(python) else len(data))
-    want_seen, want_repeated = Bitset().words, Bitset().words
-    _kernels.observe(arrays[5][:expected_lines].copy(), status[:expected_lines].copy(), want_seen, want_repeated)
-    assert np.array_equal(seen, want_seen) and np.array_equal(repeated, want_repeated)
+    want = np.zeros_like(pairs)
+    _kernels.observe(arrays[5][:expected_lines].copy(), status[:expected_lines].copy(), want)
+    assert np.array_equal(pairs, want)
+    # and the pairs hold what a set of the valid numbers says
+    valid = [int(x) for x, st_ in zip(arrays[5][:expected_lines].tolist(), status[:expected_lines].tolist(),
+                                      strict=True) if st_ == 0]
+    seen, repeated = _members(pairs[0::2]), _members(pairs[1::2])
+    assert seen == sorted(set(valid)) and repeated == sorted({x for x in valid if valid.count(x) > 1})
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 99_999_999) | st.sampled_from([64, 65, 127, 1 << 20]), max_size=20),
+                min_size=1, max_size=3))
+def test_merge_pairs_finds_numbers_repeated_within_or_across_threads(per_thread):
+    words = len(Bitset().words)
+    rows = np.zeros((len(per_thread), 2 * words), dtype=np.uint64)
+    for k, numbers in enumerate(per_thread):
+        _kernels.observe(np.array(numbers, dtype=np.uint32), np.zeros(len(numbers), dtype=np.uint8), rows[k])
+    _kernels.merge_pairs(rows, len(per_thread))
+    merged = _members(rows.reshape(-1)[:words])
+    everything = [x for numbers in per_thread for x in numbers]
+    assert merged == sorted({x for x in everything if everything.count(x) > 1})
 
 
 @settings(max_examples=100, deadline=None)

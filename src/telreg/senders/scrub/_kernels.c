@@ -235,24 +235,33 @@ fail:
 
 #define AHEAD 64
 
-/* observe(numbers u32, status u8, seen u64, repeated u64): note valid numbers in the seen bitset, and those already
- * there in the repeated one. The bitsets belong to the calling thread (service.py merges them after pass 1): plain
- * stores let the CPU keep many cache misses in flight, where atomic ones (a full barrier each) made this loop 5x
- * slower. The bitsets are 12.5 MB, bigger than the L2 cache, so the word for a number a few lines ahead is fetched
- * early. */
+/* Pass 1 notes each number in its thread's pair array: for word w of the number space, pairs[2w] holds the "seen"
+ * bits and pairs[2w + 1] the "repeated" ones (set for a number seen before). The two words of a number share a
+ * cache line: a repeat (a fifth of a list's lines) costs no second miss. The arrays belong to the calling thread
+ * (dedup.py merges them after pass 1): plain stores let the CPU keep many misses in flight, where atomic ones (a full
+ * barrier each) made these loops 5x slower. 25 MB per thread, far beyond the L2 cache: the words of a number a few
+ * lines ahead are fetched early. */
+#define PAIR_WORDS (2 * SPACE_WORDS)
+
+static inline void note(uint64_t *pairs, uint32_t x) {
+    uint64_t bit = 1ull << (x & 63), *pair = &pairs[2 * (size_t)(x >> 6)];
+    if (pair[0] & bit) pair[1] |= bit;
+    pair[0] |= bit;
+}
+
+/* observe(numbers u32, status u8, pairs u64 [PAIR_WORDS]): note the valid numbers. */
 static PyObject *observe(PyObject *self, PyObject *args) {
-    PyObject *o[4];
-    if (!PyArg_ParseTuple(args, "OOOO", &o[0], &o[1], &o[2], &o[3])) return NULL;
-    Buf b[4] = {0};
+    PyObject *o[3];
+    if (!PyArg_ParseTuple(args, "OOO", &o[0], &o[1], &o[2])) return NULL;
+    Buf b[3] = {0};
     Py_ssize_t n = 0;
     if (get_buf(o[0], &b[0], 0, 4, 0, "numbers") < 0) goto fail;
     n = b[0].view.len / 4;
-    if (get_buf(o[1], &b[1], 0, 1, n, "status") < 0 || get_buf(o[2], &b[2], 1, 8, SPACE_WORDS, "seen") < 0 ||
-        get_buf(o[3], &b[3], 1, 8, SPACE_WORDS, "repeated") < 0)
+    if (get_buf(o[1], &b[1], 0, 1, n, "status") < 0 || get_buf(o[2], &b[2], 1, 8, PAIR_WORDS, "pairs") < 0)
         goto fail;
     const uint32_t *numbers = BUF(b[0], uint32_t);
     const uint8_t *status = BUF(b[1], uint8_t);
-    uint64_t *seen = BUF(b[2], uint64_t), *repeated = BUF(b[3], uint64_t);
+    uint64_t *pairs = BUF(b[2], uint64_t);
     for (Py_ssize_t i = 0; i < n; i++)
         if (status[i] == VALID && numbers[i] >= 100000000u) {
             PyErr_SetString(PyExc_ValueError, "observe: a number has more than 8 digits");
@@ -260,40 +269,35 @@ static PyObject *observe(PyObject *self, PyObject *args) {
         }
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < n; i++) {
-        if (i + AHEAD < n) __builtin_prefetch(&seen[numbers[i + AHEAD] >> 6], 1);
-        if (status[i] != VALID) continue;
-        uint32_t x = numbers[i];
-        uint64_t bit = 1ull << (x & 63), *word = &seen[x >> 6];
-        if (*word & bit) repeated[x >> 6] |= bit;
-        *word |= bit;
+        if (i + AHEAD < n) __builtin_prefetch(&pairs[2 * (size_t)(numbers[i + AHEAD] >> 6)], 1);
+        if (status[i] == VALID) note(pairs, numbers[i]);
     }
     Py_END_ALLOW_THREADS
-    release(b, 4);
+    release(b, 3);
     Py_RETURN_NONE;
 fail:
-    release(b, 4);
+    release(b, 3);
     return NULL;
 }
 
-/* observe_lines(buf, size, column, delimiter, seen u64, repeated u64) -> (lines, stop): pass 1 of a chunk in one
+/* observe_lines(buf, size, column, delimiter, pairs u64 [PAIR_WORDS]) -> (lines, stop): pass 1 of a chunk in one
  * loop from its bytes, without scan()'s per-line arrays: each line's number is read and noted as observe() does.
  * Stops at the first line the byte loop leaves to Python (status PYTHON) and returns its offset as ``stop`` (``size``
  * when there is none) with the lines before it: the caller reads the rest of the chunk the general way. Numbers wait
- * in a small ring while their bitset words are fetched, so the cache misses overlap as in observe(). */
+ * in a small ring while their words are fetched, so the cache misses overlap. */
 #define RING 64
 static PyObject *observe_lines(PyObject *self, PyObject *args) {
-    PyObject *o[3];
+    PyObject *o[2];
     Py_ssize_t size;
     int column, delimiter;
-    if (!PyArg_ParseTuple(args, "OniiOO", &o[0], &size, &column, &delimiter, &o[1], &o[2])) return NULL;
-    Buf b[3] = {0};
-    if (get_buf(o[0], &b[0], 0, 1, size, "buf") < 0 || get_buf(o[1], &b[1], 1, 8, SPACE_WORDS, "seen") < 0 ||
-        get_buf(o[2], &b[2], 1, 8, SPACE_WORDS, "repeated") < 0) {
-        release(b, 3);
+    if (!PyArg_ParseTuple(args, "OniiO", &o[0], &size, &column, &delimiter, &o[1])) return NULL;
+    Buf b[2] = {0};
+    if (get_buf(o[0], &b[0], 0, 1, size, "buf") < 0 || get_buf(o[1], &b[1], 1, 8, PAIR_WORDS, "pairs") < 0) {
+        release(b, 2);
         return NULL;
     }
     const uint8_t *buf = BUF(b[0], uint8_t);
-    uint64_t *seen = BUF(b[1], uint64_t), *repeated = BUF(b[2], uint64_t);
+    uint64_t *pairs = BUF(b[1], uint64_t);
     Py_ssize_t at = 0, lines = 0;
     Py_BEGIN_ALLOW_THREADS
     uint32_t ring[RING];
@@ -304,26 +308,43 @@ static PyObject *observe_lines(PyObject *self, PyObject *args) {
         lines++;
         at = line.next;
         if (line.status != VALID) continue;
-        /* Both words are fetched: "repeated" is written only for a number seen before, but a fifth of a list's
-         * lines are such repeats, and each waited on a miss of its own (22 instead of 13.5 ns a line measured). */
-        __builtin_prefetch(&seen[line.number >> 6], 1);
-        __builtin_prefetch(&repeated[line.number >> 6], 1);
+        __builtin_prefetch(&pairs[2 * (size_t)(line.number >> 6)], 1);
         ring[head++ % RING] = line.number;
-        if (head - tail < RING) continue;
-        uint32_t x = ring[tail++ % RING];
-        uint64_t bit = 1ull << (x & 63), *word = &seen[x >> 6];
-        if (*word & bit) repeated[x >> 6] |= bit;
-        *word |= bit;
+        if (head - tail == RING) note(pairs, ring[tail++ % RING]);
     }
-    while (tail < head) {
-        uint32_t x = ring[tail++ % RING];
-        uint64_t bit = 1ull << (x & 63), *word = &seen[x >> 6];
-        if (*word & bit) repeated[x >> 6] |= bit;
-        *word |= bit;
+    while (tail < head) note(pairs, ring[tail++ % RING]);
+    Py_END_ALLOW_THREADS
+    release(b, 2);
+    return Py_BuildValue("(nn)", lines, at);
+}
+
+/* merge_pairs(pairs u64 [threads][PAIR_WORDS] inout, threads) -> None: after pass 1, the numbers any thread saw
+ * twice or two threads saw, as one bitset of SPACE_WORDS words written over the start of the first thread's array
+ * (word w is written after pair w of every thread has been read: the output never overtakes the input). */
+static PyObject *merge_pairs(PyObject *self, PyObject *args) {
+    PyObject *o;
+    int threads;
+    if (!PyArg_ParseTuple(args, "Oi", &o, &threads)) return NULL;
+    Buf b = {0};
+    if (threads < 1 || get_buf(o, &b, 1, 8, (Py_ssize_t)threads * PAIR_WORDS, "pairs") < 0) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "merge_pairs: at least one thread");
+        release(&b, 1);
+        return NULL;
+    }
+    uint64_t *pairs = BUF(b, uint64_t);
+    Py_BEGIN_ALLOW_THREADS
+    for (size_t w = 0; w < SPACE_WORDS; w++) {
+        uint64_t seen = 0, repeated = 0;
+        for (int k = 0; k < threads; k++) {
+            const uint64_t *pair = &pairs[(size_t)k * PAIR_WORDS + 2 * w];
+            repeated |= pair[1] | (seen & pair[0]);
+            seen |= pair[0];
+        }
+        pairs[w] = repeated;
     }
     Py_END_ALLOW_THREADS
-    release(b, 3);
-    return Py_BuildValue("(nn)", lines, at);
+    release(&b, 1);
+    Py_RETURN_NONE;
 }
 
 /* parse_dated(data, members u16 out, listed u64 inout, previous, slot_of i32 [DATE_CODES] inout,
@@ -1024,8 +1045,9 @@ fail:
 
 static PyMethodDef METHODS[] = {
     {"scan", scan, METH_VARARGS, "Split a chunk into lines, locate the field, parse the number."},
-    {"observe", observe, METH_VARARGS, "Note numbers in the seen and repeated bitsets."},
+    {"observe", observe, METH_VARARGS, "Note numbers in a thread's seen/repeated pairs."},
     {"observe_lines", observe_lines, METH_VARARGS, "Pass 1 of a chunk: read its numbers and note them."},
+    {"merge_pairs", merge_pairs, METH_VARARGS, "Merge the threads' pairs into the repeated numbers' bitset."},
     {"parse_dated", parse_dated, METH_VARARGS, "Read a dated publication's fixed-width lines."},
     {"remap", remap, METH_VARARGS, "Replace uint16 values through a table, in place."},
     {"group_fields", group_fields, METH_VARARGS, "Group fields by their bytes."},
