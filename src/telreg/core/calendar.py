@@ -30,7 +30,8 @@ from types import MappingProxyType
 
 from telreg.core.clock import to_hk
 
-__all__ = ["WorkingCalendar", "general_holidays", "is_public_holiday", "non_working_reason", "warning_days"]
+__all__ = ["WorkingCalendar", "general_holidays", "is_public_holiday", "load_holidays", "non_working_reason",
+           "warning_days"]
 
 SUNDAY = 6
 
@@ -44,6 +45,12 @@ def general_holidays(year: int) -> Mapping[dt.date, str]:
 
     # Read-only, because the mapping is cached and shared by every caller.
     return MappingProxyType(dict(holidays.country_holidays("HK", years=year, categories=(holidays.OPTIONAL,))))
+
+
+def load_holidays() -> None:
+    """Do the holidays package's one-time work now: importing it and, on first use, every country's module (~0.1 s
+    in all), e.g. on a thread while other work goes on."""
+    general_holidays(2000)
 
 
 def is_public_holiday(day: dt.date) -> bool:
