@@ -198,7 +198,7 @@ def scrub_list(
             finally:
                 placing.run(chunk.index, lambda: places.append(writer.place(formatted)) if formatted else None)
             # The outputs are in this thread's scratch arrays: written before its next chunk, beside other writes.
-            writer.write(formatted, places[0])
+            writer.write(formatted, places[0], rejected_first=chunk.index % 2 == 1)
             return formatted
 
         def done(chunk: Chunk, formatted: Formatted) -> None:
