@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from telreg import config_defaults as defaults
+
 BUSINESS_TIMEZONE = "Asia/Hong_Kong"
 
 
@@ -24,7 +26,7 @@ class Environment(str, Enum):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TELREG_", extra="ignore")
 
-    env: Environment = Field(Environment.development, description="production | development | test")
+    env: Environment = Field(Environment(defaults.ENV), description="production | development | test")
     database_url: str = Field(
         "sqlite:///./var/telreg.sqlite3",
         description="SQLAlchemy URL; SQLite (embedded default) or postgresql+psycopg://…",
@@ -48,7 +50,9 @@ class Settings(BaseSettings):
 
     warning_window_start: dt.time = Field(dt.time(9, 0), description="A warning in force after this makes a warning day")
     warning_window_end: dt.time = Field(dt.time(17, 0), description="… and before this")
-    protection_working_days: int = Field(10, description="Protection starts on this working day after registration")
+    protection_working_days: int = Field(
+        defaults.PROTECTION_WORKING_DAYS, description="Protection starts on this working day after registration"
+    )
 
     callback_attempts: int = Field(3, description="Callback attempts before a registration fails")
     callback_interval_minutes: int = Field(15, description="Minutes between callback attempts")

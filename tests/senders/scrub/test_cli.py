@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -292,5 +293,24 @@ def test_as_of_is_refused_in_production_before_anything_is_read(tmp_path, public
             code, _, err = scrub(tmp_path / "l.txt", publication, tmp_path / "out", "--send-date", send_date)
             assert code == 1 and "--as-of is refused when TELREG_ENV=production" in err, err
             assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    finally:
+        get_settings.cache_clear()
+
+
+def test_the_scrub_reads_its_two_settings_with_or_without_pydantic_settings(monkeypatch):
+    """Without TELREG_ENV and TELREG_PROTECTION_WORKING_DAYS the scrub takes their defaults without importing
+    pydantic-settings; those defaults must be the settings model's own, and a variable set in any case is read."""
+    from telreg.config import Settings, get_settings
+    from telreg.senders.scrub import cli as scrub_cli
+
+    for name in list(os.environ):
+        if name.upper().startswith("TELREG_"):
+            monkeypatch.delenv(name)
+    model = Settings()
+    assert scrub_cli._settings(None) == scrub_cli._Settings(model.is_production, model.protection_working_days)
+    monkeypatch.setenv("telreg_protection_working_days", "12")
+    get_settings.cache_clear()
+    try:
+        assert scrub_cli._settings(None).protection_working_days == 12
     finally:
         get_settings.cache_clear()

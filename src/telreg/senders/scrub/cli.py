@@ -13,12 +13,15 @@ import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from telreg import config_defaults as defaults
+from telreg.config_defaults import scrub_variables_set
 from telreg.core.calendar import WorkingCalendar, load_holidays
 from telreg.core.cli_support import AsOfOption, clock_for, parse_date
 from telreg.core.errors import InvalidInput
@@ -27,9 +30,6 @@ from telreg.senders.scrub.engine import DECISIONS
 from telreg.senders.scrub.instructions import load_instructions
 from telreg.senders.scrub.publication import load_publication, read_warning_days
 from telreg.senders.scrub.service import check_send_date, scrub_list
-
-if TYPE_CHECKING:
-    from telreg.config import Settings
 
 __all__ = ["register", "scrub"]
 
@@ -99,13 +99,24 @@ def scrub(
     sys.stdout.flush()
 
 
-def _settings(as_of: str | None) -> Settings:
-    """The settings, refusing --as-of in production (see ``clock_for``)."""
-    from telreg.config import get_settings
+@dataclass(frozen=True)
+class _Settings:
+    production: bool
+    protection_working_days: int
 
-    settings = get_settings()
-    clock_for(as_of, production=settings.is_production)
-    return settings
+
+def _settings(as_of: str | None) -> _Settings:
+    """The two settings the scrub reads, refusing --as-of in production (see ``clock_for``). When neither of their
+    variables is set, their defaults, without importing pydantic-settings (see telreg.config_defaults)."""
+    if scrub_variables_set():
+        from telreg.config import get_settings
+
+        settings = get_settings()
+        found = _Settings(settings.is_production, settings.protection_working_days)
+    else:
+        found = _Settings(defaults.ENV == "production", defaults.PROTECTION_WORKING_DAYS)
+    clock_for(as_of, production=found.production)
+    return found
 
 
 @contextmanager
