@@ -178,6 +178,8 @@ static inline Line read_line(const uint8_t *buf, Py_ssize_t at, Py_ssize_t size,
 
 /* -- scan: lines, fields, numbers --------------------------------------------------------------------------------- */
 
+/* scan(buf, size, column, delimiter, starts, ends, nexts, fs, fe, numbers, status) -> lines. fs and fe are written
+ * only with a column: without one the field is the line, its starts and ends. */
 static PyObject *scan(PyObject *self, PyObject *args) {
     PyObject *o[8];
     Py_ssize_t size;
@@ -221,8 +223,10 @@ static PyObject *scan(PyObject *self, PyObject *args) {
         starts[n] = (uint32_t)at;
         ends[n] = (uint32_t)end;
         nexts[n] = (uint32_t)next;
-        fs[n] = (uint32_t)f0;
-        fe[n] = (uint32_t)f1;
+        if (column >= 0) { /* without a column the field is the line: fs and fe would repeat starts and ends */
+            fs[n] = (uint32_t)f0;
+            fe[n] = (uint32_t)f1;
+        }
         numbers[n] = number;
         status[n] = st;
         n++;

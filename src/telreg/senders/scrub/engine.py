@@ -137,6 +137,8 @@ def scan_chunk(chunk: Chunk, layout: Layout) -> Lines:
     if n != capacity:
         raise ListRefused(CHANGED)
     starts, ends, nexts, fs, fe, numbers = (a[:n] for a in arrays)
+    if layout.column is None:  # the field is the whole line: scan() wrote no separate fs and fe
+        fs, fe = starts, ends
     lines = Lines(chunk, starts, ends, nexts, fs, fe, numbers, status[:n], {})
     python = np.flatnonzero(lines.status == PYTHON)
     if len(python):
