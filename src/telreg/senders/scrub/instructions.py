@@ -1,7 +1,8 @@
 """A sender's own consent and unsubscribe instructions, reduced to each number's latest one.
 
 The file is CSV with the header ``number,instruction,at`` (extra columns such as ``channel`` or ``reference``
-are allowed and ignored here), read by instruction_rows, the reader the database import uses too;
+are allowed and ignored here), read by instruction_rows, the reader the database import uses too (a plain file by
+instruction_fast, which agrees with it);
 ``instruction`` is ``consent`` or ``unsubscribe``; ``at`` is an ISO date-time (Hong Kong time when it has no
 offset) or an ISO date (taken as its first instant).
 
@@ -22,11 +23,13 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from telreg.core.clock import HK
 from telreg.senders.scrub.errors import InstructionsRefused
+from telreg.senders.scrub.instruction_fast import read_plain
 from telreg.senders.scrub.instruction_rows import (CONSENT, UNSUBSCRIBE, InstructionRows,
                                                    UnreadableInstructions, parse_at, read_instruction_rows)
 
-__all__ = ["CONSENT", "UNSUBSCRIBE", "Instructions", "latest_instructions", "load_instructions", "parse_at"]
+__all__ = ["CONSENT", "UNSUBSCRIBE", "Instructions", "latest_instructions", "load_instructions", "micros", "parse_at"]
 
 _SIEVE_BITS = 1 << 20
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -39,7 +42,7 @@ class Instructions:
 
     numbers: npt.NDArray[np.int64]
     kinds: npt.NDArray[np.int8]
-    given_at: tuple[dt.datetime, ...]
+    given_micros: npt.NDArray[np.int64]  # when each was given: microseconds since 1970-01-01 UTC
     lines: int
     sha256: str | None = None
     source: str | None = None
@@ -57,12 +60,26 @@ class Instructions:
         """The bit filter on the low 20 bits of the numbers (the scrub's C loop tests it before searching)."""
         return self._sieve  # type: ignore[attr-defined, no-any-return]
 
+    @property
+    def given_at(self) -> tuple[dt.datetime, ...]:
+        """When each was given, in Hong Kong time (made on demand: the scrub needs only the few it words)."""
+        return tuple(_hk(m) for m in self.given_micros.tolist())
+
     @classmethod
     def empty(cls) -> Instructions:
-        return cls(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int8), (), 0)
+        return cls(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int8), np.empty(0, dtype=np.int64), 0)
 
     def when(self, number: int) -> dt.datetime:
-        return self.given_at[int(np.searchsorted(self.numbers, number))]
+        return _hk(int(self.given_micros[int(np.searchsorted(self.numbers, number))]))
+
+
+def micros(at: dt.datetime) -> int:
+    """An aware datetime as microseconds since 1970-01-01 UTC."""
+    return (at - _EPOCH) // _MICROSECOND
+
+
+def _hk(micro: int) -> dt.datetime:
+    return (_EPOCH + dt.timedelta(microseconds=micro)).astimezone(HK)
 
 
 def load_instructions(path: Path) -> Instructions:
@@ -71,6 +88,10 @@ def load_instructions(path: Path) -> Instructions:
         raw = path.read_bytes()
     except OSError as exc:
         raise InstructionsRefused(f"--instructions {path}: cannot be read ({exc.strerror}).") from None
+    sha256 = hashlib.sha256(raw).hexdigest()
+    plain = read_plain(raw)
+    if plain is not None:
+        return _latest(*plain, sha256=sha256, source=path.name)
     try:
         rows = read_instruction_rows(raw)
     except UnreadableInstructions as exc:
@@ -78,23 +99,24 @@ def load_instructions(path: Path) -> Instructions:
     if rows.errors:
         raise InstructionsRefused(f"--instructions {path}: {len(rows.errors)} bad line(s); nothing was "
                                   f"scrubbed.\n  {rows.describe_errors()}", bad_lines=len(rows.errors))
-    return latest_instructions(rows, sha256=hashlib.sha256(raw).hexdigest(), source=path.name)
+    return latest_instructions(rows, sha256=sha256, source=path.name)
 
 
 def latest_instructions(rows: InstructionRows, *, sha256: str | None = None,
                         source: str | None = None) -> Instructions:
+    """Each number's latest instruction (see ``_latest``)."""
+    given = np.array([micros(at) for at in rows.given_at], dtype=np.int64)
+    return _latest(rows.numbers, rows.kinds, given, sha256=sha256, source=source)
+
+
+def _latest(numbers: npt.NDArray[np.int64], kinds: npt.NDArray[np.int8], given: npt.NDArray[np.int64], *,
+            sha256: str | None, source: str | None) -> Instructions:
     """Each number's latest instruction; at equal times the unsubscribe (the larger kind) sorts last, wins."""
-    if len(rows) == 0:
-        return Instructions(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int8), (), 0, sha256, source)
-    micros = np.array([(at - _EPOCH) // _MICROSECOND for at in rows.given_at], dtype=np.int64)
-    order = np.lexsort((rows.kinds, micros, rows.numbers))  # by number, then time, then kind
-    ordered = rows.numbers[order]
+    if len(numbers) == 0:
+        return Instructions(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int8), np.empty(0, dtype=np.int64), 0,
+                            sha256, source)
+    order = np.lexsort((kinds, given, numbers))  # by number, then time, then kind
+    ordered = numbers[order]
     last = order[np.append(ordered[1:] != ordered[:-1], True)]
-    return Instructions(
-        numbers=rows.numbers[last],
-        kinds=rows.kinds[last],
-        given_at=tuple(rows.given_at[i] for i in last.tolist()),
-        lines=len(rows),
-        sha256=sha256,
-        source=source,
-    )
+    return Instructions(numbers=numbers[last], kinds=kinds[last], given_micros=given[last], lines=len(numbers),
+                        sha256=sha256, source=source)

@@ -32,7 +32,7 @@ from telreg.dnc.publish.store import PublicationStore
 from telreg.senders.deps import SenderCaller
 from telreg.senders.errors import WashExpired, WashNotFound, WashNotReady, WashReferenceReused, WashRefused
 from telreg.senders.lists import service as lists
-from telreg.senders.scrub.instructions import CONSENT, UNSUBSCRIBE, Instructions
+from telreg.senders.scrub.instructions import CONSENT, UNSUBSCRIBE, Instructions, micros
 from telreg.senders.scrub.publication import load_publication
 from telreg.senders.scrub.service import check_send_date, scrub_list
 from telreg.senders.usage import ensure_register_usable
@@ -200,7 +200,7 @@ def own_instructions(session: Session, *, key: lists.ListKey) -> Instructions:
     return Instructions(
         numbers=np.array([int(r.number) for r in rows], dtype=np.int64),
         kinds=np.array([CONSENT if r.instruction == "consent" else UNSUBSCRIBE for r in rows], dtype=np.int8),
-        given_at=tuple(to_hk(r.given_at) for r in rows),
+        given_micros=np.array([micros(to_hk(r.given_at)) for r in rows], dtype=np.int64),
         lines=len(rows),
         # The receipt names the list's state as the CSV the export endpoint gives, so the sender can match it.
         sha256=hashlib.sha256(exported).hexdigest(),
