@@ -1,8 +1,9 @@
 """Read an instructions CSV into its good rows and its bad lines: the one reader of the format.
 
 The offline scrub (``load_instructions``) and the database import (senders.lists.csvfile) both read through
-here, so a file means the same offline and online. This module imports no database code: ``telreg scrub`` runs
-without SQLAlchemy.
+here, so a file means the same offline and online (the scrub reads a plain file with instruction_fast first, which
+answers only when it agrees with this reader, and a test checks it). This module imports no database code:
+``telreg scrub`` runs without SQLAlchemy.
 
 The format: a header naming ``number,instruction,at`` (any order, any case; extra columns allowed and handed
 back); ``number`` in any form core/phone.py accepts, giving 8 digits (read by the vectorised
