@@ -155,7 +155,7 @@ def test_group_fields_groups_equal_bytes_in_order_of_first_appearance(fields):
     at = np.cumsum([0] + [len(f) + 1 for f in fields])[: len(fields)].astype(np.int64)
     length = np.array([len(f) for f in fields], dtype=np.int64)
     which, first = np.empty(len(fields), dtype=np.int64), np.empty(len(fields), dtype=np.int64)
-    groups = _kernels.group_fields(_buf(data), at, length, which, first)
+    groups = _kernels.group_fields(_buf(data), at, at + length, which, first)
 
     expected: dict[bytes, int] = {}
     for field in fields:
@@ -168,4 +168,4 @@ def test_group_fields_groups_equal_bytes_in_order_of_first_appearance(fields):
 def test_group_fields_refuses_a_field_outside_the_buffer() -> None:
     one = np.zeros(1, dtype=np.int64)
     with pytest.raises(ValueError, match="outside the buffer"):
-        _kernels.group_fields(np.zeros(4, dtype=np.uint8), np.array([2]), np.array([5]), one, one.copy())
+        _kernels.group_fields(np.zeros(4, dtype=np.uint8), np.array([2]), np.array([7]), one, one.copy())

@@ -461,28 +461,34 @@ fail:
     return NULL;
 }
 
+/* The first three arguments of the functions that take fields: a buffer and the start and end offsets (i64) of n
+ * fields in it, each checked to lie inside it. b must hold 3 Bufs. */
+static int get_fields(PyObject **o, Buf *b, Py_ssize_t *n, const char *who) {
+    if (get_buf(o[0], &b[0], 0, 1, 0, "buf") < 0 || get_buf(o[1], &b[1], 0, 8, 0, "fs") < 0) return -1;
+    *n = b[1].view.len / 8;
+    if (get_buf(o[2], &b[2], 0, 8, *n, "fe") < 0) return -1;
+    const int64_t *fs = BUF(b[1], int64_t), *fe = BUF(b[2], int64_t);
+    for (Py_ssize_t i = 0; i < *n; i++)
+        if (fs[i] < 0 || fe[i] < fs[i] || fe[i] > b[0].view.len) {
+            PyErr_Format(PyExc_ValueError, "%s: a field lies outside the buffer", who);
+            return -1;
+        }
+    return 0;
+}
+
 /* parse_many(buf, fs i64, fe i64, numbers i64 out, valid u8 out): the number rules on given fields (no lines). */
 static PyObject *parse_many(PyObject *self, PyObject *args) {
     PyObject *o[5];
     if (!PyArg_ParseTuple(args, "OOOOO", &o[0], &o[1], &o[2], &o[3], &o[4])) return NULL;
     Buf b[5] = {0};
     Py_ssize_t n = 0;
-    if (get_buf(o[0], &b[0], 0, 1, 0, "buf") < 0 || get_buf(o[1], &b[1], 0, 8, 0, "fs") < 0) goto fail;
-    n = b[1].view.len / 8;
-    if (get_buf(o[2], &b[2], 0, 8, n, "fe") < 0 || get_buf(o[3], &b[3], 1, 8, n, "numbers") < 0 ||
+    if (get_fields(o, b, &n, "parse_many") < 0 || get_buf(o[3], &b[3], 1, 8, n, "numbers") < 0 ||
         get_buf(o[4], &b[4], 1, 1, n, "status") < 0)
         goto fail;
     const uint8_t *buf = BUF(b[0], uint8_t);
     const int64_t *fs = BUF(b[1], int64_t), *fe = BUF(b[2], int64_t);
     int64_t *numbers = BUF(b[3], int64_t);
     uint8_t *status = BUF(b[4], uint8_t);
-    Py_ssize_t len = b[0].view.len;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (fs[i] < 0 || fe[i] < fs[i] || fe[i] > len) {
-            PyErr_SetString(PyExc_ValueError, "parse_many: a field lies outside the buffer");
-            goto fail;
-        }
-    }
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < n; i++) {
         uint32_t v = 0;
@@ -497,29 +503,22 @@ fail:
     return NULL;
 }
 
-/* group_fields(buf, field_at i64, field_len i64, which i64 out, first i64 out) -> groups: the fields grouped by
- * their bytes, exactly (an open-addressing table keyed by a hash, with a byte comparison on every hit): which[i] is
- * field i's group, groups numbered in order of first appearance, first[g] the first field of group g. Refused
- * fields repeat (the same placeholder or typo on many lines), and each distinct spelling's reason is worded once;
- * numpy grouped them by sorting the padded bytes, 1.7 ms a chunk. */
+/* group_fields(buf, fs i64, fe i64, which i64 out, first i64 out) -> groups: the fields grouped by their bytes,
+ * exactly (an open-addressing table keyed by a hash, with a byte comparison on every hit): which[i] is field i's
+ * group, groups numbered in order of first appearance, first[g] the first field of group g. Refused fields repeat
+ * (the same placeholder or typo on many lines), and each distinct spelling's reason is worded once; numpy grouped
+ * them by sorting the padded bytes, 1.7 ms a chunk. */
 static PyObject *group_fields(PyObject *self, PyObject *args) {
     PyObject *o[5];
     if (!PyArg_ParseTuple(args, "OOOOO", &o[0], &o[1], &o[2], &o[3], &o[4])) return NULL;
     Buf b[5] = {0};
     Py_ssize_t n = 0, groups = 0;
-    if (get_buf(o[0], &b[0], 0, 1, 0, "buf") < 0 || get_buf(o[1], &b[1], 0, 8, 0, "field_at") < 0) goto fail;
-    n = b[1].view.len / 8;
-    if (get_buf(o[2], &b[2], 0, 8, n, "field_len") < 0 || get_buf(o[3], &b[3], 1, 8, n, "which") < 0 ||
+    if (get_fields(o, b, &n, "group_fields") < 0 || get_buf(o[3], &b[3], 1, 8, n, "which") < 0 ||
         get_buf(o[4], &b[4], 1, 8, n, "first") < 0)
         goto fail;
     const uint8_t *buf = BUF(b[0], uint8_t);
-    const int64_t *at = BUF(b[1], int64_t), *len = BUF(b[2], int64_t);
+    const int64_t *at = BUF(b[1], int64_t), *end = BUF(b[2], int64_t);
     int64_t *which = BUF(b[3], int64_t), *first = BUF(b[4], int64_t);
-    for (Py_ssize_t i = 0; i < n; i++)
-        if (at[i] < 0 || len[i] < 0 || at[i] + len[i] > b[0].view.len) {
-            PyErr_SetString(PyExc_ValueError, "group_fields: a field lies outside the buffer");
-            goto fail;
-        }
     size_t slots = 16;
     while (slots < 2 * (size_t)n) slots <<= 1;
     int64_t *table = malloc(slots * sizeof(int64_t));
@@ -530,8 +529,9 @@ static PyObject *group_fields(PyObject *self, PyObject *args) {
     Py_BEGIN_ALLOW_THREADS
     memset(table, 0xff, slots * sizeof(int64_t));
     for (Py_ssize_t i = 0; i < n; i++) {
-        uint64_t h = 1469598103934665603ull ^ (uint64_t)len[i]; /* FNV-1a over the bytes, seeded by the length */
-        for (int64_t k = 0; k < len[i]; k++) h = (h ^ buf[at[i] + k]) * 1099511628211ull;
+        int64_t len = end[i] - at[i];
+        uint64_t h = 1469598103934665603ull ^ (uint64_t)len; /* FNV-1a over the bytes, seeded by the length */
+        for (int64_t k = 0; k < len; k++) h = (h ^ buf[at[i] + k]) * 1099511628211ull;
         size_t slot = (size_t)(h ^ (h >> 29)) & (slots - 1);
         for (;;) {
             int64_t g = table[slot];
@@ -542,7 +542,7 @@ static PyObject *group_fields(PyObject *self, PyObject *args) {
                 break;
             }
             Py_ssize_t r = first[g];
-            if (len[r] == len[i] && memcmp(buf + at[r], buf + at[i], (size_t)len[i]) == 0) {
+            if (end[r] - at[r] == len && memcmp(buf + at[r], buf + at[i], (size_t)len) == 0) {
                 which[i] = g;
                 break;
             }

@@ -173,9 +173,8 @@ class OutputWriter:
             python = np.union1d(python, np.fromiter(lines.reasons, dtype=np.int64, count=len(lines.reasons)))
         python = np.union1d(python, unsubscribed)
         by_table = np.setdiff1d(invalid, python, assume_unique=True) if len(python) else invalid
-        field_at = lines.fs[by_table].astype(np.int64)
         reasons, reason_at, reason_len, which = self._invalid_reasons(
-            lines.chunk.buf, field_at, lines.fe[by_table].astype(np.int64) - field_at)
+            lines.chunk.buf, lines.fs[by_table].astype(np.int64), lines.fe[by_table].astype(np.int64))
         texts = self._python_rows(result, python) if len(python) else []
         extra, extra_at, extra_len = _texts([reasons[at : at + size].tobytes() for at, size in
                                              zip(reason_at.tolist(), reason_len.tolist(), strict=True)] + texts)
@@ -192,19 +191,19 @@ class OutputWriter:
         return out[:size]
 
     @staticmethod
-    def _invalid_reasons(buf: npt.NDArray[np.uint8], field_at: npt.NDArray[np.int64],
-                         field_len: npt.NDArray[np.int64],
+    def _invalid_reasons(buf: npt.NDArray[np.uint8], field_start: npt.NDArray[np.int64],
+                         field_end: npt.NDArray[np.int64],
                          ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.int64],
                                     npt.NDArray[np.int64]]:
         """The decision-and-reason texts of refused fields: one per distinct spelling (garbage repeats), and which
         one each field takes."""
-        n = len(field_at)
+        n = len(field_start)
         which, first = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
-        groups = _kernels.group_fields(buf, field_at, field_len, which, first)
+        groups = _kernels.group_fields(buf, field_start, field_end, which, first)
         view = memoryview(buf)
         texts = []
-        for at, size in zip(field_at[first[:groups]].tolist(), field_len[first[:groups]].tolist(), strict=True):
-            reason = invalid_reason(view[at : at + size].tobytes())
+        for start, end in zip(field_start[first[:groups]].tolist(), field_end[first[:groups]].tolist(), strict=True):
+            reason = invalid_reason(view[start:end].tobytes())
             texts.append(b'",rejected_invalid,"' + _quote(reason) + b'"\r\n')
         return (*_texts(texts), which)
 
