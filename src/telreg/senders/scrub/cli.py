@@ -60,8 +60,8 @@ def scrub(
         raise InvalidInput(f"--register {register!r}: choose one of {', '.join(names)}.")
     calendar = WorkingCalendar(read_warning_days(warning_days) if warning_days else frozenset())
     # The settings, the publication, the instructions and the holidays calendar load on threads beside the list's
-    # first pass, which needs none of them: importing pydantic-settings alone takes 0.12 s, the holidays package 0.1 s
-    # on first use, together a quarter of scrubbing 10 million lines.
+    # first pass, which needs none of them (the holidays package alone takes 0.1 s on first use, pydantic-settings
+    # 0.12 s to import when it is needed at all: see _settings), most of it Python that would otherwise run first.
     # The scrub makes no reference cycles worth collecting: the collector's pauses cost a few percent of a large one.
     collecting = gc.isenabled()
     gc.disable()
