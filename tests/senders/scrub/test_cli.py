@@ -267,13 +267,14 @@ def test_a_previous_output_that_is_a_link_is_replaced_not_written_through(tmp_pa
 
 
 def test_the_progress_bar_is_drawn_only_on_a_terminal_for_a_long_list(monkeypatch):
+    import sys
+
     from telreg.senders.scrub import cli as scrub_cli
 
-    monkeypatch.delenv("FORCE_COLOR", raising=False)
-    monkeypatch.setenv("TTY_COMPATIBLE", "0")
-    with scrub_cli._progress(show=True) as advance:  # standard error is not a terminal under pytest
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    with scrub_cli._progress(show=True) as advance:
         assert advance is None
-    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich then treats standard error as a terminal
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
     with scrub_cli._progress(show=False) as advance:
         assert advance is None
     with scrub_cli._progress(show=True) as advance:

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from telreg import config_defaults as defaults
 from telreg.config_defaults import scrub_variables_set
@@ -122,15 +121,15 @@ def _settings(as_of: str | None) -> _Settings:
 @contextmanager
 def _progress(*, show: bool) -> Iterator[Callable[[int, int], None] | None]:
     """A Rich progress bar on standard error when it is a terminal and the list is long enough to watch (elsewhere
-    it would draw nothing); yields the callback to give the scrub."""
-    err = Console(stderr=True)
-    if not (show and err.is_terminal):
+    it would draw nothing); yields the callback to give the scrub. Rich is imported only then (30 ms)."""
+    if not (show and sys.stderr.isatty()):
         yield None
         return
+    from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
     columns = (TextColumn("scrubbing"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=err, transient=True) as bar:
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("scrub", total=None)
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
