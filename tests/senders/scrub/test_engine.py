@@ -108,7 +108,8 @@ def test_a_csv_column_agrees_with_the_reference(rows, chunk_bytes):
     lambda text: text.replace(b"21234567\n", b"2123\n4567\n"),  # more lines in the same chunks
     lambda text: text.replace(b"\n", b"  \n"),  # the same lines, cut into more chunks
     lambda text: text[: len(text) // 3],  # cut short: fewer chunks
-], ids=["more-lines", "more-chunks", "fewer-chunks"])
+    lambda text: text.replace(b"21234567", b"29999999"),  # the same length and lines, other numbers
+], ids=["more-lines", "more-chunks", "fewer-chunks", "same-length"])
 def test_a_list_that_changes_between_the_two_passes_is_refused_and_leaves_no_output(tmp_path, rewrite):
     """Pass 2 numbers its lines with pass 1's counts: a list rewritten meanwhile must not be numbered wrongly."""
     publication = load_publication(write_publication(tmp_path / "pub", {"21234567": "2026-03-02"}, day=DAY),

@@ -71,6 +71,7 @@ class ListSource:
             raise ListRefused(f"The list {path} does not exist.")
         if path.is_dir():
             raise ListRefused(f"{path} is a directory; give the list file itself.")
+        self._identity = self._stat()
         with open(path, "rb") as handle:
             magic = handle.read(4)
         self.zipped = magic == b"PK\x03\x04" or (magic[:2] == b"PK" and path.suffix.lower() == ".zip")
@@ -88,6 +89,16 @@ class ListSource:
             self.size = path.stat().st_size
         if self.size == 0:
             raise ListRefused(f"The list {path.name} is empty: there is nothing to scrub.")
+
+    def _stat(self) -> tuple[int, int, int, int]:
+        status = self.path.stat()
+        return status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns
+
+    def check_unchanged(self) -> None:
+        """Refuse the list when its file was replaced or written to since it was opened: the two passes (and the
+        receipt's checksum, taken in the first) must have read the same bytes."""
+        if self._stat() != self._identity:
+            raise ListRefused(CHANGED)
 
     def open(self) -> BinaryIO:
         if self.zipped:

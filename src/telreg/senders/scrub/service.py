@@ -214,6 +214,7 @@ def scrub_list(
                 _pipeline(pool, iter_chunks(stream, layout=layout, chunk_bytes=chunk_bytes, buffers=buffers,
                                             line_counts=line_counts), second_pass, done, ahead=ahead)
             rules, _, writer = prepared.result()  # a list of only a header has no chunk to wait for it
+            source.check_unchanged()  # pass 2's line counts catch most changes; a same-length rewrite, this
             seconds = time.perf_counter() - started
             report = _report(source, layout_column=column, rules=rules, counts=counts, not_yet=not_yet,
                              repeated=finder.repeated_numbers, seconds=seconds, warning_days_given=warning_days_given)
