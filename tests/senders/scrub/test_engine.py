@@ -126,3 +126,19 @@ def test_a_list_that_changes_between_the_two_passes_is_refused_and_leaves_no_out
         scrub_list(path, publication=publication, instructions=None, send_date=DAY + dt.timedelta(days=1),
                    now=NOW, out_dir=tmp_path / "out", chunk_bytes=256, progress=progress)
     assert list((tmp_path / "out").glob("*")) == []  # no partial output (nor a directory with some) left behind
+
+
+def test_no_more_threads_than_cores(tmp_path, monkeypatch):
+    """Each scrub thread holds 25 MB in pass 1: asking for 64 on a 2-core machine must not take 1.6 GB."""
+    from telreg.senders.scrub import service
+
+    made: list[int] = []
+    real = service.DuplicateFinder
+    monkeypatch.setattr(service, "DuplicateFinder", lambda threads: made.append(threads) or real(threads))
+    monkeypatch.setattr(service.os, "cpu_count", lambda: 2)
+    publication = load_publication(write_publication(tmp_path / "pub", {"21234567": "2026-03-02"}, day=DAY),
+                                   register="sms", calendar=WorkingCalendar())
+    (tmp_path / "list.txt").write_bytes(b"21234567\n61234567\n")
+    result = scrub_list(tmp_path / "list.txt", publication=publication, instructions=None,
+                        send_date=DAY + dt.timedelta(days=1), now=NOW, out_dir=tmp_path / "out", threads=64)
+    assert made == [2] and result.report["kept"] == 1
