@@ -50,7 +50,8 @@ def scrub(
                                                                       "(default: today in Hong Kong)")] = None,
     warning_days: Annotated[Path | None, typer.Option("--warning-days", help="Black-rainstorm/gale warning days, "
                                                                              "one ISO date per line")] = None,
-    threads: Annotated[int, typer.Option("--threads", min=1, max=64, help="Worker threads (at most the CPU count)")] = 2,
+    threads: Annotated[int, typer.Option("--threads", min=1, max=64,
+                                         help="Worker threads (at most the CPU count)")] = 2,
     as_of: AsOfOption = None,
 ) -> None:
     """Scrub a calling list against a do-not-call publication and your own consent/unsubscribe lists."""
