@@ -40,7 +40,8 @@ def _mostly(plain: list[str], every: list[str]) -> st.SearchStrategy[str]:
 @settings(max_examples=300, deadline=None)
 @given(headers, st.lists(st.tuples(_mostly(NUMBERS[:3], NUMBERS), _mostly(KINDS[:2], KINDS),
                                    _mostly(PLAIN_TIMES, TIMES)), max_size=6),
-       st.sampled_from(["\n", "\r\n"]), st.booleans(), st.booleans(), st.sampled_from(["", "", "", "blank", "quote", "short"]))
+       st.sampled_from(["\n", "\r\n"]), st.booleans(), st.booleans(),
+       st.sampled_from(["", "", "", "blank", "quote", "short"]))
 def test_the_plain_reader_agrees_with_the_general_one_whenever_it_answers(header, lines, ending, bom, last_ended,
                                                                         oddity):
     rows = [_row(header, *line) for line in lines]
