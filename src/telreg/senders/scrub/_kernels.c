@@ -902,8 +902,6 @@ static const char DIGIT_PAIRS[201] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
-/* Write v >= 0 in decimal; return the digits written. Two digits per step from a table: line numbers are the most
- * frequent text in rejected.csv. */
 static const uint64_t POW10[20] = {
     1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull, 100000000ull, 1000000000ull,
     10000000000ull, 100000000000ull, 1000000000000ull, 10000000000000ull, 100000000000000ull,
@@ -917,6 +915,8 @@ static inline int decimal_digits(uint64_t x) {
     return t + (x >= POW10[t]) + (x == 0);
 }
 
+/* Write v >= 0 in decimal; return the digits written. Two digits per step from a table: line numbers are the most
+ * frequent text in rejected.csv. */
 static inline Py_ssize_t put_int(uint8_t *out, int64_t v) {
     uint64_t x = (uint64_t)v;
     int k = decimal_digits(x);

@@ -118,7 +118,6 @@ class ChunkResult:
         return self.lines.chunk
 
 
-
 def kernel_layout(layout: Layout) -> tuple[int, int]:
     """The column (-1: the whole line) and delimiter byte (0: none) as the C loops take them."""
     return (-1 if layout.column is None else layout.column, 0 if layout.delimiter is None else layout.delimiter[0])
@@ -132,9 +131,11 @@ def scan_chunk(chunk: Chunk, layout: Layout) -> Lines:
     status = arrays_of.get("status", np.uint8, capacity)
     try:
         n = _kernels.scan(chunk.buf, chunk.size, *kernel_layout(layout), *arrays, status)
-    except ValueError:  # more lines than pass 1 counted in these bytes
-        n = capacity + 1
-    if n != capacity:
+    except ValueError as exc:
+        if "more lines than the arrays hold" not in str(exc):
+            raise
+        n = capacity + 1  # more lines than pass 1 counted in these bytes
+    if n != capacity:  # fewer or more: the list changed since pass 1
         raise ListRefused(CHANGED)
     starts, ends, nexts, fs, fe, numbers = (a[:n] for a in arrays)
     if layout.column is None:  # the field is the whole line: scan() wrote no separate fs and fe

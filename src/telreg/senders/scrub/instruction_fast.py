@@ -16,13 +16,13 @@ import numpy.typing as npt
 
 from telreg.senders.scrub.instruction_rows import CONSENT, REQUIRED, UNSUBSCRIBE
 from telreg.senders.scrub.numbers import SLACK, parse_fields
+from telreg.senders.scrub.reader import BOM
 
 __all__ = ["PlainInstructions", "read_plain"]
 
 I64 = npt.NDArray[np.int64]
 PlainInstructions = tuple[I64, npt.NDArray[np.int8], I64]  # numbers, kinds, given at (µs since 1970, UTC)
 
-_BOM = b"\xef\xbb\xbf"
 _HK_OFFSET_S = 8 * 3600  # Hong Kong has kept +08:00 all year since 1980
 _MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 _DIGITS = {10: [0, 1, 2, 3, 5, 6, 8, 9], 16: [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15],
@@ -33,7 +33,7 @@ _MARKS = {10: {4: b"-", 7: b"-"}, 16: {4: b"-", 7: b"-", 10: b"T", 13: b":"},
 
 def read_plain(raw: bytes) -> PlainInstructions | None:
     """Every line's (number, kind, time) of a plain instructions file, in file order; None when it is not plain."""
-    data = raw[len(_BOM) :] if raw.startswith(_BOM) else raw
+    data = raw[len(BOM) :] if raw.startswith(BOM) else raw
     if not data.isascii() or b'"' in data or b"\x00" in data:
         return None
     if b"\r" in data:

@@ -173,15 +173,14 @@ class OutputWriter:
             python = np.union1d(python, np.fromiter(lines.reasons, dtype=np.int64, count=len(lines.reasons)))
         python = np.union1d(python, unsubscribed)
         by_table = np.setdiff1d(invalid, python, assume_unique=True) if len(python) else invalid
-        reasons, reason_at, reason_len, which = self._invalid_reasons(
+        reasons, which = self._invalid_reasons(
             lines.chunk.buf, lines.fs[by_table].astype(np.int64), lines.fe[by_table].astype(np.int64))
         texts = self._python_rows(result, python) if len(python) else []
-        extra, extra_at, extra_len = _texts([reasons[at : at + size].tobytes() for at, size in
-                                             zip(reason_at.tolist(), reason_len.tolist(), strict=True)] + texts)
+        extra, extra_at, extra_len = _texts(reasons + texts)
         special = scratch().get("special", np.int32, n)
         special.fill(-1)
         special[by_table] = which
-        special[python] = -2 - (len(reason_at) + np.arange(len(python), dtype=np.int32))
+        special[python] = -2 - (len(reasons) + np.arange(len(python), dtype=np.int32))
         widest = int(max(self._tail_len.max(), extra_len.max() if len(extra_len) else 0))
         out = scratch().get("rejected", np.uint8, 2 * result.chunk.size + rejected * (52 + widest) + len(extra) + 64)
         size = _kernels.format_rejected(
@@ -192,9 +191,7 @@ class OutputWriter:
 
     @staticmethod
     def _invalid_reasons(buf: npt.NDArray[np.uint8], field_start: npt.NDArray[np.int64],
-                         field_end: npt.NDArray[np.int64],
-                         ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.int64],
-                                    npt.NDArray[np.int64]]:
+                         field_end: npt.NDArray[np.int64]) -> tuple[list[bytes], npt.NDArray[np.int64]]:
         """The decision-and-reason texts of refused fields: one per distinct spelling (garbage repeats), and which
         one each field takes."""
         n = len(field_start)
@@ -205,7 +202,7 @@ class OutputWriter:
         for start, end in zip(field_start[first[:groups]].tolist(), field_end[first[:groups]].tolist(), strict=True):
             reason = invalid_reason(view[start:end].tobytes())
             texts.append(b'",rejected_invalid,"' + _quote(reason) + b'"\r\n')
-        return (*_texts(texts), which)
+        return texts, which
 
     # -- writing
 
