@@ -44,12 +44,15 @@ def _include_routers(app: FastAPI) -> None:
     # Imported here so that importing telreg.app stays cheap for the CLI.
     from telreg.core.api import router as core_router
     from telreg.core.auth_api import router as auth_router
+    from telreg.core.dev_api import router as dev_router
     from telreg.dnc.api import router as dnc_router
     from telreg.dnc.ivr_api import router as ivr_router
     from telreg.realname.api import router as realname_router
     from telreg.realname.lookup_api import router as realname_lookup_router
     from telreg.realname.lookup_api import staff_router as realname_flags_router
+    from telreg.realname.porting_api import router as realname_porting_router
     from telreg.realname.reports_api import router as realname_reports_router
+    from telreg.realname.verification_api import router as realname_verification_router
     from telreg.senders.api import router as senders_router
     from telreg.senders.lists.api import router as senders_lists_router
     from telreg.senders.signin_api import captcha_router as senders_captcha_router
@@ -60,6 +63,8 @@ def _include_routers(app: FastAPI) -> None:
 
     app.include_router(core_router)
     app.include_router(auth_router)
+    if not app.state.runtime.settings.is_production:  # development only (dev_api refuses production too)
+        app.include_router(dev_router)
     app.include_router(dnc_router)
     app.include_router(ivr_router)
     app.include_router(senders_router)
@@ -71,7 +76,9 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(realname_router)
     app.include_router(realname_lookup_router)
     app.include_router(realname_flags_router)
+    app.include_router(realname_porting_router)
     app.include_router(realname_reports_router)
+    app.include_router(realname_verification_router)
     app.include_router(pages_router)
 
 

@@ -62,7 +62,10 @@ class Settings(BaseSettings):
 
     max_upload_bytes: int = Field(5 * 1024 * 1024, description="Largest uploaded document accepted (bytes)")
     feed_max_bytes: int = Field(64 * 1024 * 1024, description="Largest operator feed file accepted (bytes)")
-    telephony_adapter: str = Field("logging", description="logging (demo) | fake (tests)")
+    telephony_adapter: str = Field(
+        "logging", description="logging or demo (the same: log calls, faxes and SMS; lines scripted through "
+        "/api/v1/dev/lines outside production) | fake (tests)"
+    )
 
     mail_adapter: str = Field("smtp", description="smtp (real delivery) | logging (write mail to the log; demo)")
     smtp_host: str = Field("localhost", description="SMTP server that relays outgoing mail")
@@ -84,6 +87,10 @@ class Settings(BaseSettings):
     wash_max_bytes: int = Field(1024 * 1024 * 1024, description="Largest calling list accepted for washing (bytes)")
     realname_policy: str = Field(
         "hong-kong", description="Real-name registration policy: hong-kong | mainland-china | path of a .toml file"
+    )
+    identity_verifier: Literal["register", "none"] = Field(
+        "register", description="Identity verification adapter: register (the verification register an "
+        "officer loads; demos and staging) | none (nothing verified online)"
     )
     realname_daily_at: dt.time = Field(
         dt.time(1, 0), description="Daily real-name lifecycle run and compliance snapshot (HK time)"

@@ -16,6 +16,7 @@ from telreg.core import passwords
 from telreg.core.clock import Clock, SystemClock
 from telreg.core.db import make_engine, make_session_factory
 from telreg.core.notify import (
+    DemoLines,
     FaxSender,
     SmsSender,
     Telephony,
@@ -53,14 +54,18 @@ def build_runtime(
     settings = settings or get_settings()
     passwords.use_profile(settings.password_hashing)
     engine = engine or make_engine(settings.database_url)
-    return Runtime(
+    # One set of demo lines for the three demo adapters, dated by whatever clock the runtime holds when a call
+    # is made (the lambda reads `runtime` late, once it exists, and follows a clock swapped in later).
+    lines = DemoLines(now=lambda: runtime.clock.now())
+    runtime = Runtime(
         settings=settings,
         engine=engine,
         session_factory=make_session_factory(engine),
         read_session_factory=make_session_factory(engine, readonly=True),
         clock=clock or SystemClock(),
-        telephony=telephony or make_telephony(settings.telephony_adapter),
-        fax=fax or make_fax_sender(settings.telephony_adapter),
-        sms=sms or make_sms_sender(settings.telephony_adapter),
+        telephony=telephony or make_telephony(settings.telephony_adapter, lines),
+        fax=fax or make_fax_sender(settings.telephony_adapter, lines),
+        sms=sms or make_sms_sender(settings.telephony_adapter, lines),
         vault=vault or load_vault(settings),
     )
+    return runtime

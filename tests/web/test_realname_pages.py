@@ -62,7 +62,7 @@ def test_register_then_the_same_number_is_refused(client: Any, staff: str) -> No
     done = client.post(SHOP, data={**ADULT, "csrf_token": staff})
     assert done.status_code == 200
     outcome = text_of(done.text, "outcome")
-    limit = HONG_KONG.quota_for(holder_kind="person", service="prepaid").limit
+    limit = HONG_KONG.quota_for(holder_kind="person", service="prepaid", line="mobile").limit
     assert "Registered 51234567 to CHAN T** M**" in outcome and f"1 of {limit}" in outcome
     assert 'name="number" type="text" inputmode="tel" value=""' in done.text  # ready for the next customer
 

@@ -12,7 +12,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # Every context that owns tables; the migration environment imports them so autogenerate sees them all.
 MODEL_MODULES = ("telreg.core.models", "telreg.dnc.models", "telreg.core.mail", "telreg.senders.models",
                  "telreg.senders.lists.models", "telreg.senders.washing.models", "telreg.realname.models",
-                 "telreg.realname.lifecycle_models", "telreg.realname.lookup.models")
+                 "telreg.realname.lifecycle_models", "telreg.realname.lookup.models",
+                 "telreg.realname.porting_models", "telreg.realname.verification_models")
 
 
 def import_all_models() -> None:

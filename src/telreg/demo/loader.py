@@ -25,6 +25,7 @@ from telreg.core.errors import NotFound, ProductionGuard
 from telreg.core.models import WeatherWarning
 from telreg.demo.realname import load_realname
 from telreg.demo.sender import DEMO_SENDER, load_sender
+from telreg.demo.verification import load_verification_flags
 from telreg.dnc import service
 from telreg.dnc.publish import service as publishing
 from telreg.dnc.publish.store import PublicationStore
@@ -88,12 +89,13 @@ class DemoSummary:
     senders: list[str] = field(default_factory=list)
     operators: list[str] = field(default_factory=list)  # real-name operators
     registrations: list[str] = field(default_factory=list)  # numbers registered under the real-name rules
+    verification_flags: list[str] = field(default_factory=list)  # documents flagged in the verification register
     published: dt.date | None = None
 
     @property
     def changed(self) -> bool:
         return bool(self.users or self.listings or self.warnings or self.senders or self.operators
-                    or self.registrations or self.published)
+                    or self.registrations or self.verification_flags or self.published)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -103,7 +105,8 @@ class DemoSummary:
             ],
             "warnings": [{"kind": k, "on": d.isoformat()} for k, d in self.warnings],
             "senders": self.senders,
-            "realname": {"operators": self.operators, "registrations": self.registrations},
+            "realname": {"operators": self.operators, "registrations": self.registrations,
+                         "verification_flags": self.verification_flags},
             "published": self.published.isoformat() if self.published else None,
         }
 
@@ -144,6 +147,7 @@ def load_demo(session: Session, *, clock: Clock, settings: Settings) -> DemoSumm
         summary.senders.append(DEMO_SENDER.username)
     realname = load_realname(session, clock=clock, settings=settings)
     summary.operators, summary.registrations = realname.operators, realname.registrations
+    summary.verification_flags = load_verification_flags(session, clock=clock, settings=settings)
     summary.published = _publish_once(session, clock=clock, settings=settings)
     return summary
 

@@ -13,13 +13,15 @@ import typer
 from telreg.config import get_settings
 from telreg.core.cli_support import AsOfOption, clock_for, parse_date, print_json
 from telreg.core.clock import today
-from telreg.realname import lifecycle_cli, policy_cli, registration_cli
+from telreg.realname import lifecycle_cli, policy_cli, porting_cli, registration_cli, verification_cli
 from telreg.realname.documents import DOCUMENT_TYPES, check_document
 
 app = typer.Typer(no_args_is_help=True, help="Real-name registration of SIM cards and numbers")
 policy_cli.register(app)
 registration_cli.register(app)
 lifecycle_cli.register(app)
+porting_cli.register(app)
+verification_cli.register(app)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
 

@@ -7,7 +7,17 @@
     ├── OperatorNotFound (404 unknown_operator)
     ├── NumberNotFound (404 unknown_number) — no such number with this operator
     ├── NotRegistered (409 not_registered) — the number has no current registration to end or change
-    └── AlreadyTerminated (409 already_terminated)
+    ├── AlreadyTerminated (409 already_terminated)
+    └── porting (porting.py; seed 004 Q4.3)
+        ├── PortNotFound (404 unknown_port)
+        ├── PortOpen (409 port_open) — the number has an open port request already
+        ├── PortClosed (409 port_closed) — the request was decided already (completed, rejected, cancelled)
+        ├── PortOutdated (409 port_outdated) — the number changed (operator, holder, state) since the request
+        ├── SameOperator (409 same_operator) — the number is with the receiving operator already
+        ├── NumberNotActive (409 number_not_active) — barred, suspended, terminated… numbers do not port
+        ├── QuotaReached (409 quota_reached) — the holder's quota at the receiving operator is full
+        ├── NotHolder (422 not_holder) — the document given is not the registered holder's
+        └── NotYourPort (403 not_donor | not_recipient) — only the donor decides, only the recipient cancels
 
 A registration or transfer that the rules refuse is not an error but an answer: the service returns an
 Outcome with status "refused", a stable code and a sentence, and records it (see service.py). Each error
@@ -18,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telreg.core.errors import Conflict, DomainError, NotFound
+from telreg.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 
 
 class PolicyError(DomainError):
@@ -52,3 +62,46 @@ class NotRegistered(Conflict):
 
 class AlreadyTerminated(Conflict):
     code = "already_terminated"
+
+
+# ---- porting (porting.py) --------------------------------------------------------------------------------
+
+
+class PortNotFound(NotFound):
+    code = "unknown_port"
+
+
+class PortOpen(Conflict):
+    code = "port_open"
+
+
+class PortClosed(Conflict):
+    code = "port_closed"
+
+
+class PortOutdated(Conflict):
+    code = "port_outdated"
+
+
+class SameOperator(Conflict):
+    code = "same_operator"
+
+
+class NumberNotActive(Conflict):
+    code = "number_not_active"
+
+
+class QuotaReached(Conflict):
+    code = "quota_reached"
+
+
+class NotHolder(InvalidInput):
+    code = "not_holder"
+
+
+class NotYourPort(PermissionDenied):
+    """A decision by the wrong side of a port; ``code`` says which side it needed."""
+
+    def __init__(self, message: str, *, side: str, **extra: Any) -> None:
+        super().__init__(message, **extra)
+        self.code = f"not_{side}"

@@ -5,7 +5,10 @@ line (``service``: prepaid | postpaid; ``line``: mobile | fixed | data-only, mob
 Blank lines are ignored. The whole file is validated first — numbers by the policy's numbering plan, no number
 twice, none already known to telreg — and any problem rejects it whole, every problem with its line number;
 nothing is half-applied. Accepted numbers enter as ``legacy``, state ``unregistered``, with the deadline of
-lifecycle.py: the import day plus the policy's ``legacy_deadline_days``, unless one is given.
+lifecycle.py: the import day plus the policy's ``legacy_deadline_days``, unless one is given — when their
+service is one the policy's ``lifecycle.services`` names. A number of another service (Hong Kong: postpaid,
+seed 000 Q4 "Monthly fee card users do not need to re-register") enters as ``contract``, with no deadline:
+registered by its service contract, never withdrawn, counted apart in the reports.
 """
 
 from __future__ import annotations
@@ -109,9 +112,12 @@ def import_legacy(session: Session, *, clock: Clock, policy: Policy, operator: s
                            f"{'; '.join(shown)}{more}.", problems=shown, file=filename)
     due = deadline or day + dt.timedelta(days=policy.lifecycle.legacy_deadline_days)
     now = clock.now()
+    withdrawn = set(policy.lifecycle.services)
     rows = [{"operator_id": owner.id, "number": line.number, "service": line.service, "line": line.kind,
-             "state": "unregistered", "deadline": due, "legacy": True, "created_at": now,
+             "state": "unregistered" if line.service in withdrawn else "contract",
+             "deadline": due if line.service in withdrawn else None, "legacy": True, "created_at": now,
              "state_changed_at": now} for line in lines]
+    by_contract = sum(row["state"] == "contract" for row in rows)
     try:
         with session.begin_nested():
             session.execute(insert(Number), rows)
@@ -119,11 +125,12 @@ def import_legacy(session: Session, *, clock: Clock, policy: Policy, operator: s
         raise Conflict(f"{filename} was not imported: some of its numbers were created meanwhile (a "
                        "registration at the same moment); import it again to see which.",
                        file=filename) from None
-    details = {"file": filename, "numbers": len(rows), "deadline": due.isoformat(),
-               "sha256": hashlib.sha256(content).hexdigest()}
+    details = {"file": filename, "numbers": len(rows), "by_contract": by_contract,
+               "deadline": due.isoformat(), "sha256": hashlib.sha256(content).hexdigest()}
     audit.record(session, clock=clock, actor=actor, action="realname-legacy-imported",
                  subject_type="operator", subject_key=owner.code, details=details)
-    return {"operator": owner.code, "imported": len(rows), "deadline": due.isoformat()}
+    return {"operator": owner.code, "imported": len(rows), "to_register": len(rows) - by_contract,
+            "by_contract": by_contract, "deadline": due.isoformat()}
 
 
 def _already_known(session: Session, lines: list[LegacyLine]) -> list[str]:

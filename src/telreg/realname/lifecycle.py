@@ -11,8 +11,11 @@ The states of ``realname_numbers.state`` and what moves a number between them:
                                          └───────────────── T + max(Q, 1) ──────────────>
 
 - ``deadline`` is the first day without anonymous service: a legacy import sets it to the import day plus
-  the policy's ``legacy_deadline_days``. A policy step is due on ``deadline + after_days`` and is taken by the
-  run of that day, or by the first run after it.
+  the policy's ``legacy_deadline_days``. Only the services the policy's ``lifecycle.services`` names are
+  withdrawn: a legacy number of another service is imported as ``contract`` (registered by its service
+  contract: Hong Kong monthly subscribers, seed 000 Q4) and no step ever selects it; the steps also select by
+  service, so a number imported under another policy is not withdrawn either. A policy step is due on
+  ``deadline + after_days`` and is taken by the run of that day, or by the first run after it.
 - ``reminder`` changes no state; ``outgoing_barred`` is the one-way suspension (calls and messages in only);
   ``suspended`` stops all service; ``deactivated`` withdraws the number, and the do-not-call registers are
   told (feeds.py). Registration in ``unregistered``, ``outgoing_barred`` or ``suspended`` restores ``active``,
@@ -51,6 +54,7 @@ __all__ = ["ESCALATION", "PlannedStep", "plan", "run", "send_pending_notices"]
 
 # Where a legacy number stands while its holder can still register it, mildest first.
 ESCALATION = ("unregistered", "outgoing_barred", "suspended")
+_AFTER_DEACTIVATION = ("quarantine", "released")
 _CHUNK = 500
 
 
@@ -92,10 +96,12 @@ def run(session: Session, *, clock: Clock, policy: Policy, sms: SmsSender) -> di
     owed: dict[int, int] = {}  # number id -> its latest event in this run whose step notifies
     for step in plan(policy):
         cutoff = day - dt.timedelta(days=step.offset_days)
+        # Escalation applies to the policy's services; quarantine and release finish what was started.
+        services = policy.lifecycle.services if step.name not in _AFTER_DEACTIVATION else None
         if step.to_state is None:
-            rows = _due_reminders(session, step, cutoff)
+            rows = _due_reminders(session, step, cutoff, services)
         else:
-            rows = _move(session, step, cutoff, now)
+            rows = _move(session, step, cutoff, now, services)
         events = [{"number_id": r.id, "operator_id": r.operator_id, "number": r.number, "step": step.name,
                    "deadline": r.deadline, "due_on": r.deadline + dt.timedelta(days=step.offset_days),
                    "at": now, "notify": False, "notified": False} for r in rows]
@@ -128,13 +134,21 @@ def send_pending_notices(session: Session, *, policy: Policy, sms: SmsSender) ->
     return len(owed)
 
 
-def _due_reminders(session: Session, step: PlannedStep, cutoff: dt.date) -> list[Row[Any]]:
+def _due(step: PlannedStep, cutoff: dt.date, services: list[str] | None) -> list[Any]:
+    """The conditions that select the numbers a step is due for (services None: every service)."""
+    due = [Number.legacy.is_(True), Number.state.in_(step.from_states), Number.deadline <= cutoff]
+    return due if services is None else [*due, Number.service.in_(services)]
+
+
+def _due_reminders(session: Session, step: PlannedStep, cutoff: dt.date,
+                   services: list[str] | None) -> list[Row[Any]]:
     stmt = (select(Number.id, Number.number, Number.operator_id, Number.deadline)
-            .where(Number.legacy.is_(True), Number.state.in_(step.from_states), Number.deadline <= cutoff))
+            .where(*_due(step, cutoff, services)))
     return list(session.execute(stmt).all())
 
 
-def _move(session: Session, step: PlannedStep, cutoff: dt.date, now: dt.datetime) -> list[Row[Any]]:
+def _move(session: Session, step: PlannedStep, cutoff: dt.date, now: dt.datetime,
+          services: list[str] | None) -> list[Row[Any]]:
     """Move every due number in one statement; RETURNING names exactly those moved (not one registered
     meanwhile). A release keeps the deadline in this statement, so the event records it; it is cleared after.
     """
@@ -144,7 +158,7 @@ def _move(session: Session, step: PlannedStep, cutoff: dt.date, now: dt.datetime
         values["legacy"] = False
     moved = list(session.execute(
         update(Number)
-        .where(Number.legacy.is_(True), Number.state.in_(step.from_states), Number.deadline <= cutoff)
+        .where(*_due(step, cutoff, services))
         .values(**values)
         .returning(Number.id, Number.number, Number.operator_id, Number.deadline)
         .execution_options(synchronize_session=False)

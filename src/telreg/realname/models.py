@@ -34,12 +34,12 @@ SERVICES = ("prepaid", "postpaid")
 LINES = ("mobile", "fixed", "data-only")
 # The lifecycle of a number. Registration sets `active` and termination `terminated`; the legacy-number
 # lifecycle (reminders, one-way bar, suspension, deactivation, quarantine) moves numbers through the others.
+# ``contract``: a legacy number of a service the policy's deadline does not cover (Hong Kong monthly
+# subscribers, seed 000 Q4): its holder's details are held under the service contract; never withdrawn.
 NUMBER_STATES = ("unregistered", "active", "outgoing_barred", "suspended", "deactivated", "quarantine",
-                 "terminated")
-END_REASONS = ("transferred", "terminated", "deactivated")
+                 "terminated", "contract")
+END_REASONS = ("transferred", "terminated", "deactivated", "ported")
 HOLDER_KINDS = ("person", "organisation")
-# A quota counter counts one service, or every service together when the policy's quota says "any".
-QUOTA_SERVICES = (*SERVICES, "any")
 
 
 def _among(column: str, values: tuple[str, ...]) -> str:
@@ -108,7 +108,6 @@ class Registration(Base):
     __tablename__ = "realname_registrations"
     __table_args__ = (
         CheckConstraint(_among("end_reason", END_REASONS), name="end_reason"),
-        CheckConstraint(_among("quota_service", QUOTA_SERVICES), name="quota_service"),
         CheckConstraint("(ended_at IS NULL) = (end_reason IS NULL)", name="ended_with_reason"),
         Index("uq_realname_registrations_current", "number_id", unique=True,
               sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
@@ -123,10 +122,11 @@ class Registration(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("realname_identities.id"))
     handler_id: Mapped[int | None] = mapped_column(ForeignKey("realname_identities.id"))
     authorisation_letter_sealed: Mapped[str | None] = mapped_column(Text)  # reference or base64, as given
+    agent_letter_sealed: Mapped[str | None] = mapped_column(Text)  # the holder's letter authorising the agent
     capture_method: Mapped[str] = mapped_column(String(32))  # how the holder's document was read
     verified_by: Mapped[str] = mapped_column(String(100))  # "<adapter>: <result>" for the holder
     checks: Mapped[dict[str, Any]] = mapped_column(JSON)  # per party: capture method, adapter, result
-    quota_service: Mapped[str] = mapped_column(String(16))  # the counter it took, released on end
+    quota_service: Mapped[str] = mapped_column(String(48))  # the counter it took (quotas.py), released on end
     registered_at: Mapped[dt.datetime]
     registered_by: Mapped[str] = mapped_column(String(100))
     ended_at: Mapped[dt.datetime | None]
@@ -150,18 +150,17 @@ class Refusal(Base):
 
 
 class QuotaCounter(Base):
-    """How many numbers an identity currently holds with one operator on one service ("any": all)."""
+    """How many numbers an identity currently holds with one operator under one counter key (quotas.py)."""
 
     __tablename__ = "realname_quota_counters"
     __table_args__ = (
         UniqueConstraint("identity_id", "operator_id", "service",
                          name="uq_realname_quota_counters_identity_operator_service"),
-        CheckConstraint(_among("service", QUOTA_SERVICES), name="service"),
         CheckConstraint("held >= 0", name="held"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     identity_id: Mapped[int] = mapped_column(ForeignKey("realname_identities.id"))
     operator_id: Mapped[int] = mapped_column(ForeignKey("realname_operators.id"))
-    service: Mapped[str] = mapped_column(String(16))
+    service: Mapped[str] = mapped_column(String(48))  # the counter key: prepaid, any, postpaid:mobile, …
     held: Mapped[int] = mapped_column(Integer, default=0)

@@ -5,8 +5,9 @@ The seed's operators listed them as 非实名 records that must be registered ag
 - ``placeholder_name`` — 机主姓名为"临时账户" / "某某代办": the holder's name matches one of the configured
   patterns (TELREG_REALNAME_PLACEHOLDER_NAMES: regular expressions, case-insensitive, on the NFKC name; by
   default test/dummy/temp words, XXX, 临时, 测试, 代办, 无名, and names of one character or none).
-- ``incomplete_data`` — 登记信息不完整: a person without a date of birth; a document that carries an address
-  (the mainland resident ID card, temporary card and household register, MIIT Order 25 art. 9) without one;
+- ``incomplete_data`` — 登记信息不完整: a person without a date of birth; a holder without a detail the policy
+  requires with their document type (``documents.required_fields``: the address on a mainland resident ID
+  card, MIIT Order 25 art. 9 — registration refuses such requests now; records from before the rule remain);
   an organisation without its handler or authorisation letter when the policy requires them.
 - ``holder_user_mismatch`` — 机主姓名与实际使用者信息不匹配. The registry cannot see who uses a number, so two
   signs that the holder is not the user are reported: the holder was under the policy's minor age when
@@ -45,7 +46,6 @@ from telreg.realname.policy import Policy
 __all__ = ["KINDS", "Finding", "count_by_operator", "find", "findings_csv", "placeholder_patterns"]
 
 KINDS = ("placeholder_name", "incomplete_data", "holder_user_mismatch", "group_cards")
-ADDRESS_DOCUMENTS = frozenset({"cn-resident-id", "cn-temporary-resident-id", "cn-household-register"})
 _BATCH = 1_000
 
 
@@ -128,11 +128,11 @@ def _check(row: Any, *, name: str, born: dt.date | None, policy: Policy, pattern
 
 def _missing(row: Any, *, policy: Policy) -> list[str]:
     missing = []
+    if "address" in policy.documents.required_for(row.doc_type) and row.address_sealed is None:
+        missing.append("address")
     if row.kind == "person":
         if row.dob_sealed is None:
             missing.append("date of birth")
-        if row.doc_type in ADDRESS_DOCUMENTS and row.address_sealed is None:
-            missing.append("address")
     else:
         if policy.organisation_requires_handler and row.handler_id is None:
             missing.append("handler")

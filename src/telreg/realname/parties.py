@@ -9,23 +9,39 @@ The rules run in a fixed order and the first that fails refuses the request (``R
         invalid_document        check_document refuses it (form, check digits, embedded date of birth)
         document_expired        the document's date of expiry has passed
         date_of_birth_in_future
+        required_field_missing  a detail the policy requires with this document type (e.g. the address on a
+                                mainland resident ID card, Order 25 art. 9) was not given
     minor_without_guardian      the holder is under the policy's minor age and no adult confirmed
     guardian_minor              the confirming adult is a minor too (likewise agent_minor, handler_minor)
     agent_not_allowed           the policy does not let anyone register on another's behalf
+    agent_letter_required       an agent without the holder's authorisation letter, when the policy asks
     handler_required, authorisation_letter_required   an organisation without them, when the policy asks
-    identity_impostor, document_forged                 the verification adapter flags a party's document
+    for each party, in verify_parties (the adapter step):
+        capture_unproven        a type the policy keeps from manual entry, declared read by a device or checked
+                                online, without the proof that device or service signed (capture_proof.py)
+        capture_proof_invalid   a proof for another document or capture, expired, or with a bad signature
+        identity_impostor, document_forged, document_lost   the verification adapter flags the document
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
+from telreg.realname import capture_proof
 from telreg.realname.documents import DOCUMENT_TYPES, check_document
 from telreg.realname.outcome import Refused
 from telreg.realname.policy import Policy
 from telreg.realname.schemas import OrganisationIn, PersonIn
 from telreg.realname.verification import IdentityVerifier, Verdict, VerificationResult
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from telreg.core.clock import Clock
+    from telreg.core.vault import Vault
+    from telreg.realname.schemas import RegistrationRequest, TransferRequest
 
 __all__ = ["CheckedParty", "Parties", "check_parties", "policy_label", "verify_parties"]
 
@@ -50,7 +66,8 @@ class Parties:
     guardian: CheckedParty | None = None
     agent: CheckedParty | None = None
     handler: CheckedParty | None = None
-    authorisation_letter: str | None = None
+    authorisation_letter: str | None = None  # the organisation's, authorising its handler
+    agent_letter: str | None = None  # the holder's, authorising the agent (代办委托书)
 
     def all(self) -> list[CheckedParty]:
         return [p for p in (self.holder, self.guardian, self.agent, self.handler) if p is not None]
@@ -62,7 +79,7 @@ def policy_label(policy: Policy) -> str:
 
 
 def check_parties(holder: PersonIn | OrganisationIn, *, guardian: PersonIn | None, agent: PersonIn | None,
-                  policy: Policy, on: dt.date) -> Parties:
+                  policy: Policy, on: dt.date, agent_letter: str | None = None) -> Parties:
     """Apply the rules of the module docstring, in order; return the checked parties or raise Refused."""
     checked_holder = check_party(holder, role="holder", policy=policy, on=on)
     is_minor = (checked_holder.date_of_birth is not None
@@ -79,6 +96,10 @@ def check_parties(holder: PersonIn | OrganisationIn, *, guardian: PersonIn | Non
         raise Refused("agent_not_allowed",
                       "Registering on another person's behalf is not allowed under the "
                       f"{policy_label(policy)}.", party="agent")
+    if agent is not None and agent_letter is None and policy.agent_requires_authorisation_letter:
+        raise Refused("agent_letter_required",
+                      "An agent needs the holder's letter authorising them to register on the holder's "
+                      f"behalf ({policy_label(policy)}).", party="agent")
     checked_agent = _adult(agent, role="agent", policy=policy, on=on)
     handler, letter = None, None
     if isinstance(holder, OrganisationIn):
@@ -92,7 +113,8 @@ def check_parties(holder: PersonIn | OrganisationIn, *, guardian: PersonIn | Non
                           f"({policy_label(policy)}).", party="handler")
         handler = _adult(holder.handler, role="handler", policy=policy, on=on)
         letter = holder.authorisation_letter
-    return Parties(checked_holder, checked_guardian, checked_agent, handler, letter)
+    return Parties(checked_holder, checked_guardian, checked_agent, handler, letter,
+                   agent_letter if agent is not None else None)
 
 
 def check_party(party: PersonIn | OrganisationIn, *, role: str, policy: Policy, on: dt.date) -> CheckedParty:
@@ -128,17 +150,39 @@ def check_party(party: PersonIn | OrganisationIn, *, role: str, policy: Policy, 
                       "cannot be used to register.", party=role)
     if born is not None and born > on:
         raise Refused("date_of_birth_in_future", f"{whose} date of birth is in the future.", party=role)
+    for name in policy.documents.required_for(doc.type):
+        if not getattr(party, name, None):
+            raise Refused("required_field_missing",
+                          f"{whose} {name} as printed on the {doc.type} is required under the "
+                          f"{policy_label(policy)}.", party=role)
     return CheckedParty(role=role, kind=party.kind, name=party.name, date_of_birth=born,
                         address=party.address, doc_type=doc.type, normalised=result.normalised,
                         capture=doc.capture)
 
 
-def verify_parties(parties: Parties, *, verifier: IdentityVerifier) -> dict[str, Verdict]:
-    """Ask the verification adapter about every party; refuse when it flags one."""
+def verify_parties(session: Session, parties: Parties, *, verifier: IdentityVerifier, vault: Vault,
+                   policy: Policy, clock: Clock, request: RegistrationRequest | TransferRequest
+                   ) -> dict[str, Verdict]:
+    """Check every party's capture proof, then ask the verification adapter; refuse at the first that fails.
+
+    For each party in turn (seed 003: MIIT notice 182号 禁止人工录入居民身份证信息; Order 25
+    冒用他人的证件,或者使用伪造、变造的证件的,电信业务经营者不得为其办理入网手续):
+
+        capture_unproven        a type the policy keeps from manual entry, declared read by a device or
+                                verified online, without the proof the reader or the service issued
+                                (capture_proof.py)
+        capture_proof_invalid   a proof for another document or capture, altered, or expired
+        identity_impostor, document_forged, document_lost   the verification adapter flags the document
+
+    The device or service that vouched for a capture goes into the party's verdict (``vouched_by``).
+    """
+    proofs = capture_proof.presented(request)
     verdicts = {}
     for party in parties.all():
-        verdict = verifier.verify(doc_type=party.doc_type, normalised=party.normalised, name=party.name,
-                                  date_of_birth=party.date_of_birth, capture=party.capture)
+        vouched_by = capture_proof.require(vault, clock=clock, policy=policy, party=party,
+                                           proof=proofs.get(party.role))
+        verdict = verifier.verify(session=session, doc_type=party.doc_type, normalised=party.normalised,
+                                  name=party.name, date_of_birth=party.date_of_birth, capture=party.capture)
         if verdict.result is VerificationResult.impostor:
             raise Refused("identity_impostor",
                           f"The identity verification service reports that the {party.role}'s "
@@ -147,7 +191,12 @@ def verify_parties(parties: Parties, *, verifier: IdentityVerifier) -> dict[str,
             raise Refused("document_forged",
                           f"The identity verification service reports the {party.role}'s {party.doc_type} as "
                           "forged or altered.", party=party.role)
-        verdicts[party.role] = verdict
+        if verdict.result is VerificationResult.lost:
+            raise Refused("document_lost",
+                          f"The identity verification service reports the {party.role}'s {party.doc_type} as "
+                          "lost or stolen; a document reported lost cannot be used to register.",
+                          party=party.role)
+        verdicts[party.role] = replace(verdict, vouched_by=vouched_by)
     return verdicts
 
 

@@ -7,8 +7,10 @@ from typing import Annotated
 import typer
 
 from telreg.config import get_settings
-from telreg.core.cli_support import print_json
+from telreg.core.cli_support import print_json, runtime, session_scope
+from telreg.realname import quotas
 from telreg.realname.policy import Policy, get_policy
+from telreg.realname.policy.model import LINES
 
 policy_app = typer.Typer(no_args_is_help=True, help="The real-name registration policy in force")
 
@@ -32,6 +34,18 @@ def show(
         typer.echo(line)
 
 
+@policy_app.command("recount-quotas")
+def recount_quotas() -> None:
+    """Rebuild the quota counters from the current registrations under the active policy.
+
+    Run it once after changing TELREG_REALNAME_POLICY or a policy file's quotas: counters are kept per quota,
+    and a quota of another shape (e.g. "any" split into prepaid and postpaid) starts from the truth only then.
+    """
+    rt = runtime()
+    with session_scope(rt) as session:
+        print_json(quotas.recount(session, clock=rt.clock, policy=get_policy(rt.settings), actor="cli"))
+
+
 def describe(*, policy: Policy, source: str) -> list[str]:
     """Return the policy as lines a person reads at a terminal."""
     docs = policy.documents
@@ -42,19 +56,26 @@ def describe(*, policy: Policy, source: str) -> list[str]:
         f"  person documents: {', '.join(docs.person)}",
         f"  organisation documents: {', '.join(docs.organisation)}",
         f"  never typed by hand: {', '.join(docs.manual_entry_forbidden) or '(none)'}",
+        *(f"  {doc_type} also needs: {', '.join(fields)}"
+          for doc_type, fields in docs.required_fields.items()),
         f"  capture: {', '.join(policy.capture_methods)}",
         (f"  organisations: handler {_yes(policy.organisation_requires_handler)}, "
          f"authorisation letter {_yes(policy.organisation_requires_authorisation_letter)}"),
-        f"  agents allowed: {_yes(policy.agent_allowed)}",
+        (f"  agents allowed: {_yes(policy.agent_allowed)}, holder's authorisation letter "
+         f"{_yes(policy.agent_requires_authorisation_letter)}"),
         "  quotas:" if policy.quotas else "  quotas: (none)",
     ]
-    lines += [f"    {q.holder_kind} {q.service}: {q.limit} per {q.scope}" for q in policy.quotas]
+    lines += [f"    {q.holder_kind} {q.service}{_lines(q.lines)}: {q.limit} per {q.scope}"
+              for q in policy.quotas]
     cycle = policy.lifecycle
-    lines.append(f"  legacy numbers: {cycle.legacy_deadline_days} days to register, then")
+    lines.append(f"  legacy {' and '.join(cycle.services)} numbers: {cycle.legacy_deadline_days} days to "
+                 "register, then")
     for step in cycle.steps:
         notified = " (holder notified)" if step.notify else ""
         lines.append(f"    day {step.after_days}: {step.name}{notified}")
     lines += [
+        *([f"  legacy {', '.join(kept)} numbers: registered by contract"]
+          if (kept := [s for s in ("prepaid", "postpaid") if s not in cycle.services]) else []),
         f"  quarantine before reassignment: {cycle.quarantine_days} days",
         f"  termination on request: within {policy.termination_working_days} working day(s)",
         f"  real-name target: {policy.real_name_target_percent:g}%",
@@ -66,6 +87,10 @@ def describe(*, policy: Policy, source: str) -> list[str]:
                      f"{given.codes_per_number} per number and {given.codes_per_document} per document in "
                      f"{given.window_minutes} min; a proved lookup stays open {given.access_minutes} min")
     return lines
+
+
+def _lines(lines: list[str]) -> str:
+    return "" if set(lines) == set(LINES) else f" ({', '.join(lines)} lines)"
 
 
 def _yes(flag: bool) -> str:

@@ -1,11 +1,15 @@
-"""Quotas: how many numbers one identity may hold per operator and service, counted in the same transaction.
+"""Quotas: how many numbers one identity may hold per operator, service and line, counted in one transaction.
 
-A counter row per (identity, operator, service) holds the count. Taking a place is one conditional upsert
+A counter row per (identity, operator, counter key) holds the count; the key is the policy quota's
+(``Policy.counter_for``: ``prepaid``, ``any``, ``postpaid:data-only+mobile`` for a quota that leaves fixed
+lines out). Taking a place is one conditional upsert
 (``INSERT … ON CONFLICT DO UPDATE SET held = held + 1 WHERE held < :limit``): the database evaluates the
 condition under the row's lock, so concurrent registrations of one identity can never exceed the quota, on SQLite
 or PostgreSQL.
 A service without a quota is still counted (so a quota added later starts from the truth), without a limit.
-When the policy's quota covers "any" service, the counter is the one for "any".
+When the policy's quota covers "any" service, the counter is the one for "any". A policy whose quotas change
+shape needs its counters rebuilt from the current registrations: ``recount`` (``telreg realname quotas
+recount``).
 """
 
 from __future__ import annotations
@@ -14,18 +18,21 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from telreg.core import audit
+from telreg.core.clock import Clock
 from telreg.core.masking import mask_name
 from telreg.realname import repository
+from telreg.realname.models import HOLDER_KINDS, LINES, SERVICES
 from telreg.realname.outcome import Refused
-from telreg.realname.parties import CheckedParty, policy_label
+from telreg.realname.parties import policy_label
 from telreg.realname.policy import Policy
 
-__all__ = ["Taken", "release", "take"]
+__all__ = ["Taken", "recount", "release", "take"]
 
 
 @dataclass(frozen=True)
 class Taken:
-    service: str  # the counter taken: prepaid | postpaid | any
+    service: str  # the counter key taken: prepaid | postpaid | any | service:lines (Policy.counter_for)
     held: int
     limit: int | None
 
@@ -33,23 +40,52 @@ class Taken:
         return {"held": self.held, "limit": self.limit}
 
 
-def take(session: Session, *, policy: Policy, holder: CheckedParty, identity_id: int, operator_id: int,
-         operator_code: str, service: str) -> Taken:
-    """Count one more number for the holder, or raise Refused(quota_reached) saying which quota is full."""
-    quota = policy.quota_for(holder_kind=holder.kind, service=service)  # type: ignore[arg-type]
-    counted = quota.service if quota is not None else service
-    limit = quota.limit if quota is not None else None
+def take(session: Session, *, policy: Policy, holder_kind: str, holder_name: str, identity_id: int,
+         operator_id: int, operator_code: str, service: str, line: str) -> Taken:
+    """Count one more number for the holder, or raise Refused(quota_reached) saying which quota is full.
+
+    ``holder_name`` is shown masked in the refusal; the recorded refusal names nobody.
+    """
+    counted, limit = policy.counter_for(holder_kind=holder_kind, service=service, line=line)
     counter = {"identity_id": identity_id, "operator_id": operator_id, "service": counted}
     held = repository.increment_quota(session, **counter, limit=limit)
     if held is None:
         held = repository.quota_held(session, **counter)
-        what = "numbers" if counted == "any" else f"{counted} numbers"
-        tail = f"{held} of {limit} {what} with {operator_code} ({policy_label(policy)})"
-        raise Refused("quota_reached", f"{mask_name(holder.name)} already holds {tail}",
+        tail = f"{held} of {limit} {_describe(counted)} with {operator_code} ({policy_label(policy)})"
+        raise Refused("quota_reached", f"{mask_name(holder_name)} already holds {tail}",
                       recorded=f"The holder already holds {tail}", party="holder")
     return Taken(counted, held, limit)
+
+
+def _describe(counter: str) -> str:
+    """Name a counter for a sentence: any -> "numbers", postpaid:data-only+mobile -> "postpaid numbers
+    (data-only, mobile lines)"."""
+    service, _, lines = counter.partition(":")
+    what = "numbers" if service == "any" else f"{service} numbers"
+    return f"{what} ({', '.join(lines.split('+'))} lines)" if lines else what
 
 
 def release(session: Session, *, identity_id: int, operator_id: int, service: str) -> None:
     """Give back the place a registration took (it was transferred away or terminated)."""
     repository.decrement_quota(session, identity_id=identity_id, operator_id=operator_id, service=service)
+
+
+def recount(session: Session, *, clock: Clock, policy: Policy, actor: str = "system") -> dict[str, int]:
+    """Rebuild the counters from the current registrations under POLICY (when its quotas changed shape).
+
+    Set-based: one UPDATE per holder kind, service and line re-keys the registrations (so a later release
+    gives back the right counter), then the counters are rebuilt from one GROUP BY. Holdings above a lower limit
+    stay (nobody loses a number); new registrations are refused until the holder is under the limit again.
+    """
+    moved = 0
+    for holder_kind in HOLDER_KINDS:
+        for service in SERVICES:
+            for line in LINES:
+                counter, _ = policy.counter_for(holder_kind=holder_kind, service=service, line=line)
+                moved += repository.rekey_current_registrations(
+                    session, holder_kind=holder_kind, service=service, line=line, counter=counter)
+    counters = repository.rebuild_quota_counters(session)
+    result = {"registrations_rekeyed": moved, "counters": counters}
+    audit.record(session, clock=clock, actor=actor, action="realname-quotas-recounted", subject_type="policy",
+                 subject_key=f"{policy.name} {policy.version}", details=result)
+    return result

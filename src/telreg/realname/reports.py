@@ -2,7 +2,9 @@
 
 Definitions (per operator):
 
-- registered: numbers with a current registration (state ``active``);
+- registered: numbers with a current registration (state ``active``) plus legacy numbers registered by their
+  service contract (state ``contract``: Hong Kong monthly subscribers, seed 000 Q4), which are also reported
+  on their own as ``registered_by_contract`` (and ``numbers_contract`` in the CSV);
 - total: numbers held by a subscriber — registered, plus legacy numbers not (yet) registered that are still in
   service or withdrawn step by step (``unregistered`` with ``legacy``, ``outgoing_barred``, ``suspended``).
   Stock never given out, deactivated, quarantined and terminated numbers have no subscriber and do not count;
@@ -38,7 +40,8 @@ __all__ = ["CSV_COLUMNS", "compliance", "compliance_csv", "live_figures", "take_
 # "unregistered" is split: a legacy number awaiting registration has a subscriber, stock does not.
 STATE_KEYS = ("active", "unregistered_legacy", "unregistered_stock",
               *(s for s in NUMBER_STATES if s not in ("active", "unregistered")))
-_HELD = ("active", "unregistered_legacy", "outgoing_barred", "suspended")
+_REGISTERED = ("active", "contract")
+_HELD = (*_REGISTERED, "unregistered_legacy", "outgoing_barred", "suspended")
 CSV_COLUMNS = ("day", "operator", "registered", "total", "rate_percent", "target_percent",
                *(f"numbers_{key}" for key in STATE_KEYS), *(f"step_{step}" for step in EVENT_STEPS),
                "refusals")
@@ -88,7 +91,8 @@ def compliance(session: Session, *, date_from: dt.date, date_to: dt.date,
     if operator:
         stmt = stmt.where(ComplianceSnapshot.operator_code == operator)
     return [{"day": row.day.isoformat(), "operator": row.operator_code, "registered": row.registered,
-             "total": row.total, "rate_percent": row.rate_percent, "target_percent": row.target_percent,
+             "registered_by_contract": row.states.get("contract", 0), "total": row.total,
+             "rate_percent": row.rate_percent, "target_percent": row.target_percent,
              "states": row.states, "steps": row.steps, "refusals": row.refusals}
             for row in session.scalars(stmt)]
 
@@ -110,11 +114,12 @@ def compliance_csv(rows: list[dict[str, Any]]) -> str:
 
 
 def _figures(code: str, states: dict[str, int], *, policy: Policy) -> dict[str, Any]:
-    registered = states.get("active", 0)
+    registered = sum(states.get(key, 0) for key in _REGISTERED)
     total = sum(states.get(key, 0) for key in _HELD)
     return {
         "operator": code,
         "registered": registered,
+        "registered_by_contract": states.get("contract", 0),
         "total": total,
         "rate_percent": round(100 * registered / total, 2) if total else None,
         "target_percent": policy.real_name_target_percent,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from telreg.core.db import add_unless_duplicate, dialect_insert, insert_unless_duplicate, locked
@@ -126,6 +126,43 @@ def decrement_quota(session: Session, *, identity_id: int, operator_id: int, ser
         .values(held=QuotaCounter.held - 1)
         .execution_options(synchronize_session=False)
     )
+
+
+def rekey_current_registrations(session: Session, *, holder_kind: str, service: str, line: str,
+                                counter: str) -> int:
+    """Point the current registrations of a holder kind, service and line at COUNTER; return how many moved."""
+    matching = (select(Registration.id)
+                .join(Number, Number.id == Registration.number_id)
+                .join(Identity, Identity.id == Registration.holder_id)
+                .where(Registration.ended_at.is_(None), Identity.kind == holder_kind,
+                       Number.service == service, Number.line == line))
+    result = session.execute(
+        update(Registration)
+        .where(Registration.id.in_(matching), Registration.quota_service != counter)
+        .values(quota_service=counter)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def rebuild_quota_counters(session: Session) -> int:
+    """Replace every counter by a count of the current registrations per holder, operator and counter key.
+
+    On PostgreSQL the counters table is locked first (EXCLUSIVE: reads go on, a registration's upsert waits),
+    so no registration counts itself between the delete and the insert; SQLite's BEGIN IMMEDIATE already lets
+    one writer in at a time. Returns the number of counters written.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"LOCK TABLE {QuotaCounter.__tablename__} IN EXCLUSIVE MODE"))
+    session.execute(delete(QuotaCounter).execution_options(synchronize_session=False))
+    counts = (select(Registration.holder_id, Registration.operator_id, Registration.quota_service,
+                     func.count())
+              .where(Registration.ended_at.is_(None))
+              .group_by(Registration.holder_id, Registration.operator_id, Registration.quota_service))
+    columns = ["identity_id", "operator_id", "service", "held"]
+    session.execute(insert(QuotaCounter).from_select(columns, counts))
+    # INSERT … SELECT reports no row count on every driver: count what is there.
+    return session.scalar(select(func.count()).select_from(QuotaCounter)) or 0
 
 
 def quota_held(session: Session, *, identity_id: int, operator_id: int, service: str) -> int:

@@ -37,10 +37,11 @@ from telreg.realname.verification import IdentityVerifier, Verdict
 __all__ = ["AUDIT_SUBJECT", "REGISTRABLE_STATES", "register", "transfer"]
 
 AUDIT_SUBJECT = "realname-number"
-# States from which a number may be registered: new, or a legacy number whose service is being withdrawn
-# (registration at any step restores it). A terminated, deactivated or quarantined number waits until the
+# States from which a number may be registered: new, a legacy number whose service is being withdrawn
+# (registration at any step restores it), or a legacy number held by contract (its holder registers like any
+# other when they want to, seed 000 Q4). A terminated, deactivated or quarantined number waits until the
 # operator makes it available again.
-REGISTRABLE_STATES = frozenset({"unregistered", "outgoing_barred", "suspended"})
+REGISTRABLE_STATES = frozenset({"unregistered", "outgoing_barred", "suspended", "contract"})
 
 
 @dataclass
@@ -83,11 +84,14 @@ def _register(session: Session, *, vault: Vault, policy: Policy, clock: Clock, v
     if number is not None:
         _ensure_registrable(session, number, operator=operator)
     parties = check_parties(request.holder, guardian=request.guardian, agent=request.agent, policy=policy,
-                            on=today(clock))
-    verdicts = verify_parties(parties, verifier=verifier)
+                            on=today(clock), agent_letter=request.agent_authorisation_letter)
+    verdicts = verify_parties(session, parties, verifier=verifier, vault=vault, policy=policy, clock=clock,
+                              request=request)
     ids = _identities(session, vault=vault, clock=clock, parties=parties)
-    taken = quotas.take(session, policy=policy, holder=parties.holder, identity_id=ids["holder"].id,
-                        operator_id=operator.id, operator_code=operator.code, service=request.service)
+    taken = quotas.take(session, policy=policy, holder_kind=parties.holder.kind,
+                        holder_name=parties.holder.name, identity_id=ids["holder"].id,
+                        operator_id=operator.id, operator_code=operator.code,
+                        service=request.service, line=request.line)
     now = clock.now()
     if number is None:
         stored = repository.add_number(session, Number(
@@ -123,7 +127,7 @@ def _transfer(session: Session, *, vault: Vault, policy: Policy, clock: Clock, v
                       f"Number {national} is not registered with {operator.code}, so it cannot be "
                       "transferred; register it instead.")
     parties = check_parties(request.holder, guardian=request.guardian, agent=request.agent, policy=policy,
-                            on=today(clock))
+                            on=today(clock), agent_letter=request.agent_authorisation_letter)
     old_holder = repository.identity(session, current.holder_id)
     new_index = identities.document_index(vault, doc_type=parties.holder.doc_type,
                                           normalised=parties.holder.normalised)
@@ -131,10 +135,13 @@ def _transfer(session: Session, *, vault: Vault, policy: Policy, clock: Clock, v
         raise Refused("same_holder",
                       f"Number {national} is already registered to this holder; a transfer needs a new "
                       "holder (to correct the holder's details, use a change of details).", party="holder")
-    verdicts = verify_parties(parties, verifier=verifier)
+    verdicts = verify_parties(session, parties, verifier=verifier, vault=vault, policy=policy, clock=clock,
+                              request=request)
     ids = _identities(session, vault=vault, clock=clock, parties=parties)
-    taken = quotas.take(session, policy=policy, holder=parties.holder, identity_id=ids["holder"].id,
-                        operator_id=operator.id, operator_code=operator.code, service=number.service)
+    taken = quotas.take(session, policy=policy, holder_kind=parties.holder.kind,
+                        holder_name=parties.holder.name, identity_id=ids["holder"].id,
+                        operator_id=operator.id, operator_code=operator.code,
+                        service=number.service, line=number.line)
     if not repository.end_registration(session, current.id, at=clock.now(), reason="transferred"):
         raise Refused("not_registered",
                       f"Number {national} was changed by someone else meanwhile; try again.")
@@ -186,7 +193,7 @@ def _identities(session: Session, *, vault: Vault, clock: Clock, parties: Partie
 def _add_registration(session: Session, *, vault: Vault, clock: Clock, number: Number, operator: Operator,
                       parties: Parties, ids: dict[str, Identity], verdicts: dict[str, Verdict],
                       taken: quotas.Taken, actor: str) -> Registration:
-    letter = parties.authorisation_letter
+    letter, agent_letter = parties.authorisation_letter, parties.agent_letter
     registration = Registration(
         number_id=number.id,
         operator_id=operator.id,
@@ -196,10 +203,12 @@ def _add_registration(session: Session, *, vault: Vault, clock: Clock, number: N
         handler_id=ids["handler"].id if "handler" in ids else None,
         authorisation_letter_sealed=(vault.seal("realname_registrations.authorisation_letter", letter)
                                      if letter else None),
+        agent_letter_sealed=(vault.seal("realname_registrations.agent_letter", agent_letter)
+                             if agent_letter else None),
         capture_method=parties.holder.capture,
         verified_by=str(verdicts["holder"]),
-        checks={party.role: {"capture": party.capture, "adapter": verdicts[party.role].adapter,
-                             "result": verdicts[party.role].result.value} for party in parties.all()},
+        checks={party.role: {"capture": party.capture, **verdicts[party.role].as_check()}
+                for party in parties.all()},
         quota_service=taken.service,
         registered_at=clock.now(),
         registered_by=actor,

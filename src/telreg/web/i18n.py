@@ -341,3 +341,10 @@ from telreg.web.realname_dashboard_messages import DASHBOARD_MESSAGES  # noqa: E
 for _key, (_en, _hant, _hans) in DASHBOARD_MESSAGES.items():
     MESSAGES.setdefault(_key, (_en, _hant))
     HANS_MESSAGES.setdefault(_key, _hans)
+
+# The operators' porting page, in all three languages.
+from telreg.web.realname_porting_messages import PORTING_MESSAGES  # noqa: E402
+
+for _key, (_en, _hant, _hans) in PORTING_MESSAGES.items():
+    MESSAGES.setdefault(_key, (_en, _hant))
+    HANS_MESSAGES.setdefault(_key, _hans)

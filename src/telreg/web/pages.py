@@ -7,6 +7,7 @@ from telreg.web.realname_dashboard_pages import router as realname_dashboard_rou
 from telreg.web.sender_lists_pages import router as sender_lists_router
 from telreg.web.public_pages import router as public_router
 from telreg.web.realname_lookup_pages import router as realname_lookup_router
+from telreg.web.realname_porting_pages import router as realname_porting_router
 from telreg.web.realname_queue_pages import router as realname_queue_router
 from telreg.web.realname_shop_pages import router as realname_shop_router
 from telreg.web.sender_officer_pages import router as sender_officer_router
@@ -30,5 +31,6 @@ router.include_router(sender_wash_router)
 router.include_router(sender_officer_router)
 router.include_router(realname_lookup_router)
 router.include_router(realname_shop_router)
+router.include_router(realname_porting_router)
 router.include_router(realname_queue_router)
 router.include_router(realname_dashboard_router)

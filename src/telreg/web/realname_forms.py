@@ -33,7 +33,7 @@ def registration_request(form: dict[str, Any]) -> RegistrationRequest:
         handler = _party(form, "handler")
         if handler is not None:
             holder["handler"] = handler
-        letter = _letter(form)
+        letter = _letter(form, "handler")
         if letter is not None:
             holder["authorisation_letter"] = letter
     body: dict[str, Any] = {key: form[key] for key in ("operator", "number", "service", "line")
@@ -43,6 +43,9 @@ def registration_request(form: dict[str, Any]) -> RegistrationRequest:
         party = _party(form, role)
         if party is not None:
             body[role] = party
+    agent_letter = _letter(form, "agent") if "agent" in body else None
+    if agent_letter is not None:
+        body["agent_authorisation_letter"] = agent_letter
     return parse_request(RegistrationRequest, body, source="the form")
 
 
@@ -71,13 +74,15 @@ def _party(form: dict[str, Any], prefix: str, *, kind: str = "person") -> dict[s
     return party
 
 
-def _letter(form: dict[str, Any]) -> str | None:
-    upload = form.get("handler_letter_file")
+def _letter(form: dict[str, Any], role: str) -> str | None:
+    """The letter a party brings (the handler's from the organisation, the agent's from the holder): a scan
+    in base64, or else the reference typed."""
+    upload = form.get(f"{role}_letter_file")
     if isinstance(upload, UploadFile):
         data = upload.file.read(_LETTER_MAX_BYTES + 1)
         if len(data) > _LETTER_MAX_BYTES:
             raise InvalidInput(f"The letter's scan is larger than {_LETTER_MAX_BYTES // 1_000_000} MB.",
-                               field="handler_letter_file")
+                               field=f"{role}_letter_file")
         if data:
             return base64.b64encode(data).decode("ascii")
-    return form.get("handler_letter") or None
+    return form.get(f"{role}_letter") or None

@@ -40,7 +40,8 @@ def _count(runtime: Runtime) -> int:
 def test_legacy_numbers_enter_unregistered_with_the_policy_deadline(runtime: Runtime) -> None:
     result = import_numbers(runtime, "51234500", "61234567")
     # Imported on Monday 2 March 2026 (the test clock) + 360 days (seed 000 Q5) = Thursday 25 February 2027.
-    assert result == {"operator": "op1", "imported": 2, "deadline": "2027-02-25"}
+    assert result == {"operator": "op1", "imported": 2, "to_register": 2, "by_contract": 0,
+                      "deadline": "2027-02-25"}
     row = number_row(runtime, "61234567")
     assert (row.state, row.legacy, row.deadline, row.service, row.line) == (
         "unregistered", True, dt.date(2027, 2, 25), "prepaid", "mobile")
@@ -106,7 +107,9 @@ def test_cli_imports_and_reports_problems(cli, runtime: Runtime, tmp_path: Path)
     code, out, _ = cli("realname", "legacy", "import", str(good), "--operator", "op1",
                        "--deadline", "2026-06-01")
     assert code == 0, out
-    assert json.loads(out) == {"operator": "op1", "imported": 2, "deadline": "2026-06-01"}
+    # Under the Hong Kong policy the postpaid number is registered by contract (seed 000 Q4).
+    assert json.loads(out) == {"operator": "op1", "imported": 2, "to_register": 1, "by_contract": 1,
+                               "deadline": "2026-06-01"}
     bad = tmp_path / "bad.csv"
     bad.write_text("number,service\n51234502,prepaid\n12,prepaid\n")
     code, _, err = cli("realname", "legacy", "import", str(bad), "--operator", "op1")

@@ -13,7 +13,15 @@ import datetime as dt
 import pytest
 
 from telreg.runtime import Runtime
-from tests.realname.registration.helpers import MAINLAND, make_operator, person, request, resident_id, submit
+from tests.realname.registration.helpers import (
+    MAINLAND,
+    make_operator,
+    person,
+    proved,
+    request,
+    resident_id,
+    submit,
+)
 
 from .helpers import at, feed_entries, import_numbers, number_row, run_on, state, steps_of
 
@@ -29,7 +37,7 @@ def _zhang() -> dict[str, object]:
 
 
 def _register(runtime: Runtime, number: str) -> dict[str, object]:
-    return submit(runtime, request(number, _zhang(), operator="cmcc"), policy=MAINLAND)
+    return submit(runtime, request(number, proved(runtime, _zhang()), operator="cmcc"), policy=MAINLAND)
 
 
 def _run(runtime: Runtime, day: dt.date) -> dict[str, object]:

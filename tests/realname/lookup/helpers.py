@@ -11,7 +11,15 @@ from telreg.core.db import unit_of_work
 from telreg.core.notify import FakeSms
 from telreg.realname import lookup
 from telreg.runtime import Runtime
-from tests.realname.registration.helpers import MAINLAND, make_operator, person, request, resident_id, submit
+from tests.realname.registration.helpers import (
+    MAINLAND,
+    make_operator,
+    person,
+    proved,
+    request,
+    resident_id,
+    submit,
+)
 
 BORN = dt.date(1990, 1, 1)
 CARD = resident_id(BORN)  # 张三's citizen number, with the GB 11643 check character
@@ -37,7 +45,8 @@ def holdings(runtime: Runtime) -> None:
         make_operator(runtime, code, name)
     held = [(n, zhang(), "cmcc") for n in ZHANG_AT_CMCC] + [(n, zhang(), "cucc") for n in ZHANG_AT_CUCC]
     for number, holder, operator in [*held, (LI_AT_CMCC, li(), "cmcc")]:
-        outcome = submit(runtime, request(number, holder, operator=operator), policy=MAINLAND)
+        outcome = submit(runtime, request(number, proved(runtime, holder), operator=operator),
+                         policy=MAINLAND)
         assert outcome["status"] == "registered", outcome
 
 

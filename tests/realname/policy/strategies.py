@@ -12,6 +12,7 @@ PERSON_CODES = [
 ]
 ORGANISATION_CODES = ["cn-orgcode", "cn-uscc", "hk-br"]
 ESCALATION = ["outgoing_barred", "suspended", "deactivated"]
+LINES = ["mobile", "fixed", "data-only"]
 
 _text = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=20)
 _days = st.integers(min_value=0, max_value=10_000)
@@ -33,6 +34,7 @@ def lifecycle_steps(draw: st.DrawFn) -> list[dict[str, Any]]:
 _quota = st.fixed_dictionaries({
     "holder_kind": st.sampled_from(["person", "organisation"]),
     "service": st.sampled_from(["prepaid", "postpaid", "any"]),
+    "lines": st.lists(st.sampled_from(LINES), min_size=1, max_size=3, unique=True),
     "limit": st.integers(0, 1000),
     "scope": st.just("operator"),
 })
@@ -47,6 +49,8 @@ policies = st.fixed_dictionaries({
         "person": st.lists(st.sampled_from(PERSON_CODES), min_size=1, max_size=5),
         "organisation": st.lists(st.sampled_from(ORGANISATION_CODES), min_size=1, max_size=3),
         "manual_entry_forbidden": st.lists(st.sampled_from(PERSON_CODES + ORGANISATION_CODES), max_size=3),
+        "required_fields": st.dictionaries(st.sampled_from(PERSON_CODES + ORGANISATION_CODES),
+                                           st.just(["address"]), max_size=3),
     }),
     "capture_methods": st.lists(st.sampled_from(["card_reader", "mrz_scan", "online_verification", "manual"]),
                                 min_size=1, max_size=4, unique=True),
@@ -54,9 +58,11 @@ policies = st.fixed_dictionaries({
     "organisation_requires_handler": st.booleans(),
     "organisation_requires_authorisation_letter": st.booleans(),
     "agent_allowed": st.booleans(),
+    "agent_requires_authorisation_letter": st.booleans(),
     "termination_working_days": st.integers(0, 30),
     "lifecycle": st.fixed_dictionaries({
         "steps": lifecycle_steps(),
+        "services": st.lists(st.sampled_from(["prepaid", "postpaid"]), min_size=1, max_size=2, unique=True),
         "quarantine_days": _days,
         "legacy_deadline_days": _days,
     }),

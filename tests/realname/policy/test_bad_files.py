@@ -85,7 +85,7 @@ def _replace(old: str, new: str, *, count: int = 1) -> str:
 
 def test_the_valid_base_loads(tmp_path: Path) -> None:
     policy = load_policy(str(_write(tmp_path, VALID)))
-    assert policy.quota_for(holder_kind="organisation", service="prepaid").limit == 25
+    assert policy.quota_for(holder_kind="organisation", service="prepaid", line="mobile").limit == 25
 
 
 CASES = {
@@ -96,6 +96,15 @@ CASES = {
     "unknown table": (VALID + "\n[extras]  # <-\nx = 1\n", "unknown key 'extras'"),
     "negative quota in the second entry": (_replace("limit = 25", "limit = -25  # <-"), "quotas[1].limit"),
     "negative quota in the first entry": (_replace("limit = 10", "limit = -1  # <-"), "quotas[0].limit"),
+    "unknown line in a quota": (
+        _replace("limit = 10\n", 'limit = 10\nlines = ["mobile", "landline"]  # <-\n'), "quotas[0].lines"),
+    "required field no document can carry": (
+        _replace("manual_entry_forbidden = []\n",
+                 'manual_entry_forbidden = []\nrequired_fields = { hkid = ["eye colour"] }  # <-\n'),
+        "documents.required_fields"),
+    "unknown service withdrawn by the lifecycle": (
+        _replace("quarantine_days = 90\n", 'quarantine_days = 90\nservices = ["prepaid", "isdn"]  # <-\n'),
+        "lifecycle.services"),
     "wrong type (string for an integer)": (_replace("minor_age = 16", 'minor_age = "16"  # <-'), "minor_age"),
     "wrong type (integer for a boolean)": (_replace("agent_allowed = true", "agent_allowed = 1  # <-"),
                                            "agent_allowed"),

@@ -21,9 +21,45 @@ def test_specific_quota_wins_over_any_and_any_covers_the_rest() -> None:
         {"holder_kind": "person", "service": "any", "limit": 12, "scope": "operator"},
         {"holder_kind": "person", "service": "prepaid", "limit": 3, "scope": "operator"},
     ])
-    assert policy.quota_for(holder_kind="person", service="prepaid").limit == 3
-    assert policy.quota_for(holder_kind="person", service="postpaid").limit == 12
-    assert policy.quota_for(holder_kind="organisation", service="prepaid") is None
+    assert policy.quota_for(holder_kind="person", service="prepaid", line="mobile").limit == 3
+    assert policy.quota_for(holder_kind="person", service="postpaid", line="fixed").limit == 12
+    assert policy.quota_for(holder_kind="organisation", service="prepaid", line="mobile") is None
+
+
+def test_a_quota_counts_only_its_lines_and_a_left_out_line_is_counted_apart() -> None:
+    # Seed 003: 最多只可办理5个后付费号码(不含固话) — fixed lines are not counted against the postpaid quota.
+    policy = _variant(quotas=[
+        {"holder_kind": "person", "service": "postpaid", "lines": ["mobile", "data-only"], "limit": 5,
+         "scope": "operator"},
+    ])
+    assert policy.quota_for(holder_kind="person", service="postpaid", line="mobile").limit == 5
+    assert policy.quota_for(holder_kind="person", service="postpaid", line="fixed") is None
+    assert policy.counter_for(holder_kind="person", service="postpaid", line="data-only") == (
+        "postpaid:data-only+mobile", 5)
+    fixed = policy.counter_for(holder_kind="person", service="postpaid", line="fixed")
+    assert fixed == ("postpaid:fixed", None)
+    # A service no quota mentions keeps its plain counter, so a quota added for it later starts from the truth
+    assert policy.counter_for(holder_kind="person", service="prepaid", line="fixed") == ("prepaid", None)
+
+
+def test_an_any_quota_takes_a_line_the_specific_quota_leaves_out() -> None:
+    policy = _variant(quotas=[
+        {"holder_kind": "person", "service": "postpaid", "lines": ["mobile"], "limit": 2,
+         "scope": "operator"},
+        {"holder_kind": "person", "service": "any", "limit": 7, "scope": "operator"},
+    ])
+    mobile = policy.counter_for(holder_kind="person", service="postpaid", line="mobile")
+    assert mobile == ("postpaid:mobile", 2)
+    assert policy.counter_for(holder_kind="person", service="postpaid", line="fixed") == ("any", 7)
+
+
+def test_a_line_listed_twice_or_unknown_is_refused() -> None:
+    with pytest.raises(ValidationError, match="listed twice"):
+        _variant(quotas=[{"holder_kind": "person", "service": "postpaid", "lines": ["fixed", "fixed"],
+                          "limit": 1, "scope": "operator"}])
+    with pytest.raises(ValidationError, match="lines"):
+        _variant(quotas=[{"holder_kind": "person", "service": "postpaid", "lines": ["landline"],
+                          "limit": 1, "scope": "operator"}])
 
 
 def test_manual_entry_needs_the_manual_method_and_no_ban() -> None:

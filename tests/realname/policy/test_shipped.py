@@ -21,12 +21,19 @@ def mainland() -> Policy:
 
 def test_hong_kong_quotas_are_ten_per_person_and_twenty_five_per_company(hong_kong: Policy) -> None:
     # Seed 000, Q2 "Each person can buy up to 10" and Q3 "With the company as the user unit, up to 25".
-    person = hong_kong.quota_for(holder_kind="person", service="prepaid")
-    company = hong_kong.quota_for(holder_kind="organisation", service="prepaid")
+    person = hong_kong.quota_for(holder_kind="person", service="prepaid", line="mobile")
+    company = hong_kong.quota_for(holder_kind="organisation", service="prepaid", line="mobile")
     assert (person.limit, person.scope) == (10, "operator")
     assert (company.limit, company.scope) == (25, "operator")
     # Monthly (postpaid) users "do not need to re-register" (Q4): no quota limits them.
-    assert hong_kong.quota_for(holder_kind="person", service="postpaid") is None
+    assert hong_kong.quota_for(holder_kind="person", service="postpaid", line="mobile") is None
+
+
+def test_hong_kong_withdraws_only_stored_value_cards(hong_kong: Policy) -> None:
+    # Q4 "Monthly fee card users do not need to re-register"; Q5 "existing customers of stored-value cards
+    # must complete registration information 360 days after the start of registration".
+    assert hong_kong.lifecycle.services == ["prepaid"]
+    assert not hong_kong.agent_requires_authorisation_letter  # the seed says nothing of agents
 
 
 def test_hong_kong_minors_deadline_and_termination(hong_kong: Policy) -> None:
@@ -65,11 +72,22 @@ def test_mainland_lifecycle_quotas_and_target(mainland: Policy) -> None:
     assert steps["deactivated"] > steps["suspended"]
     assert all(s.notify for s in mainland.lifecycle.steps)
     assert mainland.real_name_target_percent == 95  # 实名率达到95%以上
-    # Issue 5: "e.g. 5 per person per operator" — one quota over every service.
-    for service in ("postpaid", "prepaid"):
-        quota = mainland.quota_for(holder_kind="person", service=service)
-        assert (quota.service, quota.limit) == ("any", 5)
+    # China Unicom: 最多只可办理5个后付费号码(不含固话); 最多只可办理10个预付费号码 — per operator.
+    postpaid = mainland.quota_for(holder_kind="person", service="postpaid", line="mobile")
+    prepaid = mainland.quota_for(holder_kind="person", service="prepaid", line="mobile")
+    assert (postpaid.limit, postpaid.scope, prepaid.limit, prepaid.scope) == (5, "operator", 10, "operator")
+    assert mainland.quota_for(holder_kind="person", service="postpaid", line="fixed") is None  # 不含固话
+    assert mainland.quota_for(holder_kind="person", service="postpaid", line="data-only").limit == 5
+    assert mainland.lifecycle.services == ["prepaid", "postpaid"]  # 全部电话用户实现实名登记
     assert mainland.one_identity_lookup
+
+
+def test_mainland_agents_bring_a_letter_and_cards_their_address(mainland: Policy) -> None:
+    # Operators: 他人代办 ... 提供机主授权代办人办理业务的"代办(委托)授权书"; Order 25 art. 9: 如实登记 ... 住址信息.
+    assert mainland.agent_requires_authorisation_letter
+    for doc_type in ("cn-resident-id", "cn-temporary-resident-id", "cn-household-register", "cn-uscc"):
+        assert mainland.documents.required_for(doc_type) == ["address"]
+    assert mainland.documents.required_for("passport") == []  # a passport carries no address
 
 
 @pytest.mark.parametrize("name", SHIPPED_POLICIES)
@@ -90,6 +108,9 @@ def test_policy_show_describes_each_shipped_policy_with_its_lookup_limits() -> N
     assert "  one-identity lookup: yes" in mainland
     assert ("    codes valid 10 min, 5 tries; at most 3 per number and 5 per document in 60 min; a proved lookup "
             "stays open 30 min") in mainland
-    assert "    person any: 5 per operator" in mainland
+    assert "    person postpaid (mobile, data-only lines): 5 per operator" in mainland
+    assert "    person prepaid: 10 per operator" in mainland
+    assert "  agents allowed: yes, holder's authorisation letter yes" in mainland
     hong_kong = describe(policy=load_policy("hong-kong"), source="hong-kong")
     assert hong_kong[-1] == "  one-identity lookup: no" and "    person prepaid: 10 per operator" in hong_kong
+    assert "  legacy postpaid numbers: registered by contract" in hong_kong

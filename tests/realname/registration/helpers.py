@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import select
 
 from telreg.core.db import unit_of_work
-from telreg.realname import operators, service
+from telreg.realname import capture_proof, operators, service
+from telreg.realname.documents import check_document
 from telreg.realname.models import Refusal
 from telreg.realname.policy import Policy, load_policy
 from telreg.realname.schemas import RegistrationRequest, TransferRequest
@@ -47,6 +48,22 @@ def person(name: str = "CHAN Tai Man", born: str | dt.date = "1990-01-01", *, do
     if address:
         body["address"] = address
     return body
+
+
+def proved(runtime: Runtime, party: dict[str, Any], *, device: str = "TEST-READER-01") -> dict[str, Any]:
+    """The party with the capture proof its declared capture needs (a card reader's by default), made now.
+
+    Under a policy that keeps a document type from manual entry (mainland: cn-resident-id), a registration
+    needs the proof of the reader or the online verification (capture_proof.py); this stands in for the
+    reader.
+    """
+    document = dict(party["document"])
+    document.setdefault("capture", "card_reader")
+    normalised = check_document(document["type"], document["number"]).normalised
+    assert normalised is not None, "a proof is for a valid document"
+    document["proof"] = capture_proof.issue(runtime.vault, clock=runtime.clock, doc_type=document["type"],
+                                            normalised=normalised, capture=document["capture"], device=device)
+    return {**party, "document": document}
 
 
 def organisation(name: str = "ACME Trading Limited", *, br: str = "12345678",

@@ -13,7 +13,7 @@ from telreg.core.db import unit_of_work
 from telreg.realname.models import Number, Refusal
 from telreg.runtime import Runtime
 
-from .helpers import hkid, person, request, resident_id
+from .helpers import hkid, person, proved, request, resident_id
 
 STABLE_EXAMPLE = {"operator": "op1", "number": "51234567", "service": "prepaid", "holder": {
     "kind": "person", "name": "CHAN Tai Man", "date_of_birth": "1990-01-01",
@@ -108,11 +108,13 @@ def test_transfer_and_terminate(cli: Any, tmp_path: Path) -> None:
 def test_the_policy_comes_from_the_settings(cli: Any, runtime: Runtime, tmp_path: Path) -> None:
     runtime.settings.realname_policy = "mainland-china"  # TELREG_REALNAME_POLICY
     cli("realname", "operator", "add", "cmcc", "--name", "China Mobile")
-    holder = person("张三", "1990-01-01", doc_type="cn-resident-id", number=resident_id(dt.date(1990, 1, 1)))
+    holder = person("张三", "1990-01-01", doc_type="cn-resident-id", number=resident_id(dt.date(1990, 1, 1)),
+                    address="北京市东城区东长安街1号")
     body = request("13800138000", holder, operator="cmcc", service="postpaid")
     code, out, _ = cli("realname", "register", "--request", _file(tmp_path, body))
     assert code == 0 and json.loads(out)["code"] == "manual_entry_forbidden"
     holder["document"]["capture"] = "card_reader"
+    body["holder"] = proved(runtime, holder)  # with the reader's proof of the capture (capture_proof.py)
     code, out, _ = cli("realname", "register", "--request", _file(tmp_path, body))
     assert code == 0 and json.loads(out)["quota"] == {"held": 1, "limit": 5}
     code, out, _ = cli("realname", "policy", "show")  # wired in; it reads the process's own settings

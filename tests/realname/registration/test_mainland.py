@@ -1,5 +1,5 @@
-"""The mainland-China policy: resident ID cards never typed by hand, 5 numbers per person per operator, mainland
-numbering, addresses. SQLite and PostgreSQL.
+"""The mainland-China policy: resident ID cards never typed by hand, mainland numbering, addresses. SQLite and
+PostgreSQL. (The per-identity limits and the other seed-003 rules: test_seed_003_rules.py.)
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from telreg.realname import views
 from telreg.realname.models import Identity
 from telreg.runtime import Runtime
 
-from .helpers import MAINLAND, make_operator, person, request, resident_id, submit
+from .helpers import MAINLAND, make_operator, person, proved, request, resident_id, submit
 
 BORN = dt.date(1990, 1, 1)
 CARD = resident_id(BORN)
@@ -36,40 +36,29 @@ def test_a_resident_id_is_refused_typed_and_accepted_from_a_reader(runtime: Runt
     assert typed["code"] == "manual_entry_forbidden"
     for capture in ("card_reader", "online_verification"):
         number = "13800138000" if capture == "card_reader" else "13800138001"
-        read = submit(runtime, request(number, _zhang(capture), operator="cmcc", service="postpaid"),
-                      policy=MAINLAND)
+        read = submit(runtime, request(number, proved(runtime, _zhang(capture)), operator="cmcc",
+                                       service="postpaid"), policy=MAINLAND)
         assert read["status"] == "registered", read
-
-
-def test_five_numbers_per_person_per_operator_whatever_the_service(runtime: Runtime) -> None:
-    # Issue 5: "mainland policy: as configured, e.g. 5 per person per operator" — prepaid and postpaid together.
-    for i in range(5):
-        service = "postpaid" if i % 2 else "prepaid"
-        outcome = submit(runtime, request(f"1380013800{i}", _zhang(), operator="cmcc", service=service),
-                         policy=MAINLAND)
-        assert outcome["quota"] == {"held": i + 1, "limit": 5}
-    for service in ("prepaid", "postpaid"):
-        refused = submit(runtime, request("13800138009", _zhang(), operator="cmcc", service=service),
-                         policy=MAINLAND)
-        assert refused["code"] == "quota_reached"
-        assert refused["reason"] == "张* already holds 5 of 5 numbers with cmcc (Mainland China policy)"
 
 
 def test_the_household_register_is_the_same_person_as_the_card(runtime: Runtime) -> None:
     # Both carry the citizen number (GB 11643): one identity, one quota.
-    submit(runtime, request("13800138000", _zhang(), operator="cmcc", service="postpaid"), policy=MAINLAND)
+    submit(runtime, request("13800138000", proved(runtime, _zhang()), operator="cmcc", service="postpaid"),
+           policy=MAINLAND)
     booklet = _zhang("manual", doc_type="cn-household-register")  # a booklet has no chip: typed by hand
     second = submit(runtime, request("13800138001", booklet, operator="cmcc", service="postpaid"),
                     policy=MAINLAND)
-    assert second["quota"] == {"held": 2, "limit": 5}
+    assert second["quota"] == {"held": 2, "limit": 5}  # one postpaid counter for both documents
     with unit_of_work(runtime.session_factory) as session:
         assert len(session.scalars(select(Identity)).all()) == 1
 
 
 def test_mainland_numbering_and_the_address_masked(runtime: Runtime) -> None:
-    hong_kong_number = submit(runtime, request("51234567", _zhang(), operator="cmcc"), policy=MAINLAND)
+    hong_kong_number = submit(runtime, request("51234567", proved(runtime, _zhang()), operator="cmcc"),
+                              policy=MAINLAND)
     assert hong_kong_number["code"] == "invalid_number"
-    outcome = submit(runtime, request("+86 138 0013 8000", _zhang(), operator="cmcc"), policy=MAINLAND)
+    outcome = submit(runtime, request("+86 138 0013 8000", proved(runtime, _zhang()), operator="cmcc"),
+                     policy=MAINLAND)
     assert outcome["number"] == "13800138000"
     assert outcome["holder"]["address"] == "北京市东城区****"  # the first six characters, then a fixed ****
     assert outcome["holder"]["document"]["number"] == "110105***********" + CARD[-1]

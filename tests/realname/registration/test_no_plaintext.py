@@ -7,7 +7,7 @@ import datetime as dt
 from telreg.runtime import Runtime
 from tests.realname.pii_helpers import assert_absent_in_database
 
-from .helpers import MAINLAND, hkid, make_operator, organisation, person, request, resident_id, submit
+from .helpers import MAINLAND, hkid, make_operator, organisation, person, proved, request, resident_id, submit
 
 CHILD = ("CHAN Siu Ling", "2015-06-01", hkid("C", "345678"))
 GUARDIAN = ("CHAN Tai Man", "1979-11-23", hkid("A", "123456"))
@@ -46,7 +46,8 @@ def test_a_mainland_registration_with_an_address_leaves_nothing_in_clear(runtime
     card = resident_id(dt.date(1988, 8, 8), region="310104", sequence="123")
     holder = person("王小明", "1988-08-08", doc_type="cn-resident-id", number=card, capture="card_reader",
                     address="上海市徐汇区漕溪北路88号")
-    outcome = submit(runtime, request("13900139000", holder, operator="cmcc"), policy=MAINLAND)
+    outcome = submit(runtime, request("13900139000", proved(runtime, holder), operator="cmcc"),
+                     policy=MAINLAND)
     assert outcome["status"] == "registered"
     assert_absent_in_database(runtime.engine,
                               ["王小明", "1988-08-08", card, "上海市徐汇区漕溪北路88号", "19880808"])

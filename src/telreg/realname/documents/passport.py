@@ -1,7 +1,7 @@
 """Passports: a number typed by hand (form only), or the machine-readable zone (ICAO 9303) with check digits.
 
-The `mrz` package parses the zone and computes the check digits; dates are resolved here, against the date of
-the check that the caller passes in (the package itself would read the system clock).
+The zone is read by the project's own `icao9303` module; dates are resolved here, against the date of the
+check that the caller passes in, never the system clock.
 """
 
 from __future__ import annotations
@@ -9,34 +9,14 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from mrz.base.errors import FieldError
-from mrz.checker.td1 import TD1CodeChecker
-from mrz.checker.td2 import TD2CodeChecker
-from mrz.checker.td3 import TD3CodeChecker
-
+from telreg.realname.documents import icao9303
 from telreg.realname.documents.result import Accepted, Rejected, clean, describe_length
 
 __all__ = ["check_passport", "check_passport_mrz"]
 
-# (line lengths) -> checker: TD3 is the passport book; TD1 and TD2 are the card formats some states use.
-_FORMATS = {(44, 44): TD3CodeChecker, (36, 36): TD2CodeChecker, (30, 30, 30): TD1CodeChecker}
-_BY_TOTAL = {sum(shape): shape for shape in _FORMATS}
-
-_CHECK_DIGITS = {  # the mrz package's names for the check digits -> the ICAO 9303 names
-    "document number hash": "document number",
-    "birth date hash": "date of birth",
-    "expiry date hash": "date of expiry",
-    "optional data hash": "personal number",
-    "final hash": "composite",
-}
-_FIELD_PROBLEMS = {
-    "document type format": "The document code (start of line 1) is not a valid ICAO document code.",
-    "valid country code": "The issuing state code is not a known ICAO country code.",
-    "valid nationality code": "The nationality code is not a known ICAO country code.",
-    "valid genre format": "The sex field is not M, F, X or <.",
-    "identifier": "The name field is not in the ICAO form SURNAME<<GIVEN<NAMES.",
-    "document number format": "The document number field is empty or starts with <.",
-}
+# Zone length when pasted as one line -> the line widths: TD3 is the passport book; TD1 and TD2 are the card
+# formats some states use.
+_BY_TOTAL = {sum(widths): widths for widths in icao9303.LAYOUTS}
 
 
 def check_passport(value: str, *, date_of_birth: date | None, on: date | None) -> Accepted:
@@ -62,44 +42,25 @@ def check_passport_mrz(value: str, *, date_of_birth: date | None, on: date | Non
     the one it carries. Expiry is not judged here: the date is returned, and registration refuses a document
     that has expired (a border officer or a bank may accept one; the zone's integrity is the same).
     """
-    lines = _lines(value)
     try:
-        checker = _FORMATS[tuple(len(line) for line in lines)]("\n".join(lines))
-    except FieldError:  # the package's own pre-check, e.g. a zone without a single letter
-        raise Rejected("The machine-readable zone is not in the ICAO 9303 layout.") from None
-    failed = {name for name, ok in checker.report.fields if not ok}
-    wrong_digits = [label for name, label in _CHECK_DIGITS.items() if name in failed]
-    if wrong_digits:
-        digits, verb = ("check digits", "do") if len(wrong_digits) > 1 else ("check digit", "does")
-        raise Rejected(
-            f"The {digits} of the {_and(wrong_digits)} {verb} not match: the zone was misread or altered."
-        )
-    for name, problem in _FIELD_PROBLEMS.items():
-        if name in failed:
-            raise Rejected(problem)
-    fields = checker.fields()
-    expiry = _expiry(fields.expiry_date, on=on)
-    birth = _birth(fields.birth_date, expiry=expiry, given=date_of_birth, on=on)
-    return Accepted(normalised=fields.document_number, date_of_birth=birth, expires_on=expiry)
+        zone = icao9303.parse(_lines(value))
+    except icao9303.InvalidZone as invalid:
+        raise Rejected(str(invalid)) from None
+    expiry = _expiry(zone.date_of_expiry, on=on)
+    birth = _birth(zone.date_of_birth, expiry=expiry, given=date_of_birth, on=on)
+    return Accepted(normalised=zone.document_number, date_of_birth=birth, expires_on=expiry)
 
 
 def _lines(value: str) -> list[str]:
+    """Split VALUE into the zone's lines however it was pasted; icao9303.parse judges the layout."""
     # A shell user often types the separator as the two characters \n; "\" is no MRZ character, so it is safe.
     text = value.replace("\\n", "\n")
     lines = [clean(line, drop=" \t\r") for line in text.strip().splitlines() if line.strip()]
     if len(lines) == 1 and len(lines[0]) in _BY_TOTAL:  # pasted without line breaks
-        shape, joined, lines = _BY_TOTAL[len(lines[0])], lines[0], []
-        for width in shape:
+        widths, joined, lines = _BY_TOTAL[len(lines[0])], lines[0], []
+        for width in widths:
             lines.append(joined[:width])
             joined = joined[width:]
-    if tuple(len(line) for line in lines) not in _FORMATS:
-        found = ", ".join(str(len(line)) for line in lines) or "none"
-        raise Rejected(
-            "A machine-readable zone is 2 lines of 44 characters (passport), 2 of 36 or 3 of 30 (cards); "
-            f"this one has {len(lines)} line{'' if len(lines) == 1 else 's'} (lengths: {found})."
-        )
-    if not all(re.fullmatch(r"[0-9A-Z<]+", line) for line in lines):
-        raise Rejected("A machine-readable zone has only capital letters, digits and <; this one has others.")
     return lines
 
 
@@ -144,6 +105,3 @@ def _birth(yymmdd: str, *, expiry: date, given: date | None, on: date | None) ->
         raise Rejected("The date of expiry in the MRZ is not after its date of birth.")
     return possible[-1]
 
-
-def _and(labels: list[str]) -> str:
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]

@@ -13,8 +13,12 @@ from telreg.realname.documents import DOCUMENT_TYPES, ORGANISATION_TYPES
 
 HolderKind = Literal["person", "organisation"]
 Service = Literal["prepaid", "postpaid", "any"]
+Line = Literal["mobile", "fixed", "data-only"]
+LINES: tuple[Line, ...] = ("mobile", "fixed", "data-only")
 CaptureMethod = Literal["card_reader", "mrz_scan", "online_verification", "manual"]
 StepName = Literal["reminder", "outgoing_barred", "suspended", "deactivated"]
+# Details a document type may oblige a party to give besides name, number and (persons) date of birth.
+RequiredField = Literal["address"]
 
 # Service is withdrawn in this order; reminders may fall anywhere before deactivation.
 _ESCALATION = {"outgoing_barred": 1, "suspended": 2, "deactivated": 3}
@@ -63,13 +67,45 @@ class Documents(_Frozen):
     manual_entry_forbidden: list[DocumentCode] = Field(
         default_factory=list, description="Types that must come from a card reader or online verification"
     )
+    required_fields: dict[DocumentCode, list[RequiredField]] = Field(
+        default_factory=dict,
+        description="Details a party with this document type must give, e.g. the address printed on the card",
+    )
+
+    def required_for(self, doc_type: str) -> list[str]:
+        """Return the details a party registering with this document type must give."""
+        return list(self.required_fields.get(doc_type, []))
 
 
 class Quota(_Frozen):
     holder_kind: HolderKind
     service: Service = Field(description="prepaid | postpaid | any (all services together)")
+    lines: list[Line] = Field(
+        default_factory=lambda: list(LINES), min_length=1,
+        description="The lines this quota counts (default all); a line left out, e.g. fixed, is not counted",
+    )
     limit: int = Field(ge=0, description="Most numbers one identity may hold within the scope")
     scope: Literal["operator"] = Field(description="Counted per operator")
+
+    @field_validator("lines")
+    @classmethod
+    def _lines_once(cls, lines: list[str]) -> list[str]:
+        for index, line in enumerate(lines):
+            if line in lines[:index]:
+                raise PydanticCustomError("duplicate_line", "line '{line}' is listed twice",
+                                          {"index": index, "line": line})
+        return lines
+
+    @property
+    def counter(self) -> str:
+        """The key of the counters this quota limits: the service, with the lines when not all are counted."""
+        if set(self.lines) == set(LINES):
+            return self.service
+        return f"{self.service}:{'+'.join(sorted(self.lines))}"
+
+    def counts(self, *, service: str, line: str) -> bool:
+        """Tell whether a number of this service and line counts against this quota."""
+        return self.service in (service, "any") and line in self.lines
 
 
 class Step(_Frozen):
@@ -80,6 +116,11 @@ class Step(_Frozen):
 
 class Lifecycle(_Frozen):
     steps: list[Step] = Field(min_length=1, description="Escalation of an unregistered number, in order")
+    services: list[Literal["prepaid", "postpaid"]] = Field(
+        default_factory=lambda: ["prepaid", "postpaid"], min_length=1,
+        description="Services whose legacy numbers must register by the deadline; a legacy number of another "
+                    "service is registered by its contract and never withdrawn",
+    )
     quarantine_days: int = Field(ge=0, description="Days a deactivated number rests before reassignment")
     legacy_deadline_days: int = Field(ge=0, description="Days a legacy number is given to register")
 
@@ -132,6 +173,8 @@ class Policy(_Frozen):
     organisation_requires_handler: bool = Field(description="An organisation's handler is registered too")
     organisation_requires_authorisation_letter: bool
     agent_allowed: bool = Field(description="Someone may register on another person's behalf")
+    agent_requires_authorisation_letter: bool = Field(
+        False, description="An agent must bring the holder's letter authorising them (sealed as given)")
     termination_working_days: int = Field(ge=0, description="Working days to end a number on request")
     lifecycle: Lifecycle
     real_name_target_percent: float = Field(ge=0, le=100, description="Aimed-at registered share of numbers")
@@ -160,10 +203,28 @@ class Policy(_Frozen):
             seen.add(key)
         return quotas
 
-    def quota_for(self, *, holder_kind: HolderKind, service: str) -> Quota | None:
-        """Return the quota that limits this holder kind on this service, the specific one before "any"."""
-        by_key = {(q.holder_kind, q.service): q for q in self.quotas}
-        return by_key.get((holder_kind, service)) or by_key.get((holder_kind, "any"))
+    def quota_for(self, *, holder_kind: str, service: str, line: str) -> Quota | None:
+        """Return the quota limiting this holder kind on this service and line, the specific one before "any".
+
+        A quota whose ``lines`` leave the line out does not apply (seed 003: 5 postpaid numbers "不含固话", fixed
+        lines not counted); an "any" quota that counts the line may then apply instead.
+        """
+        applying = [q for q in self.quotas
+                    if q.holder_kind == holder_kind and q.counts(service=service, line=line)]
+        applying.sort(key=lambda q: q.service == "any")
+        return applying[0] if applying else None
+
+    def counter_for(self, *, holder_kind: str, service: str, line: str) -> tuple[str, int | None]:
+        """Return the counter key a number of this kind takes and its limit (None: counted without a limit).
+
+        A service no quota mentions is counted under its own name, so a quota added later for it starts from
+        the truth; a line that the service's quotas leave out is counted apart as ``service:line``.
+        """
+        quota = self.quota_for(holder_kind=holder_kind, service=service, line=line)
+        if quota is not None:
+            return quota.counter, quota.limit
+        mentioned = any(q.holder_kind == holder_kind and q.service in (service, "any") for q in self.quotas)
+        return (f"{service}:{line}" if mentioned else service), None
 
     def manual_entry_allowed(self, *, doc_type: str) -> bool:
         """Tell whether a document of this type may be typed in by hand."""
