@@ -3,17 +3,20 @@ the public lookup, in English and Chinese. SQLite and PostgreSQL (the `client` f
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from telreg.core.db import unit_of_work
 from telreg.core.notify import FakeSms
 from telreg.realname import views
+from telreg.realname.models import Registration
 from telreg.runtime import Runtime
 from tests.realname.lookup.helpers import CARD, ZHANG_AT_CMCC, code_sent, holdings
-from tests.realname.registration.helpers import HONG_KONG, hkid, make_operator
+from tests.realname.registration.helpers import HONG_KONG, MAINLAND, hkid, make_operator, resident_id
 from tests.web.conftest import OFFICER_PASSWORD, form_token, make_officer
 
 SHOP = "/staff/realname/register"
@@ -196,3 +199,62 @@ def test_the_public_lookup_page_end_to_end(client: Any, runtime: Runtime, sms: F
     assert "已标记" in flagged.text
     ended = client.post("/realname/lookup/end", data={"csrf_token": token})
     assert 'id="ask-form"' in ended.text
+
+
+class TestMainlandShop:
+    """The shop page under the mainland policy: the resident ID card is never typed (notice 182: 必须采取二代身份证
+    识别设备、联网核验等措施核验用户身份信息), an agent brings the holder's letter (代办(委托)授权书)."""
+
+    CARD_FORM = {"operator": "cmcc", "number": "13800138000", "service": "postpaid", "line": "mobile",
+                 "holder_kind": "person", "holder_name": "张三", "holder_date_of_birth": "1990-01-01",
+                 "holder_doc_type": "cn-resident-id", "holder_doc_number": CARD,
+                 "holder_address": "北京市东城区东长安街1号"}
+    AGENT = {"agent_name": "李四", "agent_date_of_birth": "1970-05-05", "agent_doc_type": "cn-household-register",
+             "agent_doc_number": resident_id(dt.date(1970, 5, 5), region="310101"),
+             "agent_capture": "manual", "agent_address": "上海市黄浦区人民大道200号"}
+
+    @pytest.fixture
+    def clerk(self, client: Any, runtime: Runtime) -> str:
+        runtime.settings = runtime.settings.model_copy(update={"realname_policy": "mainland-china"})
+        make_operator(runtime, "cmcc", "China Mobile")
+        token = sign_in(client, runtime, operator="cmcc")
+        client.get(f"{SHOP}?lang=zh-Hans")
+        return token
+
+    def test_online_verification_is_done_by_the_page_and_recorded(self, client: Any, runtime: Runtime,
+                                                                  clerk: str) -> None:
+        page = client.get(SHOP)
+        assert 'id="holder_doc_proof"' in page.text and 'id="agent_letter"' in page.text
+        done = client.post(SHOP, data={**self.CARD_FORM, "holder_capture": "online_verification",
+                                       "csrf_token": clerk})
+        assert done.status_code == 200, text_of(done.text, "outcome")
+        with unit_of_work(runtime.session_factory) as session:
+            shown = views.number_view(session, vault=runtime.vault, policy=MAINLAND, number="13800138000")
+            [registration] = session.scalars(select(Registration))
+        assert shown["state"] == "active"
+        assert registration.checks["holder"]["vouched_by"] == "register"
+
+    def test_a_card_reader_capture_without_the_readers_proof_is_refused_in_chinese(self, client: Any,
+                                                                                   clerk: str) -> None:
+        refused = client.post(SHOP, data={**self.CARD_FORM, "holder_capture": "card_reader",
+                                          "csrf_token": clerk})
+        assert refused.status_code == 422
+        assert 'data-code="capture_unproven"' in refused.text
+        assert "此证件须使用读卡设备读取或联网核验" in text_of(refused.text, "outcome")
+
+    def test_an_agent_without_the_holders_letter_is_refused_then_registers_with_it(self, client: Any,
+                                                                                  clerk: str) -> None:
+        booklet = {**self.CARD_FORM, "holder_doc_type": "cn-household-register", "holder_capture": "manual"}
+        refused = client.post(SHOP, data={**booklet, **self.AGENT, "csrf_token": clerk})
+        assert refused.status_code == 422 and 'data-code="agent_letter_required"' in refused.text
+        assert "须提供机主授权代办人的代办委托书" in text_of(refused.text, "outcome")
+        done = client.post(SHOP, data={**booklet, **self.AGENT, "agent_letter": "代办委托书 2026-001",
+                                       "csrf_token": clerk})
+        assert done.status_code == 200 and 'data-status="registered"' in done.text
+
+    def test_a_card_without_its_address_is_refused(self, client: Any, clerk: str) -> None:
+        booklet = {**self.CARD_FORM, "holder_doc_type": "cn-household-register", "holder_capture": "manual",
+                   "holder_address": ""}
+        refused = client.post(SHOP, data={**booklet, "csrf_token": clerk})
+        assert refused.status_code == 422 and 'data-code="required_field_missing"' in refused.text
+        assert "缺少证件上记载的信息" in text_of(refused.text, "outcome")

@@ -1,7 +1,8 @@
 """Turn the shop page's form fields into the registration request the API takes (the same JSON), and back.
 
 Fields are flat, one prefix per party: ``holder_``, ``guardian_``, ``agent_``, ``handler_``, each with
-``name``, ``date_of_birth``, ``address``, ``doc_type``, ``doc_number``, ``capture``. An empty field is left
+``name``, ``date_of_birth``, ``address``, ``doc_type``, ``doc_number``, ``capture``, ``doc_proof`` (a card
+reader's proof of what it read). An empty field is left
 out, so the request's own validation says "Field required" instead of "not a date". A party whose fields are
 all empty is not there at all (no guardian, no agent).
 """
@@ -20,7 +21,7 @@ from telreg.realname.schemas import LETTER_MAX_CHARS, RegistrationRequest, parse
 
 __all__ = ["PARTY_FIELDS", "is_minor_holder", "registration_request"]
 
-PARTY_FIELDS = ("name", "date_of_birth", "address", "doc_type", "doc_number", "capture")
+PARTY_FIELDS = ("name", "date_of_birth", "address", "doc_type", "doc_number", "capture", "doc_proof")
 _LETTER_MAX_BYTES = LETTER_MAX_CHARS // 4 * 3  # what fits in the letter field once in base64
 
 
@@ -69,7 +70,8 @@ def _party(form: dict[str, Any], prefix: str, *, kind: str = "person") -> dict[s
     for name in ("name", "date_of_birth", "address"):
         if values[name]:
             party[name] = values[name]
-    document = {"type": values["doc_type"], "number": values["doc_number"], "capture": values["capture"]}
+    document = {"type": values["doc_type"], "number": values["doc_number"], "capture": values["capture"],
+                "proof": values["doc_proof"]}
     party["document"] = {k: v for k, v in document.items() if v}
     return party
 

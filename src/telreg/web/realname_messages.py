@@ -148,6 +148,11 @@ REALNAME_MESSAGES: dict[str, tuple[str, str, str]] = {
     "rn_shop_agent": ("Agent (registering on the holder's behalf)", "代辦人(代登記人辦理)", "受托人(代办人)"),
     "rn_shop_handler": ("Handler (the person acting for the organisation)", "經辦人(代表機構辦理的人士)", "经办人"),
     "rn_shop_letter": ("Authorisation letter: reference", "授權書:編號", "单位授权书:编号"),
+    "rn_shop_doc_proof": ("Card reader's proof", "讀卡器憑證", "读卡设备凭证"),
+    "rn_shop_doc_proof_hint": ("Filled in by the card reader. For online verification leave it empty: the "
+                               "document is checked online when you register.",
+                               "由讀卡器填寫。如選聯網核驗,請留空:登記時系統會聯網核驗證件。",
+                               "由读卡设备填写。如选择联网核验,请留空:登记时系统将联网核验证件。"),
     "rn_shop_agent_letter": ("The holder's letter authorising the agent: reference", "機主授權書:編號",
                              "代办委托书:编号"),
     "rn_shop_letter_file": ("or a scan of the letter", "或上載授權書掃描本", "或上传授权书扫描件"),

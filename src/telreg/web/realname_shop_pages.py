@@ -19,11 +19,12 @@ from telreg.core.errors import InvalidInput
 from telreg.core.models import User
 from telreg.core.security import CsrfChecked
 from telreg.deps import DbSession, RuntimeDep
-from telreg.realname import service
+from telreg.realname import service, verification_checks
 from telreg.realname.api import OperatorStaff
 from telreg.realname.documents import DOCUMENT_TYPES, check_document
 from telreg.realname.outcome import Outcome
 from telreg.realname.policy import get_policy
+from telreg.realname.schemas import OrganisationIn, PersonIn, RegistrationRequest
 from telreg.realname.staff import ensure_acts_for, visible_operators
 from telreg.realname.verification import verifier_for
 from telreg.runtime import Runtime
@@ -56,7 +57,10 @@ def _page(request: Request, session: Session, runtime: Runtime, staff: User, for
         "holder_doc_types": policy.documents.person if kind == "person" else policy.documents.organisation,
         "person_doc_types": policy.documents.person,
         "capture_methods": policy.capture_methods,
-        "show_address": policy.jurisdiction == "CN",  # mainland cards carry the holder's address (art. 9)
+        # Mainland cards carry the holder's address (art. 9), and the policy may require it.
+        "show_address": policy.jurisdiction == "CN" or bool(policy.documents.required_fields),
+        # A reader's proof is asked for where a document may not be typed (notice 182).
+        "show_proof": bool(policy.documents.manual_entry_forbidden),
         "minor": minor,
         "minor_age": policy.minor_age,
         "guardian_open": minor or _filled(form, "guardian"),
@@ -95,6 +99,7 @@ def register(request: Request, session: DbSession, runtime: RuntimeDep, staff: O
         return _page(request, session, runtime, staff, _without_files(form), status_code=exc.status_code,
                      extra={"error": message, "error_original": original, "problems": problems})
     ensure_acts_for(staff, body.operator)  # the select offers only their operator; a forged form is refused
+    _verify_online(session, runtime, body, actor=f"staff:{staff.username}")
     outcome = service.register(session, vault=runtime.vault, policy=get_policy(runtime.settings),
                                clock=runtime.clock, verifier=verifier_for(runtime), request=body,
                                actor=f"staff:{staff.username}")
@@ -121,6 +126,30 @@ def check(request: Request, session: DbSession, runtime: RuntimeDep, staff: Oper
                    "expires_on": result.expires_on}
     return _page(request, session, runtime, staff, {"check_type": doc_type}, extra={"check": checked},
                  status_code=200 if checked["valid"] else 422)
+
+
+def _verify_online(session: Session, runtime: Runtime, body: RegistrationRequest, *, actor: str) -> None:
+    """Ask the verification service about each party declared "online verification" without a proof.
+
+    The shop's system is what checks a document online (联网核验), so the clerk does not copy a token: a verified
+    document gets the service's proof, a refused one none — and the registration then refuses it with the
+    verifier's own code, as the API would.
+    """
+    people = [body.holder, body.guardian, body.agent]
+    if isinstance(body.holder, OrganisationIn):
+        people.append(body.holder.handler)
+    for party in people:
+        if party is None or party.document.capture != "online_verification" or party.document.proof:
+            continue
+        born = party.date_of_birth if isinstance(party, PersonIn) else None
+        try:
+            answer = verification_checks.check_online(
+                session, vault=runtime.vault, clock=runtime.clock, verifier=verifier_for(runtime),
+                doc_type=party.document.type, number=party.document.number, name=party.name,
+                date_of_birth=born, actor=actor)
+        except InvalidInput:
+            continue  # an invalid document: the registration's own check says why
+        party.document.proof = answer["proof"]
 
 
 def _outcome_view(outcome: Outcome, lang: str) -> dict[str, Any]:
