@@ -12,6 +12,7 @@ from rich.table import Table
 from telreg.core import weather
 from telreg.core.cli_support import parse_date, parse_datetime, print_json, runtime, session_scope
 from telreg.core.errors import InvalidInput
+from telreg.core.files import read_capped
 from telreg.core.users import officer
 
 app = typer.Typer(no_args_is_help=True, help="Working days and weather warnings")
@@ -126,14 +127,7 @@ def warning_import(
     """Record historical warnings from a CSV file: all of it, or, on any bad line, none of it."""
     rt = runtime()
     limit = rt.settings.max_upload_bytes
-    try:
-        size = csv_path.stat().st_size
-        # Refuse an oversized file before reading it into memory.
-        content = b"" if size > limit else csv_path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"{csv_path} cannot be read: {exc.strerror}.") from None
-    if size > limit:
-        raise InvalidInput(f"{csv_path.name} is {size:,} bytes; the limit is {limit:,} bytes.")
+    content = read_capped(csv_path, limit=limit)
     with session_scope(rt) as session:
         clerk = officer(session, officer_name)
         outcome = weather.import_warnings_csv(session, clock=rt.clock, content=content,

@@ -66,3 +66,29 @@ def store_document(data_dir: Path, *, filename: str, content: bytes, max_bytes: 
             raise
     safe_name = Path(filename).name[:255] or "upload"
     return StoredFile(safe_name, str(target), digest, len(content), content_type)
+
+
+def read_capped(path: Path, *, limit: int) -> bytes:
+    """Read a file a command was given, refusing one larger than LIMIT bytes before reading it into memory."""
+    try:
+        size = path.stat().st_size
+        content = b"" if size > limit else path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"{path} cannot be read: {exc.strerror}.") from None
+    if size > limit:
+        raise InvalidInput(f"{path.name} is {size:,} bytes; the limit is {limit:,} bytes.", size=size, limit=limit)
+    return content
+
+
+def decode_text_upload(content: bytes, *, source: str, max_bytes: int, verb: str) -> str:
+    """Return an uploaded text file (UTF-8, a BOM allowed) as text, or raise InvalidInput saying what is wrong:
+    too large, or the line holding the first byte that is not UTF-8 ("SOURCE was not VERB: line N …")."""
+    if len(content) > max_bytes:
+        raise InvalidInput(f"{source} is {len(content):,} bytes; the limit is {max_bytes:,} bytes.",
+                           size=len(content), limit=max_bytes)
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = content[: exc.start].count(b"\n") + 1
+        raise InvalidInput(f"{source} was not {verb}: line {line} is not UTF-8 text.", line=line,
+                           problems=[{"line": line, "message": "not UTF-8 text"}]) from None

@@ -33,6 +33,7 @@ from telreg.core import audit
 from telreg.core.calendar import WorkingCalendar, warning_days
 from telreg.core.clock import HK, Clock, to_hk
 from telreg.core.errors import Conflict, InvalidInput, NotFound
+from telreg.core.files import decode_text_upload
 from telreg.core.models import WeatherWarning
 
 __all__ = [
@@ -150,14 +151,7 @@ def import_warnings_csv(
     session: Session, *, clock: Clock, content: bytes, actor: str, max_bytes: int, source: str = "upload"
 ) -> ImportOutcome:
     """Validate a CSV file of warning periods whole; record the new ones, skip those already recorded."""
-    if len(content) > max_bytes:
-        raise InvalidInput(f"{source} is {len(content):,} bytes; the limit is {max_bytes:,} bytes.",
-                           size=len(content), limit=max_bytes)
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = content[: exc.start].count(b"\n") + 1
-        raise InvalidInput(f"{source} was not imported: line {line} is not UTF-8 text.", line=line) from None
+    text = decode_text_upload(content, source=source, max_bytes=max_bytes, verb="imported")
     periods, problems = _read_rows(text, now=clock.now())
     problems += _overlaps_within(periods)
     outcome = ImportOutcome()

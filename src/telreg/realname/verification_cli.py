@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from telreg.core.cli_support import AsOfOption, print_json, runtime, session_scope
-from telreg.core.errors import InvalidInput
+from telreg.core.files import read_capped
 from telreg.core.users import officer
 from telreg.realname import verification_checks, verification_register
 from telreg.realname.documents import DOCUMENT_TYPES
@@ -51,13 +51,7 @@ def load(
     """Load flagged documents (forged, lost, impostor): all of the file or, on any bad line, none of it."""
     rt = runtime()
     limit = rt.settings.max_upload_bytes
-    try:
-        size = csv_path.stat().st_size
-        content = b"" if size > limit else csv_path.read_bytes()  # refuse an oversized file before reading it
-    except OSError as exc:
-        raise InvalidInput(f"{csv_path} cannot be read: {exc.strerror}.") from None
-    if size > limit:
-        raise InvalidInput(f"{csv_path.name} is {size:,} bytes; the limit is {limit:,} bytes.")
+    content = read_capped(csv_path, limit=limit)
     with session_scope(rt) as session:
         clerk = officer(session, officer_name, role=REGULATOR_ROLE)
         outcome = verification_register.load_csv(

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from telreg.core import audit
 from telreg.core.clock import Clock, to_hk, today
 from telreg.core.errors import Conflict, InvalidInput, NotFound
+from telreg.core.files import decode_text_upload
 from telreg.core.masking import mask_document, mask_name
 from telreg.core.vault import Vault
 from telreg.realname import verification_repository as repository
@@ -108,15 +109,7 @@ def load_csv(session: Session, *, vault: Vault, clock: Clock, content: bytes, ac
              source: str = "upload") -> LoadOutcome:
     """Load a CSV file (header ``doc_type,number,result,reason[,owner_name]``): all of it, or on any problem
     none of it (InvalidInput listing every problem with its line)."""
-    if len(content) > max_bytes:
-        raise InvalidInput(f"{source} is {len(content):,} bytes; the limit is {max_bytes:,} bytes.",
-                           size=len(content), limit=max_bytes)
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = content[: exc.start].count(b"\n") + 1
-        raise InvalidInput(f"{source} was not loaded: line {line} is not UTF-8 text.",
-                           problems=[{"line": line, "message": "not UTF-8 text"}]) from None
+    text = decode_text_upload(content, source=source, max_bytes=max_bytes, verb="loaded")
     raw, problems = _read_csv(text)
     return _load(session, vault=vault, clock=clock, raw=raw, problems=problems, actor=actor, source=source,
                  where="line")
