@@ -6,14 +6,15 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-sqlite bench lint clean
+.PHONY: run test test-sqlite bench lint clean messages
 
 # The scrub's C loops are built by the install: rebuild when they change.
-$(STAMP): pyproject.toml setup.py src/telreg/senders/scrub/_kernels.c
+$(STAMP): pyproject.toml setup.py src/telreg/senders/scrub/_kernels.c $(wildcard src/telreg/locale/*/LC_MESSAGES/*.po)
 	@$(PYTHON) -c 'import sys; sys.exit("telreg needs Python >= 3.11") if sys.version_info < (3, 11) else None'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m telreg.core.i18n_catalogs compile
 	@touch $(STAMP)
 
 run: $(STAMP)
@@ -30,6 +31,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/registrations.py
+
+# Bring the catalogs in step with the code: new sentences added (untranslated), vanished ones dropped. Then
+# translate the new msgids in src/telreg/locale/*/LC_MESSAGES/telreg.po and run `make test` (it checks them).
+messages: $(STAMP)
+	$(PY) -m telreg.core.i18n_catalogs update
+	$(PY) -m telreg.core.i18n_catalogs check || true
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -742,7 +742,7 @@ def add_staff(db: Database) -> None:
     with unit_of_work(make_session_factory(engine)) as session:
         for code, _ in OPERATORS:
             users.create_user(session, clock=FixedClock(BUSINESS_TIME), username=staff_of(code),
-                              password=STAFF_PASSWORD, roles=["operator_staff"], operator=code)
+                              password=STAFF_PASSWORD, roles=["operator-staff"], operator=code)
     engine.dispose()
 
 

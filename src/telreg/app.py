@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -15,6 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from telreg.config import Settings
 from telreg.core.errors import DomainError
+from telreg.core.i18n import N_, Msgid, format_message, language_from_header
 from telreg.realname.policy import get_policy
 from telreg.runtime import Runtime, build_runtime
 
@@ -25,7 +27,9 @@ STATIC_DIR = Path(__file__).parent / "web" / "static"
 def create_app(runtime: Runtime | None = None) -> FastAPI:
     runtime = runtime or build_runtime()
     get_policy(runtime.settings)  # a broken real-name policy stops start-up, naming the file and line
-    app = FastAPI(title="telreg", version="0.1.0", description="Do-not-call registers, real-name registration, e-Cert")
+    app = FastAPI(title="telreg", version="0.1.0",
+                  description="Do-not-call registers, real-name registration, e-Cert",
+                  docs_url=None, redoc_url=None)  # /docs and /redoc are served offline: web/api_docs.py
     app.state.runtime = runtime
     app.add_middleware(
         SessionMiddleware,
@@ -35,6 +39,9 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         session_cookie="telreg_session",
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    from telreg.core.metrics_api import install as install_metrics  # imported here, like the routers
+
+    install_metrics(app)  # /metrics, and the latency of every request
     _install_error_handlers(app)
     _include_routers(app)
     return app
@@ -89,11 +96,18 @@ def _install_error_handlers(app: FastAPI) -> None:
         retry_after = exc.extra.get("retry_after")
         if retry_after is not None:
             headers["Retry-After"] = str(retry_after)
+        if exc.status_code == 401:  # RFC 9110: a 401 names the scheme that is accepted (a sender's API key)
+            from telreg.core.security import bearer_challenge
+
+            headers["WWW-Authenticate"] = bearer_challenge(request)
         if not request.url.path.startswith("/api/"):
             from telreg.web.render import render_error
 
             return render_error(request, exc, headers=headers)
-        return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=headers)
+        lang = _language(request)
+        headers["Content-Language"] = lang
+        return JSONResponse({**exc.to_dict(), "detail": exc.message_in(lang)}, status_code=exc.status_code,
+                            headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _routing_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -109,40 +123,62 @@ def _install_error_handlers(app: FastAPI) -> None:
             {"field": ".".join(str(p) for p in err["loc"] if p != "body"), "message": err["msg"]}
             for err in exc.errors()
         ]
+        # Pydantic words each problem in English; only the sentence around them is in the reader's language.
         summary = "; ".join(f"{p['field'] or 'request'}: {p['message']}" for p in problems)
+        lang = _language(request)
+        detail = format_message(lang, N_("The request is not valid: %(summary)s"), {"summary": summary})
         return JSONResponse(
-            {"error": "invalid_input", "detail": f"The request is not valid: {summary}", "problems": problems},
-            status_code=422,
+            {"error": "invalid_input", "detail": detail, "problems": problems},
+            status_code=422, headers={"Content-Language": lang},
         )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         # Never a stack trace to the user; the log keeps it for us.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return JSONResponse(
-            {"error": "internal_error", "detail": "Something went wrong on our side; nothing was changed."},
-            status_code=500,
-        )
+        lang = _language(request)
+        detail = format_message(lang, N_("Something went wrong on our side; nothing was changed."))
+        return JSONResponse({"error": "internal_error", "detail": detail}, status_code=500,
+                            headers={"Content-Language": lang})
+
+
+def _language(request: Request) -> str:
+    """The language to answer in: an API client's Accept-Language, a page's chosen language."""
+    if request.url.path.startswith("/api/"):
+        return language_from_header(request.headers.get("accept-language", ""))
+    from telreg.web.i18n import choose_language  # the pages' choice (?lang=, the session, then the header)
+
+    return choose_language(request)
 
 
 class _RoutingError(DomainError):
     """A framework-level HTTP error (unknown address, wrong method) dressed as a DomainError."""
 
-    def __init__(self, status_code: int, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, status_code: int, code: str, message: str, **extra: str) -> None:
+        super().__init__(message, **extra)
         self.status_code = status_code
         self.code = code
+
+    def to_dict(self) -> dict[str, Any]:
+        # The sentence's values are the request's own address and method: the body stays {"error", "detail"}.
+        return {"error": self.code, "detail": self.message}
 
 
 def _as_domain_error(request: Request, exc: StarletteHTTPException) -> DomainError:
     path = request.url.path
     if exc.status_code == 404:
-        return _RoutingError(404, "page_not_found", f"There is nothing at {path}.")
+        return _RoutingError(404, "page_not_found", N_("There is nothing at %(path)s."), path=path)
     if exc.status_code == 405:
         allowed = (exc.headers or {}).get("allow", (exc.headers or {}).get("Allow", ""))
-        return _RoutingError(405, "method_not_allowed",
-                             f"{path} does not accept {request.method}; it accepts {allowed or 'other methods'}.")
-    return _RoutingError(exc.status_code, "http_error", str(exc.detail))
+        if allowed:
+            message = N_("%(path)s does not accept %(method)s; it accepts %(allowed)s.")
+            return _RoutingError(405, "method_not_allowed", message, path=path, method=request.method,
+                                 allowed=allowed)
+        message = N_("%(path)s does not accept %(method)s; it accepts other methods.")
+        return _RoutingError(405, "method_not_allowed", message, path=path, method=request.method)
+    # Another HTTPException: its detail is shown as it is, translated when it was marked (N_).
+    detail = exc.detail if isinstance(exc.detail, Msgid) else str(exc.detail)
+    return _RoutingError(exc.status_code, "http_error", detail)
 
 
 def _secret_key(settings: Settings) -> str:

@@ -73,6 +73,18 @@ class Settings(BaseSettings):
     smtp_from: str = Field("DNC Registers <dnc-noreply@localhost>", description="From address of outgoing mail")
     smtp_timeout_seconds: float = Field(10.0, description="Give up one SMTP conversation after this long")
     mail_max_attempts: int = Field(12, description="Delivery attempts before a message is parked as failed")
+    mail_warn_attempts: int = Field(
+        3, ge=1, description="Failed delivery attempts of one message from which each failure is logged as a "
+        "warning and the message is listed on the officers' mail delivery page"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Least severe log events written by `telreg serve` and `telreg worker` (one "
+        "key=value line per event on standard error)"
+    )
+    metrics_token: str | None = Field(
+        None, repr=False, description="Bearer token Prometheus must send to scrape /metrics; required in "
+        "production (unset there: /metrics answers 404), optional elsewhere"
+    )
     sender_grace_months: int = Field(2, description="Months after expiry a sender may still log in and renew")
     sender_reminder_lead_months: int = Field(1, description="Expiry reminders start this many months before")
     sender_reminder_interval_days: int = Field(7, description="Days between expiry reminders")

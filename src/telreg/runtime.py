@@ -15,6 +15,7 @@ from telreg.config import Settings, get_settings
 from telreg.core import passwords
 from telreg.core.clock import Clock, SystemClock
 from telreg.core.db import make_engine, make_session_factory
+from telreg.core.dev_inbox import DevInbox
 from telreg.core.notify import (
     DemoLines,
     FaxSender,
@@ -39,6 +40,8 @@ class Runtime:
     sms: SmsSender
     vault: Vault
     extras: dict[str, object] = field(default_factory=dict)
+    # Mails received by the development SMTP sink (`telreg serve` outside production); see core/dev_inbox.py.
+    inbox: DevInbox = field(default_factory=DevInbox)
 
 
 def build_runtime(
@@ -67,5 +70,6 @@ def build_runtime(
         fax=fax or make_fax_sender(settings.telephony_adapter, lines),
         sms=sms or make_sms_sender(settings.telephony_adapter, lines),
         vault=vault or load_vault(settings),
+        inbox=DevInbox(now=lambda: runtime.clock.now()),
     )
     return runtime

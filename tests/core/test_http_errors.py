@@ -20,7 +20,7 @@ def test_an_unknown_page_renders_the_html_error_page(client: Any, path: str) -> 
 def test_the_not_found_page_speaks_the_chosen_language(client: Any) -> None:
     response = client.get("/no-such-page?lang=zh-Hant")
     assert response.status_code == 404 and response.headers["content-type"].startswith("text/html")
-    assert "錯誤 404" in response.text and "此網址沒有任何頁面。" in response.text
+    assert "錯誤 404" in response.text and "/no-such-page 沒有任何內容。" in response.text
 
 
 def test_a_wrong_method_on_a_page_renders_the_html_error_page_with_allow(client: Any) -> None:

@@ -25,17 +25,17 @@ def _create(runtime: Runtime, username: str, roles: list[str], operator: str | N
 
 
 def test_operator_staff_are_attached_to_their_operator(runtime: Runtime) -> None:
-    assert _create(runtime, "clerk.chan", ["operator_staff"], " OP1 ").operator_code == "op1"
+    assert _create(runtime, "clerk.chan", ["operator-staff"], " OP1 ").operator_code == "op1"
     with unit_of_work(runtime.session_factory) as session:
         assert users.get_user(session, "clerk.chan").operator_code == "op1"
         [event] = audit.history(session, subject_type="user", subject_key="clerk.chan")
-        assert event.details == {"roles": ["operator_staff"], "operator": "op1"}
+        assert event.details == {"roles": ["operator-staff"], "operator": "op1"}
 
 
 @pytest.mark.parametrize("operator", [None, "", "   "])
 def test_operator_staff_without_an_operator_are_refused(runtime: Runtime, operator: str | None) -> None:
-    with pytest.raises(InvalidInput, match="An operator_staff account acts for one operator: say which"):
-        _create(runtime, "clerk.chan", ["operator_staff"], operator)
+    with pytest.raises(InvalidInput, match="An operator-staff account acts for one operator: say which"):
+        _create(runtime, "clerk.chan", ["operator-staff"], operator)
     with unit_of_work(runtime.session_factory) as session, pytest.raises(NotFound):
         users.get_user(session, "clerk.chan")
 
@@ -43,25 +43,25 @@ def test_operator_staff_without_an_operator_are_refused(runtime: Runtime, operat
 def test_other_roles_may_not_name_an_operator(runtime: Runtime) -> None:
     # Refused rather than ignored: an administrator acts for every operator, so an operator given to one is
     # a mistake worth saying out loud.
-    with pytest.raises(InvalidInput, match="Only an operator_staff account acts for an operator"):
+    with pytest.raises(InvalidInput, match="Only an operator-staff account acts for an operator"):
         _create(runtime, "admin.lee", ["admin"], "op1")
     assert _create(runtime, "ofca.lam", ["regulator"], None).operator_code is None
 
 
 def test_an_operator_code_longer_than_the_column_is_refused(runtime: Runtime) -> None:
     with pytest.raises(InvalidInput, match="at most 32 characters"):
-        _create(runtime, "clerk.chan", ["operator_staff"], "x" * 33)
+        _create(runtime, "clerk.chan", ["operator-staff"], "x" * 33)
 
 
 def test_cli_users_add_with_an_operator(runtime: Runtime, cli) -> None:  # type: ignore[no-untyped-def]
-    code, out, _ = cli("users", "add", "clerk.chan", "--role", "operator_staff", "--operator", "op1",
+    code, out, _ = cli("users", "add", "clerk.chan", "--role", "operator-staff", "--operator", "op1",
                        "--password", PASSWORD)
-    assert (code, out.strip()) == (0, "created user clerk.chan with roles operator_staff for operator op1")
+    assert (code, out.strip()) == (0, "created user clerk.chan with roles operator-staff for operator op1")
     with unit_of_work(runtime.session_factory) as session:
         assert users.get_user(session, "clerk.chan").operator_code == "op1"
 
-    code, _, err = cli("users", "add", "clerk.ho", "--role", "operator_staff", "--password", PASSWORD)
-    assert code == 1 and err.startswith("An operator_staff account acts for one operator")
+    code, _, err = cli("users", "add", "clerk.ho", "--role", "operator-staff", "--password", PASSWORD)
+    assert code == 1 and err.startswith("An operator-staff account acts for one operator")
 
 
 def _columns(engine: Engine) -> set[str]:
@@ -85,7 +85,7 @@ def test_the_migration_adds_the_column(engine: Engine) -> None:
 def test_set_operator_attaches_an_account_and_audits_the_move(
         runtime: Runtime, cli) -> None:  # type: ignore[no-untyped-def]
     with unit_of_work(runtime.session_factory) as session:  # an account from before operators were named
-        session.add(User(username="clerk.old", display_name="clerk.old", password_hash="x", roles=["operator_staff"],
+        session.add(User(username="clerk.old", display_name="clerk.old", password_hash="x", roles=["operator-staff"],
                          operator_code=None, is_active=True, failed_logins=0, created_at=runtime.clock.now()))
 
     code, out, _ = cli("users", "set-operator", "clerk.old", " OP1 ")
@@ -104,7 +104,7 @@ def test_set_operator_refuses_other_roles_and_unknown_users(
         runtime: Runtime, cli) -> None:  # type: ignore[no-untyped-def]
     _create(runtime, "admin.lee", ["admin"], None)
     code, _, err = cli("users", "set-operator", "admin.lee", "op1")
-    assert code == 1 and err.startswith("Only an operator_staff account acts for an operator")
+    assert code == 1 and err.startswith("Only an operator-staff account acts for an operator")
     code, _, err = cli("users", "set-operator", "nobody", "op1")
     assert code == 1 and "There is no user named 'nobody'" in err
     with unit_of_work(runtime.session_factory) as session:

@@ -61,7 +61,7 @@ def test_demo_creates_staff_who_can_sign_in_with_the_documented_passwords(runtim
         assert {u.username: u.roles for u in session.scalars(select(User))} == {
             "officer": ["dnc-officer"],
             "admin": ["admin"],
-            "clerk": ["operator_staff"],
+            "clerk": ["operator-staff"],
             "regulator": ["regulator"],
         }
         assert users.get_user(session, "clerk").operator_code == "harbour"  # shop staff act for one operator

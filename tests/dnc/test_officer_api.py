@@ -57,11 +57,11 @@ def test_reading_needs_a_signed_in_officer(client: Any, path: str) -> None:
 
 
 def test_changes_without_a_session_are_refused_and_change_nothing(client: Any, runtime: Runtime) -> None:
-    # With no session there is no CSRF token to match, so the CSRF check (listed first on the route) answers.
+    # With no session there is nobody to forge a request for: the sign-in check answers (401), not CSRF (403).
     response = _apply(client, {"X-CSRF-Token": "guessed"})
-    assert response.status_code == 403 and response.json()["error"] == "csrf_rejected"
-    assert client.post(f"{API}/paper-applications/1/approve").status_code == 403
-    assert _feed(client, {}, b"number,terminated_on\n").status_code == 403
+    assert response.status_code == 401 and response.json()["error"] == "not_authenticated"
+    assert client.post(f"{API}/paper-applications/1/approve").status_code == 401
+    assert _feed(client, {}, b"number,terminated_on\n").status_code == 401
     headers = _sign_in(client, runtime)
     assert client.get(f"{API}/paper-applications").json() == []
     assert client.get(f"{API}/feeds/terminated", headers=headers).json() == []
@@ -213,7 +213,8 @@ def test_an_oversized_bill_is_refused_with_the_limit(client: Any, runtime: Runti
     headers = _sign_in(client, runtime)
     response = _apply(client, headers, bill=PDF_BILL + b"0" * 2000)
     assert response.status_code == 422
-    assert response.json()["detail"] == "'bill.pdf' is 1,001 bytes; the limit is 1,000 bytes."
+    # The limit, not the size read (one byte past the limit) as if it were the file's.
+    assert response.json()["detail"] == "'bill.pdf' is too large: the limit is 1,000 bytes."
     assert client.get(f"{API}/paper-applications").json() == []
 
 

@@ -161,3 +161,14 @@ def test_the_day_defaults_to_today_in_hong_kong(runtime, clock, accounts):
     assert body["on"] == "2026-03-13"
     assert body["results"][0]["registers"]["sms"]["protected"] is True
     assert DAY1.isoformat() == body["results"][0]["registers"]["sms"]["registered_on"]
+
+
+def test_an_empty_list_of_registers_is_refused_not_read_as_every_register(runtime, accounts):
+    with sender_client(runtime) as client:
+        headers = sign_in(client, accounts["sms"])
+        empty = client.post(URL, json={"numbers": ["21234567"], "registers": []}, headers=headers)
+        omitted = client.post(URL, json={"numbers": ["21234567"]}, headers=headers)
+    assert empty.status_code == 422 and empty.json()["registers"] == []
+    assert "Choose at least one register to check" in empty.json()["detail"]
+    assert omitted.status_code == 200 and omitted.json()["registers"] == ["sms"]  # not said: every usable one
+    assert len(_checks(runtime, accounts["sms"])) == 1  # the refused request is not recorded as a check

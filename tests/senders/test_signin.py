@@ -346,7 +346,8 @@ def test_http_one_time_password_allows_only_the_password_change(api, runtime, ac
     assert api.get("/api/v1/senders/me/api-keys").status_code == 403
     weak = api.post("/api/v1/senders/me/password", headers=sender,
                     json={"current_password": otp, "new_password": "short"})
-    assert weak.status_code == 422 and weak.json()["error"] == "weak_password"
+    assert weak.status_code == 422 and weak.json()["error"] == "password_too_short"
+    assert weak.json()["min_length"] == 10
     changed = api.post("/api/v1/senders/me/password", headers=sender,
                        json={"current_password": otp, "new_password": NEW_PASSWORD})
     assert changed.status_code == 200, changed.text

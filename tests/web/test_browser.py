@@ -159,7 +159,7 @@ def test_officer_sees_a_numbers_history(page: Any, runtime: Any, clock: Any) -> 
     assert last.nth(0).inner_text() == "2 March 2026 11:30"
     assert last.nth(1).inner_text() == "Deregistered"
     assert last.nth(2).inner_text() == "Fax"
-    assert last.nth(3).inner_text() == "hotline"
+    assert last.nth(3).inner_text() == "Telephone hotline"  # who acted, in words (the audit trail says "hotline")
     status = page.locator("table.status")
     assert status.locator("tr[data-register='fax'] td").nth(0).inner_text() == "Not listed"
     assert status.locator("tr[data-register='prerecorded'] td").nth(0).inner_text() == "Listed"

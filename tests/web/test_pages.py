@@ -154,7 +154,8 @@ def test_a_paper_application_with_a_bad_bill_is_refused_and_nothing_is_kept(
         data={**data, "registers": []},
         files={"bill": ("bill.pdf", PDF, "application/pdf")},
     )
-    assert no_register.status_code == 422 and "Choose at least one register" in no_register.text
+    # Unticking every register is a slip, refused in words, never read as "every register".
+    assert no_register.status_code == 422 and "Tick at least one register" in no_register.text
 
 
 @pytest.mark.parametrize("decision", ["approve", "reject"])
@@ -191,10 +192,10 @@ def test_an_officer_decides_a_paper_application(client: Any, runtime: Any, decis
         empty = client.post(
             f"/staff/paper/{application_id}/reject", data={"csrf_token": token, "reason": " "}
         )
-        assert empty.status_code == 422 and "Say why" in empty.text
+        assert empty.status_code == 422 and "Give the reason for rejecting the application" in empty.text
         done = client.post(
             f"/staff/paper/{application_id}/reject",
-            data={"csrf_token": token, "reason": "The bill is older than three months."},
+            data={"csrf_token": token, "reason": "The bill is older than three months.", "confirm": "yes"},
         )
         assert f"Application {application_id} was rejected" in done.text
         assert "The bill is older than three months." in done.text

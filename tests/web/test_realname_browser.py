@@ -21,7 +21,7 @@ CLERK = "clerk.chan"
 
 
 def _sign_in(page: Any, runtime: Runtime, target: str, *, operator: str = "op1") -> None:
-    make_officer(runtime, username=CLERK, roles=("operator_staff",), operator=operator)
+    make_officer(runtime, username=CLERK, roles=("operator-staff",), operator=operator)
     page.goto(f"/staff/login?next={target}&lang=en")
     page.get_by_label("Username").fill(CLERK)
     page.get_by_label("Password").fill(OFFICER_PASSWORD)

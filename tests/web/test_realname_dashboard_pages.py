@@ -13,7 +13,7 @@ from typing import Any
 from telreg.core.db import unit_of_work
 from telreg.realname import reports
 from telreg.runtime import Runtime
-from telreg.web.realname_chart import rate_chart
+from telreg.web.realname.chart import rate_chart
 from tests.realname.lifecycle.helpers import at
 from tests.realname.registration.helpers import HONG_KONG
 from tests.realname.reports.helpers import DAY, build_world
@@ -51,7 +51,7 @@ def test_a_day_without_a_rate_breaks_the_line_and_operators_differ_by_dash() -> 
 
 
 def _sign_in(client: Any, runtime: Runtime, username: str, roles: tuple[str, ...]) -> None:
-    operator = "op1" if "operator_staff" in roles else None
+    operator = "op1" if "operator-staff" in roles else None
     make_officer(runtime, username=username, roles=roles, operator=operator)
     page = client.get("/staff/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
@@ -64,7 +64,7 @@ def _sign_in(client: Any, runtime: Runtime, username: str, roles: tuple[str, ...
 def test_only_the_regulator_sees_the_page(client: Any, runtime: Runtime) -> None:
     anonymous = client.get(PAGE, follow_redirects=False)
     assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/staff/login?next=")
-    _sign_in(client, runtime, "clerk.chan", ("operator_staff",))
+    _sign_in(client, runtime, "clerk.chan", ("operator-staff",))
     assert client.get(PAGE).status_code == 403
     client.cookies.clear()
     _sign_in(client, runtime, "ofca.lam", ("regulator",))

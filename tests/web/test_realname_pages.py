@@ -28,10 +28,10 @@ CHILD = {**ADULT, "number": "51234568", "holder_name": "CHAN Siu Ming", "holder_
          "holder_doc_number": hkid("B", "111111")}
 
 
-def sign_in(client: Any, runtime: Runtime, roles: tuple[str, ...] = ("operator_staff",),
+def sign_in(client: Any, runtime: Runtime, roles: tuple[str, ...] = ("operator-staff",),
             operator: str | None = "op1") -> str:
     make_officer(runtime, username="clerk.ho", roles=roles,
-                 operator=operator if "operator_staff" in roles else None)
+                 operator=operator if "operator-staff" in roles else None)
     token = form_token(client.get("/staff/login").text)
     client.post("/staff/login",
                 data={"username": "clerk.ho", "password": OFFICER_PASSWORD, "csrf_token": token})
@@ -129,11 +129,12 @@ def test_check_a_document_in_english_and_chinese(client: Any, staff: str) -> Non
     assert wrong.status_code == 422 and "證件未能通過檢查" in wrong.text
 
 
-def test_a_refusal_is_explained_in_chinese_with_the_original(client: Any, staff: str) -> None:
+def test_a_refusal_is_explained_whole_in_chinese(client: Any, staff: str) -> None:
     client.get(f"{SHOP}?lang=zh-Hant")
     refused = client.post(SHOP, data={**CHILD, "csrf_token": staff})
     outcome = text_of(refused.text, "outcome")
-    assert "登記人是未成年人" in outcome and "The holder is under 16" in outcome
+    assert "機主未滿 16 歲:須由一名成年人確認登記,並登記為監護人(香港實名登記政策)。" in outcome
+    assert "The holder is under 16" not in outcome
 
 
 def test_mainland_pages_speak_simplified_chinese_and_ask_for_the_address(client: Any,
@@ -240,14 +241,14 @@ class TestMainlandShop:
                                           "csrf_token": clerk})
         assert refused.status_code == 422
         assert 'data-code="capture_unproven"' in refused.text
-        assert "此证件须使用读卡设备读取或联网核验" in text_of(refused.text, "outcome")
+        assert "机主的居民身份证申报为通过读卡器读取,但未附读卡器或联网核验出具的凭证" in text_of(refused.text, "outcome")
 
     def test_an_agent_without_the_holders_letter_is_refused_then_registers_with_it(self, client: Any,
                                                                                   clerk: str) -> None:
         booklet = {**self.CARD_FORM, "holder_doc_type": "cn-household-register", "holder_capture": "manual"}
         refused = client.post(SHOP, data={**booklet, **self.AGENT, "csrf_token": clerk})
         assert refused.status_code == 422 and 'data-code="agent_letter_required"' in refused.text
-        assert "须提供机主授权代办人的代办委托书" in text_of(refused.text, "outcome")
+        assert "代办人须出示机主授权其代为办理登记的代办委托书" in text_of(refused.text, "outcome")
         done = client.post(SHOP, data={**booklet, **self.AGENT, "agent_letter": "代办委托书 2026-001",
                                        "csrf_token": clerk})
         assert done.status_code == 200 and 'data-status="registered"' in done.text
@@ -257,4 +258,4 @@ class TestMainlandShop:
                    "holder_address": ""}
         refused = client.post(SHOP, data={**booklet, "csrf_token": clerk})
         assert refused.status_code == 422 and 'data-code="required_field_missing"' in refused.text
-        assert "缺少证件上记载的信息" in text_of(refused.text, "outcome")
+        assert "须提供机主户口簿上记载的地址" in text_of(refused.text, "outcome")

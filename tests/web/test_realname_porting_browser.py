@@ -23,7 +23,7 @@ PAGE = "/staff/realname/ports"
 
 
 def _sign_in(page: Any, runtime: Runtime, username: str, operator: str) -> None:
-    make_officer(runtime, username=username, roles=("operator_staff",), operator=operator)
+    make_officer(runtime, username=username, roles=("operator-staff",), operator=operator)
     page.context.clear_cookies()
     page.goto(f"/staff/login?next={PAGE}&lang=en")
     page.get_by_label("Username").fill(username)

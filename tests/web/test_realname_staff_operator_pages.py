@@ -47,7 +47,7 @@ def _two_operators(runtime: Runtime) -> None:
 
 def test_the_shop_offers_only_the_clerks_operator(client: Any, runtime: Runtime) -> None:
     _two_operators(runtime)
-    _sign_in(client, runtime, "clerk.ho", ("operator_staff",), operator="op2")
+    _sign_in(client, runtime, "clerk.ho", ("operator-staff",), operator="op2")
     assert _offered(client.get(SHOP).text) == ["op2"]
     _sign_in(client, runtime, "admin.lee", ("admin",))
     assert _offered(client.get(SHOP).text) == ["op1", "op2"]
@@ -56,7 +56,7 @@ def test_the_shop_offers_only_the_clerks_operator(client: Any, runtime: Runtime)
 def test_a_forged_shop_form_for_another_operator_is_refused_and_writes_nothing(client: Any,
                                                                                runtime: Runtime) -> None:
     _two_operators(runtime)
-    _sign_in(client, runtime, "clerk.ho", ("operator_staff",), operator="op2")
+    _sign_in(client, runtime, "clerk.ho", ("operator-staff",), operator="op2")
     token = form_token(client.get(SHOP).text)
     forged = client.post(SHOP, data={**ADULT, "operator": "op1", "csrf_token": token})
     assert forged.status_code == 403
@@ -73,7 +73,7 @@ def test_a_forged_shop_form_for_another_operator_is_refused_and_writes_nothing(c
 def test_the_queues_of_another_operator_are_refused_but_the_regulator_sees_all(client: Any,
                                                                                runtime: Runtime) -> None:
     _two_operators(runtime)
-    _sign_in(client, runtime, "clerk.ho", ("operator_staff",), operator="op1")
+    _sign_in(client, runtime, "clerk.ho", ("operator-staff",), operator="op1")
     own = client.get(QUEUES)
     assert own.status_code == 200 and _offered(own.text) == ["op1"]
     other = client.get(f"{QUEUES}?operator=op2")
@@ -97,7 +97,7 @@ def test_a_flag_of_another_operator_cannot_be_closed_from_the_page(client: Any, 
     flag_id = client.post(f"{api}/flags", json={"position": 2},
                           headers={"X-CSRF-Token": opened["csrf_token"]}).json()["id"]
 
-    _sign_in(client, runtime, "clerk.li", ("operator_staff",), operator="cucc")
+    _sign_in(client, runtime, "clerk.li", ("operator-staff",), operator="cucc")
     token = form_token(client.get(QUEUES).text)
     refused = client.post(f"/staff/realname/flags/{flag_id}/close",
                           data={"note": "not ours", "operator": "cmcc", "csrf_token": token})

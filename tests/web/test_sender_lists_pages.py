@@ -139,7 +139,7 @@ def test_a_file_with_bad_lines_records_nothing_and_lists_them(client: Any, runti
 
     chinese = _upload(client, bad, lang="zh-Hant")
     assert chinese.status_code == 422 and '<html lang="zh-Hant">' in chinese.text
-    assert _alert(chinese.text) == "檔案未有記錄:請更正下列各行後再上載。"
+    assert _alert(chinese.text) == "instructions.csv:有 2 行有誤;未有記錄任何指示。"  # the refusal, in Chinese
     assert '<li data-line="3">第 3 行:' in chinese.text
     empty = _upload(client, b"", lang="zh-Hant")
     assert empty.status_code == 422 and "Traceback" not in empty.text + chinese.text
@@ -158,8 +158,9 @@ def test_a_missing_file_or_a_bad_number_is_explained_in_the_page_language(client
 
 def test_a_register_the_account_does_not_hold_is_refused(client: Any, runtime: Any, sender: int) -> None:
     page = client.get("/senders/lists?register=fax&lang=zh-Hant")
-    assert page.status_code == 409 and _alert(page.text) == "此帳戶沒有訂用此登記冊。"
-    assert "does not hold the fax register" in page.text  # the English detail, marked lang=en
+    assert page.status_code == 409
+    assert _alert(page.text) == f"帳戶 {sender} 沒有訂用 fax 登記冊,因此沒有 fax 名單(可使用的登記冊:sms)。"
+    assert "does not hold the fax register" not in page.text  # said whole in Chinese: no English under it
     upload = _upload(client, INSTRUCTIONS, register="fax")
     assert upload.status_code == 409 and "does not hold the fax register" in _alert(upload.text)
     export = client.get("/senders/lists/export?register=fax")
@@ -245,7 +246,8 @@ def test_upload_watch_and_download_a_wash(client: Any, runtime: Any, washer: int
 
 def test_a_refused_wash_is_explained_and_keeps_the_form(client: Any, runtime: Any, washer: int) -> None:
     past = _wash_upload(client, WASH_LIST, lang="zh-Hant", send_date="2026-03-01", client_reference="batch-9")
-    assert past.status_code == 422 and _alert(past.text) == "未能按上載的內容清洗名單。"
+    assert past.status_code == 422
+    assert _alert(past.text) == "發送日期 2026-03-01 已經過去(香港今天是 2026-03-03);請按訊息實際發送的日子清洗。"
     assert 'value="batch-9"' in past.text and 'value="phone"' in past.text and 'value="2026-03-01"' in past.text
     token = form_token(past.text)
     no_file = client.post("/senders/washes", data={"csrf_token": token, "register": "sms", "send_date": "2026-03-20"})

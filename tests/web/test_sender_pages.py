@@ -213,8 +213,8 @@ def test_a_refused_application_keeps_what_was_typed_and_explains_in_the_page_lan
     wrong_file = client.post("/senders/apply?lang=zh-Hant", data=_apply_form(token),
                              files={"documents": ("hkid.txt", b"plain text", "text/plain")})
     assert wrong_file.status_code == 422 and '<html lang="zh-Hant">' in wrong_file.text
-    assert _alert(wrong_file.text) == "檔案是空的、過大,或不是 PDF、PNG 或 JPEG 檔案。"
-    assert "is not a PDF, PNG or JPEG file" in wrong_file.text  # the English detail stays, marked lang=en
+    assert _alert(wrong_file.text) == "「hkid.txt」不是 PDF、PNG 或 JPEG 檔案。"  # core/files.py's, translated
+    assert "is not a PDF, PNG or JPEG file" not in wrong_file.text  # translated: no English under it
     assert "Traceback" not in weak.text + wrong_file.text
     with unit_of_work(runtime.session_factory) as session:
         assert repository.account_by_login(session, USERNAME) is None  # nothing half-applied
@@ -305,7 +305,11 @@ def test_profile_renewal_order_and_withdrawal(client: Any, runtime: Any, known_c
     order_id = _find(r'action="/senders/renewals/(\d+)/cancel"', ordered.text)
     twice = client.post("/senders/renewals", data={"csrf_token": token, "renew_sms": "12-months"})
     assert twice.status_code == 409 and "already waiting for payment" in _alert(twice.text)
-    withdrawn = client.post(f"/senders/renewals/{order_id}/cancel", data={"csrf_token": token})
+    asked = client.post(f"/senders/renewals/{order_id}/cancel", data={"csrf_token": token})  # asks first
+    assert asked.status_code == 200 and f"Withdraw renewal order {order_id}?" in asked.text
+    assert f"renewals/{order_id}/cancel" in client.get("/senders/profile").text  # nothing withdrawn yet
+    withdrawn = client.post(f"/senders/renewals/{order_id}/cancel",
+                            data={"csrf_token": token, "confirm": "yes"})
     assert f"Renewal order {order_id} was withdrawn." in withdrawn.text
 
 
@@ -356,8 +360,8 @@ def test_officer_rejects_a_document_with_a_reason(officer: Any, runtime: Any) ->
     document_id = _find(r'action="/staff/senders/documents/(\d+)/reject"', page.text)
     token = form_token(page.text)
     empty = officer.post(f"/staff/senders/documents/{document_id}/reject", data={"csrf_token": token, "reason": " "})
-    assert empty.status_code == 422 and _alert(empty.text) == "輸入的資料無效,請檢查後再試。"
-    assert "Say why the document is rejected" in empty.text
+    assert empty.status_code == 422 and _alert(empty.text) == "請說明拒絕此文件的原因;發送者會獲告知原因。"
+    assert "Say why the document is rejected" not in empty.text  # said whole in Chinese, no English under it
     rejected = officer.post(f"/staff/senders/documents/{document_id}/reject",
                             data={"csrf_token": token, "reason": "The copy is not legible."})
     assert "不獲接納" in rejected.text and "The copy is not legible." in rejected.text
@@ -394,7 +398,10 @@ def test_automation_enables_api_keys_shown_once(client: Any, officer: Any, runti
     api = TestClient(client.app)
     assert api.get("/api/v1/senders/me/publications", headers={"Authorization": f"Bearer {key}"}).status_code == 200
     key_id = _find(r'action="/senders/api-keys/(\d+)/revoke"', listing)
-    revoked = client.post(f"/senders/api-keys/{key_id}/revoke", data={"csrf_token": sender_token})
+    asked = client.post(f"/senders/api-keys/{key_id}/revoke", data={"csrf_token": sender_token})  # asks first
+    assert asked.status_code == 200 and "Revoke the key nightly job?" in asked.text
+    revoked = client.post(f"/senders/api-keys/{key_id}/revoke",
+                          data={"csrf_token": sender_token, "confirm": "yes"})
     assert "The key nightly job was revoked." in revoked.text
     assert api.get("/api/v1/senders/me/publications", headers={"Authorization": f"Bearer {key}"}).status_code == 401
 
@@ -460,8 +467,8 @@ def test_a_register_not_subscribed_is_explained(client: Any, runtime: Any, known
     token = form_token(client.get("/senders/check").text)
     refused = client.post("/senders/check?lang=zh-Hant", data={"csrf_token": token, "numbers": "21234567",
                                                                "registers": ["fax"]})
-    assert refused.status_code == 403 and _alert(refused.text) == "此帳戶現時不能使用此登記冊。"
-    assert "does not subscribe to the Fax Register" in refused.text
+    assert refused.status_code == 403 and _alert(refused.text) == "你的帳戶沒有訂用傳真登記冊(fax);帳戶訂用的是 sms。"
+    assert "does not subscribe to the Fax Register" not in refused.text  # said whole in Chinese
 
 
 def test_an_empty_file_field_means_no_document_yet(client: Any, runtime: Any) -> None:
@@ -472,14 +479,3 @@ def test_an_empty_file_field_means_no_document_yet(client: Any, runtime: Any) ->
     assert done.status_code == 303
     page = client.get("/senders/apply/done")
     assert "Not uploaded yet" in page.text and "Log in with your username and password to upload" in page.text
-
-
-def test_every_portal_message_has_both_languages_with_the_same_placeholders() -> None:
-    from string import Formatter
-
-    from telreg.web.sender_messages import SENDER_MESSAGES
-
-    for key, (english, chinese) in SENDER_MESSAGES.items():
-        assert english.strip() and chinese.strip(), key
-        names = [{name for _, name, _, _ in Formatter().parse(text) if name} for text in (english, chinese)]
-        assert names[0] == names[1], key

@@ -13,6 +13,7 @@ from telreg.core import weather
 from telreg.core.cli_support import parse_date, parse_datetime, print_json, runtime, session_scope
 from telreg.core.errors import InvalidInput
 from telreg.core.files import read_capped
+from telreg.core.i18n import N_
 from telreg.core.users import officer
 
 app = typer.Typer(no_args_is_help=True, help="Working days and weather warnings")
@@ -34,7 +35,7 @@ def add_working_days(
     rt = runtime()
     start = parse_date(date, what="DATE")
     if n < 0:
-        raise InvalidInput(f"N must not be negative (got {n}).")
+        raise InvalidInput(N_("N must not be negative (got %(n)s)."), n=n)
     with session_scope(rt) as session:
         calendar = weather.load_calendar(session, rt.settings)
     typer.echo(calendar.add_working_days(start, n).isoformat())

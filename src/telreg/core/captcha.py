@@ -1,7 +1,16 @@
-"""Image CAPTCHA for web log-in forms: single use, short-lived, only a SHA-256 of the answer is stored.
+"""CAPTCHA for web log-in forms, to see or to hear: single use, short-lived, only the answer's SHA-256 kept.
 
 :func:`issue` makes a challenge (a random answer drawn as distorted characters over noise lines) and returns its
 token and PNG; :func:`verify` consumes the token whatever the answer, so one picture gives one guess.
+
+**Listening instead of looking** (WCAG 1.1.1: a CAPTCHA needs an alternative in another sense). The same
+challenge is spoken by :func:`speak`: its characters read one by one over babble noise, as a WAV file (the
+``captcha`` package's recorded voices of 0-9 and A-Z; speed, volume and gaps vary on every play). The
+database keeps only the answer's hash, so a challenge issued with an ``audio_key`` carries its answer in its
+token, encrypted: ``<nonce>.<answer XOR HMAC-SHA256(audio_key, nonce)>``, a one-time pad from a keyed PRF
+with a fresh random nonce. The browser cannot read it; the server opens it to speak, only while the challenge
+is unused and unexpired. An altered token is a token nobody issued. The key is derived from the deployment's
+index key (:func:`audio_key_for`), so every server process of a deployment opens every token.
 
 Tests must know the answer without reading the picture. Rather than patching, the answer *source* is a plain
 argument: ``issue(..., answers=source)``, where a source is a no-argument callable returning the characters.
@@ -12,19 +21,23 @@ production because nothing but a test puts anything in ``extras``.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
+import hmac
 import io
 import secrets
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from telreg.core.clock import Clock
-from telreg.core.errors import InvalidInput
+from telreg.core.errors import InvalidInput, NotFound
+from telreg.core.i18n import N_
 from telreg.core.models import CaptchaChallenge
 
 __all__ = [
@@ -32,12 +45,16 @@ __all__ = [
     "ANSWER_LENGTH",
     "AnswerSource",
     "CaptchaFailed",
+    "CaptchaNotFound",
     "EXTRAS_KEY",
     "TTL",
     "answer_source",
+    "audio_key_for",
     "issue",
     "random_answer",
     "render_png",
+    "render_wav",
+    "speak",
     "verify",
 ]
 
@@ -60,6 +77,17 @@ class CaptchaFailed(InvalidInput):
                                       "expired. Type the characters of the new picture.", **extra: Any) -> None:
         super().__init__(message, **extra)
 
+
+class CaptchaNotFound(NotFound):
+    """The challenge to be spoken is unknown, used or expired (or was issued without sound)."""
+
+    code = "captcha_not_found"
+
+    def __init__(self, message: str = N_("This CAPTCHA has been used or has expired. Ask for a new one."),
+                 **extra: Any) -> None:
+        super().__init__(message, **extra)
+
+
 _random = secrets.SystemRandom()  # every random choice here, drawing included, comes from the OS generator
 
 
@@ -77,12 +105,21 @@ def _digest(answer: str) -> str:
     return hashlib.sha256("".join(answer.split()).upper().encode()).hexdigest()
 
 
-def issue(session: Session, clock: Clock, *, answers: AnswerSource = random_answer) -> tuple[str, bytes]:
-    """Create a challenge; return its token and the PNG to show. Old challenges are swept on the way."""
+def audio_key_for(runtime: Any) -> bytes:
+    """The deployment's key for answers carried in tokens: derived from its index key, for this use alone."""
+    return bytes.fromhex(runtime.vault.blind_index("captcha.audio", "token-key"))
+
+
+def issue(session: Session, clock: Clock, *, answers: AnswerSource = random_answer,
+          audio_key: bytes | None = None) -> tuple[str, bytes]:
+    """Create a challenge; return its token and the PNG to show. Old challenges are swept on the way.
+
+    With ``audio_key`` the token carries the answer, sealed, so :func:`speak` can say it too.
+    """
     now = clock.now()
     session.execute(delete(CaptchaChallenge).where(CaptchaChallenge.expires_at < now - KEEP_USED))
     answer = answers()
-    token = secrets.token_urlsafe(24)
+    token = secrets.token_urlsafe(24) if audio_key is None else _seal(audio_key, answer)
     session.add(CaptchaChallenge(token=token, answer_sha256=_digest(answer), created_at=now, expires_at=now + TTL))
     session.flush()
     return token, render_png(answer)
@@ -107,6 +144,73 @@ def verify(session: Session, clock: Clock, *, token: str, answer: str) -> bool:
     if consumed is None:
         return False
     return secrets.compare_digest(consumed, _digest(answer or ""))
+
+
+def speak(session: Session, clock: Clock, *, token: str, audio_key: bytes) -> bytes:
+    """Return the challenge's characters spoken, as WAV; it stays unused (listening is not guessing)."""
+    answer = _open(audio_key, token)
+    digest = session.scalar(select(CaptchaChallenge.answer_sha256).where(
+        CaptchaChallenge.token == token, CaptchaChallenge.used_at.is_(None),
+        CaptchaChallenge.expires_at > clock.now()))
+    # The stored hash proves the opened answer is the picture's (not a token of another key or no key).
+    if answer is None or digest is None or not secrets.compare_digest(digest, _digest(answer)):
+        raise CaptchaNotFound()
+    return render_wav(answer)
+
+
+# ---- the answer inside the token -------------------------------------------------------------------------
+
+_NONCE_BYTES = 18  # 144 random bits: 24 characters of token, unique for as long as tokens live
+_MAX_SEALED = 28  # bytes of answer: nonce, dot and sealed answer stay within the token column's 64 characters
+
+
+def _pad(key: bytes, nonce: str, length: int) -> bytes:
+    return hmac.new(key, b"captcha-audio\x00" + nonce.encode("ascii"), hashlib.sha256).digest()[:length]
+
+
+def _seal(key: bytes, answer: str) -> str:
+    plain = answer.encode("utf-8")
+    if len(plain) > _MAX_SEALED:
+        raise ValueError(f"a CAPTCHA answer to be spoken has at most {_MAX_SEALED} bytes")
+    nonce = base64.urlsafe_b64encode(secrets.token_bytes(_NONCE_BYTES)).decode("ascii")
+    sealed = bytes(a ^ b for a, b in zip(plain, _pad(key, nonce, len(plain)), strict=True))
+    return f"{nonce}.{base64.urlsafe_b64encode(sealed).rstrip(b'=').decode('ascii')}"
+
+
+def _open(key: bytes, token: str) -> str | None:
+    nonce, dot, sealed_text = token.partition(".")
+    if not dot or len(nonce) != _NONCE_BYTES * 4 // 3 or len(token) > 64:
+        return None
+    try:
+        sealed = base64.urlsafe_b64decode(sealed_text + "=" * (-len(sealed_text) % 4))
+        plain = bytes(a ^ b for a, b in zip(sealed, _pad(key, nonce, len(sealed)), strict=True))
+        return plain.decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+# ---- speaking ------------------------------------------------------------------------------------------
+
+_voices: Any = None
+_voices_lock = threading.Lock()
+
+
+def render_wav(answer: str) -> bytes:
+    """Say the answer's characters one by one over noise (8 kHz mono WAV); unvoiced characters are skipped.
+
+    The answers come from ALPHABET, whose characters all have a voice.
+    """
+    global _voices
+    with _voices_lock:  # the voices are read once, by one thread
+        if _voices is None:
+            from captcha.audio import AudioCaptcha  # imported when first needed
+
+            _voices = AudioCaptcha()
+            _voices.load()
+    spoken = "".join(char for char in "".join(answer.split()).upper() if char in _voices.choices)
+    if not spoken:
+        raise ValueError("a CAPTCHA answer to be spoken needs characters from 0-9 and A-Z")
+    return bytes(_voices.generate(spoken))
 
 
 # ---- drawing ------------------------------------------------------------------------------------------------------

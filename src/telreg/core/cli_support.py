@@ -13,6 +13,7 @@ import typer
 
 from telreg.core.clock import Clock, FixedClock, SystemClock, to_hk
 from telreg.core.errors import InvalidInput, ProductionGuard
+from telreg.core.i18n import N_
 
 if TYPE_CHECKING:  # the database stack is imported on first use: `telreg scrub` never needs it
     from sqlalchemy.orm import Session
@@ -53,7 +54,8 @@ def clock_for(as_of: str | None, *, production: bool) -> Clock:
     if as_of is None:
         return SystemClock()
     if production:
-        raise ProductionGuard("--as-of is refused when TELREG_ENV=production: business time must be real time.")
+        raise ProductionGuard(N_("--as-of is refused when TELREG_ENV=production: business time must be real "
+                                 "time."))
     return FixedClock(parse_datetime(as_of, what="--as-of"))
 
 
@@ -61,14 +63,16 @@ def parse_datetime(text: str, *, what: str) -> dt.datetime:
     try:
         return to_hk(dt.datetime.fromisoformat(text))
     except ValueError:
-        raise InvalidInput(f"{what}: {text!r} is not an ISO date-time such as 2026-03-02T10:00") from None
+        raise InvalidInput(N_("%(what)s: '%(entered)s' is not an ISO date-time such as 2026-03-02T10:00"),
+                           what=what, entered=text) from None
 
 
 def parse_date(text: str, *, what: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"{what}: {text!r} is not an ISO date such as 2026-03-02") from None
+        raise InvalidInput(N_("%(what)s: '%(entered)s' is not an ISO date such as 2026-03-02"), what=what,
+                           entered=text) from None
 
 
 @contextmanager

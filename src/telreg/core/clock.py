@@ -44,5 +44,10 @@ def to_hk(at: dt.datetime) -> dt.datetime:
     return at.astimezone(HK)
 
 
+def hk_iso(at: dt.datetime) -> str:
+    """Write an instant as the API does: ISO 8601 in Hong Kong time with its offset (…T10:00:00+08:00)."""
+    return to_hk(at).isoformat()
+
+
 def today(clock: Clock) -> dt.date:
     return clock.now().date()

@@ -1,4 +1,5 @@
-"""Development-only endpoints: script the demo's telephone and fax lines, and read what was sent on them.
+"""Development-only endpoints: script the demo's telephone and fax lines, read what was sent on them, and read
+the development inbox (the mails the SMTP sink of `telreg serve` received, ``telreg.core.dev_inbox``).
 
 A busy fax line is retried about fifteen minutes later (seed 004 Q3.5), an unanswered callback likewise
 (Q3.2); in a running demo (`make run`) these routes make that happen on demand, because the worker thread of
@@ -17,7 +18,9 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from telreg.core.dev_inbox import what_was_sent
 from telreg.core.errors import Conflict
+from telreg.core.i18n import N_
 from telreg.core.notify import DemoLines, shared_demo_lines
 from telreg.core.phone import parse_number
 from telreg.deps import RuntimeDep
@@ -27,23 +30,25 @@ __all__ = ["router"]
 MAX_SCRIPTED = 20  # outcomes per list in one request: a demo needs a handful
 
 
-def _demo_lines(runtime: RuntimeDep) -> DemoLines:
+def _not_production(runtime: RuntimeDep) -> None:
     if runtime.settings.is_production:
         # Indistinguishable from an unknown address: the app's handler renders the same 404 document.
         raise StarletteHTTPException(status_code=404)
+
+
+def _demo_lines(runtime: RuntimeDep) -> DemoLines:
+    _not_production(runtime)
     lines = shared_demo_lines(runtime.telephony, runtime.fax)
     if lines is None:
         adapter = runtime.settings.telephony_adapter
-        raise Conflict(
+        raise Conflict(N_(
             "Lines can be scripted only with the demo telephony and fax adapters "
-            f"(TELREG_TELEPHONY_ADAPTER=logging or demo); this server uses {adapter!r}.",
-            adapter=adapter,
-        )
+            "(TELREG_TELEPHONY_ADAPTER=logging or demo); this server uses '%(adapter)s'."), adapter=adapter)
     return lines
 
 
 Lines = Annotated[DemoLines, Depends(_demo_lines)]
-router = APIRouter(prefix="/api/v1/dev/lines", tags=["development"])
+router = APIRouter(prefix="/api/v1/dev", tags=["development"])
 
 
 class LineScript(BaseModel):
@@ -83,7 +88,7 @@ def _queues(lines: DemoLines, number: str) -> LineQueues:
     return LineQueues(number=number, **lines.scripted(number)[number])
 
 
-@router.post("/{number}")
+@router.post("/lines/{number}")
 def script_line(number: str, body: LineScript, lines: Lines) -> LineQueues:
     """Queue outcomes for the next calls and faxes to a number (after what is already queued).
 
@@ -95,7 +100,7 @@ def script_line(number: str, body: LineScript, lines: Lines) -> LineQueues:
     return _queues(lines, national)
 
 
-@router.get("")
+@router.get("/lines")
 def list_lines(
     lines: Lines, limit: Annotated[int, Query(ge=1, le=500, description="Most recent events to return")] = 50,
 ) -> LinesOut:
@@ -107,8 +112,37 @@ def list_lines(
     )
 
 
-@router.delete("/{number}", status_code=204)
+@router.delete("/lines/{number}", status_code=204)
 def clear_line(number: str, lines: Lines) -> Response:
     """Forget what is queued for a number: its calls are confirmed and its faxes delivered again."""
     lines.clear(parse_number(number).national)
     return Response(status_code=204)
+
+
+class InboxMailOut(BaseModel):
+    received_at: dt.datetime
+    sender: str
+    to: list[str]
+    subject: str
+    text: str
+
+
+class InboxOut(BaseModel):
+    mails: list[InboxMailOut]
+    lines: list[LineEventOut]
+
+
+@router.get("/inbox", dependencies=[Depends(_not_production)])
+def read_inbox(
+    runtime: RuntimeDep,
+    limit: Annotated[int, Query(ge=1, le=500, description="Most recent mails (and events) to return")] = 100,
+) -> InboxOut:
+    """List the mails the development SMTP sink received and the SMS, calls and faxes the demo adapters made,
+    each newest first (the lines are empty when the server does not use the demo adapters)."""
+    mails, events = what_was_sent(runtime, limit=limit)
+    return InboxOut(
+        mails=[InboxMailOut(received_at=m.received_at, sender=m.sender, to=list(m.to), subject=m.subject,
+                            text=m.text) for m in mails],
+        lines=[LineEventOut(at=e.at, kind=e.kind, number=e.number, text=e.text, outcome=e.outcome,
+                            scripted=e.scripted) for e in events],
+    )

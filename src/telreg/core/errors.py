@@ -13,11 +13,19 @@
 
 The web layer has one handler that renders ``{"error": code, "detail": message, ...extra}``; the CLI prints the
 message and exits 1. Nothing below ``api.py`` raises HTTPException.
+
+An error is raised with its sentence marked for the catalogs and its parameters, e.g.
+``InvalidInput(N_("The deadline %(deadline)s is in the past."), deadline="2026-03-01")``: ``message`` is the
+English, ``message_in(lang)`` the same sentence from the language's catalog (core/i18n.py) — the API answers in
+the request's ``Accept-Language``, a page in its chosen language. A plain string is still accepted (shown as
+it is in every language) for sentences that have not been moved to the catalogs.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from telreg.core.i18n import Message, Msgid, format_message
 
 
 class DomainError(Exception):
@@ -25,9 +33,21 @@ class DomainError(Exception):
     code = "bad_request"
 
     def __init__(self, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.message = message
+        # A marked template is filled from EXTRA; a Message (core/i18n.py: several sentences, each with its
+        # own values, such as a file's problems) is already whole in every language.
+        self.template = message if isinstance(message, (Msgid, Message)) else None
+        text = format_message("en", message, extra) if isinstance(message, Msgid) else str(message)
+        super().__init__(text)
+        self.message = text
         self.extra = extra
+
+    def message_in(self, lang: str) -> str:
+        """Return the sentence in LANG: from the catalog when it was marked, else as it was written."""
+        if self.template is None:
+            return self.message
+        if isinstance(self.template, Message):
+            return self.template.in_language(lang)
+        return format_message(lang, self.template, self.extra)
 
     def to_dict(self) -> dict[str, Any]:
         return {"error": self.code, "detail": self.message, **self.extra}

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -144,7 +144,10 @@ def run_one(runtime: Runtime, *, worker: str, kinds: list[str] | None = None) ->
         job = claim_next(session, clock=runtime.clock, worker=worker, kinds=kinds)
         if job is None:
             return None
-        job_id, kind, payload = job.id, job.kind, dict(job.payload)
+        job_id, kind, payload, attempt = job.id, job.kind, dict(job.payload), job.attempts
+    fields = {"job_id": job_id, "kind": kind, "attempt": attempt}
+    log.info("job started", extra={"event": "job.started", **fields})
+    started = time.perf_counter()
     fn = HANDLERS.get(kind)
     try:
         with unit_of_work(runtime.session_factory) as session:
@@ -152,16 +155,27 @@ def run_one(runtime: Runtime, *, worker: str, kinds: list[str] | None = None) ->
                 raise LookupError(f"no handler for job kind {kind!r}")
             fn(session, runtime, payload)
             _finish(session, job_id, worker, status="done", clock=runtime.clock)
+        log.info("job finished", extra={"event": "job.finished", **fields, "seconds": _since(started)})
         return RunResult(job_id, kind, "done")
     except RetryLater as retry:
         with unit_of_work(runtime.session_factory) as session:
             status = _reschedule(session, job_id, worker, retry, clock=runtime.clock)
+        level = logging.WARNING if status == "failed" else logging.INFO
+        log.log(level, "job to run again later: %s", retry.reason,
+                extra={"event": "job.retry_later", **fields, "outcome": status, "at": retry.at.isoformat(),
+                       "seconds": _since(started)})
         return RunResult(job_id, kind, status, retry.reason)
     except Exception as exc:  # a failed job must not kill the worker; it is retried with backoff
-        log.warning("job %s (%s) failed: %s", job_id, kind, exc)
         with unit_of_work(runtime.session_factory) as session:
             status = _fail(session, job_id, worker, traceback.format_exc(limit=5), clock=runtime.clock)
+        log.warning("job %s (%s) failed: %s", job_id, kind, exc,
+                    extra={"event": "job.failed", **fields, "outcome": status, "error": type(exc).__name__,
+                           "seconds": _since(started)})
         return RunResult(job_id, kind, status, str(exc))
+
+
+def _since(started: float) -> float:
+    return round(time.perf_counter() - started, 3)
 
 
 def _owned(session: Session, job_id: int, worker: str) -> Job | None:
@@ -282,6 +296,29 @@ def pending(session: Session, *, kind: str | None = None) -> list[Job]:
     if kind:
         stmt = stmt.where(Job.kind == kind)
     return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    due: int  # queued and due now: waiting for a worker
+    scheduled: int  # queued for later
+    running: int
+    oldest_due_at: dt.datetime | None
+
+
+def queue_stats(session: Session, *, now: dt.datetime) -> QueueStats:
+    """Count the queue by state in one query on the claim index (metrics read it at every scrape)."""
+    is_due = Job.run_at <= now
+    rows = session.execute(
+        select(Job.status, func.count(), func.sum(case((is_due, 1), else_=0)),
+               func.min(case((is_due, Job.run_at))))
+        .where(Job.status.in_(("queued", "running")))
+        .group_by(Job.status)
+    ).all()
+    counts = {status: (count, int(due or 0), earliest) for status, count, due, earliest in rows}
+    queued, due, oldest = counts.get("queued", (0, 0, None))
+    return QueueStats(due=due, scheduled=queued - due, running=counts.get("running", (0, 0, None))[0],
+                      oldest_due_at=oldest)
 
 
 def release_stale(session: Session, *, clock: Clock) -> int:

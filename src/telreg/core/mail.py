@@ -32,14 +32,15 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import CheckConstraint, Index, Integer, String, Text, select, update
+from sqlalchemy import CheckConstraint, Index, Integer, String, Text, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from telreg.core import jobs
+from telreg.core import audit, jobs
 from telreg.core.clock import Clock
 from telreg.core.db import Base, unit_of_work
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_
 
 if TYPE_CHECKING:
     from telreg.config import Settings
@@ -50,6 +51,7 @@ __all__ = [
     "LoggingTransport",
     "MailTransport",
     "OutboxMessage",
+    "OutboxStats",
     "SmtpTransport",
     "TemporaryFailure",
     "PermanentFailure",
@@ -57,8 +59,10 @@ __all__ = [
     "deliver_due",
     "enqueue",
     "outbox",
+    "outbox_stats",
     "requeue_failed",
     "transport_for",
+    "undelivered",
 ]
 
 log = logging.getLogger("telreg.mail")
@@ -137,7 +141,7 @@ def transport_for(settings: Settings) -> MailTransport:
     if settings.mail_adapter == "logging":
         return LoggingTransport()
     if settings.mail_adapter != "smtp":
-        raise InvalidInput(f"TELREG_MAIL_ADAPTER={settings.mail_adapter!r}; use smtp or logging.")
+        raise InvalidInput(N_("TELREG_MAIL_ADAPTER='%(adapter)s'; use smtp or logging."), adapter=settings.mail_adapter)
     return SmtpTransport(settings.smtp_host, settings.smtp_port, settings.smtp_timeout_seconds)
 
 
@@ -194,6 +198,7 @@ def deliver(session: Session, *, clock: Clock, settings: Settings, transport: Ma
     if message is None or message.state != "pending":
         return "skipped"  # already sent (or parked) by another worker: never send twice
     now = clock.now()
+    fields = {"key": message.key, "to": message.to_address, "attempt": message.attempts + 1}
     try:
         transport.send(_as_email(message, sender=settings.smtp_from, at=now))
     except (TemporaryFailure, PermanentFailure) as exc:
@@ -201,13 +206,20 @@ def deliver(session: Session, *, clock: Clock, settings: Settings, transport: Ma
         message.last_error = str(exc)[:500]
         if isinstance(exc, PermanentFailure) or message.attempts >= settings.mail_max_attempts:
             message.state = "failed"
-            log.warning("mail %s to %s parked as failed: %s", message.key, message.to_address, exc)
+            log.warning("mail %s to %s parked as failed: %s", message.key, message.to_address, exc,
+                        extra={"event": "mail.parked", **fields, "error": message.last_error})
             session.flush()
             return "failed"
         message.next_attempt_at = now + _backoff(message.attempts)
+        # One refusal is routine (a server restarting); from mail_warn_attempts on, someone should look.
+        level = logging.WARNING if message.attempts >= settings.mail_warn_attempts else logging.INFO
+        log.log(level, "mail %s not delivered, attempt %d: %s", message.key, message.attempts, exc,
+                extra={"event": "mail.attempt_failed", **fields, "error": message.last_error,
+                       "next_attempt_at": message.next_attempt_at.isoformat()})
         session.flush()
         _schedule(session, clock=clock, message=message, run_at=message.next_attempt_at)
         return "retry"
+    log.info("mail %s sent", message.key, extra={"event": "mail.sent", **fields})
     message.state = "sent"
     message.attempts += 1
     message.sent_at = now
@@ -235,10 +247,11 @@ def deliver_due(runtime: Runtime, *, transport: MailTransport | None = None) -> 
     return counts
 
 
-def requeue_failed(session: Session, *, clock: Clock) -> int:
+def requeue_failed(session: Session, *, clock: Clock, actor: str | None = None) -> int:
     """Put parked messages back in the queue (after the mail server is fixed); returns how many.
 
-    ``attempts`` is kept as history, so a message parked for exhausting its attempts gets one more try."""
+    ``attempts`` is kept as history, so a message parked for exhausting its attempts gets one more try. With
+    an ``actor`` (an officer on the mail delivery page) the requeue is an audit event too."""
     parked = list(session.scalars(select(OutboxMessage).where(OutboxMessage.state == "failed")))
     now = clock.now()
     for message in parked:
@@ -246,7 +259,46 @@ def requeue_failed(session: Session, *, clock: Clock) -> int:
                         .values(state="pending", next_attempt_at=now))
         session.refresh(message)
         _schedule(session, clock=clock, message=message, run_at=now)
+    if parked:
+        log.info("%d parked mail(s) queued again", len(parked),
+                 extra={"event": "mail.requeued", "count": len(parked), "actor": actor or "-"})
+    if parked and actor is not None:
+        audit.record(session, clock=clock, actor=actor, action="mail.requeued", subject_type="mail_outbox",
+                     subject_key="failed",
+                     details={"count": len(parked), "keys": [m.key for m in parked[:50]]})
     return len(parked)
+
+
+@dataclass(frozen=True)
+class OutboxStats:
+    pending: int
+    failed: int
+    oldest_pending_at: dt.datetime | None  # when the oldest message still waiting was queued
+
+
+def outbox_stats(session: Session) -> OutboxStats:
+    """Count pending and failed messages in one query on the state index (metrics read it at every scrape)."""
+    rows = session.execute(
+        select(OutboxMessage.state, func.count(), func.min(OutboxMessage.created_at))
+        .where(OutboxMessage.state.in_(("pending", "failed")))
+        .group_by(OutboxMessage.state)
+    ).all()
+    counts = {state: (count, oldest) for state, count, oldest in rows}
+    pending, oldest = counts.get("pending", (0, None))
+    return OutboxStats(pending=pending, failed=counts.get("failed", (0, None))[0], oldest_pending_at=oldest)
+
+
+def undelivered(session: Session, *, limit: int = 200) -> tuple[list[OutboxMessage], int]:
+    """Messages not delivered yet, parked ones first, then those that failed most often, then by age; and how
+    many there are in all (the list stops at ``limit``)."""
+    waiting = OutboxMessage.state.in_(("pending", "failed"))
+    total = session.scalar(select(func.count()).select_from(OutboxMessage).where(waiting)) or 0
+    rows = session.scalars(
+        select(OutboxMessage).where(waiting)
+        .order_by((OutboxMessage.state == "failed").desc(), OutboxMessage.attempts.desc(), OutboxMessage.id)
+        .limit(limit)
+    )
+    return list(rows), total
 
 
 def outbox(session: Session, *, state: str | None = None, to: str | None = None) -> list[OutboxMessage]:
@@ -254,7 +306,8 @@ def outbox(session: Session, *, state: str | None = None, to: str | None = None)
     stmt = select(OutboxMessage).order_by(OutboxMessage.id)
     if state is not None:
         if state not in STATES:
-            raise InvalidInput(f"{state!r} is not a mail state; use one of {', '.join(STATES)}.")
+            raise InvalidInput(N_("'%(state)s' is not a mail state; use one of %(states)s."), state=state,
+                               states=", ".join(STATES))
         stmt = stmt.where(OutboxMessage.state == state)
     if to is not None:
         stmt = stmt.where(OutboxMessage.to_address == to)

@@ -21,7 +21,7 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
     roles: Mapped[list[str]] = mapped_column(JSON)
-    # The network operator an ``operator_staff`` account acts for (its code, not a key: the kernel does not
+    # The network operator an ``operator-staff`` account acts for (its code, not a key: the kernel does not
     # know the real-name context's tables); None for every other role.
     operator_code: Mapped[str | None] = mapped_column(String(32))
     is_active: Mapped[bool] = mapped_column(default=True)

@@ -23,6 +23,7 @@ from typing import Literal, Protocol, TypeVar
 
 from telreg.core.clock import SystemClock
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_
 
 log = logging.getLogger("telreg.notify")
 
@@ -150,6 +151,12 @@ def _take(queues: dict[str, deque[_Outcome]], number: str, default: _Outcome) ->
     return outcome, True
 
 
+_NOT_AN_OUTCOME = {
+    "call": N_("'%(value)s' is not a call outcome; use %(others)s or %(last)s."),
+    "fax": N_("'%(value)s' is not a fax outcome; use %(others)s or %(last)s."),
+}
+
+
 def _outcomes(kind: type[_Outcome], values: Iterable[str], *, what: str) -> list[_Outcome]:
     allowed = [o.value for o in kind]
     parsed = []
@@ -158,8 +165,8 @@ def _outcomes(kind: type[_Outcome], values: Iterable[str], *, what: str) -> list
             parsed.append(kind(value))
         except ValueError:
             raise InvalidInput(
-                f"{value!r} is not a {what} outcome; use {', '.join(allowed[:-1])} or {allowed[-1]}.",
-                field=what, value=value, allowed=allowed,
+                _NOT_AN_OUTCOME[what], field=what, value=value, allowed=allowed,
+                others=", ".join(allowed[:-1]), last=allowed[-1],
             ) from None
     return parsed
 

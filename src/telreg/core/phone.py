@@ -34,11 +34,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import Enum
+from typing import NoReturn
 
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
 from telreg.core.errors import InvalidNumber
+from telreg.core.i18n import N_, Msgid
 
 __all__ = ["REGISTRABLE", "HKNumber", "NumberKind", "classify", "parse_number", "parse_registrable"]
 
@@ -56,11 +58,15 @@ class NumberKind(str, Enum):
 
 REGISTRABLE = frozenset({NumberKind.fixed, NumberKind.mobile, NumberKind.pager, NumberKind.personal})
 
-_WHY_NOT_REGISTRABLE = {
-    NumberKind.toll_free: "a toll-free (800) number, which belongs to a business rather than a subscriber",
-    NumberKind.premium: "a premium-rate number",
-    NumberKind.service: "a service code (short codes, emergency and universal access numbers)",
-    NumberKind.unassigned: "in a range not assigned to any operator, so no one can be reached on it",
+# Why a kind cannot be listed, one whole sentence each (a translation cannot splice an English phrase in).
+_WHY_NOT_REGISTRABLE: dict[NumberKind, Msgid] = {
+    NumberKind.toll_free: N_("%(national)s cannot be registered: it is a toll-free (800) number, which "
+                             "belongs to a business rather than a subscriber."),
+    NumberKind.premium: N_("%(national)s cannot be registered: it is a premium-rate number."),
+    NumberKind.service: N_("%(national)s cannot be registered: it is a service code (short codes, emergency "
+                           "and universal access numbers)."),
+    NumberKind.unassigned: N_("%(national)s cannot be registered: it is in a range not assigned to any "
+                              "operator, so no one can be reached on it."),
 }
 
 # Digits grouped by single spaces or hyphens, after an optional "+". ASCII only: full-width digits typed
@@ -146,26 +152,33 @@ def _classify_by_metadata(national: str) -> NumberKind:
 
 
 def parse_number(raw: str | None) -> HKNumber:
-    """Return the number a person typed, or raise InvalidNumber saying what is wrong with it."""
+    """Return the number a person typed, or raise InvalidNumber saying what is wrong with it.
+
+    ``number`` is what was typed; ``entered`` the same after folding and trimming, as the sentence quotes it.
+    """
     text = unicodedata.normalize("NFKC", raw or "").strip()
     if not text:
-        raise InvalidNumber("No number was given.", number=raw)
+        raise InvalidNumber(N_("No number was given."), number=raw)
     if _LETTER.search(text):
-        raise InvalidNumber(f"{text!r} contains letters; a telephone number has only digits.", number=raw)
+        raise InvalidNumber(N_("'%(entered)s' contains letters; a telephone number has only digits."),
+                            number=raw, entered=text)
     if not _SHAPE.fullmatch(text):
-        raise InvalidNumber(_shape_problem(text), number=raw)
+        _refuse_shape(text, raw)
     national, prefixed = _national_digits(text, raw)
     if len(national) == 9 and national.startswith("800"):
         return HKNumber(national, NumberKind.toll_free)
     if len(national) != 8:
-        message = f"{text!r} has {len(national)} digits{' after the country code' if prefixed else ''}; " \
-                  "a Hong Kong number has 8."
-        if not prefixed and _SHORT_CODE.fullmatch(national):
+        if prefixed:
+            raise InvalidNumber(N_("'%(entered)s' has %(digits)s digits after the country code; a Hong Kong "
+                                   "number has 8."), number=raw, entered=text, digits=len(national))
+        if _SHORT_CODE.fullmatch(national):
             raise InvalidNumber(
-                f"{message} It looks like a service code (such as 1083 or 999), which cannot be registered.",
-                number=raw, digits=len(national), kind=NumberKind.service.value,
+                N_("'%(entered)s' has %(digits)s digits; a Hong Kong number has 8. It looks like a service "
+                   "code (such as 1083 or 999), which cannot be registered."),
+                number=raw, entered=text, digits=len(national), kind=NumberKind.service.value,
             )
-        raise InvalidNumber(message, number=raw, digits=len(national))
+        raise InvalidNumber(N_("'%(entered)s' has %(digits)s digits; a Hong Kong number has 8."),
+                            number=raw, entered=text, digits=len(national))
     return HKNumber(national, classify(national))
 
 
@@ -174,9 +187,10 @@ def parse_registrable(raw: str | None) -> HKNumber:
     number = parse_number(raw)
     if not number.registrable:
         raise InvalidNumber(
-            f"{number.national} cannot be registered: it is {_WHY_NOT_REGISTRABLE[number.kind]}.",
+            _WHY_NOT_REGISTRABLE[number.kind],
             number=raw,
             kind=number.kind.value,
+            national=number.national,
         )
     return number
 
@@ -188,29 +202,37 @@ def _national_digits(text: str, raw: str | None) -> tuple[str, bool]:
     if text.startswith("+"):
         if not first_group.startswith("852"):
             raise InvalidNumber(
-                f"{text!r} is not a Hong Kong number: only +852 numbers can be registered.", number=raw
+                N_("'%(entered)s' is not a Hong Kong number: only +852 numbers can be registered."),
+                number=raw, entered=text,
             )
         return digits[3:], True
     if digits.startswith("00") and len(digits) > 8:
         if digits.startswith("00852"):
-            raise InvalidNumber(f"{text!r}: write the country code as +852, not the dialling prefix 00852.",
-                                number=raw)
+            raise InvalidNumber(
+                N_("'%(entered)s': write the country code as +852, not the dialling prefix 00852."),
+                number=raw, entered=text,
+            )
         raise InvalidNumber(
-            f"{text!r} is an international number; only Hong Kong (+852) numbers can be registered.",
-            number=raw,
+            N_("'%(entered)s' is an international number; only Hong Kong (+852) numbers can be registered."),
+            number=raw, entered=text,
         )
     if len(digits) > 8 and first_group.startswith("852"):
         return digits[3:], True
     return digits, False
 
 
-def _shape_problem(text: str) -> str:
+def _refuse_shape(text: str, raw: str | None) -> NoReturn:
+    """Refuse digits grouped or punctuated in a way the module docstring does not accept, saying how."""
     if re.search(r"[ -]{2,}", text):
-        return f"{text!r} has doubled separators; use a single space or hyphen between groups of digits."
+        raise InvalidNumber(N_("'%(entered)s' has doubled separators; use a single space or hyphen between "
+                               "groups of digits."), number=raw, entered=text)
     if re.search(r"^[ -]|[ -]$|\+[ -]", text):
-        return f"{text!r} has a space or hyphen where digits should be."
+        raise InvalidNumber(N_("'%(entered)s' has a space or hyphen where digits should be."),
+                            number=raw, entered=text)
     if "+" in text[1:]:
-        return f"{text!r} has a '+' inside it; '+' may only start the number, as in +852 2123 4567."
+        raise InvalidNumber(N_("'%(entered)s' has a '+' inside it; '+' may only start the number, as in "
+                               "+852 2123 4567."), number=raw, entered=text)
     odd = sorted({c for c in text if c not in "0123456789 -+"})
-    return (f"{text!r} contains {' '.join(repr(c) for c in odd)}; use only digits, optionally with +852, "
-            "spaces or hyphens.")
+    raise InvalidNumber(N_("'%(entered)s' contains %(characters)s; use only digits, optionally with +852, "
+                           "spaces or hyphens."), number=raw, entered=text,
+                        characters=" ".join(repr(c) for c in odd))

@@ -31,6 +31,7 @@ from typing import Any
 
 from telreg.config import Settings
 from telreg.core.errors import DomainError
+from telreg.core.i18n import N_, Message
 
 __all__ = [
     "DEV_KEY_FILE_NAME",
@@ -82,35 +83,42 @@ def parse_key_ring(text: str, *, source: str) -> KeyRing:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         # exc.msg only describes the fault ("Expecting ',' delimiter"); it never quotes the key material.
-        where = f"line {exc.lineno}, column {exc.colno}"
-        raise PiiKeysRefused(f"{source} is not valid JSON ({exc.msg} at {where}).") from None
+        raise PiiKeysRefused(N_("%(source)s is not valid JSON (%(problem)s at line %(line)s, column "
+                                "%(column)s)."), source=source, problem=exc.msg, line=exc.lineno,
+                             column=exc.colno) from None
+    fields = ", ".join(_FIELDS)
     if not isinstance(document, dict):
-        raise PiiKeysRefused(f"{source} must be a JSON object with the fields {', '.join(_FIELDS)}.")
+        raise PiiKeysRefused(N_("%(source)s must be a JSON object with the fields %(fields)s."),
+                             source=source, fields=fields)
     unknown = sorted(set(document) - set(_FIELDS))
     if unknown:
-        raise PiiKeysRefused(f"{source} has unknown field(s) {', '.join(unknown)}; the fields are "
-                             f"{', '.join(_FIELDS)}.")
+        raise PiiKeysRefused(N_("%(source)s has unknown field(s) %(unknown)s; the fields are %(fields)s."),
+                             source=source, unknown=", ".join(unknown), fields=fields)
     missing = [name for name in _FIELDS if name not in document]
     if missing:
-        raise PiiKeysRefused(f"{source} lacks the field(s) {', '.join(missing)}.")
+        raise PiiKeysRefused(N_("%(source)s lacks the field(s) %(missing)s."), source=source,
+                             missing=", ".join(missing))
 
     keys = document["keys"]
     if not isinstance(keys, dict) or not keys:
-        raise PiiKeysRefused(f"{source}: 'keys' must be an object mapping key ids to base64 keys, with at "
-                             "least one key.")
+        raise PiiKeysRefused(N_("%(source)s: 'keys' must be an object mapping key ids to base64 keys, with "
+                                "at least one key."), source=source)
     decoded: dict[str, bytes] = {}
     for key_id, value in keys.items():
         if not _KEY_ID.fullmatch(key_id):
-            raise PiiKeysRefused(f"{source}: key id {key_id!r} may only use letters, digits, '-' and '_' "
-                                 "(at most 64 characters).")
-        decoded[key_id] = _decode_key(value, what=f"key {key_id!r}", source=source)
+            raise PiiKeysRefused(N_("%(source)s: key id '%(key_id)s' may only use letters, digits, '-' and "
+                                    "'_' (at most 64 characters)."), source=source, key_id=key_id)
+        what = Message(N_("key '%(key_id)s'"), key_id=key_id)
+        decoded[key_id] = _decode_key(value, what=what, source=source)
     current = document["current"]
     if not isinstance(current, str) or current not in decoded:
-        raise PiiKeysRefused(f"{source}: 'current' names key {current!r}, which is not among its keys "
-                             f"({', '.join(sorted(decoded))}).")
+        raise PiiKeysRefused(N_("%(source)s: 'current' names key %(current)s, which is not among its keys "
+                                "(%(key_ids)s)."), source=source, current=repr(current),
+                             key_ids=", ".join(sorted(decoded)))
     index_key = _decode_key(document["index_key"], what="'index_key'", source=source)
     if index_key in decoded.values():
-        raise PiiKeysRefused(f"{source}: 'index_key' must differ from every encryption key.")
+        raise PiiKeysRefused(N_("%(source)s: 'index_key' must differ from every encryption key."),
+                             source=source)
     return KeyRing(current_key_id=current, keys=MappingProxyType(decoded), index_key=index_key)
 
 
@@ -118,26 +126,29 @@ def load_key_ring(settings: Settings) -> KeyRing:
     """Return the deployment's key ring: TELREG_PII_KEYS, else TELREG_PII_KEY_FILE, else (not in production) a
     ring generated once under data_dir."""
     if settings.pii_keys and settings.pii_key_file:
-        raise PiiKeysRefused("Both TELREG_PII_KEYS and TELREG_PII_KEY_FILE are set; set one of them, so that "
-                             "there is no doubt which keys seal personal data.")
+        raise PiiKeysRefused(N_("Both TELREG_PII_KEYS and TELREG_PII_KEY_FILE are set; set one of them, so "
+                                "that there is no doubt which keys seal personal data."))
     if settings.pii_keys:
         return parse_key_ring(settings.pii_keys, source="TELREG_PII_KEYS")
     if settings.pii_key_file:
         return _read_key_file(Path(settings.pii_key_file))
     if settings.is_production:
-        raise PiiKeysRefused("Personal-data keys are missing: set TELREG_PII_KEY_FILE to a key file, or "
-                             "TELREG_PII_KEYS to its JSON. Production never generates these keys itself.")
+        raise PiiKeysRefused(N_("Personal-data keys are missing: set TELREG_PII_KEY_FILE to a key file, or "
+                                "TELREG_PII_KEYS to its JSON. Production never generates these keys "
+                                "itself."))
     return _read_key_file(_ensure_dev_key_file(Path(settings.data_dir)))
 
 
 def _read_key_file(path: Path) -> KeyRing:
-    source = f"The personal-data key file {path}"
+    source = Message(N_("The personal-data key file %(path)s"), path=str(path))
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise PiiKeysRefused(f"{source} does not exist.") from None
+        raise PiiKeysRefused(N_("%(source)s does not exist."), source=source) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise PiiKeysRefused(f"{source} cannot be read: {exc}.") from None
+        # The reason is the operating system's (or the decoder's) English words.
+        raise PiiKeysRefused(N_("%(source)s cannot be read: %(reason)s."), source=source, reason=str(exc)) \
+            from None
     return parse_key_ring(text, source=source)
 
 
@@ -169,14 +180,16 @@ def _ensure_dev_key_file(data_dir: Path) -> Path:
 
 def _decode_key(value: object, *, what: str, source: str) -> bytes:
     if not isinstance(value, str):
-        raise PiiKeysRefused(f"{source}: {what} must be a base64 string.")
+        raise PiiKeysRefused(N_("%(source)s: %(what)s must be a base64 string."), source=source, what=what)
     try:
         key = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise PiiKeysRefused(f"{source}: {what} is not valid base64.") from None
+        raise PiiKeysRefused(N_("%(source)s: %(what)s is not valid base64."), source=source,
+                             what=what) from None
     if len(key) != KEY_BYTES:
-        raise PiiKeysRefused(f"{source}: {what} is {len(key)} bytes; every key must be exactly {KEY_BYTES} "
-                             "bytes (256 bits), base64-encoded.")
+        raise PiiKeysRefused(N_("%(source)s: %(what)s is %(size)s bytes; every key must be exactly "
+                                "%(needed)s bytes (256 bits), base64-encoded."), source=source, what=what,
+                             size=len(key), needed=KEY_BYTES)
     return key
 
 

@@ -4,6 +4,15 @@ The session is Starlette's signed cookie (SameSite=strict, set up in app.py). It
 and a random CSRF token; every state-changing form carries the token in a hidden field (API clients: the
 X-CSRF-Token header) and ``CsrfChecked`` compares it in constant time. SameSite alone is not enough: older
 browsers ignore it, and a token also stops a form being replayed after sign-out (signing in issues a new one).
+
+CSRF is a danger only where a cookie signs someone in. A page form is always checked (a sign-in form too: the
+token stops a forged sign-in into someone else's account). An API request is checked only when its session
+holds a sign-in: with no credentials at all it goes on to the sign-in check and hears 401 "sign in", not 403
+"reload the page"; a script's bearer API key is never a cookie, so it needs no token (senders.deps).
+
+A 401 carries ``WWW-Authenticate: Bearer`` (RFC 9110 §11.6.1, RFC 6750 §3): the one HTTP authentication scheme
+telreg accepts is a sender's API key; browsers and staff clients use the session cookie, which HTTP has no
+challenge for. The OpenAPI document names both (``SESSION_SCHEME`` here, the API key in senders.deps).
 """
 
 from __future__ import annotations
@@ -12,19 +21,26 @@ import secrets
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie
 from sqlalchemy import select
 
 from telreg.core.errors import NotAuthenticated, PermissionDenied
+from telreg.core.i18n import N_
 from telreg.core.models import User
 from telreg.core.users import MAX_FAILED_LOGINS, require_role
 from telreg.deps import DbSession
 
 __all__ = [
     "CSRF_FIELD",
+    "SESSION_COOKIE",
+    "SESSION_SCHEME",
     "CsrfChecked",
     "CsrfRejected",
     "CurrentUser",
     "DncOfficer",
+    "bearer_challenge",
+    "bearer_token",
+    "cookie_authenticated",
     "csrf_token",
     "sign_in",
     "sign_out",
@@ -36,6 +52,20 @@ CSRF_HEADER = "x-csrf-token"
 _CSRF_KEY = "csrf"
 _USER_KEY = "user"
 _KEPT_ON_SIGN_IN = ("lang",)  # preferences that survive the session being renewed
+# What an anonymous session may hold: its CSRF token, the language, a one-off message. Any other key (a staff
+# user, a sender account, a proved lookup code...) signs someone in, so an unknown key counts as a sign-in and
+# keeps the CSRF check: forgetting to list a new credential here cannot switch the check off.
+_ANONYMOUS_KEYS = frozenset({_CSRF_KEY, "lang", "flash"})
+_API_PREFIX = "/api/"
+REALM = "telreg"
+SESSION_COOKIE = "telreg_session"  # app.py's SessionMiddleware sets it under this name
+
+SESSION_SCHEME = APIKeyCookie(
+    name=SESSION_COOKIE, scheme_name="session", auto_error=False,
+    description="The session cookie set by POST /api/v1/auth/login (staff) or POST /api/v1/senders/login "
+                "(senders). Every change also sends the session's CSRF token as the X-CSRF-Token header.",
+)
+"""Declares the session cookie in the OpenAPI document; the sign-in checks read the session themselves."""
 
 
 class CsrfRejected(PermissionDenied):
@@ -51,9 +81,33 @@ def csrf_token(request: Request) -> str:
     return str(token)
 
 
+def bearer_token(request: Request) -> str | None:
+    """The credentials of an ``Authorization: Bearer`` header ("" when empty), or None without one."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    return credentials if scheme.lower() == "bearer" else None
+
+
+def bearer_challenge(request: Request) -> str:
+    """The ``WWW-Authenticate`` value of a 401: ``error="invalid_token"`` when a bearer token was refused."""
+    if bearer_token(request) is not None:
+        return f'Bearer realm="{REALM}", error="invalid_token"'
+    return f'Bearer realm="{REALM}"'
+
+
+def cookie_authenticated(request: Request) -> bool:
+    """Whether the request's session cookie signs someone in (holds more than an anonymous session does)."""
+    return any(key not in _ANONYMOUS_KEYS for key in request.session)
+
+
 async def verify_csrf(request: Request) -> None:
-    """Refuse a state-changing request whose form field (or header) does not carry the session's token."""
+    """Refuse a state-changing request whose form field (or header) does not carry the session's token.
+
+    API requests whose session signs nobody in are let through: they carry no ambient authority to abuse, and
+    the route's sign-in check answers them with 401.
+    """
     if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if request.url.path.startswith(_API_PREFIX) and not cookie_authenticated(request):
         return
     expected = request.session.get(_CSRF_KEY)
     sent = request.headers.get(CSRF_HEADER)
@@ -64,9 +118,8 @@ async def verify_csrf(request: Request) -> None:
             value = (await request.form()).get(CSRF_FIELD)
             sent = value if isinstance(value, str) else None
     if not expected or not sent or not secrets.compare_digest(str(expected), sent):
-        raise CsrfRejected(
-            "This form has expired or did not come from this site. Reload the page and try again."
-        )
+        raise CsrfRejected(N_(
+            "This form has expired or did not come from this site. Reload the page and try again."))
 
 
 def sign_in(request: Request, user: User) -> None:
@@ -93,15 +146,20 @@ def current_user(request: Request, session: DbSession) -> User:
     """Return the signed-in staff user; an unknown, deactivated or locked account counts as signed out."""
     username = signed_in_username(request)
     if username is None:
-        raise NotAuthenticated("Please sign in to see this page.")
+        raise NotAuthenticated(N_("Please sign in to see this page."))
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.is_active or user.failed_logins >= MAX_FAILED_LOGINS:
         sign_out(request)
-        raise NotAuthenticated("Your session has ended; please sign in again.")
+        raise NotAuthenticated(N_("Your session has ended; please sign in again."))
     return user
 
 
-CurrentUser = Annotated[User, Depends(current_user)]
+def _signed_in_staff(request: Request, session: DbSession,
+                     _cookie: Annotated[str | None, Depends(SESSION_SCHEME)]) -> User:
+    return current_user(request, session)
+
+
+CurrentUser = Annotated[User, Depends(_signed_in_staff)]
 
 
 def dnc_officer(user: CurrentUser) -> User:

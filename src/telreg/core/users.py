@@ -11,12 +11,14 @@ from sqlalchemy.orm import Session
 from telreg.core import audit, passwords
 from telreg.core.clock import Clock
 from telreg.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from telreg.core.i18n import N_
 from telreg.core.models import User
 
-ROLES = frozenset({"admin", "dnc-officer", "operator_staff", "regulator"})
-OPERATOR_ROLE = "operator_staff"  # the one role whose accounts belong to a network operator
+# Role names are lower-case words joined by hyphens (migration 2026-12-06-2130 renamed operator_staff).
+ROLES = frozenset({"admin", "dnc-officer", "operator-staff", "regulator"})
+OPERATOR_ROLE = "operator-staff"  # the one role whose accounts belong to a network operator
 MAX_OPERATOR_CODE = 32
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH  # the one password policy (core.passwords), as for senders
 MAX_FAILED_LOGINS = 5
 
 
@@ -26,20 +28,21 @@ def create_user(
 ) -> User:
     """Create a staff account; the password is stored only as an argon2 hash.
 
-    An ``operator_staff`` account must name the operator it acts for (``operator``, the operator's code);
+    An ``operator-staff`` account must name the operator it acts for (``operator``, the operator's code);
     other accounts must not, so an operator given by mistake to an administrator is not silently ignored.
     """
     username = username.strip().lower()
     if not username or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
-        raise InvalidInput("A username may contain only letters, digits, '.', '-' and '_'.", username=username)
+        raise InvalidInput(N_("A username may contain only letters, digits, '.', '-' and '_'."),
+                           username=username)
     unknown = sorted(set(roles) - ROLES)
     if unknown or not roles:
-        raise InvalidInput(f"Unknown role(s) {unknown}; choose from {sorted(ROLES)}.", roles=roles)
+        raise InvalidInput(N_("Unknown role(s) %(unknown)s; choose from %(choices)s."), roles=roles,
+                           unknown=str(unknown), choices=str(sorted(ROLES)))
     operator_code = _operator_of(username, roles=roles, operator=operator)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    validate_password(password, username=username)
     if session.scalar(select(User).where(User.username == username)) is not None:
-        raise Conflict(f"A user named {username!r} already exists.", username=username)
+        raise Conflict(N_("A user named '%(username)s' already exists."), username=username)
     user = User(
         username=username,
         display_name=display_name or username,
@@ -54,15 +57,20 @@ def create_user(
         with session.begin_nested():
             session.add(user)
     except IntegrityError:
-        raise Conflict(f"A user named {username!r} already exists.", username=username) from None
+        raise Conflict(N_("A user named '%(username)s' already exists."), username=username) from None
     audit.record(session, clock=clock, actor=actor, action="user-created", subject_type="user",
                  subject_key=username,
                  details={"roles": user.roles, **({"operator": operator_code} if operator_code else {})})
     return user
 
 
+def validate_password(password: str, *, username: str) -> None:
+    """Refuse a staff password the policy refuses (core.passwords.check_strength, shared with senders)."""
+    passwords.check_strength(password, username=username)
+
+
 def set_operator(session: Session, *, clock: Clock, username: str, operator: str, actor: str = "cli") -> User:
-    """Attach an operator_staff account to the operator it acts for (or move it to another operator).
+    """Attach an operator-staff account to the operator it acts for (or move it to another operator).
 
     Accounts created before operators were named act for none until this is done; the change is audited with
     the previous operator, so who could see which operator's numbers when can be reconstructed.
@@ -84,22 +92,23 @@ def _operator_of(username: str, *, roles: list[str], operator: str | None) -> st
     code = (operator or "").strip().lower() or None
     if OPERATOR_ROLE in roles:
         if code is None:
-            raise InvalidInput(f"An {OPERATOR_ROLE} account acts for one operator: say which, by its code.",
-                               username=username, field="operator")
+            raise InvalidInput(N_("An %(role)s account acts for one operator: say which, by its code."),
+                               username=username, field="operator", role=OPERATOR_ROLE)
         if len(code) > MAX_OPERATOR_CODE:
-            raise InvalidInput(f"An operator code has at most {MAX_OPERATOR_CODE} characters (got {code!r}).",
-                               operator=code)
+            raise InvalidInput(N_("An operator code has at most %(most)s characters (got '%(operator)s')."),
+                               operator=code, most=MAX_OPERATOR_CODE)
         return code
     if code is not None:
-        raise InvalidInput(f"Only an {OPERATOR_ROLE} account acts for an operator; {username!r} has roles "
-                           f"{sorted(set(roles))}.", username=username, operator=code)
+        raise InvalidInput(N_("Only an %(role)s account acts for an operator; '%(username)s' has roles "
+                              "%(roles)s."), username=username, operator=code, role=OPERATOR_ROLE,
+                           roles=str(sorted(set(roles))))
     return None
 
 
 def get_user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None:
-        raise NotFound(f"There is no user named {username!r}.", username=username)
+        raise NotFound(N_("There is no user named '%(username)s'."), username=username)
     return user
 
 
@@ -158,13 +167,13 @@ def unlock_user(session: Session, *, clock: Clock, username: str, actor: str) ->
 
 def require_role(user: User, role: str) -> None:
     if role not in user.roles and "admin" not in user.roles:
-        raise PermissionDenied(f"This needs the {role!r} role.", role=role)
+        raise PermissionDenied(N_("This needs the '%(role)s' role."), role=role)
 
 
 def officer(session: Session, username: str, *, role: str = "dnc-officer") -> User:
     """Return the named user if it may act as an officer of the given role."""
     user = get_user(session, username)
     if not user.is_active:
-        raise PermissionDenied(f"User {username!r} is not active.")
+        raise PermissionDenied(N_("User '%(username)s' is not active."), username=username)
     require_role(user, role)
     return user

@@ -16,12 +16,12 @@ app = typer.Typer(no_args_is_help=True, help="Staff accounts")
 def add(
     username: str,
     role: Annotated[list[str], typer.Option(
-        "--role", help="admin | dnc-officer | operator_staff | regulator (repeatable)")],
+        "--role", help="admin | dnc-officer | operator-staff | regulator (repeatable)")],
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
                                           envvar="TELREG_NEW_USER_PASSWORD")],
     name: Annotated[str | None, typer.Option("--name", help="Display name")] = None,
     operator: Annotated[str | None, typer.Option(
-        "--operator", help="Operator code an operator_staff account acts for (required for it)")] = None,
+        "--operator", help="Operator code an operator-staff account acts for (required for it)")] = None,
 ) -> None:
     """Create a staff account with the given roles (operator staff: with their operator)."""
     rt = runtime()
@@ -34,7 +34,7 @@ def add(
 
 @app.command("set-operator")
 def set_operator(username: str, operator: Annotated[str, typer.Argument(help="The operator's code")]) -> None:
-    """Attach an operator_staff account to the operator it acts for (audited, with the previous one)."""
+    """Attach an operator-staff account to the operator it acts for (audited, with the previous one)."""
     rt = runtime()
     with session_scope(rt) as session:
         before = users.get_user(session, username).operator_code

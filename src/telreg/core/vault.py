@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from telreg.config import Settings
 from telreg.core.errors import DomainError
+from telreg.core.i18n import N_
 from telreg.core.pii_keys import KeyRing, load_key_ring
 
 __all__ = ["TOKEN_VERSION", "SealedValueUnreadable", "Vault", "load_vault"]
@@ -69,8 +70,8 @@ class Vault:
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
-            raise SealedValueUnreadable(f"The protected value of {field!r} holds bytes, not text; open it "
-                                        "with open_bytes.", field=field) from None
+            raise SealedValueUnreadable(N_("The protected value of '%(field)s' holds bytes, not text; open "
+                                           "it with open_bytes."), field=field) from None
 
     def seal_bytes(self, field: str, data: bytes) -> str:
         """Encrypt raw bytes (a document image) for the column ``field`` with the current key."""
@@ -88,17 +89,16 @@ class Vault:
         cipher = self._ciphers.get(key_id)
         if cipher is None:
             raise SealedValueUnreadable(
-                f"A protected value of {field!r} was sealed with key {key_id!r}, which is not in the key "
-                f"ring (it holds {', '.join(sorted(self._ciphers))}); restore that key to the key file to "
-                "read it.",
-                field=field, key_id=key_id,
+                N_("A protected value of '%(field)s' was sealed with key '%(key_id)s', which is not in the "
+                   "key ring (it holds %(key_ids)s); restore that key to the key file to read it."),
+                field=field, key_id=key_id, key_ids=", ".join(sorted(self._ciphers)),
             )
         try:
             return cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], field.encode("utf-8"))
         except InvalidTag:
             raise SealedValueUnreadable(
-                f"A protected value of {field!r} (key {key_id!r}) fails its integrity check: it was altered, "
-                "or it belongs to another column.", field=field, key_id=key_id,
+                N_("A protected value of '%(field)s' (key '%(key_id)s') fails its integrity check: it was "
+                   "altered, or it belongs to another column."), field=field, key_id=key_id,
             ) from None
 
     def needs_reseal(self, token: str) -> bool:
@@ -134,10 +134,11 @@ def _check_field(field: str) -> None:
 def _parse(token: str, *, field: str | None) -> tuple[str, bytes]:
     # The message never quotes the token: a caller who passes plaintext by mistake must not see it logged.
     match = _TOKEN.fullmatch(token) if isinstance(token, str) else None
-    where = f" of {field!r}" if field else ""
     if match is None:
-        raise SealedValueUnreadable(f"The stored value{where} is not a sealed value (expected "
-                                    f"{TOKEN_VERSION}.<key id>.<data>).", field=field)
+        not_sealed = N_("The stored value of '%(field)s' is not a sealed value (expected "
+                        "%(version)s.<key id>.<data>).") if field else \
+            N_("The stored value is not a sealed value (expected %(version)s.<key id>.<data>).")
+        raise SealedValueUnreadable(not_sealed, field=field, version=TOKEN_VERSION)
     encoded = match.group(2)
     try:
         raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
@@ -147,5 +148,7 @@ def _parse(token: str, *, field: str | None) -> tuple[str, bytes]:
     if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != encoded:
         raw = b""
     if len(raw) < NONCE_BYTES + TAG_BYTES:
-        raise SealedValueUnreadable(f"The protected value{where} is truncated or damaged.", field=field)
+        damaged = N_("The protected value of '%(field)s' is truncated or damaged.") if field else \
+            N_("The protected value is truncated or damaged.")
+        raise SealedValueUnreadable(damaged, field=field)
     return match.group(1), raw

@@ -34,6 +34,7 @@ from telreg.core.calendar import WorkingCalendar, warning_days
 from telreg.core.clock import HK, Clock, to_hk
 from telreg.core.errors import Conflict, InvalidInput, NotFound
 from telreg.core.files import decode_text_upload
+from telreg.core.i18n import N_, Message
 from telreg.core.models import WeatherWarning
 
 __all__ = [
@@ -106,13 +107,13 @@ def add_warning(
     starts_at, ends_at, note = to_hk(starts_at), to_hk(ends_at), _clean_note(note)
     problems = _period_problems(kind, starts_at, ends_at, note, now=clock.now())
     if problems:
-        raise InvalidInput(" ".join(problems), kind=kind)
+        raise InvalidInput(Message.join(problems), kind=kind)
     for existing in _overlapping(session, kind=kind, starts_at=starts_at, ends_at=ends_at):
         same = _same_period(existing, starts_at, ends_at)
         raise Conflict(
-            f"This {kind} warning {'is already recorded' if same else 'overlaps the one recorded'} as "
-            f"#{existing.id} ({_span(existing.starts_at, existing.ends_at)}).",
-            warning_id=existing.id,
+            N_("This %(kind)s warning is already recorded as #%(warning_id)s (%(span)s).") if same else
+            N_("This %(kind)s warning overlaps the one recorded as #%(warning_id)s (%(span)s)."),
+            warning_id=existing.id, kind=_kind(kind), span=_span(existing.starts_at, existing.ends_at),
         )
     warning = WeatherWarning(kind=kind, starts_at=starts_at, ends_at=ends_at, note=note, created_by=actor,
                              created_at=clock.now())
@@ -127,7 +128,7 @@ def list_warnings(session: Session, *, year: int | None = None) -> list[WeatherW
     stmt = select(WeatherWarning).order_by(WeatherWarning.starts_at, WeatherWarning.id)
     if year is not None:
         if not 1900 <= year <= 9998:
-            raise InvalidInput(f"{year} is not a plausible year.", year=year)
+            raise InvalidInput(N_("%(year)s is not a plausible year."), year=year)
         first = dt.datetime(year, 1, 1, tzinfo=HK)
         after = dt.datetime(year + 1, 1, 1, tzinfo=HK)
         stmt = stmt.where(WeatherWarning.starts_at < after, WeatherWarning.ends_at > first)
@@ -138,7 +139,7 @@ def remove_warning(session: Session, *, clock: Clock, warning_id: int, actor: st
     """Delete a recorded warning (a mistake); the audit event keeps what it said."""
     warning = session.get(WeatherWarning, warning_id)
     if warning is None:
-        raise NotFound(f"There is no weather warning #{warning_id}.", warning_id=warning_id)
+        raise NotFound(N_("There is no weather warning #%(warning_id)s."), warning_id=warning_id)
     details = _details(warning)
     session.delete(warning)
     session.flush()
@@ -151,7 +152,7 @@ def import_warnings_csv(
     session: Session, *, clock: Clock, content: bytes, actor: str, max_bytes: int, source: str = "upload"
 ) -> ImportOutcome:
     """Validate a CSV file of warning periods whole; record the new ones, skip those already recorded."""
-    text = decode_text_upload(content, source=source, max_bytes=max_bytes, verb="imported")
+    text = decode_text_upload(content, source=source, max_bytes=max_bytes, verb=N_("imported"))
     periods, problems = _read_rows(text, now=clock.now())
     problems += _overlaps_within(periods)
     outcome = ImportOutcome()
@@ -164,8 +165,11 @@ def import_warnings_csv(
             if len(clash) == 1 and _same_period(clash[0], period.starts_at, period.ends_at):
                 outcome.skipped.append((period.line, clash[0].id))
             elif clash:
-                problems.append(f"line {period.line}: overlaps the {period.kind} warning recorded as "
-                                f"#{clash[0].id} ({_span(clash[0].starts_at, clash[0].ends_at)}).")
+                problems.append(Message(
+                    N_("line %(line)s: overlaps the %(kind)s warning recorded as #%(warning_id)s "
+                       "(%(span)s)."),
+                    line=period.line, kind=_kind(period.kind), warning_id=clash[0].id,
+                    span=_span(clash[0].starts_at, clash[0].ends_at)))
             else:
                 fresh.append(period)
     if problems:
@@ -207,16 +211,24 @@ def _period_problems(
 ) -> list[str]:
     problems = []
     if kind not in KINDS:
-        problems.append(f"The kind {kind!r} is not one of {', '.join(KINDS)}.")
+        problems.append(_unknown_kind(kind))
     if ends_at <= starts_at:
-        problems.append(f"The end ({_hk(ends_at)}) must be after the start ({_hk(starts_at)}).")
+        problems.append(Message(N_("The end (%(end)s) must be after the start (%(start)s)."),
+                                end=_hk(ends_at), start=_hk(starts_at)))
     elif ends_at - starts_at > MAX_PERIOD:
-        problems.append(f"{_span(starts_at, ends_at)} lasts over {MAX_PERIOD.days} days; check the dates.")
+        problems.append(Message(N_("%(span)s lasts over %(days)s days; check the dates."),
+                                span=_span(starts_at, ends_at), days=MAX_PERIOD.days))
     if starts_at > now:
-        problems.append(f"The start ({_hk(starts_at)}) is in the future; record a warning once it is issued.")
+        problems.append(Message(N_("The start (%(start)s) is in the future; record a warning once it is "
+                                   "issued."), start=_hk(starts_at)))
     if note is not None and len(note) > MAX_NOTE:
-        problems.append(f"The note has {len(note)} characters; at most {MAX_NOTE} are kept.")
+        problems.append(Message(N_("The note has %(length)s characters; at most %(most)s are kept."),
+                                length=len(note), most=MAX_NOTE))
     return problems
+
+
+def _unknown_kind(kind: str) -> Message:
+    return Message(N_("The kind '%(kind)s' is not one of %(kinds)s."), kind=kind, kinds=", ".join(KINDS))
 
 
 def _read_rows(text: str, *, now: dt.datetime) -> tuple[list[_Period], list[str]]:
@@ -226,8 +238,8 @@ def _read_rows(text: str, *, now: dt.datetime) -> tuple[list[_Period], list[str]
     try:
         header = [cell.strip().lower() for cell in next(reader, [])]
         if header not in (_HEADER, [*_HEADER, "note"]):
-            found = ",".join(header)
-            refusal = f"line 1: the header must be 'kind,start,end' or 'kind,start,end,note', not {found!r}."
+            refusal = Message(N_("line 1: the header must be 'kind,start,end' or 'kind,start,end,note', not "
+                                 "'%(found)s'."), found=",".join(header))
             return [], [refusal]
         line_end = reader.line_num
         for row in reader:
@@ -236,8 +248,9 @@ def _read_rows(text: str, *, now: dt.datetime) -> tuple[list[_Period], list[str]
             if not any(cell.strip() for cell in row):
                 continue  # blank lines (a trailing newline, spacing) carry nothing
             if len(row) not in (3, len(header)):
-                expected = f"{len(header)} fields ({','.join(header)})"
-                problems.append(f"line {line}: expected {expected}, found {len(row)}.")
+                problems.append(Message(N_("line %(line)s: expected %(expected)s fields (%(header)s), found "
+                                           "%(found)s."), line=line, expected=len(header),
+                                        header=",".join(header), found=len(row)))
                 continue
             period, problem = _read_row(line, row, now=now)
             if problem:
@@ -245,9 +258,10 @@ def _read_rows(text: str, *, now: dt.datetime) -> tuple[list[_Period], list[str]
             elif period is not None:
                 periods.append(period)
     except csv.Error as exc:
-        problems.append(f"line {reader.line_num}: {exc}.")
+        # The csv module's own (English) words say what is wrong.
+        problems.append(Message(N_("line %(line)s: %(problem)s."), line=reader.line_num, problem=str(exc)))
     if not periods and not problems:
-        problems.append("the file holds no warnings.")
+        problems.append(Message(N_("the file holds no warnings.")))
     return periods, problems
 
 
@@ -260,10 +274,20 @@ def _read_row(line: int, row: Sequence[str], *, now: dt.datetime) -> tuple[_Peri
     if starts_at is not None and ends_at is not None:
         problems += _period_problems(kind, starts_at, ends_at, note, now=now)
     elif kind not in KINDS:
-        problems.insert(0, f"The kind {kind!r} is not one of {', '.join(KINDS)}.")
+        problems.insert(0, _unknown_kind(kind))
     if problems or starts_at is None or ends_at is None:
-        return None, f"line {line}: {' '.join(problems)}"
+        return None, Message(N_("line %(line)s: %(problems)s"), line=line, problems=Message.join(problems))
     return _Period(line, kind, starts_at, ends_at, note), None
+
+
+_NOT_AN_INSTANT = {
+    "start": N_("The start '%(entered)s' is not an ISO date-time such as 2026-07-17T08:40."),
+    "end": N_("The end '%(entered)s' is not an ISO date-time such as 2026-07-17T08:40."),
+}
+_NO_TIME_OF_DAY = {
+    "start": N_("The start '%(entered)s' has no time of day; give one, e.g. %(entered)sT08:40."),
+    "end": N_("The end '%(entered)s' has no time of day; give one, e.g. %(entered)sT08:40."),
+}
 
 
 def _read_instant(cell: str, what: str) -> tuple[dt.datetime | None, str | None]:
@@ -271,9 +295,9 @@ def _read_instant(cell: str, what: str) -> tuple[dt.datetime | None, str | None]
     try:
         value = dt.datetime.fromisoformat(text)
     except ValueError:
-        return None, f"The {what} {text!r} is not an ISO date-time such as 2026-07-17T08:40."
+        return None, Message(_NOT_AN_INSTANT[what], entered=text)
     if len(text) <= len("2026-07-17"):
-        return None, f"The {what} {text!r} has no time of day; give one, e.g. {text}T08:40."
+        return None, Message(_NO_TIME_OF_DAY[what], entered=text)
     return to_hk(value), None
 
 
@@ -284,20 +308,23 @@ def _overlaps_within(periods: list[_Period]) -> list[str]:
         latest: _Period | None = None  # the period reaching furthest so far
         for period in ordered:
             if latest is not None and period.starts_at < latest.ends_at:
-                verb = "repeats" if _same_span(period, latest) else "overlaps"
-                problems.append(f"line {period.line}: {verb} line {latest.line} (the same {kind} period).")
+                template = N_("line %(line)s: repeats line %(other)s (the same %(kind)s period).") \
+                    if _same_span(period, latest) else \
+                    N_("line %(line)s: overlaps line %(other)s (the same %(kind)s period).")
+                problems.append(Message(template, line=period.line, other=latest.line, kind=_kind(kind)))
             if latest is None or period.ends_at > latest.ends_at:
                 latest = period
     return sorted(problems, key=_line_of)
 
 
-def _refusal(source: str, problems: list[str]) -> str:
+def _refusal(source: str, problems: list[str]) -> Message:
     problems = sorted(problems, key=_line_of)
     shown = problems[:_MAX_LISTED_PROBLEMS]
     more = len(problems) - len(shown)
-    tail = f"\n… and {more} more." if more else ""
-    return f"{source} was not imported ({len(problems)} problem(s)); nothing was recorded:\n" + "\n".join(
-        shown) + tail
+    head = Message(N_("%(source)s was not imported (%(count)s problem(s)); nothing was recorded:"),
+                   source=source, count=len(problems))
+    tail = [Message(N_("… and %(more)s more."), more=more)] if more else []
+    return Message.join([head, *shown, *tail], "\n")
 
 
 def _line_of(problem: str) -> int:
@@ -333,7 +360,8 @@ def _insert(session: Session, warnings: list[WeatherWarning]) -> None:
     except IntegrityError:
         # Another officer recorded the same warning between our check and our insert.
         raise Conflict(
-            "A warning with the same kind and start was recorded meanwhile; list the warnings and try again."
+            N_("A warning with the same kind and start was recorded meanwhile; list the warnings and try "
+               "again.")
         ) from None
 
 
@@ -356,8 +384,16 @@ def _hk(at: dt.datetime) -> str:
     return to_hk(at).strftime("%Y-%m-%d %H:%M")
 
 
-def _span(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
-    return f"{_hk(starts_at)} – {_hk(ends_at)} HK time"
+def _span(starts_at: dt.datetime, ends_at: dt.datetime) -> Message:
+    return Message(N_("%(start)s – %(end)s HK time"), start=_hk(starts_at), end=_hk(ends_at))
+
+
+# A warning's kind is its code in English sentences ("gale") and its name in the other languages.
+_KIND_NAMES = {"black-rainstorm": N_("black rainstorm"), "gale": N_("gale")}
+
+
+def _kind(kind: str) -> str:
+    return Message.term(kind, _KIND_NAMES[kind]) if kind in _KIND_NAMES else kind
 
 
 def _details(warning: WeatherWarning) -> dict[str, Any]:

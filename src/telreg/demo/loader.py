@@ -22,6 +22,7 @@ from telreg.config import Settings
 from telreg.core import users
 from telreg.core.clock import HK, Clock, FixedClock
 from telreg.core.errors import NotFound, ProductionGuard
+from telreg.core.i18n import N_
 from telreg.core.models import WeatherWarning
 from telreg.demo.realname import load_realname
 from telreg.demo.sender import DEMO_SENDER, load_sender
@@ -42,15 +43,16 @@ class DemoUser:
     role: str
     password: str
     display_name: str
-    operator: str | None = None  # the operator an operator_staff account acts for
+    operator: str | None = None  # the operator an operator-staff account acts for
 
 
-# Documented on purpose: these exist only in demonstration databases (load_demo refuses production).
+# Documented on purpose: these exist only in demonstration databases (load_demo refuses production). They pass
+# the password policy (core.passwords), which refuses a password that contains its username.
 DEMO_USERS = (
-    DemoUser("officer", "dnc-officer", "officer-demo-2026", "Demo DNC Officer"),
-    DemoUser("admin", "admin", "admin-demo-2026", "Demo Administrator"),
-    DemoUser("clerk", "operator_staff", "clerk-demo-2026", "Demo Shop Clerk", operator="harbour"),
-    DemoUser("regulator", "regulator", "regulator-demo-2026", "Demo Regulator"),
+    DemoUser("officer", "dnc-officer", "registers-demo-2026", "Demo DNC Officer"),
+    DemoUser("admin", "admin", "platform-demo-2026", "Demo Administrator"),
+    DemoUser("clerk", "operator-staff", "harbour-demo-2026", "Demo Shop Clerk", operator="harbour"),
+    DemoUser("regulator", "regulator", "oversight-demo-2026", "Demo Regulator"),
 )
 
 
@@ -133,9 +135,9 @@ def load_demo(session: Session, *, clock: Clock, settings: Settings) -> DemoSumm
     The publication is made last: it writes files outside the database, so nothing of this load may fail after it.
     """
     if settings.is_production:
-        raise ProductionGuard(
+        raise ProductionGuard(N_(
             "The demo data cannot be loaded when TELREG_ENV=production: it creates accounts with published "
-            "passwords."
+            "passwords.")
         )
     today = clock.now().astimezone(HK).date()
     summary = DemoSummary()

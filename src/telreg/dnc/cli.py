@@ -12,6 +12,7 @@ from rich.table import Table
 from telreg.core.cli_support import AsOfOption, print_json, runtime, session_scope
 from telreg.core.errors import InvalidInput
 from telreg.core.files import store_document
+from telreg.core.i18n import N_
 from telreg.core.users import officer
 from telreg.dnc import feeds, paper, service
 from telreg.dnc.vocabulary import Channel, Verification, parse_registers
@@ -31,8 +32,9 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
 def _officer_channel(channel: str) -> None:
     if channel != Channel.paper.value:
         raise InvalidInput(
-            f"Channel {channel!r} cannot be used from the command line: hotline channels verify the caller "
-            "themselves. Use --channel paper for an application an officer has checked."
+            N_("Channel '%(channel)s' cannot be used from the command line: hotline channels verify the "
+               "caller themselves. Use --channel paper for an application an officer has checked."),
+            channel=channel,
         )
 
 

@@ -24,6 +24,7 @@ from telreg.config import Settings
 from telreg.core import audit
 from telreg.core.clock import Clock
 from telreg.core.errors import InvalidInput, InvalidNumber
+from telreg.core.i18n import N_
 from telreg.core.phone import parse_registrable
 from telreg.dnc import repository, service
 from telreg.dnc.models import TerminationImport
@@ -47,7 +48,8 @@ def _decode(content: bytes) -> str:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = content[: exc.start].count(b"\n") + 1
-        raise InvalidInput(f"line {line}: the file is not UTF-8 text (byte {exc.start}).", line=line) from None
+        raise InvalidInput(N_("line %(line)s: the file is not UTF-8 text (byte %(byte)s)."), line=line,
+                           byte=exc.start) from None
 
 
 def parse_feed(content: bytes, *, today: dt.date) -> tuple[list[FeedLine], list[dict[str, object]]]:
@@ -104,7 +106,7 @@ def import_terminated(
     service.ensure_changes_open(clock, settings)
     operator = operator.strip()
     if not operator:
-        raise InvalidInput("Say which operator sent the feed.")
+        raise InvalidInput(N_("Say which operator sent the feed."))
     started = clock.now()
     if len(content) > settings.feed_max_bytes:
         lines, errors = [], [{"line": 0, "error": f"the file is {len(content):,} bytes; the limit is "

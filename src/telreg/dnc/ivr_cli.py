@@ -19,6 +19,7 @@ from telreg.core import jobs
 from telreg.core.cli_support import AsOfOption, runtime, session_scope
 from telreg.core.clock import HK, FixedClock
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_
 from telreg.core.job_handlers import load_handlers
 from telreg.core.notify import CallOutcome, FaxOutcome, FaxSender, Telephony
 from telreg.dnc import verification
@@ -46,7 +47,7 @@ def ivr(
 ) -> None:
     """Play a hotline call: type keys and Enter; a blank line is silence; q hangs up."""
     if lang is not None and lang not in LANGUAGES:
-        raise InvalidInput(f"--lang {lang!r}: choose yue (Cantonese) or en (English).")
+        raise InvalidInput(N_("--lang '%(lang)s': choose yue (Cantonese) or en (English)."), lang=lang)
     rt = runtime(as_of)
     load_handlers()
     call_id = f"terminal-{uuid.uuid4().hex[:12]}"

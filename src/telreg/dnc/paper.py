@@ -13,6 +13,7 @@ from telreg.core import audit
 from telreg.core.clock import Clock
 from telreg.core.errors import InvalidInput
 from telreg.core.files import StoredFile
+from telreg.core.i18n import N_
 from telreg.core.phone import parse_registrable
 from telreg.core.users import officer
 from telreg.dnc import repository, service
@@ -21,9 +22,14 @@ from telreg.dnc.models import PaperApplication
 from telreg.dnc.service import ChangeOutcome
 from telreg.dnc.vocabulary import Channel, Register, Verification
 
-__all__ = ["approve", "list_applications", "record_application", "reject"]
+__all__ = ["approve", "count_applications", "list_applications", "record_application", "reject"]
 
 ACTIONS = ("register", "deregister")
+_ALREADY_DECIDED = {
+    "approved": N_("Paper application %(id)s was already approved by %(officer)s."),
+    "rejected": N_("Paper application %(id)s was already rejected by %(officer)s."),
+    "other": N_("Paper application %(id)s was already %(status)s by %(officer)s."),
+}
 
 
 def record_application(
@@ -41,10 +47,10 @@ def record_application(
     clerk = officer(session, officer_name)
     parsed = parse_registrable(number)
     if action not in ACTIONS:
-        raise InvalidInput(f"{action!r} is not an action; use register or deregister.")
+        raise InvalidInput(N_("'%(action)s' is not an action; use register or deregister."), action=action)
     name = applicant_name.strip()
     if not name:
-        raise InvalidInput("The applicant's name is required.")
+        raise InvalidInput(N_("The applicant's name is required."))
     application = repository.add_paper_application(
         session,
         PaperApplication(
@@ -73,11 +79,11 @@ def record_application(
 def _pending(session: Session, application_id: int) -> PaperApplication:
     application = repository.get_paper_application(session, application_id, for_update=True)
     if application is None:
-        raise PaperApplicationNotFound(f"There is no paper application {application_id}.", id=application_id)
+        raise PaperApplicationNotFound(N_("There is no paper application %(id)s."), id=application_id)
     if application.status != "pending":
         raise ApplicationAlreadyDecided(
-            f"Paper application {application_id} was already {application.status} by {application.decided_by}.",
-            id=application_id, status=application.status,
+            _ALREADY_DECIDED[application.status if application.status in _ALREADY_DECIDED else "other"],
+            id=application_id, status=application.status, officer=application.decided_by,
         )
     return application
 
@@ -113,7 +119,7 @@ def reject(
     """Reject a pending application, with the reason the applicant will be told."""
     clerk = officer(session, officer_name)
     if not reason.strip():
-        raise InvalidInput("Say why the application is rejected.")
+        raise InvalidInput(N_("Say why the application is rejected."))
     application = _pending(session, application_id)
     application.status = "rejected"
     application.decided_by = clerk.username
@@ -128,5 +134,12 @@ def reject(
     return application
 
 
-def list_applications(session: Session, *, status: str | None = None) -> list[PaperApplication]:
-    return repository.paper_applications(session, status=status)
+def list_applications(session: Session, *, status: str | None = None, decided: bool = False,
+                      limit: int | None = None, offset: int = 0) -> list[PaperApplication]:
+    """Applications newest first: in STATUS, or every DECIDED one, or all; a page with LIMIT and OFFSET."""
+    return repository.paper_applications(session, status=status, decided=decided, limit=limit, offset=offset)
+
+
+def count_applications(session: Session, *, status: str | None = None, decided: bool = False) -> int:
+    """How many applications list_applications lists in all."""
+    return repository.count_paper_applications(session, status=status, decided=decided)

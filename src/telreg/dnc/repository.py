@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -67,11 +68,24 @@ def get_paper_application(session: Session, application_id: int, *, for_update: 
     return session.scalar(stmt)
 
 
-def paper_applications(session: Session, *, status: str | None = None) -> list[PaperApplication]:
-    stmt = select(PaperApplication).order_by(PaperApplication.submitted_at.desc(), PaperApplication.id.desc())
+def _paper_status(stmt: Any, status: str | None, decided: bool) -> Any:
     if status:
         stmt = stmt.where(PaperApplication.status == status)
-    return list(session.scalars(stmt))
+    if decided:
+        stmt = stmt.where(PaperApplication.status != "pending")
+    return stmt
+
+
+def paper_applications(session: Session, *, status: str | None = None, decided: bool = False,
+                       limit: int | None = None, offset: int = 0) -> list[PaperApplication]:
+    """Paper applications newest first: in one status, every decided one, or all; a page with LIMIT/OFFSET."""
+    stmt = select(PaperApplication).order_by(PaperApplication.submitted_at.desc(), PaperApplication.id.desc())
+    return list(session.scalars(_paper_status(stmt, status, decided).offset(offset or None).limit(limit)))
+
+
+def count_paper_applications(session: Session, *, status: str | None = None, decided: bool = False) -> int:
+    stmt = _paper_status(select(func.count()).select_from(PaperApplication), status, decided)
+    return int(session.scalar(stmt) or 0)
 
 
 def add_termination_import(session: Session, run: TerminationImport) -> TerminationImport:

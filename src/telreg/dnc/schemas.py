@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from telreg.core.schema_types import Instant
 
 
 class RegisterStatus(BaseModel):
@@ -56,9 +57,9 @@ class PaperApplicationOut(BaseModel):
     bill_sha256: str
     status: str
     submitted_by: str
-    submitted_at: dt.datetime
+    submitted_at: Instant
     decided_by: str | None
-    decided_at: dt.datetime | None
+    decided_at: Instant | None
     decision_reason: str | None
 
 
@@ -78,6 +79,6 @@ class FeedRunOut(BaseModel):
     numbers: int
     removed: int
     errors: list[dict[str, Any]]
-    started_at: dt.datetime
-    finished_at: dt.datetime
+    started_at: Instant
+    finished_at: Instant
     imported_by: str

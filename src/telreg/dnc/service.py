@@ -17,6 +17,7 @@ from telreg.core import audit
 from telreg.core.calendar import WorkingCalendar
 from telreg.core.clock import HK, Clock
 from telreg.core.errors import UpdateWindowClosed
+from telreg.core.i18n import N_
 from telreg.core.phone import HKNumber, parse_registrable
 from telreg.core.weather import load_calendar
 from telreg.dnc import repository
@@ -54,9 +55,9 @@ def ensure_changes_open(clock: Clock, settings: Settings) -> None:
     if in_update_window(now, settings):
         reopen = settings.update_window_end.strftime("%H:%M")
         raise UpdateWindowClosed(
-            f"The registers are being updated until {reopen} Hong Kong time; no changes are accepted now. "
-            f"Please try again after {reopen}.",
-            retry_after=seconds_until_window_closes(now, settings),
+            N_("The registers are being updated until %(reopen)s Hong Kong time; no changes are accepted "
+               "now. Please try again after %(reopen)s."),
+            retry_after=seconds_until_window_closes(now, settings), reopen=reopen,
         )
 
 

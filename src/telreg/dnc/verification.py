@@ -27,6 +27,7 @@ from telreg.config import Settings
 from telreg.core import audit, jobs
 from telreg.core.clock import HK, Clock
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_
 from telreg.core.notify import CallOutcome, FaxOutcome, FaxSender, Telephony
 from telreg.core.phone import HKNumber, parse_registrable
 from telreg.dnc import service
@@ -95,7 +96,7 @@ def _settle(session: Session, *, clock: Clock, v: Verification, state: str, outc
 def _create(session: Session, *, clock: Clock, settings: Settings, number: HKNumber, registers: list[vocab.Register],
             action: str, method: str, channel: vocab.Channel, actor: str, details: dict[str, Any]) -> Verification:
     if action not in ACTIONS:
-        raise InvalidInput(f"{action!r} is not something a verification can confirm.", action=action)
+        raise InvalidInput(N_("'%(action)s' is not something a verification can confirm."), action=action)
     if action != "status":
         service.ensure_changes_open(clock, settings)
     now = clock.now()
@@ -122,8 +123,8 @@ def request_callback(
 ) -> Verification:
     """Ask to call the number back; a request already waiting for the same number and action is reused."""
     if not number.callback_eligible:
-        raise InvalidInput(f"{number.national} cannot be called back: only fixed lines starting with 2 or 3 and "
-                           "personal numbers (81–83) can.", number=number.national)
+        raise InvalidInput(N_("%(number)s cannot be called back: only fixed lines starting with 2 or 3 and "
+                              "personal numbers (81–83) can."), number=number.national)
     existing = _pending(session, number=number.national, method="callback", action=action)
     if existing is not None and existing.registers == [r.value for r in registers]:
         return existing  # one caller must not be able to make us ring a number over and over

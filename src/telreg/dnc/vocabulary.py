@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import Enum
 
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_
 
 
 class Register(str, Enum):
@@ -44,14 +45,15 @@ class ListingEvent(str, Enum):
 def parse_registers(values: list[str] | tuple[str, ...]) -> list[Register]:
     """Turn register names into Registers, refusing unknown names with the list of known ones."""
     if not values:
-        raise InvalidInput("Choose at least one register: fax, sms or prerecorded.")
+        raise InvalidInput(N_("Choose at least one register: fax, sms or prerecorded."))
     result: list[Register] = []
     for value in values:
         try:
             register = Register(value.strip().lower())
         except ValueError:
             raise InvalidInput(
-                f"{value!r} is not a register; the registers are fax, sms and prerecorded.", register=value
+                N_("'%(register)s' is not a register; the registers are fax, sms and prerecorded."),
+                register=value,
             ) from None
         if register not in result:
             result.append(register)

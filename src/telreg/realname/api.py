@@ -2,7 +2,7 @@
 
 Staff sign in as for the other staff APIs (POST /api/v1/auth/login) and send the session's CSRF token in the
 ``X-CSRF-Token`` header with every change. Registering, transferring and terminating numbers need the
-``operator_staff`` role; reading numbers and operators needs ``operator_staff`` or ``regulator``; creating
+``operator-staff`` role; reading numbers and operators needs ``operator-staff`` or ``regulator``; creating
 operators needs ``admin`` (administrators pass every role check). Operator staff act only for their own
 operator (403 "clerk.chan acts for op1, not op2."); the regulator and administrators see every operator
 (staff.py).
@@ -12,16 +12,22 @@ done, **422** with ``{"status": "refused", "code", "reason"}`` when a rule refus
 request failing on its merits (the same family as a validation error), and a client that only looks at the
 status code must not take it for success; the body tells a refusal (``status``) from a malformed request
 (``error: invalid_input``).
+
+A refusal's ``reason`` is a sentence for a person, in the request's ``Accept-Language`` (English, Traditional
+or Simplified Chinese; English when the header names none of them), with ``Content-Language`` saying which; a
+program reads ``code`` (and ``party``), which never change with the language — as ``error`` and ``detail`` of
+an error (app.py).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from telreg.core.errors import PermissionDenied
+from telreg.core.i18n import N_, language_from_header
 from telreg.core.models import User
 from telreg.core.security import CsrfChecked, CurrentUser
 from telreg.core.users import require_role
@@ -50,7 +56,8 @@ def _operator_staff(user: CurrentUser) -> User:
 
 def _reader(user: CurrentUser) -> User:
     if READER_ROLES.isdisjoint(user.roles):
-        raise PermissionDenied(f"This needs the {STAFF_ROLE!r} or 'regulator' role.", role=STAFF_ROLE)
+        raise PermissionDenied(N_("This needs the %(needed)s or 'regulator' role."), role=STAFF_ROLE,
+                               needed=repr(STAFF_ROLE))
     return user
 
 
@@ -71,30 +78,32 @@ _OUTCOME_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _answer(outcome: Outcome) -> JSONResponse:
-    return JSONResponse(outcome.as_dict(), status_code=422 if outcome.refused else 201)
+def _answer(outcome: Outcome, request: Request) -> JSONResponse:
+    lang = language_from_header(request.headers.get("accept-language", ""))
+    return JSONResponse(outcome.as_dict(lang), status_code=422 if outcome.refused else 201,
+                        headers={"Content-Language": lang})
 
 
 @router.post("/registrations", dependencies=STAFF_CHANGE, responses=_OUTCOME_RESPONSES, status_code=201)
-def register(body: RegistrationRequest, session: DbSession, runtime: RuntimeDep,
+def register(body: RegistrationRequest, request: Request, session: DbSession, runtime: RuntimeDep,
              staff: OperatorStaff) -> Response:
     """Register a number to a holder (with guardian, agent or handler as the rules require)."""
     ensure_acts_for(staff, body.operator)
     outcome = service.register(session, vault=runtime.vault, policy=get_policy(runtime.settings),
                                clock=runtime.clock, verifier=verifier_for(runtime), request=body,
                                actor=f"staff:{staff.username}")
-    return _answer(outcome)
+    return _answer(outcome, request)
 
 
 @router.post("/transfers", dependencies=STAFF_CHANGE, responses=_OUTCOME_RESPONSES, status_code=201)
-def transfer(body: TransferRequest, session: DbSession, runtime: RuntimeDep,
+def transfer(body: TransferRequest, request: Request, session: DbSession, runtime: RuntimeDep,
              staff: OperatorStaff) -> Response:
     """Re-register a registered number under a new holder; the old registration ends as transferred."""
     ensure_acts_for(staff, body.operator)
     outcome = service.transfer(session, vault=runtime.vault, policy=get_policy(runtime.settings),
                                clock=runtime.clock, verifier=verifier_for(runtime), request=body,
                                actor=f"staff:{staff.username}")
-    return _answer(outcome)
+    return _answer(outcome, request)
 
 
 @router.post("/numbers/{number}/termination", dependencies=STAFF_CHANGE)

@@ -39,7 +39,9 @@ from cryptography.hazmat.primitives import hashes, hmac
 
 from telreg.core.clock import Clock, to_hk
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_, Message
 from telreg.core.vault import Vault
+from telreg.realname import words
 from telreg.realname.outcome import Refused
 from telreg.realname.policy import Policy
 
@@ -58,16 +60,17 @@ _VERSION = 1
 _LABEL = b"telreg capture proof v1"
 _KEY_KIND, _KEY_LABEL = "capture-proof.key", "v1"
 _CLAIMS = frozenset({"v", "doc", "capture", "by", "at"})
-_CAPTURE_WORDS = {"card_reader": "a card reader", "mrz_scan": "an MRZ scanner",
-                  "online_verification": "online verification", "manual": "hand"}
 
 
 class ProofInvalid(Exception):
-    """A proof that does not vouch for this capture; ``reason`` completes "The holder's capture proof …"."""
+    """A proof that does not vouch for this capture; ``reason`` completes "The holder's capture proof …".
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    REASON is a marked template filled from PARAMS; ``reason`` is the Message (its str is the English).
+    """
+
+    def __init__(self, reason: str, /, **params: object) -> None:
+        self.reason: str = Message(reason, **params)
+        super().__init__(str(self.reason))
 
 
 @dataclass(frozen=True)
@@ -90,11 +93,13 @@ class Vouch:
 def issue(vault: Vault, *, clock: Clock, doc_type: str, normalised: str, capture: str, device: str) -> str:
     """Return a proof that DEVICE read (or verified online) the document DOC_TYPE/NORMALISED now."""
     if capture not in VOUCHED_CAPTURES:
-        raise InvalidInput(f"A proof vouches for a capture by {', '.join(VOUCHED_CAPTURES)}, not "
-                           f"{capture!r}.", capture=capture)
+        raise InvalidInput(N_("A proof vouches for a capture by %(captures)s, not %(given)s."),
+                           capture=capture, given=repr(capture),
+                           captures=words.comma_list(words.capture(code) for code in VOUCHED_CAPTURES))
     if not DEVICE_ID.fullmatch(device):
-        raise InvalidInput("A device or service id is 1 to 64 letters, digits, '.', '_', ':' or '-', "
-                           f"starting with a letter or digit; {device!r} is not.", device=device)
+        raise InvalidInput(N_("A device or service id is 1 to 64 letters, digits, '.', '_', ':' or '-', "
+                              "starting with a letter or digit; %(given)s is not."), device=device,
+                           given=repr(device))
     at = clock.now().astimezone(dt.UTC).replace(microsecond=0)
     claims = {"v": _VERSION, "doc": doc_type, "capture": capture, "by": device,
               "at": at.isoformat().replace("+00:00", "Z")}
@@ -109,26 +114,29 @@ def check(vault: Vault, token: str, *, clock: Clock, doc_type: str, normalised: 
     claims = _claims(encoded)
     given_mac = _unb64(mac)
     if claims is None or given_mac is None:
-        raise ProofInvalid("is not a capture proof (expected <claims>.<mac>, as the reader or the online "
-                           "verification issued it)")
+        raise ProofInvalid(N_("is not a capture proof (expected <claims>.<mac>, as the reader or the online "
+                              "verification issued it)"))
     if claims.doc != doc_type:
-        raise ProofInvalid(f"was issued for a {claims.doc}, not a {doc_type}")
+        raise ProofInvalid(N_("was issued for a %(issued_for)s, not a %(doc_type)s"),
+                           issued_for=words.document(claims.doc), doc_type=words.document(doc_type))
     if claims.capture != capture:
-        raise ProofInvalid(f"vouches for a capture by {_words(claims.capture)}, not by {_words(capture)}")
+        raise ProofInvalid(N_("vouches for a capture by %(vouched)s, not by %(capture)s"),
+                           vouched=words.capture_by(claims.capture), capture=words.capture_by(capture))
     verifier = hmac.HMAC(_key(vault), hashes.SHA256())
     verifier.update(_message(encoded, normalised))
     try:
         verifier.verify(given_mac)
     except InvalidSignature:
-        raise ProofInvalid("does not match this document, or was altered") from None
+        raise ProofInvalid(N_("does not match this document, or was altered")) from None
     issued_at = claims.at
     now = clock.now()
     if issued_at > now + CLOCK_SKEW:
-        raise ProofInvalid(f"is dated {_hk(issued_at)}, in the future; check the issuing device's clock")
+        raise ProofInvalid(N_("is dated %(at)s, in the future; check the issuing device's clock"),
+                           at=_hk(issued_at))
     if now > issued_at + VALIDITY:
         minutes = int(VALIDITY.total_seconds() // 60)
-        raise ProofInvalid(f"expired at {_hk(issued_at + VALIDITY)} (a proof is good for {minutes} minutes "
-                           "from its issue); read the document again")
+        raise ProofInvalid(N_("expired at %(at)s (a proof is good for %(minutes)s minutes from its issue); "
+                              "read the document again"), at=_hk(issued_at + VALIDITY), minutes=minutes)
     return Vouch(capture=claims.capture, by=claims.by, issued_at=issued_at)
 
 
@@ -142,23 +150,24 @@ def require(vault: Vault, *, clock: Clock, policy: Policy, party: CheckedParty,
     """
     from telreg.realname.parties import policy_label  # parties.py calls this module
 
-    role, whose = party.role, f"The {party.role}'s"
+    role = party.role
     if proof is None:
         if party.capture != "manual" and party.doc_type in policy.documents.manual_entry_forbidden:
             raise Refused(
                 "capture_unproven",
-                f"{whose} {party.doc_type} is declared read by {_words(party.capture)}, but no proof from "
-                "the reader or the online verification came with it; under the "
-                f"{policy_label(policy)} it may not be entered by hand, so the capture must be proved.",
-                party=role,
+                N_("The %(role)s's %(doc_type)s is declared read by %(capture)s, but no proof from the "
+                   "reader or the online verification came with it; under the %(policy)s it may not be "
+                   "entered by hand, so the capture must be proved."),
+                party=role, role=words.party(role), doc_type=words.document(party.doc_type),
+                capture=words.capture_by(party.capture), policy=policy_label(policy),
             )
         return None
     try:
         vouch = check(vault, proof, clock=clock, doc_type=party.doc_type, normalised=party.normalised,
                       capture=party.capture)
     except ProofInvalid as invalid:
-        raise Refused("capture_proof_invalid", f"{whose} capture proof {invalid.reason}.",
-                      party=role) from None
+        raise Refused("capture_proof_invalid", N_("The %(role)s's capture proof %(problem)s."),
+                      party=role, role=words.party(role), problem=invalid.reason) from None
     return vouch.by
 
 
@@ -220,10 +229,6 @@ def _unb64(text: str) -> bytes | None:
     except (binascii.Error, ValueError):
         return None
     return raw if _b64(raw) == text else None  # only the canonical spelling
-
-
-def _words(capture: str) -> str:
-    return _CAPTURE_WORDS.get(capture, repr(capture))
 
 
 def _hk(instant: dt.datetime) -> str:

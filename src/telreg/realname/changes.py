@@ -14,9 +14,10 @@ from telreg.config import Settings
 from telreg.core import audit
 from telreg.core.clock import HK, Clock, today
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_
 from telreg.core.vault import Vault
 from telreg.core.weather import load_calendar
-from telreg.realname import feeds, identities, quotas, repository
+from telreg.realname import feeds, identities, quotas, repository, words
 from telreg.realname.errors import AlreadyTerminated, NotRegistered, NumberNotFound, OperatorNotFound
 from telreg.realname.identities import SEALED_FIELDS
 from telreg.realname.models import Number, Operator, Registration
@@ -38,13 +39,16 @@ def terminate(session: Session, *, clock: Clock, settings: Settings, policy: Pol
     owner, row = _number_of(session, policy=policy, operator=operator, number=number)
     if row.state == "terminated":
         last = repository.last_registration(session, row.id)
-        when = f" on {last.ended_at.astimezone(HK).date().isoformat()}" if last and last.ended_at else ""
-        raise AlreadyTerminated(f"Number {row.number} was already terminated{when}; there is nothing to end.",
+        if last and last.ended_at:
+            raise AlreadyTerminated(
+                N_("Number %(number)s was already terminated on %(date)s; there is nothing to end."),
+                number=row.number, date=last.ended_at.astimezone(HK).date().isoformat())
+        raise AlreadyTerminated(N_("Number %(number)s was already terminated; there is nothing to end."),
                                 number=row.number)
     current = _current(session, row)
     now = clock.now()
     if not repository.end_registration(session, current.id, at=now, reason="terminated"):
-        raise AlreadyTerminated(f"Number {row.number} was terminated by someone else meanwhile.",
+        raise AlreadyTerminated(N_("Number %(number)s was terminated by someone else meanwhile."),
                                 number=row.number)
     quotas.release(session, identity_id=current.holder_id, operator_id=current.operator_id,
                    service=current.quota_service)
@@ -68,9 +72,9 @@ def change_details(session: Session, *, vault: Vault, clock: Clock, policy: Poli
     The identity is shared by every number registered with the same document, so all of them see the change.
     """
     if name is not None and not name.strip():
-        raise InvalidInput("A name cannot be blank.")
+        raise InvalidInput(N_("A name cannot be blank."))
     if name is None and address is None:
-        raise InvalidInput("Nothing to change: give a new name, a new address, or both.")
+        raise InvalidInput(N_("Nothing to change: give a new name, a new address, or both."))
     owner, row = _number_of(session, policy=policy, operator=operator, number=number)
     holder = repository.identity(session, _current(session, row).holder_id)
     changed = []
@@ -92,11 +96,12 @@ def change_details(session: Session, *, vault: Vault, clock: Clock, policy: Poli
 def _number_of(session: Session, *, policy: Policy, operator: str, number: str) -> tuple[Operator, Number]:
     owner = repository.operator_by_code(session, operator)
     if owner is None:
-        raise OperatorNotFound(f"There is no operator with the code {operator!r}.", operator=operator)
+        raise OperatorNotFound(N_("There is no operator with the code %(given)s."), operator=operator,
+                               given=repr(operator))
     national = parse_subscriber_number(number, jurisdiction=policy.jurisdiction)
     row = repository.number_row(session, national, for_update=True)
     if row is None or row.operator_id != owner.id:
-        raise NumberNotFound(f"Operator {owner.code} has no number {national}.", number=national,
+        raise NumberNotFound(N_("Operator %(operator)s has no number %(number)s."), number=national,
                              operator=owner.code)
     return owner, row
 
@@ -104,5 +109,6 @@ def _number_of(session: Session, *, policy: Policy, operator: str, number: str) 
 def _current(session: Session, row: Number) -> Registration:
     current = repository.current_registration(session, row.id)
     if current is None:
-        raise NotRegistered(f"Number {row.number} is not registered ({row.state}).", number=row.number)
+        raise NotRegistered(N_("Number %(number)s is not registered (%(state)s)."), number=row.number,
+                            state=words.number_state(row.state))
     return current

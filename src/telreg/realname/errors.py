@@ -21,7 +21,9 @@
 
 A registration or transfer that the rules refuse is not an error but an answer: the service returns an
 Outcome with status "refused", a stable code and a sentence, and records it (see service.py). Each error
-carries the offending values so a person can act on the message.
+carries the offending values so a person can act on the message, and is raised with its sentence marked for
+the catalogs (``N_``) and those values as parameters, so it reads in the page's or request's language;
+a value that is itself words (a document type, a state, a nested reason) is a ``Message`` (words.py).
 """
 
 from __future__ import annotations
@@ -38,8 +40,9 @@ class PolicyError(DomainError):
     status_code = 500
     code = "invalid_policy"
 
-    def __init__(self, message: str, *, source: str, problems: list[dict[str, Any]] | None = None) -> None:
-        super().__init__(message, source=source, problems=problems or [])
+    def __init__(self, message: str, *, source: str, problems: list[dict[str, Any]] | None = None,
+                 **params: Any) -> None:
+        super().__init__(message, source=source, problems=problems or [], **params)
         self.source = source
         self.problems = problems or []
 

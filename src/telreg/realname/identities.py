@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from telreg.core.clock import Clock
+from telreg.core.i18n import N_
 from telreg.core.masking import mask_address, mask_date, mask_document, mask_name
 from telreg.core.vault import Vault
-from telreg.realname import repository
+from telreg.realname import repository, words
 from telreg.realname.models import Identity
 from telreg.realname.outcome import Refused
 from telreg.realname.parties import CheckedParty
@@ -120,7 +121,7 @@ def _ensure_same(vault: Vault, identity: Identity, party: CheckedParty) -> None:
     ):
         raise Refused(
             "identity_mismatch",
-            f"The {party.role}'s document is already on record with a different name or date of birth; check "
-            "the details shown on the document, or correct the record with a change of details.",
-            party=party.role,
+            N_("The %(role)s's document is already on record with a different name or date of birth; check "
+               "the details shown on the document, or correct the record with a change of details."),
+            party=party.role, role=words.party(party.role),
         )

@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 from telreg.core import audit
 from telreg.core.clock import Clock, today
 from telreg.core.errors import Conflict, InvalidInput, InvalidNumber
-from telreg.realname import repository
+from telreg.core.i18n import N_, Message
+from telreg.realname import repository, words
 from telreg.realname.errors import OperatorNotFound
 from telreg.realname.models import LINES, SERVICES, Number
 from telreg.realname.numbers import parse_subscriber_number
@@ -36,6 +37,8 @@ from telreg.realname.policy import Policy
 __all__ = ["LegacyLine", "import_legacy", "parse_legacy_file"]
 
 MAX_REPORTED_PROBLEMS = 200
+# TRANSLATORS: between the problems of a list ("line 2: …; line 5: …").
+_SEMICOLON = N_("; ")
 _CHUNK = 500
 
 
@@ -48,17 +51,22 @@ class LegacyLine:
 
 
 def parse_legacy_file(content: bytes, *, policy: Policy) -> tuple[list[LegacyLine], list[str]]:
-    """Read a legacy file; return its lines and its problems (each a sentence starting "line N:")."""
+    """Read a legacy file; return its lines and its problems (each a sentence starting "line N:", a Message
+    whose str is the English)."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = content[: exc.start].count(b"\n") + 1
-        return [], [f"line {line}: the file is not UTF-8 text (byte {exc.start})"]
+        return [], [Message(N_("line %(line)s: the file is not UTF-8 text (byte %(byte)s)"), line=line,
+                            byte=exc.start)]
     rows = csv.reader(io.StringIO(text, newline=""))
     header = tuple(cell.strip().lower() for cell in next(rows, []))
     if header not in (("number", "service"), ("number", "service", "line")):
-        return [], [f"line 1: the header must be number,service or number,service,line, found "
-                    f"{','.join(header) or 'nothing'}"]
+        if not any(header):
+            return [], [Message(N_("line 1: the header must be number,service or number,service,line, found "
+                                   "nothing"))]
+        return [], [Message(N_("line 1: the header must be number,service or number,service,line, found "
+                               "%(found)s"), found=",".join(header))]
     lines: list[LegacyLine] = []
     problems: list[str] = []
     first_seen: dict[str, int] = {}
@@ -66,23 +74,28 @@ def parse_legacy_file(content: bytes, *, policy: Policy) -> tuple[list[LegacyLin
         if not row or all(not cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            problems.append(f"line {line_no}: expected {len(header)} fields ({','.join(header)}), "
-                            f"found {len(row)}")
+            problems.append(Message(N_("line %(line)s: expected %(expected)s fields (%(header)s), found "
+                                       "%(found)s"), line=line_no, expected=len(header),
+                                    header=",".join(header), found=len(row)))
             continue
         cells = [cell.strip() for cell in row]
         try:
             number = parse_subscriber_number(cells[0], jurisdiction=policy.jurisdiction)
         except InvalidNumber as exc:
-            problems.append(f"line {line_no}: {exc.message}")
+            problem = Message(exc.template, **exc.extra) if exc.template is not None else exc.message
+            problems.append(Message(N_("line %(line)s: %(problem)s"), line=line_no, problem=problem))
             continue
         service = cells[1].lower()
         kind = cells[2].lower() if len(cells) == 3 else "mobile"
         if service not in SERVICES:
-            problems.append(f"line {line_no}: service {cells[1]!r} is not one of {', '.join(SERVICES)}")
+            problems.append(Message(N_("line %(line)s: service %(given)s is not one of %(known)s"),
+                                    line=line_no, given=repr(cells[1]), known=", ".join(SERVICES)))
         elif kind not in LINES:
-            problems.append(f"line {line_no}: line {cells[2]!r} is not one of {', '.join(LINES)}")
+            problems.append(Message(N_("line %(line)s: line %(given)s is not one of %(known)s"),
+                                    line=line_no, given=repr(cells[2]), known=", ".join(LINES)))
         elif number in first_seen:
-            problems.append(f"line {line_no}: number {number} is already on line {first_seen[number]}")
+            problems.append(Message(N_("line %(line)s: number %(number)s is already on line %(first)s"),
+                                    line=line_no, number=number, first=first_seen[number]))
         else:
             first_seen[number] = line_no
             lines.append(LegacyLine(line_no, number, service, kind))
@@ -94,22 +107,27 @@ def import_legacy(session: Session, *, clock: Clock, policy: Policy, operator: s
     """Validate a legacy file whole, then add its numbers; raise InvalidInput listing every problem."""
     owner = repository.operator_by_code(session, operator)
     if owner is None:
-        raise OperatorNotFound(f"There is no operator with the code {operator!r}.", operator=operator)
+        raise OperatorNotFound(N_("There is no operator with the code %(given)s."), operator=operator,
+                               given=repr(operator))
     day = today(clock)
     if deadline is not None and deadline < day:
-        raise InvalidInput(f"The deadline {deadline.isoformat()} is in the past: the numbers' service would "
-                           "be withdrawn without notice. Give today or a later day.",
+        raise InvalidInput(N_("The deadline %(deadline)s is in the past: the numbers' service would be "
+                              "withdrawn without notice. Give today or a later day."),
                            deadline=deadline.isoformat())
     lines, problems = parse_legacy_file(content, policy=policy)
     problems.extend(_already_known(session, lines))
     if not lines and not problems:
-        problems.append("the file has no numbers")
+        problems.append(Message(N_("the file has no numbers")))
     if problems:
         problems.sort(key=_line_of)
         shown = problems[:MAX_REPORTED_PROBLEMS]
-        more = f" … and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
-        raise InvalidInput(f"{filename} was not imported ({len(problems)} problem(s)): "
-                           f"{'; '.join(shown)}{more}.", problems=shown, file=filename)
+        listed = Message.join(shown, _SEMICOLON)
+        if len(problems) > len(shown):
+            raise InvalidInput(N_("%(file)s was not imported (%(count)s problem(s)): %(listed)s … and "
+                                  "%(more)s more."), problems=shown, file=filename, count=len(problems),
+                               listed=listed, more=len(problems) - len(shown))
+        raise InvalidInput(N_("%(file)s was not imported (%(count)s problem(s)): %(listed)s."),
+                           problems=shown, file=filename, count=len(problems), listed=listed)
     due = deadline or day + dt.timedelta(days=policy.lifecycle.legacy_deadline_days)
     now = clock.now()
     withdrawn = set(policy.lifecycle.services)
@@ -122,8 +140,8 @@ def import_legacy(session: Session, *, clock: Clock, policy: Policy, operator: s
         with session.begin_nested():
             session.execute(insert(Number), rows)
     except IntegrityError:
-        raise Conflict(f"{filename} was not imported: some of its numbers were created meanwhile (a "
-                       "registration at the same moment); import it again to see which.",
+        raise Conflict(N_("%(file)s was not imported: some of its numbers were created meanwhile (a "
+                          "registration at the same moment); import it again to see which."),
                        file=filename) from None
     details = {"file": filename, "numbers": len(rows), "by_contract": by_contract,
                "deadline": due.isoformat(), "sha256": hashlib.sha256(content).hexdigest()}
@@ -140,7 +158,9 @@ def _already_known(session: Session, lines: list[LegacyLine]) -> list[str]:
     for start in range(0, len(numbers), _CHUNK):
         found = session.execute(select(Number.number, Number.state)
                                 .where(Number.number.in_(numbers[start:start + _CHUNK]))).all()
-        problems.extend(f"line {by_number[number]}: number {number} is already known to telreg ({state})"
+        problems.extend(Message(N_("line %(line)s: number %(number)s is already known to telreg "
+                                   "(%(state)s)"), line=by_number[number], number=number,
+                                state=words.number_state(state))
                         for number, state in found)
     return problems
 

@@ -15,6 +15,7 @@ import typer
 from telreg.core.cli_support import AsOfOption, parse_date, print_json, runtime, session_scope
 from telreg.core.clock import today
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_
 from telreg.realname import feeds, legacy, lifecycle, noncompliance, operators, reports
 from telreg.realname.policy import get_policy
 
@@ -45,7 +46,8 @@ def legacy_import(
     try:
         content = file.read_bytes()
     except OSError as exc:
-        raise InvalidInput(f"{file} cannot be read: {exc.strerror or exc}.") from None
+        raise InvalidInput(N_("%(file)s cannot be read: %(detail)s."), file=str(file),
+                           detail=str(exc.strerror or exc)) from None
     due = parse_date(deadline, what="--deadline") if deadline else None
     rt = runtime(as_of)
     with session_scope(rt) as session:

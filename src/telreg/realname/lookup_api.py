@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from telreg.core.masking import mask_number
-from telreg.core.security import CsrfChecked, csrf_token
+from telreg.core.security import SESSION_SCHEME, CsrfChecked, csrf_token
 from telreg.deps import DbSession, ReadSession, RuntimeDep
 from telreg.realname import lookup
 from telreg.realname.api import STAFF_CHANGE, NumberReader, OperatorStaff
@@ -47,7 +47,10 @@ def _offered(runtime: RuntimeDep) -> None:
 
 
 router = APIRouter(prefix="/api/v1/realname/lookup", tags=["one-identity lookup"],
-                   dependencies=[Depends(_offered)])
+                   dependencies=[Depends(_offered)],
+                   responses={404: {"description": "lookup_not_offered: the policy has no such lookup"}})
+# The routes that read a proved code from the session cookie say so in the OpenAPI document.
+_PROVED = [Depends(SESSION_SCHEME)]
 staff_router = APIRouter(prefix="/api/v1/realname/flags", tags=["one-identity lookup"])
 
 
@@ -87,14 +90,14 @@ def verify_code(body: CodeProof, request: Request, session: DbSession, runtime: 
                         summary=lookup.summary(session, access=granted))
 
 
-@router.get("/summary")
+@router.get("/summary", dependencies=_PROVED)
 def show_summary(request: Request, session: ReadSession, runtime: RuntimeDep) -> dict[str, Any]:
     """Counts per operator and your operator's numbers, masked (401 lookup_access_ended without a proof)."""
     granted = lookup.access(session, clock=runtime.clock, access_token=request.session.get(ACCESS_KEY))
     return lookup.summary(session, access=granted)
 
 
-@router.post("/flags", status_code=201, response_model=FlagOut, dependencies=[CsrfChecked])
+@router.post("/flags", status_code=201, response_model=FlagOut, dependencies=[*_PROVED, CsrfChecked])
 def flag(body: FlagIn, request: Request, session: DbSession, runtime: RuntimeDep,
          response: Response) -> FlagOut:
     """Flag a number you do not recognise, by position in your list or by the full number (200 when it was

@@ -13,6 +13,7 @@ import unicodedata
 import phonenumbers
 
 from telreg.core.errors import InvalidNumber
+from telreg.core.i18n import N_
 from telreg.core.phone import parse_registrable
 
 __all__ = ["parse_subscriber_number"]
@@ -24,20 +25,23 @@ def parse_subscriber_number(raw: str, *, jurisdiction: str) -> str:
         return parse_registrable(raw).national
     text = unicodedata.normalize("NFKC", raw).strip()
     if not text:
-        raise InvalidNumber("No number was given.", number=raw)
+        raise InvalidNumber(N_("No number was given."), number=raw)
     if any(char.isalpha() for char in text):
-        raise InvalidNumber(f"{text!r} contains letters; a telephone number has only digits.", number=raw)
+        raise InvalidNumber(N_("%(entered)s contains letters; a telephone number has only digits."),
+                            number=raw, entered=repr(text))
     try:
         parsed = phonenumbers.parse(text, jurisdiction)
     except phonenumbers.NumberParseException:
-        raise InvalidNumber(f"{text!r} is not a telephone number.", number=raw) from None
+        raise InvalidNumber(N_("%(entered)s is not a telephone number."), number=raw,
+                            entered=repr(text)) from None
     region = phonenumbers.region_code_for_number(parsed)
     if region is not None and region != jurisdiction:
-        raise InvalidNumber(f"{text!r} is a number of {region}, not of {jurisdiction}.", number=raw)
+        raise InvalidNumber(N_("%(entered)s is a number of %(region)s, not of %(jurisdiction)s."), number=raw,
+                            entered=repr(text), region=region, jurisdiction=jurisdiction)
     if not phonenumbers.is_valid_number_for_region(parsed, jurisdiction):
-        digits = len(str(parsed.national_number))
         raise InvalidNumber(
-            f"{text!r} ({digits} digits) is not a valid number in the {jurisdiction} numbering plan.",
-            number=raw,
+            N_("%(entered)s (%(digits)s digits) is not a valid number in the %(jurisdiction)s numbering "
+               "plan."), number=raw, entered=repr(text), digits=len(str(parsed.national_number)),
+            jurisdiction=jurisdiction,
         )
     return str(parsed.national_number)

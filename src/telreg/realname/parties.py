@@ -29,7 +29,8 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from telreg.realname import capture_proof
+from telreg.core.i18n import NP_, N_, Message
+from telreg.realname import capture_proof, words
 from telreg.realname.documents import DOCUMENT_TYPES, check_document
 from telreg.realname.outcome import Refused
 from telreg.realname.policy import Policy
@@ -44,6 +45,12 @@ if TYPE_CHECKING:
     from telreg.realname.schemas import RegistrationRequest, TransferRequest
 
 __all__ = ["CheckedParty", "Parties", "check_parties", "policy_label", "verify_parties"]
+
+# The words a refusal puts in its sentence: the English stays the code ("for a person", "the holder's
+# address"), the other languages read a word.
+_KINDS = {"person": Message.term("person", N_("Person")), "organisation": Message.term("organisation",
+                                                                                       N_("Organisation"))}
+_FIELDS = {"address": Message.term("address", NP_("realname_field", "address"))}
 
 
 @dataclass(frozen=True)
@@ -73,9 +80,9 @@ class Parties:
         return [p for p in (self.holder, self.guardian, self.agent, self.handler) if p is not None]
 
 
-def policy_label(policy: Policy) -> str:
-    """Name the policy for a sentence: hong-kong -> "Hong Kong policy"."""
-    return f"{policy.name.replace('-', ' ').title()} policy"
+def policy_label(policy: Policy) -> Message:
+    """Name the policy for a sentence: hong-kong -> "Hong Kong policy" (香港實名登記政策 in Chinese)."""
+    return words.policy_label(policy.name)
 
 
 def check_parties(holder: PersonIn | OrganisationIn, *, guardian: PersonIn | None, agent: PersonIn | None,
@@ -87,30 +94,30 @@ def check_parties(holder: PersonIn | OrganisationIn, *, guardian: PersonIn | Non
     if is_minor and guardian is None:
         raise Refused(
             "minor_without_guardian",
-            f"The holder is under {policy.minor_age}: an adult must confirm the registration and be "
-            f"registered as guardian ({policy_label(policy)}).",
-            party="holder",
+            N_("The holder is under %(age)s: an adult must confirm the registration and be registered as "
+               "guardian (%(policy)s)."),
+            party="holder", age=policy.minor_age, policy=policy_label(policy),
         )
     checked_guardian = _adult(guardian, role="guardian", policy=policy, on=on)
     if agent is not None and not policy.agent_allowed:
         raise Refused("agent_not_allowed",
-                      "Registering on another person's behalf is not allowed under the "
-                      f"{policy_label(policy)}.", party="agent")
+                      N_("Registering on another person's behalf is not allowed under the %(policy)s."),
+                      party="agent", policy=policy_label(policy))
     if agent is not None and agent_letter is None and policy.agent_requires_authorisation_letter:
         raise Refused("agent_letter_required",
-                      "An agent needs the holder's letter authorising them to register on the holder's "
-                      f"behalf ({policy_label(policy)}).", party="agent")
+                      N_("An agent needs the holder's letter authorising them to register on the holder's "
+                         "behalf (%(policy)s)."), party="agent", policy=policy_label(policy))
     checked_agent = _adult(agent, role="agent", policy=policy, on=on)
     handler, letter = None, None
     if isinstance(holder, OrganisationIn):
         if holder.handler is None and policy.organisation_requires_handler:
             raise Refused("handler_required",
-                          "An organisation registers through a handling person: give the handler's identity "
-                          f"({policy_label(policy)}).", party="handler")
+                          N_("An organisation registers through a handling person: give the handler's "
+                             "identity (%(policy)s)."), party="handler", policy=policy_label(policy))
         if holder.authorisation_letter is None and policy.organisation_requires_authorisation_letter:
             raise Refused("authorisation_letter_required",
-                          "An organisation's handler needs the organisation's authorisation letter "
-                          f"({policy_label(policy)}).", party="handler")
+                          N_("An organisation's handler needs the organisation's authorisation letter "
+                             "(%(policy)s)."), party="handler", policy=policy_label(policy))
         handler = _adult(holder.handler, role="handler", policy=policy, on=on)
         letter = holder.authorisation_letter
     return Parties(checked_holder, checked_guardian, checked_agent, handler, letter,
@@ -120,41 +127,49 @@ def check_parties(holder: PersonIn | OrganisationIn, *, guardian: PersonIn | Non
 def check_party(party: PersonIn | OrganisationIn, *, role: str, policy: Policy, on: dt.date) -> CheckedParty:
     """Check one party's document: accepted type, capture, integrity, expiry, date of birth."""
     doc = party.document
-    whose = f"The {role}'s"
+    who = words.party(role)  # "The %(role)s's …": holder, guardian, agent, handler (機主, 監護人 …)
+    document = words.document(doc.type)
     if doc.type not in DOCUMENT_TYPES or not policy.accepts(holder_kind=party.kind, doc_type=doc.type):
         accepted = policy.documents.person if party.kind == "person" else policy.documents.organisation
         raise Refused(
             "document_not_accepted",
-            f"{whose} document type {doc.type!r} is not accepted for a {party.kind} under the "
-            f"{policy_label(policy)}; accepted: {', '.join(accepted)}.",
-            party=role,
+            N_("The %(role)s's document type %(doc_type)s is not accepted for a %(kind)s under the "
+               "%(policy)s; accepted: %(accepted)s."),
+            party=role, role=who, doc_type=words.document(doc.type, quoted=True),
+            kind=_KINDS.get(party.kind, party.kind), policy=policy_label(policy),
+            accepted=words.documents(accepted),
         )
     if doc.capture == "manual" and not policy.manual_entry_allowed(doc_type=doc.type):
         raise Refused(
             "manual_entry_forbidden",
-            f"{whose} {doc.type} may not be typed in by hand under the {policy_label(policy)}: read it "
-            "with a card reader or verify it online.",
-            party=role,
+            N_("The %(role)s's %(doc_type)s may not be typed in by hand under the %(policy)s: read it with a "
+               "card reader or verify it online."),
+            party=role, role=who, doc_type=document, policy=policy_label(policy),
         )
     if doc.capture != "manual" and doc.capture not in policy.capture_methods:
         raise Refused("capture_not_allowed",
-                      f"Capture by {doc.capture} is not allowed under the {policy_label(policy)}; allowed: "
-                      f"{', '.join(policy.capture_methods)}.", party=role)
+                      N_("Capture by %(capture)s is not allowed under the %(policy)s; allowed: %(allowed)s."),
+                      party=role, capture=words.capture(doc.capture), policy=policy_label(policy),
+                      allowed=words.comma_list(words.capture(method) for method in policy.capture_methods))
     born = party.date_of_birth if isinstance(party, PersonIn) else None
     result = check_document(doc.type, doc.number, date_of_birth=born, on=on)
     if not result.valid or result.normalised is None:
-        raise Refused("invalid_document", f"{whose} {doc.type} is not valid: {result.reason}", party=role)
+        raise Refused("invalid_document", N_("The %(role)s's %(doc_type)s is not valid: %(reason)s"),
+                      party=role, role=who, doc_type=document, reason=result.reason)
     if result.expires_on is not None and result.expires_on < on:
         raise Refused("document_expired",
-                      f"{whose} {doc.type} expired on {result.expires_on.isoformat()}; an expired document "
-                      "cannot be used to register.", party=role)
+                      N_("The %(role)s's %(doc_type)s expired on %(date)s; an expired document cannot be "
+                         "used to register."), party=role, role=who, doc_type=document,
+                      date=result.expires_on.isoformat())
     if born is not None and born > on:
-        raise Refused("date_of_birth_in_future", f"{whose} date of birth is in the future.", party=role)
+        raise Refused("date_of_birth_in_future", N_("The %(role)s's date of birth is in the future."),
+                      party=role, role=who)
     for name in policy.documents.required_for(doc.type):
         if not getattr(party, name, None):
             raise Refused("required_field_missing",
-                          f"{whose} {name} as printed on the {doc.type} is required under the "
-                          f"{policy_label(policy)}.", party=role)
+                          N_("The %(role)s's %(field)s as printed on the %(doc_type)s is required under the "
+                             "%(policy)s."), party=role, role=who, field=_FIELDS.get(name, name),
+                          doc_type=document, policy=policy_label(policy))
     return CheckedParty(role=role, kind=party.kind, name=party.name, date_of_birth=born,
                         address=party.address, doc_type=doc.type, normalised=result.normalised,
                         capture=doc.capture)
@@ -183,19 +198,20 @@ def verify_parties(session: Session, parties: Parties, *, verifier: IdentityVeri
                                            proof=proofs.get(party.role))
         verdict = verifier.verify(session=session, doc_type=party.doc_type, normalised=party.normalised,
                                   name=party.name, date_of_birth=party.date_of_birth, capture=party.capture)
+        named = {"role": words.party(party.role), "doc_type": words.document(party.doc_type)}
         if verdict.result is VerificationResult.impostor:
             raise Refused("identity_impostor",
-                          f"The identity verification service reports that the {party.role}'s "
-                          f"{party.doc_type} belongs to someone else.", party=party.role)
+                          N_("The identity verification service reports that the %(role)s's %(doc_type)s "
+                             "belongs to someone else."), party=party.role, **named)
         if verdict.result is VerificationResult.forged:
             raise Refused("document_forged",
-                          f"The identity verification service reports the {party.role}'s {party.doc_type} as "
-                          "forged or altered.", party=party.role)
+                          N_("The identity verification service reports the %(role)s's %(doc_type)s as "
+                             "forged or altered."), party=party.role, **named)
         if verdict.result is VerificationResult.lost:
             raise Refused("document_lost",
-                          f"The identity verification service reports the {party.role}'s {party.doc_type} as "
-                          "lost or stolen; a document reported lost cannot be used to register.",
-                          party=party.role)
+                          N_("The identity verification service reports the %(role)s's %(doc_type)s as "
+                             "lost or stolen; a document reported lost cannot be used to register."),
+                          party=party.role, **named)
         verdicts[party.role] = replace(verdict, vouched_by=vouched_by)
     return verdicts
 
@@ -206,6 +222,6 @@ def _adult(party: PersonIn | None, *, role: str, policy: Policy, on: dt.date) ->
     checked = check_party(party, role=role, policy=policy, on=on)
     if checked.date_of_birth is not None and policy.is_minor(dob=checked.date_of_birth, on=on):
         raise Refused(f"{role}_minor",
-                      f"The {role} must be an adult: they are under {policy.minor_age} themselves "
-                      f"({policy_label(policy)}).", party=role)
+                      N_("The %(role)s must be an adult: they are under %(age)s themselves (%(policy)s)."),
+                      party=role, role=words.party(role), age=policy.minor_age, policy=policy_label(policy))
     return checked

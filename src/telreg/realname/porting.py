@@ -38,8 +38,9 @@ from sqlalchemy.orm import Session
 from telreg.core import audit
 from telreg.core.clock import HK, Clock, today
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_
 from telreg.core.vault import Vault
-from telreg.realname import identities, porting_repository, quotas, repository
+from telreg.realname import identities, porting_repository, quotas, repository, words
 from telreg.realname.documents import check_document
 from telreg.realname.errors import (
     NotHolder,
@@ -62,7 +63,8 @@ from telreg.realname.policy import Policy
 from telreg.realname.porting_models import PORT_STATES, PortRequest
 from telreg.realname.service import AUDIT_SUBJECT
 
-__all__ = ["PORTABLE_STATES", "cancel_port", "confirm_port", "list_ports", "reject_port", "request_port"]
+__all__ = ["PORTABLE_STATES", "cancel_port", "confirm_port", "count_ports", "list_ports", "reject_port",
+           "request_port"]
 
 # A registered number in service ports; so does a monthly subscriber's number held by contract (no
 # registration). Barred, suspended, deactivated or terminated numbers do not: the service comes first.
@@ -77,10 +79,10 @@ def request_port(session: Session, *, vault: Vault, policy: Policy, clock: Clock
         national = parse_subscriber_number(number, jurisdiction=policy.jurisdiction)
         row = repository.number_row(session, national, for_update=True)
         if row is None:
-            raise NumberNotFound(f"Number {national} is not known to any operator.", number=national)
+            raise NumberNotFound(N_("Number %(number)s is not known to any operator."), number=national)
         if row.operator_id == recipient.id:
-            raise SameOperator(f"Number {national} is already with {recipient.code}; there is nothing to "
-                               "port.", number=national, operator=recipient.code)
+            raise SameOperator(N_("Number %(number)s is already with %(operator)s; there is nothing to "
+                                  "port."), number=national, operator=recipient.code)
         if (open_port := porting_repository.open_port(session, row.id)) is not None:
             raise _port_open(open_port)
         current = _portable(session, row)
@@ -97,7 +99,7 @@ def request_port(session: Session, *, vault: Vault, policy: Policy, clock: Clock
         if port is None:  # a concurrent request for the number was recorded first
             again = porting_repository.open_port(session, row.id)
             raise _port_open(again) if again is not None else PortOpen(
-                f"Number {national} has an open port request already.", number=national)
+                N_("Number %(number)s has an open port request already."), number=national)
         _audit(session, clock=clock, actor=actor, action="realname-port-requested", port=port, details={
             "registration_id": port.registration_before_id,
             "holder_identity": holder.id if holder is not None else None,
@@ -123,8 +125,8 @@ def confirm_port(session: Session, *, vault: Vault, policy: Policy, clock: Clock
             taken = _take(session, vault=vault, policy=policy, holder=holder, recipient=recipient,
                           number=number)
             if not repository.end_registration(session, current.id, at=now, reason="ported"):
-                raise PortOutdated(f"Number {number.number} was changed by someone else meanwhile; try "
-                                   "again.", number=number.number, port=port.id)
+                raise PortOutdated(N_("Number %(number)s was changed by someone else meanwhile; try again."),
+                                   number=number.number, port=port.id)
             quotas.release(session, identity_id=current.holder_id, operator_id=current.operator_id,
                            service=current.quota_service)
             after = _carry(session, clock=clock, current=current, port=port, donor=donor, recipient=recipient,
@@ -155,7 +157,7 @@ def reject_port(session: Session, *, vault: Vault, clock: Clock, port_id: int, o
     """Refuse the port as the donor OPERATOR, saying why (the recipient sees the reason)."""
     reason = reason.strip()
     if not reason:
-        raise InvalidInput("A rejection needs a reason, for the receiving operator and the holder.")
+        raise InvalidInput(N_("A rejection needs a reason, for the receiving operator and the holder."))
     with session.begin_nested():
         port, _ = _decide(session, port_id=port_id, operator=operator, side="donor")
         port.state, port.decided_at, port.decided_by = "rejected", clock.now(), actor[:100]
@@ -180,15 +182,32 @@ def cancel_port(session: Session, *, vault: Vault, clock: Clock, port_id: int, o
 
 
 def list_ports(session: Session, *, vault: Vault, operator: str | None = None, state: str | None = None,
-               limit: int = 200) -> list[dict[str, Any]]:
-    """Return port requests where OPERATOR is donor or recipient (None: every operator's), newest first."""
-    if state is not None and state not in PORT_STATES:
-        raise InvalidInput(f"There is no port state {state!r}; the states are: {', '.join(PORT_STATES)}.",
-                           state=state)
-    operator_id = _operator(session, operator).id if operator is not None else None
-    rows = porting_repository.ports(session, operator_id=operator_id, state=state, limit=limit)
+               limit: int | None = 200, offset: int = 0, side: str | None = None,
+               decided: bool = False) -> list[dict[str, Any]]:
+    """Return port requests where OPERATOR is donor or recipient (None: every operator's), newest first; only
+    those where it is the donor or the recipient with SIDE, only those decided with DECIDED; a page with
+    LIMIT and OFFSET."""
+    operator_id = _ports_of(session, operator=operator, state=state)
+    rows = porting_repository.ports(session, operator_id=operator_id, state=state, limit=limit, offset=offset,
+                                    side=side, decided=decided)
     known = porting_repository.operators_by_id(session)
     return [_view(session, vault=vault, port=row, known=known) for row in rows]
+
+
+def count_ports(session: Session, *, operator: str | None = None, state: str | None = None,
+                side: str | None = None, decided: bool = False) -> int:
+    """How many port requests list_ports finds in all."""
+    operator_id = _ports_of(session, operator=operator, state=state)
+    return porting_repository.count_ports(session, operator_id=operator_id, state=state, side=side,
+                                          decided=decided)
+
+
+def _ports_of(session: Session, *, operator: str | None, state: str | None) -> int | None:
+    if state is not None and state not in PORT_STATES:
+        raise InvalidInput(N_("There is no port state %(given)s; the states are: %(known)s."), state=state,
+                           given=repr(state),
+                           known=words.comma_list(words.port_state(known) for known in PORT_STATES))
+    return _operator(session, operator).id if operator is not None else None
 
 
 # ---- rules -----------------------------------------------------------------------------------------------
@@ -197,7 +216,8 @@ def list_ports(session: Session, *, vault: Vault, operator: str | None = None, s
 def _operator(session: Session, code: str) -> Operator:
     row = repository.operator_by_code(session, code)
     if row is None:
-        raise OperatorNotFound(f"There is no operator with the code {code!r}.", operator=code)
+        raise OperatorNotFound(N_("There is no operator with the code %(given)s."), operator=code,
+                               given=repr(code))
     return row
 
 
@@ -208,20 +228,21 @@ def _operator_by_id(session: Session, operator_id: int) -> Operator:
 
 
 def _port_open(port: PortRequest) -> PortOpen:
-    return PortOpen(f"Number {port.number} has an open port request already (request {port.id}); the donor "
-                    "must decide it, or its requester cancel it, first.", number=port.number, port=port.id)
+    return PortOpen(N_("Number %(number)s has an open port request already (request %(port)s); the donor "
+                       "must decide it, or its requester cancel it, first."),
+                    number=port.number, port=port.id)
 
 
 def _portable(session: Session, row: Number) -> Registration | None:
     """Return the number's current registration (None for a number held by contract), or refuse."""
     current = repository.current_registration(session, row.id)
     if current is None and row.state != "contract":
-        raise NotRegistered(f"Number {row.number} is not registered ({row.state}); only a registered number, "
-                            "or a monthly subscriber's number held by contract, can be ported.",
-                            number=row.number)
+        raise NotRegistered(N_("Number %(number)s is not registered (%(state)s); only a registered number, "
+                               "or a monthly subscriber's number held by contract, can be ported."),
+                            number=row.number, state=words.number_state(row.state))
     if row.state not in PORTABLE_STATES:
-        raise NumberNotActive(f"Number {row.number} is {row.state}; only a number in service can be ported.",
-                              number=row.number, state=row.state)
+        raise NumberNotActive(N_("Number %(number)s is %(state)s; only a number in service can be ported."),
+                              number=row.number, state=words.number_state(row.state))
     return current
 
 
@@ -230,14 +251,15 @@ def _ensure_holder(vault: Vault, holder: Identity | None, *, number: str, doc_ty
     """Refuse unless the document is valid and, for a registered number, the registered holder's."""
     checked = check_document(doc_type, value, on=on)  # an unknown type raises InvalidInput
     if not checked.valid or checked.normalised is None:
-        raise InvalidInput(f"The holder's document is not a valid {doc_type}: {checked.reason}.",
-                           doc_type=doc_type)
+        raise InvalidInput(N_("The holder's document is not a valid %(doc_type)s: %(reason)s."),
+                           doc_type=words.document(doc_type), reason=checked.reason)
     if holder is None:
         return
     given = identities.document_index(vault, doc_type=doc_type, normalised=checked.normalised)
     if given != holder.document_index:
-        raise NotHolder(f"The document given is not the one number {number} is registered with: only its "
-                        "registered holder may ask to port it, showing the document it was registered with.",
+        raise NotHolder(N_("The document given is not the one number %(number)s is registered with: only "
+                           "its registered holder may ask to port it, showing the document it was registered "
+                           "with."),
                         number=number)
 
 
@@ -245,36 +267,40 @@ def _decide(session: Session, *, port_id: int, operator: str, side: str) -> tupl
     """Return the open request and its number, both read under the number's lock, once OPERATOR may decide."""
     port = porting_repository.port_row(session, port_id)
     if port is None:
-        raise PortNotFound(f"There is no port request {port_id}.", port=port_id)
+        raise PortNotFound(N_("There is no port request %(port)s."), port=port_id)
     deciding = _operator(session, operator)
     needed = port.donor_operator_id if side == "donor" else port.recipient_operator_id
     if deciding.id != needed:
         owner = _operator_by_id(session, needed)
-        what = "confirms or rejects" if side == "donor" else "cancels"
-        raise NotYourPort(f"Only {owner.code}, the {side} of port request {port.id}, {what} it, not "
-                          f"{deciding.code}.", side=side, port=port.id, operator=deciding.code)
+        if side == "donor":
+            raise NotYourPort(N_("Only %(owner)s, the donor of port request %(port)s, confirms or rejects "
+                                 "it, not %(operator)s."), side=side, port=port.id, operator=deciding.code,
+                              owner=owner.code)
+        raise NotYourPort(N_("Only %(owner)s, the recipient of port request %(port)s, cancels it, not "
+                             "%(operator)s."), side=side, port=port.id, operator=deciding.code,
+                          owner=owner.code)
     number = repository.number_row(session, port.number, for_update=True)
     locked_port = porting_repository.port_row(session, port_id, for_update=True)
     assert number is not None and locked_port is not None, "a port request's number is never deleted"
     if locked_port.state != "requested":
-        raise PortClosed(f"Port request {port_id} is {locked_port.state} already; there is nothing to "
-                         "decide.", port=port_id, state=locked_port.state)
+        raise PortClosed(N_("Port request %(port)s is %(state)s already; there is nothing to decide."),
+                         port=port_id, state=words.port_state(locked_port.state))
     return locked_port, number
 
 
 def _unchanged(session: Session, port: PortRequest, number: Number) -> Registration | None:
     """Return the registration to carry, refusing when the number changed since the request."""
     if number.operator_id != port.donor_operator_id:
-        raise PortOutdated(f"Number {number.number} is no longer with the donor of port request {port.id}; "
-                           "reject it and ask again.", number=number.number, port=port.id)
+        raise PortOutdated(N_("Number %(number)s is no longer with the donor of port request %(port)s; "
+                              "reject it and ask again."), number=number.number, port=port.id)
     current = repository.current_registration(session, number.id)
     if (current.id if current is not None else None) != port.registration_before_id:
-        raise PortOutdated(f"Number {number.number}'s registration changed since port request {port.id} "
-                           "(transferred, terminated or registered again): the document given then proves "
-                           "nothing now; reject it and ask again.", number=number.number, port=port.id)
+        raise PortOutdated(N_("Number %(number)s's registration changed since port request %(port)s "
+                              "(transferred, terminated or registered again): the document given then proves "
+                              "nothing now; reject it and ask again."), number=number.number, port=port.id)
     if number.state not in PORTABLE_STATES:
-        raise NumberNotActive(f"Number {number.number} is {number.state}; only a number in service can be "
-                              "ported.", number=number.number, state=number.state)
+        raise NumberNotActive(N_("Number %(number)s is %(state)s; only a number in service can be ported."),
+                              number=number.number, state=words.number_state(number.state))
     return current
 
 
@@ -291,7 +317,9 @@ def _take(session: Session, *, vault: Vault, policy: Policy, holder: Identity, r
     try:
         return quotas.take(session, **_take_arguments(vault, policy, holder, recipient, number))
     except Refused as refused:
-        raise QuotaReached(refused.reason, number=number.number, operator=recipient.code) from None
+        # The refusal's own sentence and values (the masked holder, the count, the limit), as an error.
+        params = {**refused.params, "number": number.number, "operator": recipient.code}
+        raise QuotaReached(refused.template or refused.reason, **params) from None
 
 
 def _ensure_room(session: Session, *, vault: Vault, policy: Policy, holder: Identity, recipient: Operator,
@@ -327,7 +355,7 @@ def _carry(session: Session, *, clock: Clock, current: Registration, port: PortR
         registered_by=actor[:100],
     ))
     if stored is None:  # the old one was ended under the number's lock: no one else can add one meanwhile
-        raise PortOutdated(f"Number {port.number} was registered by someone else meanwhile; try again.",
+        raise PortOutdated(N_("Number %(number)s was registered by someone else meanwhile; try again."),
                            number=port.number, port=port.id)
     return stored
 

@@ -1,9 +1,9 @@
 """HTTP API of number porting (seed 004 Q4.3): the receiving operator asks, the donor confirms or rejects.
 
-Same sign-in and CSRF as the registration API (api.py): changes need the ``operator_staff`` role and the
+Same sign-in and CSRF as the registration API (api.py): changes need the ``operator-staff`` role and the
 session's ``X-CSRF-Token``; a clerk acts only for their own operator (403 otherwise). ``operator`` in a body
 is the operator the clerk acts for: the recipient to request or cancel, the donor to confirm or reject (the
-wrong side is 403 ``not_donor`` / ``not_recipient``). Listing needs ``operator_staff`` (their operator's
+wrong side is 403 ``not_donor`` / ``not_recipient``). Listing needs ``operator-staff`` (their operator's
 requests, either side) or ``regulator`` / ``admin`` (every operator's). Failures are
 ``{"error": code, "detail": sentence}`` with the codes of errors.py ("porting"): 404 unknown_number /
 unknown_port, 409 port_open, same_operator, not_registered, number_not_active, quota_reached, port_closed,

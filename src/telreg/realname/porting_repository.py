@@ -7,14 +7,16 @@ decision committed meanwhile by another clerk is seen, not overwritten.
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from typing import Any
+
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from telreg.core.db import insert_unless_duplicate, locked
 from telreg.realname.models import Operator, Registration
 from telreg.realname.porting_models import PortRequest
 
-__all__ = ["add_port", "open_port", "operators_by_id", "port_row", "ports", "registration"]
+__all__ = ["add_port", "count_ports", "open_port", "operators_by_id", "port_row", "ports", "registration"]
 
 
 def port_row(session: Session, port_id: int, *, for_update: bool = False) -> PortRequest | None:
@@ -35,17 +37,35 @@ def add_port(session: Session, row: PortRequest) -> PortRequest | None:
     return insert_unless_duplicate(session, row)
 
 
-def ports(session: Session, *, operator_id: int | None = None, state: str | None = None,
-          limit: int = 200) -> list[PortRequest]:
-    """Return port requests, newest first: those where the operator is donor or recipient (None: all)."""
-    stmt = select(PortRequest)
+def _which(stmt: Any, *, operator_id: int | None, state: str | None, side: str | None, decided: bool) -> Any:
     if operator_id is not None:
-        stmt = stmt.where(or_(PortRequest.donor_operator_id == operator_id,
-                              PortRequest.recipient_operator_id == operator_id))
+        donor, recipient = (PortRequest.donor_operator_id == operator_id,
+                            PortRequest.recipient_operator_id == operator_id)
+        stmt = stmt.where({"donor": donor, "recipient": recipient}.get(side or "", or_(donor, recipient)))
     if state is not None:
         stmt = stmt.where(PortRequest.state == state)
-    stmt = stmt.order_by(PortRequest.requested_at.desc(), PortRequest.id.desc()).limit(limit)
+    if decided:
+        stmt = stmt.where(PortRequest.state != "requested")
+    return stmt
+
+
+def ports(session: Session, *, operator_id: int | None = None, state: str | None = None,
+          limit: int | None = 200, offset: int = 0, side: str | None = None,
+          decided: bool = False) -> list[PortRequest]:
+    """Return port requests, newest first: those where the operator is donor or recipient (None: all), or
+    only one SIDE ("donor", "recipient"); only DECIDED ones (no longer "requested"); a page with OFFSET."""
+    stmt = _which(select(PortRequest), operator_id=operator_id, state=state, side=side, decided=decided)
+    stmt = (stmt.order_by(PortRequest.requested_at.desc(), PortRequest.id.desc())
+            .offset(offset or None).limit(limit))
     return list(session.scalars(stmt))
+
+
+def count_ports(session: Session, *, operator_id: int | None = None, state: str | None = None,
+                side: str | None = None, decided: bool = False) -> int:
+    """How many port requests ``ports`` finds in all."""
+    stmt = _which(select(func.count()).select_from(PortRequest), operator_id=operator_id, state=state,
+                  side=side, decided=decided)
+    return int(session.scalar(stmt) or 0)
 
 
 def registration(session: Session, registration_id: int) -> Registration | None:

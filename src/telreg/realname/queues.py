@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from telreg.core.clock import HK
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_
 from telreg.core.vault import Vault
-from telreg.realname import identities
+from telreg.realname import identities, words
 from telreg.realname import repository as registrations
 from telreg.realname.errors import OperatorNotFound
 from telreg.realname.models import Identity, Number, Registration
@@ -34,11 +35,13 @@ def queues(session: Session, *, vault: Vault, operator_code: str, state: str = "
            per_page: int = PAGE_SIZE) -> dict[str, Any]:
     """Return the operator's count per queue state and page PAGE of the numbers in STATE."""
     if state not in QUEUE_STATES:
-        raise InvalidInput(f"{state!r} is not a queue; the queues are {', '.join(QUEUE_STATES)}.",
-                           state=state)
+        raise InvalidInput(N_("%(given)s is not a queue; the queues are %(known)s."), state=state,
+                           given=repr(state),
+                           known=words.comma_list(words.number_state(known) for known in QUEUE_STATES))
     operator = registrations.operator_by_code(session, operator_code)
     if operator is None:
-        raise OperatorNotFound(f"There is no operator with the code {operator_code!r}.", code=operator_code)
+        raise OperatorNotFound(N_("There is no operator with the code %(given)s."), code=operator_code,
+                               given=repr(operator_code))
     counts = _counts(session, operator.id)
     total = counts.get(state, 0)
     pages = max(math.ceil(total / per_page), 1)

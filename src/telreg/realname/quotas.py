@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from telreg.core import audit
 from telreg.core.clock import Clock
+from telreg.core.i18n import N_
 from telreg.core.masking import mask_name
-from telreg.realname import repository
+from telreg.realname import repository, words
 from telreg.realname.models import HOLDER_KINDS, LINES, SERVICES
 from telreg.realname.outcome import Refused
 from telreg.realname.parties import policy_label
@@ -51,18 +52,14 @@ def take(session: Session, *, policy: Policy, holder_kind: str, holder_name: str
     held = repository.increment_quota(session, **counter, limit=limit)
     if held is None:
         held = repository.quota_held(session, **counter)
-        tail = f"{held} of {limit} {_describe(counted)} with {operator_code} ({policy_label(policy)})"
-        raise Refused("quota_reached", f"{mask_name(holder_name)} already holds {tail}",
-                      recorded=f"The holder already holds {tail}", party="holder")
+        raise Refused("quota_reached",
+                      N_("%(holder)s already holds %(held)s of %(limit)s %(counted)s with %(operator)s "
+                         "(%(policy)s)"),
+                      recorded=N_("The holder already holds %(held)s of %(limit)s %(counted)s with "
+                                  "%(operator)s (%(policy)s)"),
+                      party="holder", holder=mask_name(holder_name), held=held, limit=limit,
+                      counted=words.counter(counted), operator=operator_code, policy=policy_label(policy))
     return Taken(counted, held, limit)
-
-
-def _describe(counter: str) -> str:
-    """Name a counter for a sentence: any -> "numbers", postpaid:data-only+mobile -> "postpaid numbers
-    (data-only, mobile lines)"."""
-    service, _, lines = counter.partition(":")
-    what = "numbers" if service == "any" else f"{service} numbers"
-    return f"{what} ({', '.join(lines.split('+'))} lines)" if lines else what
 
 
 def release(session: Session, *, identity_id: int, operator_id: int, service: str) -> None:

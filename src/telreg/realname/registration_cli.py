@@ -14,6 +14,7 @@ import typer
 
 from telreg.core.cli_support import AsOfOption, print_json, runtime, session_scope
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_
 from telreg.realname import changes, operators, service, views
 from telreg.realname.policy import get_policy
 from telreg.realname.schemas import RegistrationRequest, TransferRequest, parse_request
@@ -123,11 +124,13 @@ def _read_json(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise InvalidInput(f"The request file {path} cannot be read: {exc.strerror or exc}.") from None
+        raise InvalidInput(N_("The request file %(path)s cannot be read: %(detail)s."), path=str(path),
+                           detail=str(exc.strerror or exc)) from None
     except UnicodeDecodeError:
-        raise InvalidInput(f"The request file {path} is not UTF-8 text.") from None
+        raise InvalidInput(N_("The request file %(path)s is not UTF-8 text."), path=str(path)) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"The request file {path} is not JSON: {exc.msg} at line {exc.lineno}, column "
-                           f"{exc.colno}.") from None
+        raise InvalidInput(N_("The request file %(path)s is not JSON: %(detail)s at line %(line)s, column "
+                              "%(column)s."), path=str(path), detail=exc.msg, line=exc.lineno,
+                           column=exc.colno) from None

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from telreg.core.clock import HK, Clock
 from telreg.core.db import add_unless_duplicate
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_
 from telreg.realname.lifecycle_models import EVENT_STEPS, ComplianceSnapshot, LifecycleEvent
 from telreg.realname.models import NUMBER_STATES, Number, Operator, Refusal
 from telreg.realname.policy import Policy
@@ -82,9 +83,10 @@ def compliance(session: Session, *, date_from: dt.date, date_to: dt.date,
                operator: str | None = None) -> list[dict[str, Any]]:
     """Return the stored daily rows between two days (inclusive), by day then operator."""
     if date_to < date_from:
-        raise InvalidInput(f"The period ends ({date_to}) before it starts ({date_from}).")
+        raise InvalidInput(N_("The period ends (%(date_to)s) before it starts (%(date_from)s)."),
+                           date_to=date_to.isoformat(), date_from=date_from.isoformat())
     if (date_to - date_from).days > MAX_DAYS:
-        raise InvalidInput(f"Ask for at most {MAX_DAYS} days at a time.")
+        raise InvalidInput(N_("Ask for at most %(days)s days at a time."), days=MAX_DAYS)
     stmt = (select(ComplianceSnapshot)
             .where(ComplianceSnapshot.day >= date_from, ComplianceSnapshot.day <= date_to)
             .order_by(ComplianceSnapshot.day, ComplianceSnapshot.operator_code))

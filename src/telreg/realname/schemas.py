@@ -15,8 +15,10 @@ import datetime as dt
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import NP_, N_, Message, Msgid
 
 __all__ = [
     "DocumentIn", "Holder", "OperatorCreate", "OperatorOut", "OrganisationIn", "PersonIn",
@@ -80,7 +82,8 @@ class _Agent(_Strict):
     def _letter_needs_agent(self) -> _Agent:
         # A letter with nobody to authorise is a mistake in the request, not something to store.
         if self.agent_authorisation_letter is not None and self.agent is None:
-            raise ValueError("agent_authorisation_letter was given without an agent")
+            raise PydanticCustomError("letter_without_agent",
+                                      "agent_authorisation_letter was given without an agent")
         return self
 
 
@@ -119,13 +122,77 @@ class OperatorOut(BaseModel):
 
 
 def parse_request(model: type[M], data: Any, *, source: str) -> M:
-    """Validate DATA as MODEL, or raise InvalidInput listing every problem with its place in the JSON."""
+    """Validate DATA as MODEL, or raise InvalidInput listing every problem with its place in the JSON.
+
+    Each problem's ``field`` (the JSON path) and ``message`` (pydantic's sentence) read as always in English;
+    both are Messages, so a page shows them in its language (the field named in words, the problem said in a
+    sentence of the catalogs).
+    """
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = [
-            {"field": ".".join(str(part) for part in error["loc"]) or "(top level)", "message": error["msg"]}
-            for error in exc.errors()
-        ]
-        listing = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
-        raise InvalidInput(f"The request in {source} is not valid: {listing}.", problems=problems) from None
+        problems = [{"field": _field(error["loc"]), "message": _problem(error)} for error in exc.errors()]
+        listing = Message.join([Message(N_("%(field)s: %(problem)s"), field=p["field"], problem=p["message"])
+                                for p in problems], _SEMICOLON)
+        raise InvalidInput(N_("The request in %(source)s is not valid: %(listing)s."), problems=problems,
+                           source=source, listing=listing) from None
+
+
+# TRANSLATORS: between the problems of a list ("holder: …; number: …").
+_SEMICOLON = N_("; ")
+# What a problem of each pydantic type says in the catalogs (pydantic's own English stays the English).
+_PROBLEMS: dict[str, Msgid] = {
+    "missing": N_("This is required."),
+    "string_too_short": N_("This is required."),
+    "string_too_long": N_("This is longer than the %(max_length)s characters allowed."),
+    "literal_error": N_("This is not one of the choices offered."),
+    "union_tag_invalid": N_("This is not one of the choices offered."),
+    "union_tag_not_found": N_("Say whether the holder is a person or an organisation."),
+    "date_parsing": N_("This is not a date: write it as YYYY-MM-DD."),
+    "date_from_datetime_parsing": N_("This is not a date: write it as YYYY-MM-DD."),
+    "date_from_datetime_inexact": N_("This is not a date: write it as YYYY-MM-DD."),
+    "date_type": N_("This is not a date: write it as YYYY-MM-DD."),
+    "extra_forbidden": N_("This is not a field of the request."),
+    "string_type": N_("This must be text."),
+    "model_type": N_("This must be a set of fields (a JSON object)."),
+    "model_attributes_type": N_("This must be a set of fields (a JSON object)."),
+    "letter_without_agent": N_("An agent's authorisation letter was given, but no agent."),
+}
+# The JSON path's parts as a page names them ("holder.person.document.number" -> 機主 › 證件 › 號碼).
+_FIELDS: dict[str, Msgid] = {
+    "holder": NP_("realname_party", "holder"),
+    "guardian": NP_("realname_party", "guardian"),
+    "agent": NP_("realname_party", "agent"),
+    "handler": NP_("realname_party", "handler"),
+    "person": N_("Person"),
+    "organisation": N_("Organisation"),
+    "kind": NP_("realname_field", "kind"),
+    "name": NP_("realname_field", "name"),
+    "date_of_birth": NP_("realname_field", "date of birth"),
+    "address": NP_("realname_field", "address"),
+    "document": NP_("realname_field", "document"),
+    "type": NP_("realname_field", "type"),
+    "number": NP_("realname_field", "number"),
+    "capture": NP_("realname_field", "capture"),
+    "proof": NP_("realname_field", "proof"),
+    "operator": NP_("realname_field", "operator"),
+    "service": NP_("realname_field", "service"),
+    "line": NP_("realname_field", "line"),
+    "authorisation_letter": NP_("realname_field", "authorisation letter"),
+    "agent_authorisation_letter": NP_("realname_field", "agent's authorisation letter"),
+}
+# TRANSLATORS: between the parts of a field's place in a request ("holder › document › number").
+_PATH = N_(" › ")
+
+
+def _field(loc: tuple[int | str, ...]) -> Message:
+    english = ".".join(str(part) for part in loc) or "(top level)"
+    if not loc:
+        return Message.term(english, NP_("realname_field", "the request as a whole"))
+    return Message.term(english, Message.join([_FIELDS.get(str(part), str(part)) for part in loc], _PATH))
+
+
+def _problem(error: Any) -> Message:
+    template = _PROBLEMS.get(error["type"], N_("This value is not valid."))
+    values = {key: value for key, value in (error.get("ctx") or {}).items() if isinstance(value, int | str)}
+    return Message.term(error["msg"], template, **values)

@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session
 from telreg.core import audit
 from telreg.core.clock import Clock, today
 from telreg.core.errors import InvalidNumber
+from telreg.core.i18n import N_
 from telreg.core.vault import Vault
-from telreg.realname import feeds, identities, quotas, repository
+from telreg.realname import feeds, identities, quotas, repository, words
 from telreg.realname.models import Identity, Number, Operator, Refusal, Registration
 from telreg.realname.numbers import parse_subscriber_number
 from telreg.realname.outcome import Outcome, Refused
@@ -120,12 +121,13 @@ def _transfer(session: Session, *, vault: Vault, policy: Policy, clock: Clock, v
     number = repository.number_row(session, national, for_update=True)
     if number is not None and number.operator_id != operator.id:
         raise Refused("number_other_operator",
-                      f"Number {national} belongs to another operator, not {operator.code}.")
+                      N_("Number %(number)s belongs to another operator, not %(operator)s."),
+                      number=national, operator=operator.code)
     current = repository.current_registration(session, number.id) if number is not None else None
     if number is None or current is None:
         raise Refused("not_registered",
-                      f"Number {national} is not registered with {operator.code}, so it cannot be "
-                      "transferred; register it instead.")
+                      N_("Number %(number)s is not registered with %(operator)s, so it cannot be "
+                         "transferred; register it instead."), number=national, operator=operator.code)
     parties = check_parties(request.holder, guardian=request.guardian, agent=request.agent, policy=policy,
                             on=today(clock), agent_letter=request.agent_authorisation_letter)
     old_holder = repository.identity(session, current.holder_id)
@@ -133,8 +135,9 @@ def _transfer(session: Session, *, vault: Vault, policy: Policy, clock: Clock, v
                                           normalised=parties.holder.normalised)
     if new_index == old_holder.document_index:
         raise Refused("same_holder",
-                      f"Number {national} is already registered to this holder; a transfer needs a new "
-                      "holder (to correct the holder's details, use a change of details).", party="holder")
+                      N_("Number %(number)s is already registered to this holder; a transfer needs a new "
+                         "holder (to correct the holder's details, use a change of details)."),
+                      party="holder", number=national)
     verdicts = verify_parties(session, parties, verifier=verifier, vault=vault, policy=policy, clock=clock,
                               request=request)
     ids = _identities(session, vault=vault, clock=clock, parties=parties)
@@ -144,7 +147,8 @@ def _transfer(session: Session, *, vault: Vault, policy: Policy, clock: Clock, v
                         service=number.service, line=number.line)
     if not repository.end_registration(session, current.id, at=clock.now(), reason="transferred"):
         raise Refused("not_registered",
-                      f"Number {national} was changed by someone else meanwhile; try again.")
+                      N_("Number %(number)s was changed by someone else meanwhile; try again."),
+                      number=national)
     quotas.release(session, identity_id=current.holder_id, operator_id=current.operator_id,
                    service=current.quota_service)
     # The registered user changes: the previous user's do-not-call registration of the number does not carry over
@@ -162,11 +166,12 @@ def _operator_and_number(session: Session, *, policy: Policy, request: Registrat
                          attempt: _Attempt) -> tuple[Operator, str]:
     operator = repository.operator_by_code(session, request.operator)
     if operator is None:
-        raise Refused("unknown_operator", f"There is no operator with the code {request.operator!r}.")
+        raise Refused("unknown_operator", N_("There is no operator with the code %(given)s."),
+                      given=repr(request.operator))
     try:
         national = parse_subscriber_number(request.number, jurisdiction=policy.jurisdiction)
-    except InvalidNumber as exc:
-        raise Refused("invalid_number", exc.message) from None
+    except InvalidNumber as exc:  # numbers.py marks every sentence it raises
+        raise Refused("invalid_number", exc.template or exc.message, **exc.extra) from None
     attempt.number = national
     return operator, national
 
@@ -174,15 +179,16 @@ def _operator_and_number(session: Session, *, policy: Policy, request: Registrat
 def _ensure_registrable(session: Session, number: Number, *, operator: Operator) -> None:
     if number.operator_id != operator.id:
         raise Refused("number_other_operator",
-                      f"Number {number.number} belongs to another operator, not {operator.code}.")
+                      N_("Number %(number)s belongs to another operator, not %(operator)s."),
+                      number=number.number, operator=operator.code)
     if repository.current_registration(session, number.id) is not None:
         raise Refused("number_registered",
-                      f"Number {number.number} is already registered; to give it to another holder, use a "
-                      "transfer.")
+                      N_("Number %(number)s is already registered; to give it to another holder, use a "
+                         "transfer."), number=number.number)
     if number.state not in REGISTRABLE_STATES:
         raise Refused("number_unavailable",
-                      f"Number {number.number} is {number.state}; it can be registered again only once the "
-                      "operator makes it available.")
+                      N_("Number %(number)s is %(state)s; it can be registered again only once the operator "
+                         "makes it available."), number=number.number, state=words.number_state(number.state))
 
 
 def _identities(session: Session, *, vault: Vault, clock: Clock, parties: Parties) -> dict[str, Identity]:
@@ -216,7 +222,8 @@ def _add_registration(session: Session, *, vault: Vault, clock: Clock, number: N
     stored = repository.add_registration(session, registration)
     if stored is None:  # a concurrent registration won the number
         raise Refused("number_registered",
-                      f"Number {number.number} was registered by another request at the same moment.")
+                      N_("Number %(number)s was registered by another request at the same moment."),
+                      number=number.number)
     return stored
 
 

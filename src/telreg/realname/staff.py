@@ -1,7 +1,7 @@
 """Who may act for which operator: each operator's staff register and see its own numbers, the regulator sees
 the whole (issue 5). The one rule of the real-name context about it; the API and the pages call it.
 
-Administrators and the regulator act for every operator. An ``operator_staff`` account acts only for the
+Administrators and the regulator act for every operator. An ``operator-staff`` account acts only for the
 operator named on it (``User.operator_code``); an account without one (created before operators were named)
 acts for none until an administrator attaches it.
 """
@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from telreg.core.errors import PermissionDenied
+from telreg.core.i18n import N_
 from telreg.core.models import User
 from telreg.realname import operators
 from telreg.realname.errors import NumberNotFound
@@ -23,7 +24,7 @@ from telreg.realname.models import Operator
 __all__ = ["READER_ROLES", "STAFF_ROLE", "acts_for_every_operator", "ensure_acts_for", "ensure_acts_for_flag",
            "number_for_reader", "operator_scope", "visible_operators"]
 
-STAFF_ROLE = "operator_staff"
+STAFF_ROLE = "operator-staff"
 WHOLE_VIEW_ROLES = frozenset({"admin", "regulator"})
 READER_ROLES = frozenset({STAFF_ROLE, *WHOLE_VIEW_ROLES})  # who may read numbers, flags and queues at all
 
@@ -46,13 +47,17 @@ def ensure_acts_for(user: User, operator_code: str | None) -> None:
     scope = operator_scope(user)
     if scope is None or (scope and scope == operator_code):
         return
-    asked = operator_code or "an unknown operator"
+    # The error's values stay those of the API's answer (username, acts_for, operator): one sentence for a
+    # known operator and one for none.
     if not scope:
-        raise PermissionDenied(f"{user.username} acts for no operator, so not for {asked}; an administrator "
-                               "must attach the account to its operator.", username=user.username,
-                               operator=operator_code)
-    raise PermissionDenied(f"{user.username} acts for {scope}, not {asked}.", username=user.username,
-                           acts_for=scope, operator=operator_code)
+        template = (N_("%(username)s acts for no operator, so not for %(operator)s; an administrator must "
+                       "attach the account to its operator.") if operator_code else
+                    N_("%(username)s acts for no operator, so not for an unknown operator; an administrator "
+                       "must attach the account to its operator."))
+        raise PermissionDenied(template, username=user.username, operator=operator_code)
+    template = (N_("%(username)s acts for %(acts_for)s, not %(operator)s.") if operator_code else
+                N_("%(username)s acts for %(acts_for)s, not an unknown operator."))
+    raise PermissionDenied(template, username=user.username, acts_for=scope, operator=operator_code)
 
 
 def number_for_reader(user: User, number: str, look: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -71,7 +76,8 @@ def number_for_reader(user: User, number: str, look: Callable[[], dict[str, Any]
             raise
         view = None
     if scope is not None and (view is None or view["operator"] != scope):
-        raise NumberNotFound(f"Number {number} is not one of {scope}'s numbers.", number=number)
+        raise NumberNotFound(N_("Number %(number)s is not one of %(scope)s's numbers."), number=number,
+                             scope=scope)
     assert view is not None
     return view
 

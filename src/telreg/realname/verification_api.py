@@ -22,6 +22,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.datastructures import UploadFile
 
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_
 from telreg.core.models import User
 from telreg.core.security import CsrfChecked, CurrentUser
 from telreg.core.users import require_role
@@ -70,13 +71,14 @@ async def _upload(request: Request, runtime: RuntimeDep) -> _Upload:
         form = await request.form()
         file = form.get("file")
         if not isinstance(file, UploadFile):
-            raise InvalidInput("Send the CSV file as the multipart field 'file'.", field="file")
+            raise InvalidInput(N_("Send the CSV file as the multipart field 'file'."), field="file")
         return _Upload(source=file.filename or "upload.csv", content=await file.read(limit + 1))
     try:
         data = await request.json()
     except ValueError:
-        raise InvalidInput("Send a CSV file (multipart field 'file') or JSON {\"rows\": [...]}.") from None
-    return _Upload(source="the request", rows=parse_request(FlagRowsIn, data, source="the request"))
+        raise InvalidInput(
+            N_("Send a CSV file (multipart field 'file') or JSON {\"rows\": [...]}.")) from None
+    return _Upload(source=N_("the request"), rows=parse_request(FlagRowsIn, data, source=N_("the request")))
 
 
 def _rows_schema() -> dict[str, Any]:

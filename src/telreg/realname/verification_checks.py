@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session
 from telreg.core import audit
 from telreg.core.clock import Clock, to_hk, today
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_
 from telreg.core.masking import mask_document
 from telreg.core.vault import Vault
-from telreg.realname import capture_proof
+from telreg.realname import capture_proof, words
 from telreg.realname.documents import check_document
 from telreg.realname.verification import IdentityVerifier, VerificationResult
 
@@ -69,9 +70,11 @@ def reader_token(vault: Vault, *, clock: Clock, device: str, doc_type: str, numb
                  capture: str = "card_reader") -> dict[str, Any]:
     """Make the proof a card reader (or MRZ scanner) DEVICE would give for what it read (demo stand-in)."""
     if capture not in READER_CAPTURES:
-        raise InvalidInput(f"A reader vouches for a capture by {' or '.join(READER_CAPTURES)}, not "
-                           f"{capture!r}; online verification proofs come from "
-                           "POST /api/v1/realname/verification/checks.", capture=capture)
+        raise InvalidInput(N_("A reader vouches for a capture by %(first)s or %(second)s, not %(given)s; "
+                              "online verification proofs come from "
+                              "POST /api/v1/realname/verification/checks."),
+                           capture=capture, given=repr(capture), first=words.capture(READER_CAPTURES[0]),
+                           second=words.capture(READER_CAPTURES[1]))
     normalised = _normalised(doc_type, number, date_of_birth=None, on=today(clock))
     proof = capture_proof.issue(vault, clock=clock, doc_type=doc_type, normalised=normalised, capture=capture,
                                 device=device)
@@ -82,7 +85,8 @@ def reader_token(vault: Vault, *, clock: Clock, device: str, doc_type: str, numb
 def _normalised(doc_type: str, number: str, *, date_of_birth: dt.date | None, on: dt.date) -> str:
     check = check_document(doc_type, number, date_of_birth=date_of_birth, on=on)  # unknown type: InvalidInput
     if not check.valid or check.normalised is None:
-        raise InvalidInput(f"The {doc_type} is not valid: {check.reason}", doc_type=doc_type)
+        raise InvalidInput(N_("The %(doc_type)s is not valid: %(reason)s"), doc_type=words.document(doc_type),
+                           reason=check.reason)
     return check.normalised
 
 

@@ -34,8 +34,10 @@ from telreg.core import audit
 from telreg.core.clock import Clock, to_hk, today
 from telreg.core.errors import Conflict, InvalidInput, NotFound
 from telreg.core.files import decode_text_upload
+from telreg.core.i18n import N_, Message
 from telreg.core.masking import mask_document, mask_name
 from telreg.core.vault import Vault
+from telreg.realname import words
 from telreg.realname import verification_repository as repository
 from telreg.realname.documents import DOCUMENT_TYPES, check_document
 from telreg.realname.identities import document_index
@@ -109,7 +111,7 @@ def load_csv(session: Session, *, vault: Vault, clock: Clock, content: bytes, ac
              source: str = "upload") -> LoadOutcome:
     """Load a CSV file (header ``doc_type,number,result,reason[,owner_name]``): all of it, or on any problem
     none of it (InvalidInput listing every problem with its line)."""
-    text = decode_text_upload(content, source=source, max_bytes=max_bytes, verb="loaded")
+    text = decode_text_upload(content, source=source, max_bytes=max_bytes, verb=N_("loaded"))
     raw, problems = _read_csv(text)
     return _load(session, vault=vault, clock=clock, raw=raw, problems=problems, actor=actor, source=source,
                  where="line")
@@ -131,7 +133,8 @@ def withdraw_document(session: Session, *, vault: Vault, clock: Clock, doc_type:
     repository.lock_register(session)
     flag = repository.flag_in_force(session, document_index(vault, doc_type=doc_type, normalised=normalised))
     if flag is None:
-        raise FlagNotFound(f"No flag is in force for this {doc_type}.", doc_type=doc_type)
+        raise FlagNotFound(N_("No flag is in force for this %(doc_type)s."),
+                           doc_type=words.document(doc_type))
     return _withdraw(session, clock=clock, flag=flag, actor=actor)
 
 
@@ -140,10 +143,11 @@ def withdraw_flag(session: Session, *, clock: Clock, flag_id: int, actor: str) -
     repository.lock_register(session)
     flag = repository.flag_row(session, flag_id)
     if flag is None:
-        raise FlagNotFound(f"There is no verification flag {flag_id}.", flag_id=flag_id)
+        raise FlagNotFound(N_("There is no verification flag %(flag_id)s."), flag_id=flag_id)
     if flag.withdrawn_at is not None:
-        raise FlagWithdrawn(f"Verification flag {flag_id} was withdrawn already by {flag.withdrawn_by} on "
-                            f"{to_hk(flag.withdrawn_at):%Y-%m-%d %H:%M}.", flag_id=flag_id)
+        raise FlagWithdrawn(N_("Verification flag %(flag_id)s was withdrawn already by %(by)s on %(at)s."),
+                            flag_id=flag_id, by=flag.withdrawn_by,
+                            at=f"{to_hk(flag.withdrawn_at):%Y-%m-%d %H:%M}")
     return _withdraw(session, clock=clock, flag=flag, actor=actor)
 
 
@@ -184,7 +188,9 @@ def _load(session: Session, *, vault: Vault, clock: Clock, raw: list[tuple[int, 
         if row is None:
             continue
         if row.index in first_line:  # two spellings or types of one document count as one
-            problems.append((line, f"the same document as {where} {first_line[row.index]}"))
+            same = (N_("the same document as line %(first)s") if where == "line"
+                    else N_("the same document as row %(first)s"))
+            problems.append((line, Message(same, first=first_line[row.index])))
             continue
         first_line[row.index] = line
         rows.append(row)
@@ -236,8 +242,9 @@ def _read_csv(text: str) -> tuple[list[tuple[int, dict[str, str | None]]], list[
         unknown = [name for name in header if name not in COLUMNS]
         missing = [name for name in REQUIRED_COLUMNS if name not in header]
         if unknown or missing or len(set(header)) != len(header):
-            return [], [(1, f"the header must name the columns {','.join(REQUIRED_COLUMNS)}[,owner_name] "
-                            f"(in any order, each once), not {','.join(header)!r}")]
+            return [], [(1, Message(N_("the header must name the columns %(columns)s[,owner_name] (in any "
+                                       "order, each once), not %(given)s"),
+                                    columns=",".join(REQUIRED_COLUMNS), given=repr(",".join(header))))]
         problems: list[tuple[int, str]] = []
         line_end = reader.line_num
         for row in reader:
@@ -246,14 +253,15 @@ def _read_csv(text: str) -> tuple[list[tuple[int, dict[str, str | None]]], list[
             if not any(cell.strip() for cell in row):
                 continue  # blank lines carry nothing
             if len(row) != len(header):
-                problems.append((line, f"expected {len(header)} fields ({','.join(header)}), "
-                                       f"found {len(row)}"))
+                problems.append((line, Message(
+                    N_("expected %(expected)s fields (%(header)s), found %(found)s"),
+                    expected=len(header), header=",".join(header), found=len(row))))
                 continue
             raw.append((line, dict(zip(header, row, strict=True))))
     except csv.Error as exc:
         return [], [(reader.line_num, str(exc))]
     if not raw and not problems:
-        problems.append((0, "the file holds no flags"))
+        problems.append((0, Message(N_("the file holds no flags"))))
     return raw, problems
 
 
@@ -266,25 +274,29 @@ def _validate(vault: Vault, line: int, values: Mapping[str, str | None], *,
     doc_type, number, result, reason, owner = (value(name) for name in COLUMNS)
     normalised = None
     if doc_type not in DOCUMENT_TYPES:
-        problems.append(f"unknown document type {doc_type!r}")
+        problems.append(Message(N_("unknown document type %(given)s"), given=repr(doc_type)))
     elif not number:
-        problems.append(f"the {doc_type} number is missing")
+        problems.append(Message(N_("the %(doc_type)s number is missing"), doc_type=words.document(doc_type)))
     else:
         # The reason never quotes the number (documents/result.py), so it may be shown and logged.
         check = check_document(doc_type, number, on=on)
         normalised = check.normalised if check.valid else None
         if normalised is None:
-            problems.append(f"the {doc_type} is not valid: {check.reason}")
+            problems.append(Message(N_("the %(doc_type)s is not valid: %(reason)s"),
+                                    doc_type=words.document(doc_type), reason=check.reason))
     if result not in FLAG_RESULTS:
-        problems.append(f"result {result!r} is not one of {', '.join(FLAG_RESULTS)}")
+        problems.append(Message(N_("result %(given)s is not one of %(known)s"), given=repr(result),
+                                known=", ".join(FLAG_RESULTS)))
     if not reason:
-        problems.append("give the reason: where the report came from")
+        problems.append(Message(N_("give the reason: where the report came from")))
     elif len(reason) > REASON_MAX_CHARS:
-        problems.append(f"the reason has {len(reason)} characters; at most {REASON_MAX_CHARS} are kept")
+        problems.append(Message(N_("the reason has %(count)s characters; at most %(limit)s are kept"),
+                                count=len(reason), limit=REASON_MAX_CHARS))
     if owner and result != "impostor":
-        problems.append("owner_name is for an impostor flag only (whose document it really is)")
+        problems.append(Message(N_("owner_name is for an impostor flag only (whose document it really is)")))
     elif len(owner) > OWNER_NAME_MAX_CHARS:
-        problems.append(f"owner_name has {len(owner)} characters; at most {OWNER_NAME_MAX_CHARS}")
+        problems.append(Message(N_("owner_name has %(count)s characters; at most %(limit)s"),
+                                count=len(owner), limit=OWNER_NAME_MAX_CHARS))
     if problems or normalised is None:
         return None, problems
     return _Row(line=line, doc_type=doc_type, normalised=normalised,
@@ -294,14 +306,17 @@ def _validate(vault: Vault, line: int, values: Mapping[str, str | None], *,
 
 def _refusal(source: str, problems: list[tuple[int, str]], *, where: str) -> InvalidInput:
     problems = sorted(problems, key=lambda problem: problem[0])
-    listed = [f"{where} {line}: {message}" if line else message for line, message in problems]
-    shown = listed[:MAX_LISTED_PROBLEMS]
-    more = f"\n… and {len(listed) - len(shown)} more." if len(listed) > len(shown) else ""
-    return InvalidInput(
-        f"{source} was not loaded ({len(problems)} problem(s)); nothing was recorded:\n"
-        + "\n".join(shown) + more,
-        problems=[{where: line or None, "message": message} for line, message in problems],
-    )
+    at = N_("line %(line)s: %(problem)s") if where == "line" else N_("row %(line)s: %(problem)s")
+    listed = [Message(at, line=line, problem=message) if line else message for line, message in problems]
+    shown = Message.join(listed[:MAX_LISTED_PROBLEMS], "\n")
+    details = {"problems": [{where: line or None, "message": message} for line, message in problems],
+               "source": source, "count": len(problems), "listed": shown}
+    if len(listed) > MAX_LISTED_PROBLEMS:
+        return InvalidInput(N_("%(source)s was not loaded (%(count)s problem(s)); nothing was recorded:\n"
+                               "%(listed)s\n… and %(more)s more."), more=len(listed) - MAX_LISTED_PROBLEMS,
+                            **details)
+    return InvalidInput(N_("%(source)s was not loaded (%(count)s problem(s)); nothing was recorded:\n"
+                           "%(listed)s"), **details)
 
 
 # --- withdrawing --------------------------------------------------------------------------------------------
@@ -318,5 +333,6 @@ def _withdraw(session: Session, *, clock: Clock, flag: VerificationFlag, actor: 
 def _normalised(doc_type: str, number: str, *, on: dt.date) -> str:
     check = check_document(doc_type, number, on=on)  # an unknown type raises InvalidInput
     if not check.valid or check.normalised is None:
-        raise InvalidInput(f"The {doc_type} is not valid: {check.reason}", doc_type=doc_type)
+        raise InvalidInput(N_("The %(doc_type)s is not valid: %(reason)s"), doc_type=words.document(doc_type),
+                           reason=check.reason)
     return check.normalised

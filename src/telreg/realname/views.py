@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from telreg.core.clock import HK
+from telreg.core.i18n import N_
 from telreg.core.vault import Vault
 from telreg.realname import identities, repository
 from telreg.realname.errors import NumberNotFound
@@ -22,7 +23,7 @@ def number_view(session: Session, *, vault: Vault, policy: Policy, number: str) 
     national = parse_subscriber_number(number, jurisdiction=policy.jurisdiction)
     row = repository.number_row(session, national)
     if row is None:
-        raise NumberNotFound(f"Number {national} is not known to any operator.", number=national)
+        raise NumberNotFound(N_("Number %(number)s is not known to any operator."), number=national)
     operator = session.get(Operator, row.operator_id)
     current = repository.current_registration(session, row.id)
     return {

@@ -1,7 +1,8 @@
 """HTTP API of senders' subscription accounts.
 
 Public: apply (multipart: the form fields, and optionally documents with a ``document_types`` entry each) and the
-fee table. Sender (signed-in sender session, see senders.deps): profile, document upload, renewal orders.
+fee table. Sender (signed-in sender session, see senders.deps): profile (an API key too), document upload,
+renewal orders.
 Officer (staff session with the ``dnc-officer`` role; changes need the CSRF token): applications, document
 review, payments, fee revisions.
 """
@@ -13,10 +14,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, UploadFile
 
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_
 from telreg.core.security import CsrfChecked, DncOfficer
 from telreg.deps import DbSession, ReadSession, RuntimeDep
 from telreg.senders import applications, documents, fees, payments, profile, renewals
-from telreg.senders.deps import CurrentSender
+from telreg.senders.deps import CurrentSender, SenderCallerDep
 from telreg.senders.documents import DocumentUpload
 from telreg.senders.schemas import (
     ApplicationOut,
@@ -41,8 +43,8 @@ def _uploads(files: list[UploadFile], types: list[str], max_bytes: int) -> list[
     # work inside an ``async def`` would block the event loop, and a request waiting there for a lock would stop
     # the request holding it from ever finishing.
     if len(files) != len(types):
-        raise InvalidInput(f"Give one document_types entry per document ({len(files)} documents, "
-                           f"{len(types)} types).")
+        raise InvalidInput(N_("Give one document_types entry per document (%(documents)s documents, "
+                              "%(types)s types)."), documents=len(files), types=len(types))
     # Read one byte past the limit: enough to say "too large" without holding a huge upload in memory.
     return [DocumentUpload(t, f.filename or "document", f.file.read(max_bytes + 1)) for f, t in zip(files, types)]
 
@@ -81,9 +83,11 @@ def fee_table(session: ReadSession, runtime: RuntimeDep) -> Any:
 # ---- the signed-in sender -------------------------------------------------------------------------------------
 
 @router.get("/me", response_model=ProfileOut)
-def my_profile(sender: CurrentSender, session: DbSession, runtime: RuntimeDep) -> Any:
-    """The Account Profile: expiry date of each register and the renewal options with their fees."""
-    return profile.profile(session, clock=runtime.clock, settings=runtime.settings, account_id=sender.account_id)
+def my_profile(caller: SenderCallerDep, session: DbSession, runtime: RuntimeDep) -> Any:
+    """The Account Profile: expiry date of each register and the renewal options with their fees (a signed-in
+    sender, or a script with one of the account's API keys)."""
+    return profile.profile(session, clock=runtime.clock, settings=runtime.settings,
+                           account_id=caller.account_id)
 
 
 @router.post("/me/documents", response_model=DocumentOut, status_code=201, dependencies=[CsrfChecked])

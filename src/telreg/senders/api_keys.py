@@ -23,6 +23,7 @@ from telreg.config import Settings
 from telreg.core import audit
 from telreg.core.clock import Clock, to_hk
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_
 from telreg.core.users import officer as staff_officer
 from telreg.senders import lifecycle, repository
 from telreg.senders.deps import SenderCaller
@@ -82,9 +83,9 @@ def set_api_access(session: Session, *, clock: Clock, settings: Settings, accoun
     clerk = staff_officer(session, officer)
     account = repository.lock_account(session, account_id)
     if account is None:
-        raise AccountNotFound(f"There is no sender account {account_id}.", account_id=account_id)
+        raise AccountNotFound(N_("There is no sender account %(account_id)s."), account_id=account_id)
     if enabled and not lifecycle.access(session, clock=clock, settings=settings, account_id=account_id).can_log_in:
-        raise AccountCancelled(f"Account {account_id} is cancelled; API access cannot be turned on.",
+        raise AccountCancelled(N_("Account %(account_id)s is cancelled; API access cannot be turned on."),
                                account_id=account_id)
     if account.api_access == enabled:
         return account  # already so: nothing to record
@@ -113,27 +114,33 @@ def create_key(session: Session, *, clock: Clock, settings: Settings, account_id
     """
     account = repository.lock_account(session, account_id)
     if account is None:
-        raise AccountNotFound(f"There is no sender account {account_id}.", account_id=account_id)
+        raise AccountNotFound(N_("There is no sender account %(account_id)s."), account_id=account_id)
     if not account.api_access:
-        raise ApiAccessDisabled("API access is by arrangement: ask OFCA (dnc-admin@ofca.gov.hk) to enable it for "
-                                "this account first.")
+        raise ApiAccessDisabled(N_("API access is by arrangement: ask OFCA (dnc-admin@ofca.gov.hk) to enable "
+                                   "it for this account first."))
     label = " ".join(label.split())
     if not 1 <= len(label) <= 100:
-        raise InvalidInput("Give the key a label of 1 to 100 characters, e.g. the script that will use it.",
-                           label=label)
+        raise InvalidInput(N_("Give the key a label of 1 to 100 characters, e.g. the script that will use "
+                              "it."), label=label)
     held = _held_registers(session, clock=clock, settings=settings, account_id=account_id)
     wanted = {parse_register(r).value for r in registers} if registers is not None else set(held)
     if not wanted:
-        raise InvalidInput("Choose at least one register for the key.", registers=sorted(wanted))
+        raise InvalidInput(N_("Choose at least one register for the key."), registers=sorted(wanted))
     not_held = sorted(wanted - held)
+    if not_held and held:
+        raise RegisterNotHeld(N_("The account does not hold the %(not_held)s register(s); a key can only "
+                                 "reach registers the account holds (%(held)s)."),
+                              register=not_held[0], registers=not_held, not_held=", ".join(not_held),
+                              held=", ".join(sorted(held)))
     if not_held:
-        raise RegisterNotHeld(f"The account does not hold the {', '.join(not_held)} register(s); a key can only "
-                              f"reach registers the account holds ({', '.join(sorted(held)) or 'none'}).",
-                              register=not_held[0], registers=not_held)
+        raise RegisterNotHeld(N_("The account does not hold the %(not_held)s register(s); a key can only "
+                                 "reach registers the account holds (none)."),
+                              register=not_held[0], registers=not_held, not_held=", ".join(not_held))
     active = session.scalar(select(func.count()).select_from(SenderApiKey)
                             .where(SenderApiKey.account_id == account_id, SenderApiKey.revoked_at.is_(None)))
     if (active or 0) >= MAX_ACTIVE_KEYS:
-        raise TooManyApiKeys(f"An account may have at most {MAX_ACTIVE_KEYS} active keys; revoke one first.")
+        raise TooManyApiKeys(N_("An account may have at most %(limit)s active keys; revoke one first."),
+                             limit=MAX_ACTIVE_KEYS)
     secret = secrets.token_urlsafe(32)
     while True:  # 48 random bits of prefix: a collision is all but impossible, but the constraint decides
         key = SenderApiKey(account_id=account_id, prefix=secrets.token_hex(6), secret_sha256=_sha256(secret),
@@ -157,7 +164,7 @@ def revoke_key(session: Session, *, clock: Clock, account_id: int, key_id: int, 
     key = session.scalar(select(SenderApiKey).where(SenderApiKey.id == key_id,
                                                     SenderApiKey.account_id == account_id))
     if key is None:
-        raise ApiKeyNotFound(f"This account has no API key {key_id}.", key_id=key_id)
+        raise ApiKeyNotFound(N_("This account has no API key %(key_id)s."), key_id=key_id)
     if key.revoked_at is None:
         key.revoked_at = clock.now()
         key.revoked_by = actor
@@ -173,22 +180,23 @@ def authenticate(session: Session, *, clock: Clock, settings: Settings, bearer: 
     """Turn an ``Authorization: Bearer`` key into the caller it stands for, or raise ApiKeyRejected."""
     match = _KEY.match(bearer.strip())
     if match is None:
-        raise ApiKeyRejected("This is not a telreg API key (expected tr_<prefix>.<secret>, as shown when it was "
-                             "created).")
+        raise ApiKeyRejected(N_("This is not a telreg API key (expected tr_<prefix>.<secret>, as shown when "
+                                "it was created)."))
     prefix, secret = match.groups()
     key = session.scalar(select(SenderApiKey).where(SenderApiKey.prefix == prefix))
     presented = _sha256(secret)
     if key is None or not secrets.compare_digest(key.secret_sha256, presented):
-        raise ApiKeyRejected("This API key is not valid.")
+        raise ApiKeyRejected(N_("This API key is not valid."))
     if key.revoked_at is not None:
-        revoked_on = to_hk(key.revoked_at).date().isoformat()
-        raise ApiKeyRejected(f"This API key was revoked on {revoked_on}; create a new one.")
+        raise ApiKeyRejected(N_("This API key was revoked on %(revoked_on)s; create a new one."),
+                             revoked_on=to_hk(key.revoked_at).date().isoformat())
     account = repository.get_account(session, key.account_id)
     if account is None or not account.api_access:
-        raise ApiKeyRejected("API access is not enabled for this account; ask OFCA (dnc-admin@ofca.gov.hk).")
+        raise ApiKeyRejected(N_("API access is not enabled for this account; ask OFCA "
+                                "(dnc-admin@ofca.gov.hk)."))
     access = lifecycle.access(session, clock=clock, settings=settings, account_id=key.account_id)
     if not access.can_log_in:
-        raise ApiKeyRejected(access.reason)
+        raise ApiKeyRejected(access.reason_template, **access.reason_params)
     session.execute(update(SenderApiKey).where(SenderApiKey.id == key.id).values(last_used_at=clock.now())
                     .execution_options(synchronize_session=False))
     return SenderCaller(access=access, api_key_id=key.id, scope=frozenset(key.registers.split(",")))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import cast
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,7 @@ from telreg.config import Settings
 from telreg.core import audit
 from telreg.core.clock import Clock, today
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_
 from telreg.senders import credentials, emails, fees, lifecycle, repository
 from telreg.senders.documents import DocumentUpload, add_document, document_summary
 from telreg.senders.errors import UsernameTaken
@@ -32,7 +34,7 @@ from telreg.senders.vocabulary import (
     parse_capacity,
 )
 
-__all__ = ["apply", "application_view", "list_applications"]
+__all__ = ["apply", "application_view", "count_applications", "list_applications"]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -40,7 +42,8 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 def _email(value: str) -> str:
     address = value.strip()
     if len(address) > 254 or not _EMAIL.match(address):
-        raise InvalidInput(f"{value!r} is not an email address such as name@example.com.", contact_email=value)
+        raise InvalidInput(N_("%(value)s is not an email address such as name@example.com."),
+                           contact_email=value, value=repr(value))
     return address
 
 
@@ -51,7 +54,8 @@ def _free_username(session: Session, *, clock: Clock, settings: Settings, userna
         return
     # A cancelled account frees its name; the daily job may simply not have noticed yet.
     if lifecycle.settle(session, clock=clock, settings=settings, account=holder) is not AccountState.cancelled:
-        raise UsernameTaken(f"The username {username!r} is taken; choose another.", username=username)
+        raise UsernameTaken(N_("The username %(quoted)s is taken; choose another."), username=username,
+                            quoted=repr(username))
 
 
 def apply(
@@ -73,17 +77,17 @@ def apply(
     kind = parse_capacity(capacity)
     applicant = " ".join(name.split())
     if not applicant:
-        raise InvalidInput("Give the applicant's name (the company's name for a company).")
+        raise InvalidInput(N_("Give the applicant's name (the company's name for a company)."))
     if len(applicant) > 200:
-        raise InvalidInput("The applicant's name is longer than 200 characters.")
+        raise InvalidInput(N_("The applicant's name is longer than 200 characters."))
     address = _email(contact_email)
     if not plans:
-        raise InvalidInput("Choose at least one register (fax, sms or prerecorded) and a plan for each.")
+        raise InvalidInput(N_("Choose at least one register (fax, sms or prerecorded) and a plan for each."))
     login = credentials.normalise_username(username)
     credentials.validate_password(password, username=login)
     question = " ".join(security_question.split())
     if len(question) < 5 or len(question) > 200:
-        raise InvalidInput("Write a security question of 5 to 200 characters.")
+        raise InvalidInput(N_("Write a security question of 5 to 200 characters."))
     answer_hash = credentials.hash_answer(security_answer)
     _free_username(session, clock=clock, settings=settings, username=login)
 
@@ -95,7 +99,8 @@ def apply(
         state_changed_at=now, password_changed_at=now,
     )
     if not repository.try_add(session, account):
-        raise UsernameTaken(f"The username {login!r} is taken; choose another.", username=login)
+        raise UsernameTaken(N_("The username %(quoted)s is taken; choose another."), username=login,
+                            quoted=repr(login))
     lines = [SenderOrderLine(register=r.value, plan=p.value, months=p.months,
                              fee_cents=fees.fee_for(session, settings=settings, plan=p, on=on))
              for r, p in sorted(plans.items(), key=lambda item: item[0].value)]
@@ -118,20 +123,42 @@ def apply(
 
 
 def application_view(session: Session, account: SenderAccount) -> dict[str, object]:
-    """An application as an officer reviews it: applicant, documents, and the application order."""
+    """An application as an officer reviews it: applicant, documents, the application order, and every order
+    still waiting for payment (the application's or a renewal's) with the total outstanding."""
     application = repository.orders(session, account.id, kind="application")
+    due = [order_summary(session, order)
+           for order in repository.orders(session, account.id, state="awaiting-payment")]
     return {
         "id": account.id, "username": account.username, "name": account.name, "capacity": account.capacity,
         "contact_email": account.contact_email, "state": account.state, "applied_on": account.applied_on.isoformat(),
         "documents": document_summary(session, account),
         "order": order_summary(session, application[0]) if application else None,
+        "orders_due": due,
+        "outstanding_cents": sum(cast(int, order["outstanding_cents"]) for order in due),
     }
 
 
-def list_applications(session: Session, *, state: str | None = None) -> list[dict[str, object]]:
-    """Applications newest first: by default those still pending (applied / awaiting documents or payment)."""
+def _known_state(state: str | None) -> None:
     if state is not None and state not in {s.value for s in AccountState}:
-        raise InvalidInput(f"{state!r} is not an account state; use one of "
-                           f"{', '.join(s.value for s in AccountState)}.")
-    states = [state] if state else [s.value for s in PENDING_STATES]
-    return [application_view(session, account) for account in repository.accounts(session, states=states)]
+        raise InvalidInput(N_("%(value)s is not an account state; use one of %(choices)s."),
+                           value=repr(state), choices=", ".join(s.value for s in AccountState))
+
+
+def list_applications(session: Session, *, state: str | None = None, limit: int | None = None,
+                      offset: int = 0) -> list[dict[str, object]]:
+    """Applications newest first: by default those waiting for documents or payment (applied, awaiting
+    documents or payment, or any account with a renewal order not yet paid); a page of them with LIMIT and
+    OFFSET."""
+    _known_state(state)
+    found = (repository.accounts(session, states=[state], limit=limit, offset=offset) if state
+             else repository.accounts_waiting(session, states=[s.value for s in PENDING_STATES], limit=limit,
+                                              offset=offset))
+    return [application_view(session, account) for account in found]
+
+
+def count_applications(session: Session, *, state: str | None = None) -> int:
+    """How many accounts list_applications lists in all."""
+    _known_state(state)
+    if state:
+        return repository.count_accounts(session, states=[state])
+    return repository.count_accounts_waiting(session, states=[s.value for s in PENDING_STATES])

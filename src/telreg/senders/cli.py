@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -69,10 +69,11 @@ def list_applications(
         print_json(rows)
         return
     for row in rows:
-        order = row["order"] or {}
+        orders_due: Any = row["orders_due"]
+        due = ",".join(str(order["id"]) for order in orders_due) or "-"
         missing = ",".join(row["documents"]["missing"]) or "-"  # type: ignore[index]
-        typer.echo(f"{row['id']:>5}  {row['username']:<20} {row['state']:<19} order {order.get('id')} "
-                   f"outstanding {format_hkd(int(order.get('outstanding_cents', 0)))}  missing: {missing}")
+        typer.echo(f"{row['id']:>5}  {row['username']:<20} {row['state']:<19} orders due {due} "
+                   f"outstanding {format_hkd(int(str(row['outstanding_cents'])))}  missing: {missing}")
 
 
 @app.command("accept-documents")

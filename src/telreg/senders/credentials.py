@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from telreg.core import audit, passwords
 from telreg.core.clock import Clock
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_
 from telreg.senders import repository
-from telreg.senders.errors import AccountNotFound, WeakPassword
+from telreg.senders.errors import AccountNotFound
 from telreg.senders.models import SenderAccount
 
 __all__ = [
@@ -35,27 +36,24 @@ __all__ = [
     "validate_password",
 ]
 
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH  # the one password policy (core.passwords), as for staff
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{3,31}$")
 
 
 def normalise_username(username: str) -> str:
     name = username.strip().lower()
     if not _USERNAME.match(name):
-        raise InvalidInput(
-            "A username has 4 to 32 characters: letters, digits, '.', '-' and '_', starting with a letter or digit.",
+        raise InvalidInput(N_(
+            "A username has 4 to 32 characters: letters, digits, '.', '-' and '_', starting with a letter or "
+            "digit."),
             username=username,
         )
     return name
 
 
 def validate_password(password: str, *, username: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise WeakPassword(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
-    if username.lower() in password.lower():
-        raise WeakPassword("The password must not contain the username.")
-    if password.strip() != password:
-        raise WeakPassword("The password must not start or end with a space.")
+    """Refuse a sender password the policy refuses (core.passwords.check_strength, shared with staff)."""
+    passwords.check_strength(password, username=username)
 
 
 def hash_password(password: str) -> str:
@@ -69,7 +67,7 @@ def normalise_answer(answer: str) -> str:
 def hash_answer(answer: str) -> str:
     normalised = normalise_answer(answer)
     if len(normalised) < 2:
-        raise InvalidInput("The answer to the security question is too short to be a secret.")
+        raise InvalidInput(N_("The answer to the security question is too short to be a secret."))
     return passwords.hash_secret(normalised)
 
 
@@ -96,7 +94,7 @@ def security_question(session: Session, *, username: str) -> str | None:
 def check_security_answer(session: Session, *, account_id: int, answer: str) -> bool:
     account = repository.get_account(session, account_id)
     if account is None:
-        raise AccountNotFound(f"There is no sender account {account_id}.", account_id=account_id)
+        raise AccountNotFound(N_("There is no sender account %(account_id)s."), account_id=account_id)
     return passwords.matches(account.security_answer_hash, normalise_answer(answer))
 
 
@@ -104,7 +102,7 @@ def change_password(session: Session, *, clock: Clock, account_id: int, new_pass
     """Replace the password (after a correct security answer, or at the first login with a one-time password)."""
     account = repository.lock_account(session, account_id)
     if account is None:
-        raise AccountNotFound(f"There is no sender account {account_id}.", account_id=account_id)
+        raise AccountNotFound(N_("There is no sender account %(account_id)s."), account_id=account_id)
     validate_password(new_password, username=account.username)
     account.password_hash = hash_password(new_password)
     account.password_changed_at = clock.now()

@@ -9,6 +9,9 @@ While the account's password is an officer's one-time password, the session may 
 :data:`CurrentSender` (and the session path of :data:`SenderCallerDep`) answer 403 ``password_change_required``;
 :data:`SignedInSender` is the one dependency that lets such a session through (the change-password endpoint).
 The plain function :func:`current_sender` does not enforce it, so pages can redirect to their own form instead.
+
+The dependencies declare how they authenticate for the OpenAPI document: the session cookie
+(``core.security.SESSION_SCHEME``) and, for :data:`SenderCallerDep`, the API key (:data:`API_KEY_SCHEME`).
 """
 
 from __future__ import annotations
@@ -17,14 +20,17 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from telreg.core.errors import NotAuthenticated
-from telreg.core.security import csrf_token, sign_out, verify_csrf
+from telreg.core.i18n import N_
+from telreg.core.security import SESSION_SCHEME, bearer_token, csrf_token, sign_out, verify_csrf
 from telreg.deps import DbSession, RuntimeDep
 from telreg.senders import lifecycle, signin
 from telreg.senders.errors import AccountNotFound, PasswordChangeRequired
 
 __all__ = [
+    "API_KEY_SCHEME",
     "CurrentSender",
     "SignedInSender",
     "SENDER_KEY",
@@ -38,6 +44,17 @@ __all__ = [
 ]
 
 SENDER_KEY = "sender_account"
+
+API_KEY_SCHEME = HTTPBearer(
+    scheme_name="senderApiKey", bearerFormat="tr_<prefix>.<secret>", auto_error=False,
+    description="A sender's API key (automation by arrangement: an officer enables API access, the "
+                "sender creates keys at /senders/api-keys). Sent as `Authorization: Bearer tr_…`; no cookie, "
+                "no CSRF token. Accepted by the account profile, downloads, online check, own lists and "
+                "washing.",
+)
+"""Declares the API key in the OpenAPI document; :func:`sender_caller` reads the header itself."""
+SessionCookie = Annotated[str | None, Depends(SESSION_SCHEME)]
+ApiKey = Annotated[HTTPAuthorizationCredentials | None, Depends(API_KEY_SCHEME)]
 
 
 def start_sender_session(request: Request, account_id: int) -> None:
@@ -55,13 +72,13 @@ def current_sender(request: Request, session: DbSession, runtime: RuntimeDep) ->
     """Return what the signed-in sender may do now; a cancelled or unknown account counts as signed out."""
     account_id = request.session.get(SENDER_KEY)
     if not account_id:
-        raise NotAuthenticated("Please log in to your subscription account.")
+        raise NotAuthenticated(N_("Please log in to your subscription account."))
     try:
         allowed = lifecycle.access(session, clock=runtime.clock, settings=runtime.settings,
                                    account_id=int(account_id))
     except AccountNotFound:
         end_sender_session(request)
-        raise NotAuthenticated("Your session has ended; please log in again.") from None
+        raise NotAuthenticated(N_("Your session has ended; please log in again.")) from None
     if not allowed.can_log_in:
         end_sender_session(request)
         raise NotAuthenticated(allowed.reason)
@@ -77,12 +94,22 @@ def require_sender(request: Request, session: DbSession, runtime: RuntimeDep) ->
 
 def _refuse_pending_password_change(session: DbSession, account_id: int) -> None:
     if signin.must_change_password(session, account_id=account_id):
-        raise PasswordChangeRequired("You signed in with a one-time password: change your password first "
-                                     "(POST /api/v1/senders/me/password).")
+        raise PasswordChangeRequired(N_("You signed in with a one-time password: change your password first "
+                                        "(POST /api/v1/senders/me/password)."))
 
 
-CurrentSender = Annotated[lifecycle.AccountAccess, Depends(require_sender)]
-SignedInSender = Annotated[lifecycle.AccountAccess, Depends(current_sender)]
+def _required_sender(request: Request, session: DbSession, runtime: RuntimeDep,
+                     _cookie: SessionCookie) -> lifecycle.AccountAccess:
+    return require_sender(request, session, runtime)
+
+
+def _signed_in_sender(request: Request, session: DbSession, runtime: RuntimeDep,
+                      _cookie: SessionCookie) -> lifecycle.AccountAccess:
+    return current_sender(request, session, runtime)
+
+
+CurrentSender = Annotated[lifecycle.AccountAccess, Depends(_required_sender)]
+SignedInSender = Annotated[lifecycle.AccountAccess, Depends(_signed_in_sender)]
 
 
 @dataclass(frozen=True)
@@ -109,20 +136,16 @@ class SenderCaller:
         return register in self.registers
 
 
-def _bearer_credentials(request: Request) -> str | None:
-    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-    return credentials if scheme.lower() == "bearer" else None
-
-
 async def _csrf_unless_api_key(request: Request) -> None:
     # Async because reading a form body is; kept apart from the database work below, which must not run on the
     # event loop: a request blocked there on a row or SQLite lock would stop the holder from ever committing.
-    if _bearer_credentials(request) is None:
+    if bearer_token(request) is None:
         await verify_csrf(request)
 
 
 def sender_caller(
-    request: Request, session: DbSession, runtime: RuntimeDep, _csrf: Annotated[None, Depends(_csrf_unless_api_key)]
+    request: Request, session: DbSession, runtime: RuntimeDep,
+    _csrf: Annotated[None, Depends(_csrf_unless_api_key)], _key: ApiKey, _cookie: SessionCookie,
 ) -> SenderCaller:
     """Accept an API key (``Authorization: Bearer tr_…``) or a browser session.
 
@@ -130,7 +153,7 @@ def sender_caller(
     which. Without the header, the browser session is checked as :data:`CurrentSender` does, with its CSRF token
     on anything that changes or costs.
     """
-    bearer = _bearer_credentials(request)
+    bearer = bearer_token(request)
     if bearer is not None:
         # Imported here: api_keys imports SenderCaller from this module.
         from telreg.senders import api_keys

@@ -9,6 +9,7 @@ uploads a replacement.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,7 @@ from telreg.config import Settings
 from telreg.core import audit
 from telreg.core.clock import Clock
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_, translate
 from telreg.core.files import store_document
 from telreg.core.users import officer
 from telreg.senders import emails, lifecycle, repository
@@ -44,27 +46,35 @@ def _required(account: SenderAccount) -> tuple[DocumentType, ...]:
     return REQUIRED_DOCUMENTS[Capacity(account.capacity)]
 
 
+def _listing(documents: tuple[DocumentType, ...], lang: str) -> str:
+    """The documents as a refusal lists them: each type's code and its name in LANG."""
+    return "; ".join(f"{d.value} ({translate(lang, d.label)})" for d in documents)
+
+
 def _parse_type(account: SenderAccount, value: str) -> DocumentType:
     required = _required(account)
-    listing = "; ".join(f"{d.value} ({d.label})" for d in required)
+    listing = {"listing": partial(_listing, required)}
     try:
         doc_type = DocumentType(value.strip().lower())
     except ValueError:
-        raise WrongDocumentType(f"{value!r} is not a document type. For this application upload: {listing}.",
-                                doc_type=value, required=[d.value for d in required]) from None
+        raise WrongDocumentType(N_("%(value)s is not a document type. For this application upload: "
+                                   "%(listing)s."), parts=listing, doc_type=value,
+                                required=[d.value for d in required], value=repr(value)) from None
     if doc_type not in required:
-        raise WrongDocumentType(
-            f"A {doc_type.label} is not needed when applying as {Capacity(account.capacity).value}. "
-            f"Upload: {listing}.", doc_type=doc_type.value, required=[d.value for d in required])
+        raise WrongDocumentType(N_("A %(label)s is not needed when applying as %(applying_as)s. Upload: "
+                                   "%(listing)s."), parts=listing, doc_type=doc_type.value,
+                                required=[d.value for d in required], label=doc_type.label,
+                                applying_as=Capacity(account.capacity).value)
     return doc_type
 
 
 def _locked(session: Session, account_id: int) -> SenderAccount:
     account = repository.lock_account(session, account_id)
     if account is None:
-        raise AccountNotFound(f"There is no sender account {account_id}.", account_id=account_id)
+        raise AccountNotFound(N_("There is no sender account %(account_id)s."), account_id=account_id)
     if account.state == AccountState.cancelled.value:
-        raise AccountCancelled("This account is cancelled; apply again as a new applicant.", account_id=account_id)
+        raise AccountCancelled(N_("This account is cancelled; apply again as a new applicant."),
+                               account_id=account_id)
     return account
 
 
@@ -72,7 +82,7 @@ def add_document(session: Session, *, clock: Clock, settings: Settings, account:
                  upload: DocumentUpload, actor: str) -> SenderDocument:
     """Store one upload for an account the caller has locked (used by apply and upload_document)."""
     if account.documents_accepted_at is not None or AccountState(account.state) not in PENDING_STATES:
-        raise WrongState("The documents of this account were already accepted; nothing more is needed.",
+        raise WrongState(N_("The documents of this account were already accepted; nothing more is needed."),
                          account_id=account.id)
     doc_type = _parse_type(account, upload.doc_type)
     stored = store_document(settings.data_dir, filename=upload.filename, content=upload.content,
@@ -123,13 +133,15 @@ def accept_documents(session: Session, *, clock: Clock, settings: Settings, acco
     clerk = officer(session, officer_name)
     account = _locked(session, account_id)
     if account.documents_accepted_at is not None:
-        raise WrongState(f"The documents of account {account_id} were already accepted.", account_id=account_id)
+        raise WrongState(N_("The documents of account %(account_id)s were already accepted."),
+                         account_id=account_id)
     summary = document_summary(session, account)
     if summary["missing"]:
         missing = [DocumentType(t) for t in summary["missing"]]  # type: ignore[attr-defined]
         raise MissingDocuments(
-            "These documents are missing or were rejected: " + ", ".join(d.label for d in missing)
-            + ". Nothing was accepted.", missing=[d.value for d in missing], account_id=account_id)
+            N_("These documents are missing or were rejected: %(labels)s. Nothing was accepted."),
+            parts={"labels": lambda lang: ", ".join(translate(lang, d.label) for d in missing)},
+            missing=[d.value for d in missing], account_id=account_id)
     now = clock.now()
     accepted = []
     for entry in summary["required"]:  # type: ignore[attr-defined]
@@ -151,15 +163,15 @@ def reject_document(session: Session, *, clock: Clock, document_id: int, reason:
     """Reject one submitted document with the reason the sender is emailed."""
     clerk = officer(session, officer_name)
     if not reason.strip():
-        raise InvalidInput("Say why the document is rejected; the sender is told the reason.")
+        raise InvalidInput(N_("Say why the document is rejected; the sender is told the reason."))
     document = repository.get_document(session, document_id)
     if document is None:
-        raise DocumentNotFound(f"There is no document {document_id}.", document_id=document_id)
+        raise DocumentNotFound(N_("There is no document %(document_id)s."), document_id=document_id)
     account = _locked(session, document.account_id)
     session.refresh(document)
     if document.status != "submitted":
-        raise WrongState(f"Document {document_id} is {document.status}; only a submitted document can be rejected.",
-                         document_id=document_id, status=document.status)
+        raise WrongState(N_("Document %(document_id)s is %(status)s; only a submitted document can be "
+                            "rejected."), document_id=document_id, status=document.status)
     document.status, document.reviewed_by, document.reviewed_at = "rejected", clerk.username, clock.now()
     document.reason = reason.strip()[:500]
     session.flush()

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from telreg.config import Settings
 from telreg.core.clock import HK, Clock
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_
 from telreg.dnc.publish.store import PublicationStore
 from telreg.dnc.service import in_update_window, seconds_until_window_closes
 from telreg.senders import repository
@@ -35,7 +36,8 @@ from telreg.senders.usage import ensure_account_usable, ensure_register_usable, 
 if TYPE_CHECKING:
     from telreg.senders.deps import SenderCaller
 
-__all__ = ["DOWNLOAD_PATH", "DownloadFile", "account_downloads", "available", "open_download", "parse_file_name"]
+__all__ = ["DOWNLOAD_PATH", "DownloadFile", "account_downloads", "available", "count_account_downloads",
+           "open_download", "parse_file_name"]
 
 DOWNLOAD_PATH = "/api/v1/senders/me/downloads"
 _FILE_NAME = re.compile(
@@ -64,9 +66,10 @@ def parse_file_name(file_name: str) -> tuple[str, str]:
     match = _FILE_NAME.fullmatch(file_name)
     if match is None:
         raise BadFileName(
-            f"{file_name!r} is not the name of a register file. Names look like sms-numbers.zip, sms-dated.zip or "
-            "sms-changes-000012.zip (registers fax, sms, prerecorded), optionally followed by .md5 or .sha256.",
-            file_name=file_name,
+            N_("%(value)s is not the name of a register file. Names look like sms-numbers.zip, sms-dated.zip "
+               "or sms-changes-000012.zip (registers fax, sms, prerecorded), optionally followed by .md5 or "
+               ".sha256."),
+            file_name=file_name, value=repr(file_name),
         )
     return match["register"], match["checksum"] or ""
 
@@ -75,18 +78,21 @@ def _publication_date(store: PublicationStore, publication: str) -> dt.date:
     dates = store.dates()
     if publication == "latest":
         if not dates:
-            raise PublicationNotFound("Nothing has been published yet; the registers are published every night "
-                                      "at 23:00 Hong Kong time.")
+            raise PublicationNotFound(N_("Nothing has been published yet; the registers are published every "
+                                         "night at 23:00 Hong Kong time."))
         return dates[-1]
     try:
         day = dt.date.fromisoformat(publication)
     except ValueError:
-        raise InvalidInput(f"{publication!r} is not a publication: give 'latest' or a date such as 2026-03-02.",
-                           publication=publication) from None
+        raise InvalidInput(N_("%(value)s is not a publication: give 'latest' or a date such as 2026-03-02."),
+                           publication=publication, value=repr(publication)) from None
     if day not in dates:
-        latest = f" The latest is {dates[-1].isoformat()}." if dates else " Nothing has been published yet."
-        raise PublicationNotFound(f"There is no publication of {day.isoformat()}.{latest}",
-                                  publication=day.isoformat())
+        if dates:
+            raise PublicationNotFound(N_("There is no publication of %(publication)s. The latest is "
+                                         "%(latest)s."), publication=day.isoformat(),
+                                      latest=dates[-1].isoformat())
+        raise PublicationNotFound(N_("There is no publication of %(publication)s. Nothing has been published "
+                                     "yet."), publication=day.isoformat())
     return day
 
 
@@ -115,12 +121,14 @@ def open_download(
     day = _publication_date(store, publication)
     path = store.path_for(day) / file_name
     if not path.is_file():
-        kept = store.has_files(day)
-        why = ("it is not part of that publication" if kept else
-               f"publications are kept for {settings.publication_retention_days} days and its files were removed; "
-               "download the latest publication")
-        raise PublicationNotFound(f"{file_name} of {day.isoformat()} cannot be downloaded: {why}.",
-                                  publication=day.isoformat(), file_name=file_name)
+        if store.has_files(day):
+            raise PublicationNotFound(N_("%(file_name)s of %(publication)s cannot be downloaded: it is not "
+                                         "part of that publication."), publication=day.isoformat(),
+                                      file_name=file_name)
+        raise PublicationNotFound(N_("%(file_name)s of %(publication)s cannot be downloaded: publications "
+                                     "are kept for %(days)s days and its files were removed; download the "
+                                     "latest publication."), publication=day.isoformat(), file_name=file_name,
+                                  days=settings.publication_retention_days)
     entry = _entry(store.manifest(day), register, file_name) if not checksum else None
     if entry is not None:
         size, sha256, md5 = int(entry["bytes"]), str(entry["sha256"]), str(entry["md5"])
@@ -185,15 +193,23 @@ def _file_view(day: dt.date, kind: str, entry: dict[str, Any]) -> dict[str, Any]
             "sha256_url": f"{base}.sha256"}
 
 
+def count_account_downloads(session: Session, *, account_id: int) -> int:
+    """How many downloads an account has made in all."""
+    query = select(func.count()).select_from(SenderDownload).where(SenderDownload.account_id == account_id)
+    return int(session.scalar(query) or 0)
+
+
 def account_downloads(
     session: Session, *, account_id: int, since: dt.date | None = None, until: dt.date | None = None,
-    limit: int = 1000,
+    limit: int = 1000, offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """An account's downloads, newest first, between two Hong Kong dates (both included)."""
+    """An account's downloads, newest first, between two Hong Kong dates (both included); a page of them with
+    LIMIT and OFFSET."""
     if repository.get_account(session, account_id) is None:
-        raise AccountNotFound(f"There is no sender account {account_id}.", account_id=account_id)
+        raise AccountNotFound(N_("There is no sender account %(account_id)s."), account_id=account_id)
     if since and until and since > until:
-        raise InvalidInput(f"The period starts ({since.isoformat()}) after it ends ({until.isoformat()}).")
+        raise InvalidInput(N_("The period starts (%(since)s) after it ends (%(until)s)."),
+                           since=since.isoformat(), until=until.isoformat())
     query = select(SenderDownload).where(SenderDownload.account_id == account_id)
     if since:
         query = query.where(SenderDownload.downloaded_at >= dt.datetime.combine(since, dt.time(), HK))
@@ -201,7 +217,7 @@ def account_downloads(
         query = query.where(SenderDownload.downloaded_at < dt.datetime.combine(until + dt.timedelta(days=1),
                                                                                dt.time(), HK))
     rows = session.scalars(query.order_by(SenderDownload.downloaded_at.desc(), SenderDownload.id.desc())
-                           .limit(limit))
+                           .offset(offset or None).limit(limit))
     return [{"id": r.id, "account_id": r.account_id, "register": r.register,
              "publication_date": r.publication_date.isoformat(), "file_name": r.file_name,
              "api_key_id": r.api_key_id, "client_address": r.client_address,

@@ -4,7 +4,7 @@
     ├── UnknownRegister (unknown_register)
     ├── WrongDocumentType (wrong_document_type)
     ├── MissingDocuments (missing_documents)
-    ├── WeakPassword (weak_password)
+    ├── WeakPassword (weak_password; core.passwords, shared with staff: password_too_short, …)
     ├── Overpayment (overpayment)
     ├── WrongCurrentPassword (wrong_current_password)
     ├── TooManyNumbers (too_many_numbers)
@@ -35,23 +35,54 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
 from telreg.core.errors import Conflict, DomainError, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from telreg.core.i18n import Msgid, format_message, translate
+from telreg.core.passwords import WeakPassword as WeakPassword  # re-exported: one policy, staff and senders
+
+
+class _Composed(DomainError):
+    """An error whose sentence holds words said in the reader's language too.
+
+    A parameter that is itself a marked sentence (a register's name) is translated with the sentence;
+    ``parts`` are placeholders rendered for a language by a function (a problem a file reader found), and
+    ``lines`` is text rendered the same way that follows the sentence, one item a line. The API's body keeps
+    the parameters it always had: the rendered parts are in the message only.
+    """
+
+    def __init__(self, message: str, *, parts: Mapping[str, Callable[[str], str]] | None = None,
+                 lines: Callable[[str], str] | None = None, **extra: Any) -> None:
+        self.parts, self.lines = dict(parts or {}), lines
+        english = {name: part("en") for name, part in self.parts.items()}
+        super().__init__(message, **extra, **english)
+        for name in english:
+            del self.extra[name]
+        if lines is not None:
+            self.message = f"{self.message}\n  {lines('en')}"
+            self.args = (self.message,)
+
+    def message_in(self, lang: str) -> str:
+        if self.template is None:
+            return self.message
+        params = {key: translate(lang, value) if isinstance(value, Msgid) else value
+                  for key, value in self.extra.items()}
+        params.update({name: part(lang) for name, part in self.parts.items()})
+        text = format_message(lang, self.template, params)
+        return f"{text}\n  {self.lines(lang)}" if self.lines is not None else text
 
 
 class UnknownRegister(InvalidInput):
     code = "unknown_register"
 
 
-class WrongDocumentType(InvalidInput):
+class WrongDocumentType(_Composed, InvalidInput):
     code = "wrong_document_type"
 
 
-class MissingDocuments(InvalidInput):
+class MissingDocuments(_Composed, InvalidInput):
     code = "missing_documents"
-
-
-class WeakPassword(InvalidInput):
-    code = "weak_password"
 
 
 class Overpayment(InvalidInput):
@@ -78,7 +109,7 @@ class DuplicatePayment(Conflict):
     code = "duplicate_payment"
 
 
-class OrderNotPayable(Conflict):
+class OrderNotPayable(_Composed, Conflict):
     code = "order_not_payable"
 
 
@@ -110,7 +141,7 @@ class PublicationNotFound(NotFound):
     code = "publication_not_found"
 
 
-class RegisterNotUsable(PermissionDenied):
+class RegisterNotUsable(_Composed, PermissionDenied):
     """The account may not download or check this register now; ``reason`` says why in one word."""
 
     code = "register_not_usable"
@@ -170,10 +201,19 @@ class InstructionRefused(InvalidInput):
     code = "instruction_refused"
 
 
-class InstructionsFileRefused(InvalidInput):
-    """An instructions file with bad lines: refused whole; ``errors`` lists them with their line numbers."""
+class InstructionsFileRefused(_Composed, InvalidInput):
+    """An instructions file with bad lines: refused whole; ``errors`` lists them with their line numbers.
+
+    ``errors`` (the API's) keeps each line's problems in English with the line number; ``line_problems``
+    keeps them as (line, problems), each problem a (template, parameters) pair a page shows in its language.
+    """
 
     code = "instructions_file_refused"
+
+    def __init__(self, message: str, *, line_problems: Sequence[tuple[int, Sequence[Any]]] = (),
+                 **extra: Any) -> None:
+        super().__init__(message, **extra)
+        self.line_problems = tuple(line_problems)
 
 
 # ---- the washing service (senders.washing) ------------------------------------------------------------------------
@@ -190,7 +230,7 @@ class WashNotFound(NotFound):
     code = "wash_not_found"
 
 
-class WashReferenceReused(Conflict):
+class WashReferenceReused(_Composed, Conflict):
     """A client reference already names a wash of a different file or settings."""
 
     code = "wash_reference_reused"

@@ -18,6 +18,7 @@ from telreg.config import Settings
 from telreg.core import audit
 from telreg.core.clock import Clock, today
 from telreg.core.errors import Conflict, InvalidInput
+from telreg.core.i18n import N_
 from telreg.core.users import officer
 from telreg.senders import repository
 from telreg.senders.models import SenderFee
@@ -72,15 +73,15 @@ def revise_fee(
     """Publish a new fee for a plan from a date (today or later); applications and renewals from then pay it."""
     clerk = officer(session, officer_name)
     if amount_cents <= 0:
-        raise InvalidInput("A fee must be more than HK$0.")
+        raise InvalidInput(N_("A fee must be more than HK$0."))
     if effective_from < today(clock):
         raise InvalidInput(
-            f"A fee cannot be revised from a past date ({effective_from.isoformat()}): orders made since then "
-            "were already charged. Choose today or a later date.", effective_from=effective_from.isoformat())
+            N_("A fee cannot be revised from a past date (%(effective_from)s): orders made since then were "
+               "already charged. Choose today or a later date."), effective_from=effective_from.isoformat())
     row = SenderFee(plan=plan.value, amount_cents=amount_cents, effective_from=effective_from,
                     created_by=clerk.username, created_at=clock.now())
     if not repository.try_add(session, row):
-        raise Conflict(f"A {plan.value} fee from {effective_from.isoformat()} already exists.",
+        raise Conflict(N_("A %(plan)s fee from %(effective_from)s already exists."),
                        plan=plan.value, effective_from=effective_from.isoformat())
     audit.record(session, clock=clock, actor=f"officer:{clerk.username}", action="sender-fee-revised",
                  subject_type="sender-fee", subject_key=plan.value,

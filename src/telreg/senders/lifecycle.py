@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 from telreg.config import Settings
 from telreg.core import audit, jobs
 from telreg.core.clock import HK, Clock, today
+from telreg.core.i18n import N_, format_message
 from telreg.senders import emails, repository
 from telreg.senders.errors import AccountNotFound
 from telreg.senders.models import SenderAccount, SenderSubscription
@@ -79,14 +80,23 @@ def computed_state(account: SenderAccount, statuses: dict[str, RegisterStatus]) 
 
 @dataclass(frozen=True)
 class AccountAccess:
-    """What a sender may do now. The sign-in, download and online-check code asks this and nothing else."""
+    """What a sender may do now. The sign-in, download and online-check code asks this and nothing else.
+
+    Why the account may not be used is a sentence marked for the catalogs (``reason_template``) and its
+    ``reason_params``, so a refusal can be said in the reader's language; ``reason`` is its English.
+    """
 
     account_id: int
     state: AccountState
     can_log_in: bool
     registers: frozenset[str]  # registers that may be downloaded and checked now
-    reason: str
+    reason_template: str
     held: dict[str, RegisterStatus] = field(default_factory=dict)
+    reason_params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        return format_message("en", self.reason_template, self.reason_params)
 
     def may_use(self, register: str) -> bool:
         return register in self.registers
@@ -101,22 +111,23 @@ def access(session: Session, *, clock: Clock, settings: Settings, account_id: in
     """Tell whether the account may log in now and which registers it may download or check now. Read-only."""
     account = repository.get_account(session, account_id)
     if account is None:
-        raise AccountNotFound(f"There is no sender account {account_id}.", account_id=account_id)
+        raise AccountNotFound(N_("There is no sender account %(account_id)s."), account_id=account_id)
     on = today(clock)
     statuses = _statuses(session, account, on=on, settings=settings)
     state = computed_state(account, statuses)
     usable = frozenset(r for r, s in statuses.items() if s.status == "active")
     if state is AccountState.cancelled:
         return AccountAccess(account.id, state, False, frozenset(),
-                             "This account is cancelled; apply again as a new applicant.", statuses)
+                             N_("This account is cancelled; apply again as a new applicant."), statuses)
     if state in PENDING_STATES:
         return AccountAccess(account.id, state, True, frozenset(),
-                             "The account is not active yet: documents or fees are outstanding.", statuses)
+                             N_("The account is not active yet: documents or fees are outstanding."),
+                             statuses)
     if state is AccountState.expired:
         ends = max(s.grace_ends_on for s in statuses.values())
         return AccountAccess(account.id, state, True, frozenset(),
-                             f"The subscription has expired; renew before {ends.isoformat()} to download again.",
-                             statuses)
+                             N_("The subscription has expired; renew before %(renew_by)s to download again."),
+                             statuses, {"renew_by": ends.isoformat()})
     return AccountAccess(account.id, state, True, usable, "active", statuses)
 
 
@@ -195,8 +206,9 @@ def settle(session: Session, *, clock: Clock, settings: Settings, account: Sende
                       expected=(AccountState.active, AccountState.expired), actor=actor,
                       extra={"cancelled_at": clock.now(), "login_name": None}):
             for order in repository.orders(session, account.id, state="awaiting-payment"):
-                repository.mark_order_if(session, order, expected="awaiting-payment",
-                                         values={"state": "void", "void_reason": "account cancelled"})
+                repository.mark_order_if(session, order, expected="awaiting-payment",  # a marked reason:
+                                         values={"state": "void",  # payments says it in the reader's language
+                                                 "void_reason": str(N_("account cancelled"))})
             emails.cancelled(session, clock=clock, account=account, on=today(clock))
     else:
         _set_state(session, clock=clock, account=account, to=target, expected=(AccountState.expired,), actor=actor)

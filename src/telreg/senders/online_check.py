@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from telreg.config import Settings
 from telreg.core.clock import Clock, today
 from telreg.core.errors import InvalidInput, InvalidNumber
+from telreg.core.i18n import N_
 from telreg.core.phone import parse_registrable
 from telreg.core.weather import load_calendar
 from telreg.dnc import repository as dnc_repository
@@ -35,8 +36,11 @@ MAX_NUMBERS = 100  # FAQ Q3.8: "This interface will only allow the checking of 1
 
 
 def _registers(caller: SenderCaller, registers: list[str] | None) -> list[str]:
-    if not registers:
+    if registers is None:  # not said: every register the account may use now
         return sorted(caller.registers)
+    if not registers:  # said, and none: a slip, never "every register"
+        raise InvalidInput(N_("Choose at least one register to check: an empty list does not mean every "
+                              "register."), registers=[])
     chosen: list[str] = []
     for value in registers:
         register = parse_register(value).value
@@ -70,12 +74,12 @@ def check_numbers(
     ensure_usage_open(clock, settings, what="Online checks")
     if len(numbers) > MAX_NUMBERS:
         raise TooManyNumbers(
-            f"A check takes at most {MAX_NUMBERS} numbers per check; this one has {len(numbers)}. Split the list, "
-            "or download the whole register to cleanse a large database.",
+            N_("A check takes at most %(limit)s numbers per check; this one has %(given)s. Split the list, "
+               "or download the whole register to cleanse a large database."),
             limit=MAX_NUMBERS, given=len(numbers),
         )
     if not numbers:
-        raise InvalidInput("Give at least one number to check.", limit=MAX_NUMBERS, given=0)
+        raise InvalidInput(N_("Give at least one number to check."), limit=MAX_NUMBERS, given=0)
     chosen = _registers(caller, registers)
     on = on_date or today(clock)
     parsed = [_parse(raw) for raw in numbers]

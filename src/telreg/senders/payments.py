@@ -17,6 +17,7 @@ from telreg.config import Settings
 from telreg.core import audit
 from telreg.core.clock import Clock, today
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_, translate
 from telreg.core.users import officer
 from telreg.senders import lifecycle, renewals, repository
 from telreg.senders.errors import AccountCancelled, DuplicatePayment, OrderNotFound, OrderNotPayable, Overpayment
@@ -74,15 +75,17 @@ def record_payment(
     actor = f"officer:{clerk.username}"
     reference = " ".join(reference.split()).upper()
     if not reference:
-        raise InvalidInput("Give the payment's reference: cheque number, PPS reference or receipt number.")
+        raise InvalidInput(N_("Give the payment's reference: cheque number, PPS reference or receipt "
+                              "number."))
     if amount_cents <= 0:
-        raise InvalidInput("A payment must be more than HK$0.")
+        raise InvalidInput(N_("A payment must be more than HK$0."))
     received_on = received_on or today(clock)
     if received_on > today(clock):
-        raise InvalidInput(f"A payment cannot be received in the future ({received_on.isoformat()}).")
+        raise InvalidInput(N_("A payment cannot be received in the future (%(received_on)s)."),
+                           received_on=received_on.isoformat())
     found = repository.get_order(session, order_id)
     if found is None:
-        raise OrderNotFound(f"There is no order {order_id}.", order_id=order_id)
+        raise OrderNotFound(N_("There is no order %(order_id)s."), order_id=order_id)
     # Lock the account first, then re-read the order: every change to an account goes through its lock.
     account = repository.lock_account(session, found.account_id)
     order = repository.get_order(session, order_id, for_update=True)
@@ -90,32 +93,38 @@ def record_payment(
     earlier = repository.payment_by_reference(session, method.value, reference)
     if earlier is not None:
         raise DuplicatePayment(
-            f"{method.value} {reference} was already recorded on {earlier.recorded_at.date().isoformat()} by "
-            f"{earlier.recorded_by} against order {earlier.order_id}; it is not counted twice.",
-            reference=reference, order_id=earlier.order_id)
+            N_("%(via)s %(reference)s was already recorded on %(recorded_on)s by %(recorded_by)s against "
+               "order %(order_id)s; it is not counted twice."),
+            reference=reference, order_id=earlier.order_id, via=method.value,
+            recorded_on=earlier.recorded_at.date().isoformat(), recorded_by=earlier.recorded_by)
     if order.state == "paid":
         raise OrderNotPayable(
-            f"Order {order.id} was already paid in full on {order.paid_at.date().isoformat() if order.paid_at else '?'}"
-            "; this payment was not recorded (it would pay twice). Return it to the payer.", order_id=order.id)
+            N_("Order %(order_id)s was already paid in full on %(paid_on)s; this payment was not recorded "
+               "(it would pay twice). Return it to the payer."), order_id=order.id,
+            paid_on=order.paid_at.date().isoformat() if order.paid_at else "?")
     if order.state == "void":
-        raise OrderNotPayable(f"Order {order.id} is void ({order.void_reason}); nothing can be paid on it.",
-                              order_id=order.id)
+        void_reason = order.void_reason or ""  # a marked reason (renewals, lifecycle): said in the language
+        raise OrderNotPayable(N_("Order %(order_id)s is void (%(void_reason)s); nothing can be paid on it."),
+                              order_id=order.id,
+                              parts={"void_reason": lambda lang: translate(lang, void_reason)})
     if account.state == AccountState.cancelled.value or (
         order.kind == "renewal"
         and lifecycle.settle(session, clock=clock, settings=settings, account=account) is AccountState.cancelled
     ):
-        raise AccountCancelled("The account is cancelled; its orders can no longer be paid. The sender must apply "
-                               "again as a new applicant.", order_id=order.id)
+        raise AccountCancelled(N_("The account is cancelled; its orders can no longer be paid. The sender "
+                                  "must apply again as a new applicant."), order_id=order.id)
     outstanding = order.total_cents - repository.paid_cents(session, order.id)
     if amount_cents > outstanding:
         raise Overpayment(
-            f"{format_hkd(amount_cents)} is more than the {format_hkd(outstanding)} outstanding on order {order.id}; "
-            "nothing was recorded.", amount_cents=amount_cents, outstanding_cents=outstanding, order_id=order.id)
+            N_("%(amount)s is more than the %(outstanding)s outstanding on order %(order_id)s; nothing was "
+               "recorded."),
+            amount_cents=amount_cents, outstanding_cents=outstanding, order_id=order.id,
+            amount=format_hkd(amount_cents), outstanding=format_hkd(outstanding))
     payment = SenderPayment(order_id=order.id, method=method.value, reference=reference, amount_cents=amount_cents,
                             received_on=received_on, recorded_by=clerk.username, recorded_at=clock.now())
     if not repository.try_add(session, payment):
-        raise DuplicatePayment(f"{method.value} {reference} was just recorded by someone else; it is not counted "
-                               "twice.", reference=reference)
+        raise DuplicatePayment(N_("%(via)s %(reference)s was just recorded by someone else; it is not "
+                                  "counted twice."), reference=reference, via=method.value)
     outstanding -= amount_cents
     audit.record(session, clock=clock, actor=actor, action="sender-payment-recorded", subject_type="sender",
                  subject_key=str(account.id),
@@ -127,7 +136,8 @@ def record_payment(
                               f"on order {order.id}.")
     if not repository.mark_order_if(session, order, expected="awaiting-payment",
                                     values={"state": "paid", "paid_at": clock.now()}):
-        raise OrderNotPayable(f"Order {order.id} was settled by someone else at the same moment.", order_id=order.id)
+        raise OrderNotPayable(N_("Order %(order_id)s was settled by someone else at the same moment."),
+                              order_id=order.id)
     if order.kind == "application":
         periods = lifecycle.activate_if_ready(session, clock=clock, settings=settings, account=account, actor=actor)
         message = (f"Order {order.id} is paid in full; the account is now active." if periods else

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from telreg.config import Settings
 from telreg.core.clock import Clock, today
+from telreg.core.i18n import N_
 from telreg.senders import fees, lifecycle, repository
 from telreg.senders.documents import document_summary
 from telreg.senders.errors import AccountNotFound
@@ -20,7 +21,7 @@ def profile(session: Session, *, clock: Clock, settings: Settings, account_id: i
     """Return the account, each register's period and expiry, renewal options priced today, and open orders."""
     account = repository.get_account(session, account_id)
     if account is None:
-        raise AccountNotFound(f"There is no sender account {account_id}.", account_id=account_id)
+        raise AccountNotFound(N_("There is no sender account %(account_id)s."), account_id=account_id)
     on = today(clock)
     allowed = lifecycle.access(session, clock=clock, settings=settings, account_id=account_id)
     renewable = allowed.state in (AccountState.active, AccountState.expired)

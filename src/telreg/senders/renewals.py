@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from telreg.config import Settings
 from telreg.core import audit
 from telreg.core.clock import Clock, today
+from telreg.core.i18n import N_
 from telreg.senders import emails, fees, lifecycle, repository
 from telreg.senders.errors import (
     AccountCancelled,
@@ -33,15 +34,15 @@ __all__ = ["cancel_renewal", "complete_renewal", "request_renewal"]
 def _live_account(session: Session, *, clock: Clock, settings: Settings, account_id: int) -> SenderAccount:
     account = repository.lock_account(session, account_id)
     if account is None:
-        raise AccountNotFound(f"There is no sender account {account_id}.", account_id=account_id)
+        raise AccountNotFound(N_("There is no sender account %(account_id)s."), account_id=account_id)
     state = lifecycle.settle(session, clock=clock, settings=settings, account=account)
     if state is AccountState.cancelled:
         raise AccountCancelled(
-            "This account is cancelled (more than two months after expiry) and cannot be renewed; "
-            "apply again as a new applicant.", account_id=account_id)
+            N_("This account is cancelled (more than two months after expiry) and cannot be renewed; apply "
+               "again as a new applicant."), account_id=account_id)
     if state in PENDING_STATES:
-        raise WrongState("The account is not active yet; a renewal is possible once it has been activated.",
-                         account_id=account_id, state=state.value)
+        raise WrongState(N_("The account is not active yet; a renewal is possible once it has been "
+                            "activated."), account_id=account_id, state=state.value)
     return account
 
 
@@ -50,19 +51,19 @@ def request_renewal(session: Session, *, clock: Clock, settings: Settings, accou
     """Order a renewal of some or all registers, each with a plan, at today's fees; it waits for payment."""
     account = _live_account(session, clock=clock, settings=settings, account_id=account_id)
     if not plans:
-        raise WrongState("Choose at least one register to renew.")
+        raise WrongState(N_("Choose at least one register to renew."))
     on = today(clock)
     statuses = register_statuses(repository.subscriptions(session, account.id), on=on,
                                  grace_months=settings.sender_grace_months)
     for register in plans:
         if register.value not in statuses:
             raise RegisterNotHeld(
-                f"This account does not subscribe to the {register.value} register, so it cannot be renewed; it "
-                f"holds {', '.join(sorted(statuses))}.", register=register.value)
+                N_("This account does not subscribe to the %(register)s register, so it cannot be renewed; "
+                   "it holds %(held)s."), register=register.value, held=", ".join(sorted(statuses)))
     for order in repository.orders(session, account.id, state="awaiting-payment", kind="renewal"):
         raise RenewalPending(
-            f"Renewal order {order.id} ({format_hkd(order.total_cents)}) is already waiting for payment; pay it "
-            "or cancel it before ordering another.", order_id=order.id)
+            N_("Renewal order %(order_id)s (%(total)s) is already waiting for payment; pay it or cancel it "
+               "before ordering another."), order_id=order.id, total=format_hkd(order.total_cents))
     lines = [SenderOrderLine(register=r.value, plan=p.value, months=p.months,
                              fee_cents=fees.fee_for(session, settings=settings, plan=p, on=on))
              for r, p in sorted(plans.items(), key=lambda item: item[0].value)]
@@ -85,15 +86,15 @@ def cancel_renewal(session: Session, *, clock: Clock, account_id: int, order_id:
     account = repository.lock_account(session, account_id)
     order = repository.get_order(session, order_id, for_update=True)
     if account is None or order is None or order.account_id != account_id or order.kind != "renewal":
-        raise OrderNotFound(f"There is no renewal order {order_id} on this account.", order_id=order_id)
+        raise OrderNotFound(N_("There is no renewal order %(order_id)s on this account."), order_id=order_id)
     if order.state != "awaiting-payment":
-        raise OrderNotPayable(f"Renewal order {order_id} is {order.state} and cannot be cancelled.",
-                              order_id=order_id)
+        raise OrderNotPayable(N_("Renewal order %(order_id)s is %(order_state)s and cannot be cancelled."),
+                              order_id=order_id, order_state=order.state)
     if repository.paid_cents(session, order.id):
-        raise OrderNotPayable(f"Renewal order {order_id} is partly paid; ask an officer to refund it first.",
-                              order_id=order_id)
+        raise OrderNotPayable(N_("Renewal order %(order_id)s is partly paid; ask an officer to refund it "
+                                 "first."), order_id=order_id)
     repository.mark_order_if(session, order, expected="awaiting-payment",
-                             values={"state": "void", "void_reason": "withdrawn by the sender"})
+                             values={"state": "void", "void_reason": str(N_("withdrawn by the sender"))})
     audit.record(session, clock=clock, actor=actor, action="sender-renewal-cancelled", subject_type="sender",
                  subject_key=str(account_id), details={"order": order_id})
     return order
@@ -112,7 +113,7 @@ def complete_renewal(session: Session, *, clock: Clock, settings: Settings, acco
                                     starts_on=starts_on, ends_on=add_months(starts_on, line.months),
                                     order_id=order.id, created_at=now)
         if not repository.try_add(session, period):
-            raise OrderNotPayable(f"Renewal order {order.id} was already applied.", order_id=order.id)
+            raise OrderNotPayable(N_("Renewal order %(order_id)s was already applied."), order_id=order.id)
         periods.append(period)
     audit.record(session, clock=clock, actor=actor, action="sender-renewed", subject_type="sender",
                  subject_key=str(account.id),

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from telreg.core.db import add_unless_duplicate
@@ -51,11 +52,36 @@ def account_by_login(session: Session, login_name: str) -> SenderAccount | None:
     return session.scalar(select(SenderAccount).where(SenderAccount.login_name == login_name))
 
 
-def accounts(session: Session, *, states: Sequence[str] | None = None) -> list[SenderAccount]:
+def accounts(session: Session, *, states: Sequence[str] | None = None, limit: int | None = None,
+             offset: int = 0) -> list[SenderAccount]:
     stmt = select(SenderAccount).order_by(SenderAccount.applied_at.desc(), SenderAccount.id.desc())
     if states:
         stmt = stmt.where(SenderAccount.state.in_(list(states)))
-    return list(session.scalars(stmt))
+    return list(session.scalars(stmt.offset(offset or None).limit(limit)))
+
+
+def count_accounts(session: Session, *, states: Sequence[str] | None = None) -> int:
+    stmt = select(func.count()).select_from(SenderAccount)
+    if states:
+        stmt = stmt.where(SenderAccount.state.in_(list(states)))
+    return int(session.scalar(stmt) or 0)
+
+
+def _waiting(states: Sequence[str]) -> Any:
+    awaiting = select(SenderOrder.account_id).where(SenderOrder.state == "awaiting-payment")
+    return or_(SenderAccount.state.in_(list(states)), SenderAccount.id.in_(awaiting))
+
+
+def accounts_waiting(session: Session, *, states: Sequence[str], limit: int | None = None,
+                     offset: int = 0) -> list[SenderAccount]:
+    """Accounts in one of the states or with an order waiting for payment (a renewal), newest first."""
+    stmt = (select(SenderAccount).where(_waiting(states))
+            .order_by(SenderAccount.applied_at.desc(), SenderAccount.id.desc()))
+    return list(session.scalars(stmt.offset(offset or None).limit(limit)))
+
+
+def count_accounts_waiting(session: Session, *, states: Sequence[str]) -> int:
+    return int(session.scalar(select(func.count()).select_from(SenderAccount).where(_waiting(states))) or 0)
 
 
 def set_state_if(session: Session, account: SenderAccount, *, expected: Sequence[str], values: dict[str, object]) -> bool:

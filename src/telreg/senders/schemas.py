@@ -6,6 +6,8 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from telreg.core.schema_types import Instant
+
 
 class OrderLineOut(BaseModel):
     # "register" would shadow BaseModel.register, so the field carries the name as its alias.
@@ -61,6 +63,8 @@ class ApplicationOut(BaseModel):
     applied_on: str
     documents: DocumentsOut
     order: OrderOut | None
+    orders_due: list[OrderOut] = Field(description="Every order waiting for payment (application or renewal)")
+    outstanding_cents: int = Field(description="What the orders waiting for payment still owe, in all")
 
 
 class DocumentOut(BaseModel):
@@ -73,7 +77,7 @@ class DocumentOut(BaseModel):
     size: int
     content_type: str
     status: str
-    uploaded_at: dt.datetime
+    uploaded_at: Instant
     reason: str | None
 
 
@@ -262,6 +266,8 @@ class CheckOut(BaseModel):
 class CaptchaOut(BaseModel):
     token: str = Field(description="Send it back as captcha_token with the typed characters")
     image: str = Field(description="The picture as a data: URL (PNG)")
+    audio: str = Field(description="Where the same characters are spoken (WAV), for people who cannot "
+                                   "see the picture")
     expires_in_seconds: int
 
 
@@ -305,13 +311,13 @@ class MessageOut(BaseModel):
 class OneTimePasswordOut(BaseModel):
     account_id: int
     one_time_password: str = Field(description="Tell it to the sender by phone or fax; it is not shown again")
-    expires_at: dt.datetime
+    expires_at: Instant
 
 
 class AccountUnlockedOut(BaseModel):
     account_id: int
     failed_logins: int
-    locked_until: dt.datetime | None
+    locked_until: Instant | None
 
 
 class ApiAccessChange(BaseModel):
@@ -322,7 +328,7 @@ class ApiAccessOut(BaseModel):
     account_id: int
     api_access: bool
     changed_by: str | None
-    changed_at: dt.datetime | None
+    changed_at: Instant | None
 
 
 class ApiKeyCreate(BaseModel):
@@ -335,9 +341,9 @@ class ApiKeyOut(BaseModel):
     label: str
     key_prefix: str = Field(description="The public start of the key, to tell keys apart")
     registers: list[str]
-    created_at: dt.datetime
-    last_used_at: dt.datetime | None
-    revoked_at: dt.datetime | None
+    created_at: Instant
+    last_used_at: Instant | None
+    revoked_at: Instant | None
     revoked_by: str | None
     active: bool
 

@@ -32,6 +32,8 @@ from telreg.core import audit, passwords
 from telreg.core.clock import Clock, to_hk
 from telreg.core.db import UTCDateTime
 from telreg.core.errors import DomainError
+from telreg.core.i18n import N_
+from telreg.core.passwords import PasswordUnchanged
 from telreg.core.users import officer as staff_officer
 from telreg.senders import credentials, lifecycle, repository
 from telreg.senders.errors import (
@@ -41,7 +43,6 @@ from telreg.senders.errors import (
     LoginFailed,
     OneTimePasswordExpired,
     ResetFailed,
-    WeakPassword,
     WrongCurrentPassword,
 )
 from telreg.senders.models import SenderAccount
@@ -140,14 +141,16 @@ def _clear_failures(session: Session, account: SenderAccount) -> None:
 
 # ---- helpers ----------------------------------------------------------------------------------------------------
 
-def _hk(at: dt.datetime) -> str:
-    return to_hk(at).strftime("%H:%M on %Y-%m-%d")
+def _hk_parts(at: dt.datetime) -> dict[str, str]:
+    # Time and day apart, so each language orders them its own way (10:30 on 2026-03-02 / 2026-03-02 10:30).
+    local = to_hk(at)
+    return {"time": local.strftime("%H:%M"), "day": local.strftime("%Y-%m-%d")}
 
 
 def _locked_error(until: dt.datetime) -> AccountLocked:
-    return AccountLocked(
-        f"Too many wrong attempts: this account is locked until {_hk(until)} (Hong Kong time). "
-        "Try again then, or ask OFCA to unlock it.",
+    return AccountLocked(N_(
+        "Too many wrong attempts: this account is locked until %(time)s on %(day)s (Hong Kong time). "
+        "Try again then, or ask OFCA to unlock it."), **_hk_parts(until),
         locked_until=to_hk(until).isoformat(),
     )
 
@@ -198,9 +201,9 @@ def log_in(session: Session, *, clock: Clock, settings: Settings, username: str,
     if not access.can_log_in:
         return SignInResult(account.id, AccountCancelled(_CANCELLED), state=access.state.value)
     if account.must_change_password and account.otp_expires_at is not None and account.otp_expires_at <= now:
-        return SignInResult(account.id, OneTimePasswordExpired(
-            f"The one-time password expired at {_hk(account.otp_expires_at)} (Hong Kong time). Ask OFCA for a new "
-            "one, or reset your password with your security question."))
+        return SignInResult(account.id, OneTimePasswordExpired(N_(
+            "The one-time password expired at %(time)s on %(day)s (Hong Kong time). Ask OFCA for a new one, or "
+            "reset your password with your security question."), **_hk_parts(account.otp_expires_at)))
     _clear_failures(session, account)
     audit.record(session, clock=clock, actor=f"sender:{account.id}", action="sender-logged-in", subject_type="sender",
                  subject_key=str(account.id), details={"one_time_password": bool(account.must_change_password)})
@@ -226,11 +229,11 @@ def change_password(session: Session, *, clock: Clock, account_id: int, current_
     """A signed-in sender replaces the password (required after a one-time password); raises on bad input."""
     account = repository.get_account(session, account_id)
     if account is None:
-        raise AccountNotFound(f"There is no sender account {account_id}.", account_id=account_id)
+        raise AccountNotFound(N_("There is no sender account %(account_id)s."), account_id=account_id)
     if not passwords.matches(account.password_hash, current_password):
-        raise WrongCurrentPassword("The current password is not correct.")
+        raise WrongCurrentPassword(N_("The current password is not correct."))
     if new_password == current_password:
-        raise WeakPassword("The new password must be different from the current one.")
+        raise PasswordUnchanged(N_("The new password must be different from the current one."))
     credentials.change_password(session, clock=clock, account_id=account_id, new_password=new_password,
                                 actor=f"sender:{account_id}")
     _clear_one_time_password(session, account)
@@ -243,7 +246,7 @@ def security_question(session: Session, *, username: str) -> str:
     tells whether a name exists, so hiding it here would protect nothing."""
     question = credentials.security_question(session, username=_username(username))
     if question is None:
-        raise AccountNotFound("There is no account with this username.", username=username)
+        raise AccountNotFound(N_("There is no account with this username."), username=username)
     return question
 
 
@@ -277,9 +280,9 @@ def reset_with_security_answer(session: Session, *, clock: Clock, settings: Sett
 def _live_account(session: Session, *, clock: Clock, settings: Settings, account_id: int) -> SenderAccount:
     account = repository.lock_account(session, account_id)
     if account is None:
-        raise AccountNotFound(f"There is no sender account {account_id}.", account_id=account_id)
+        raise AccountNotFound(N_("There is no sender account %(account_id)s."), account_id=account_id)
     if not lifecycle.access(session, clock=clock, settings=settings, account_id=account_id).can_log_in:
-        raise AccountCancelled(f"Account {account_id} is cancelled; the sender must apply again as a new applicant.",
+        raise AccountCancelled(N_("Account %(account_id)s is cancelled; the sender must apply again as a new applicant."),
                                account_id=account_id)
     return account
 
@@ -326,7 +329,7 @@ def sign_in_status(session: Session, *, account_id: int) -> dict[str, object]:
     """What an officer sees about an account's sign-in: failures, lock, pending one-time password, API access."""
     account = repository.get_account(session, account_id)
     if account is None:
-        raise AccountNotFound(f"There is no sender account {account_id}.", account_id=account_id)
+        raise AccountNotFound(N_("There is no sender account %(account_id)s."), account_id=account_id)
     return {"account_id": account.id, "failed_logins": account.failed_logins, "locked_until": account.locked_until,
             "must_change_password": account.must_change_password, "otp_expires_at": account.otp_expires_at,
             "api_access": account.api_access}
@@ -339,5 +342,5 @@ def resolve_account(session: Session, ref: str) -> int:
         return int(ref)
     account = repository.account_by_login(session, _username(ref))
     if account is None:
-        raise AccountNotFound(f"There is no live account with the username {ref!r}.", username=ref)
+        raise AccountNotFound(N_("There is no live account with the username '%(username)s'."), username=ref)
     return account.id

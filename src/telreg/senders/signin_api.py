@@ -3,8 +3,9 @@
 A refused log-in or reset is *returned* as its error document (401, or 422 for a wrong CAPTCHA), not raised, so
 the transaction still commits what the attempt changed: the failure count, the used-up CAPTCHA.
 
-Sender endpoints use the browser session (cookie + ``X-CSRF-Token`` on changes); API keys are for the download
-and check endpoints only (senders.usage_api), never for managing keys or passwords.
+Sender endpoints use the browser session (cookie + ``X-CSRF-Token`` on changes); API keys are for reading the
+profile and for the download, check, list and washing endpoints (senders.deps.SenderCallerDep), never for
+managing keys or passwords.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from __future__ import annotations
 import base64
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from telreg.core import captcha
 from telreg.core.errors import DomainError
-from telreg.core.security import CsrfChecked, DncOfficer, csrf_token
-from telreg.deps import DbSession, RuntimeDep
+from telreg.core.i18n import N_
+from telreg.core.security import CsrfChecked, DncOfficer, bearer_challenge, csrf_token
+from telreg.deps import DbSession, ReadSession, RuntimeDep
 from telreg.senders import api_keys, signin
 from telreg.senders.deps import CurrentSender, SignedInSender, end_sender_session, start_sender_session
 from telreg.senders.errors import LoginFailed
@@ -39,7 +41,7 @@ from telreg.senders.schemas import (
     SenderSignedIn,
 )
 
-__all__ = ["captcha_router", "router"]
+__all__ = ["audio_url", "captcha_router", "router"]
 
 router = APIRouter(prefix="/api/v1/senders", tags=["senders: signing in"])
 captcha_router = APIRouter(prefix="/api/v1", tags=["senders: signing in"])
@@ -48,17 +50,35 @@ _REFUSED = {401: {"description": "Wrong username/password, locked, expired one-t
             409: {"description": "Cancelled account"}, 422: {"description": "Wrong or used-up CAPTCHA"}}
 
 
-def _refusal(error: DomainError) -> JSONResponse:
-    return JSONResponse(error.to_dict(), status_code=error.status_code)
+def _refusal(error: DomainError, request: Request) -> JSONResponse:
+    headers = {"WWW-Authenticate": bearer_challenge(request)} if error.status_code == 401 else None
+    return JSONResponse(error.to_dict(), status_code=error.status_code, headers=headers)
 
 
 @captcha_router.get("/captcha", response_model=CaptchaOut)
 def new_captcha(session: DbSession, runtime: RuntimeDep, response: Response) -> Any:
-    """A new CAPTCHA picture for a log-in or reset form: one try, valid for a few minutes."""
-    token, png = captcha.issue(session, runtime.clock, answers=captcha.answer_source(runtime))
+    """A new CAPTCHA for a log-in or reset form, to see or to hear: one try, valid for a few minutes."""
+    token, png = captcha.issue(session, runtime.clock, answers=captcha.answer_source(runtime),
+                               audio_key=captcha.audio_key_for(runtime))
     response.headers["Cache-Control"] = "no-store"
     return CaptchaOut(token=token, image="data:image/png;base64," + base64.b64encode(png).decode(),
-                      expires_in_seconds=int(captcha.TTL.total_seconds()))
+                      audio=audio_url(token), expires_in_seconds=int(captcha.TTL.total_seconds()))
+
+
+def audio_url(token: str) -> str:
+    """Where a CAPTCHA's characters are spoken (the pages link to it beside the picture)."""
+    return f"{captcha_router.prefix}/captcha/{token}/audio"
+
+
+@captcha_router.get("/captcha/{token}/audio", response_class=Response,
+                    responses={200: {"content": {"audio/wav": {}}, "description": "The characters, spoken"},
+                               404: {"description": "captcha_not_found: unknown, used or expired"}})
+def captcha_audio(token: Annotated[str, Path(max_length=64)], session: ReadSession,
+                  runtime: RuntimeDep) -> Any:
+    """The same CAPTCHA's characters spoken, one by one over noise (WAV), for people who cannot see the
+    picture. Listening does not use the CAPTCHA up; typing the answer does."""
+    wav = captcha.speak(session, runtime.clock, token=token, audio_key=captcha.audio_key_for(runtime))
+    return Response(wav, media_type="audio/wav", headers={"Cache-Control": "no-store"})
 
 
 # ---- signing in and out -----------------------------------------------------------------------------------------
@@ -67,11 +87,11 @@ def new_captcha(session: DbSession, runtime: RuntimeDep, response: Response) -> 
 def login(body: SenderLogin, request: Request, session: DbSession, runtime: RuntimeDep) -> Any:
     """Log in with username, password and the CAPTCHA's characters; the session cookie carries the sign-in."""
     if not captcha.verify(session, runtime.clock, token=body.captcha_token, answer=body.captcha_answer):
-        return _refusal(captcha.CaptchaFailed())  # a wrong CAPTCHA is not a password failure
+        return _refusal(captcha.CaptchaFailed(), request)  # a wrong CAPTCHA is not a password failure
     result = signin.log_in(session, clock=runtime.clock, settings=runtime.settings, username=body.username,
                            password=body.password)
     if result.error is not None or result.account_id is None:
-        return _refusal(result.error or LoginFailed("The username or password is not correct."))
+        return _refusal(result.error or LoginFailed(N_("The username or password is not correct.")), request)
     start_sender_session(request, result.account_id)
     return SenderSignedIn(account_id=result.account_id, state=result.state or "", csrf_token=csrf_token(request),
                           must_change_password=result.must_change_password, message=result.message)
@@ -99,15 +119,15 @@ def security_question(session: DbSession, username: Annotated[str, Query(max_len
 
 
 @router.post("/reset", response_model=MessageOut, responses=_REFUSED)  # type: ignore[arg-type]
-def reset_password(body: PasswordReset, session: DbSession, runtime: RuntimeDep) -> Any:
+def reset_password(body: PasswordReset, request: Request, session: DbSession, runtime: RuntimeDep) -> Any:
     """Choose a new password after answering the security question (a wrong answer counts as a failed log-in)."""
     if not captcha.verify(session, runtime.clock, token=body.captcha_token, answer=body.captcha_answer):
-        return _refusal(captcha.CaptchaFailed())
+        return _refusal(captcha.CaptchaFailed(), request)
     result = signin.reset_with_security_answer(session, clock=runtime.clock, settings=runtime.settings,
                                                username=body.username, answer=body.answer,
                                                new_password=body.new_password)
     if result.error is not None:
-        return _refusal(result.error)
+        return _refusal(result.error, request)
     return MessageOut(message="Your password has been changed; log in with the new password.")
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_
 from telreg.dnc.vocabulary import Register
 from telreg.senders.errors import UnknownRegister
 
@@ -52,13 +53,16 @@ class DocumentType(str, Enum):
         return DOCUMENT_LABELS[self]
 
 
+# Marked for the catalogs: a refusal that names a document says its name in the reader's language.
 DOCUMENT_LABELS = {
-    DocumentType.hkid_copy: "copy of the Hong Kong identity card",
-    DocumentType.certificate_of_incorporation: "certificate of incorporation",
-    DocumentType.business_registration: "business registration certificate",
-    DocumentType.overseas_registration: "certificate of incorporation or registration in the place of origin",
-    DocumentType.organisation_registration: "certificate of registration of the organisation (e.g. society)",
-    DocumentType.authorisation_letter: "letter authorising the applicant to act for the organisation",
+    DocumentType.hkid_copy: N_("copy of the Hong Kong identity card"),
+    DocumentType.certificate_of_incorporation: N_("certificate of incorporation"),
+    DocumentType.business_registration: N_("business registration certificate"),
+    DocumentType.overseas_registration:
+        N_("certificate of incorporation or registration in the place of origin"),
+    DocumentType.organisation_registration:
+        N_("certificate of registration of the organisation (e.g. society)"),
+    DocumentType.authorisation_letter: N_("letter authorising the applicant to act for the organisation"),
 }
 
 # Every listed type is required; an upload of a type not listed for the capacity is refused.
@@ -107,24 +111,24 @@ def parse_capacity(value: str) -> Capacity:
     try:
         return Capacity(value.strip().lower())
     except ValueError:
-        raise InvalidInput(f"{value!r} is not a capacity; choose one of {_choices(Capacity)}.",
-                           capacity=value) from None
+        raise InvalidInput(N_("%(value)s is not a capacity; choose one of %(choices)s."), capacity=value,
+                           value=repr(value), choices=_choices(Capacity)) from None
 
 
 def parse_method(value: str) -> PaymentMethod:
     try:
         return PaymentMethod(value.strip().lower())
     except ValueError:
-        raise InvalidInput(f"{value!r} is not a payment method; use {_choices(PaymentMethod)}.",
-                           method=value) from None
+        raise InvalidInput(N_("%(value)s is not a payment method; use %(choices)s."), method=value,
+                           value=repr(value), choices=_choices(PaymentMethod)) from None
 
 
 def parse_register(value: str) -> Register:
     try:
         return Register(value.strip().lower())
     except ValueError:
-        raise UnknownRegister(f"{value!r} is not a register; the registers are fax, sms and prerecorded.",
-                              register=value) from None
+        raise UnknownRegister(N_("%(value)s is not a register; the registers are fax, sms and prerecorded."),
+                              register=value, value=repr(value)) from None
 
 
 _PLAN_ALIASES = {"12": Plan.twelve_months, "12m": Plan.twelve_months, "3": Plan.three_months,
@@ -136,7 +140,8 @@ def parse_plan(value: str) -> Plan:
     try:
         return _PLAN_ALIASES.get(text) or Plan(text)
     except ValueError:
-        raise InvalidInput(f"{value!r} is not a plan; choose 12-months or 3-months.", plan=value) from None
+        raise InvalidInput(N_("%(value)s is not a plan; choose 12-months or 3-months."), plan=value,
+                           value=repr(value)) from None
 
 
 def parse_plans(plans: dict[str, str] | list[str]) -> dict[Register, Plan]:
@@ -148,15 +153,17 @@ def parse_plans(plans: dict[str, str] | list[str]) -> dict[Register, Plan]:
         for item in plans:
             register, sep, plan = item.partition(":")
             if not sep:
-                raise InvalidInput(f"{item!r}: write a register and its plan as register:plan, e.g. fax:12-months.")
+                raise InvalidInput(N_("%(value)s: write a register and its plan as register:plan, e.g. "
+                                      "fax:12-months."), value=repr(item))
             pairs.append((register, plan))
     if not pairs:
-        raise InvalidInput("Choose at least one register (fax, sms or prerecorded) and a plan for each.")
+        raise InvalidInput(N_("Choose at least one register (fax, sms or prerecorded) and a plan for each."))
     result: dict[Register, Plan] = {}
     for register_name, plan_name in pairs:
         register = parse_register(register_name)
         if register in result:
-            raise InvalidInput(f"The {register.value} register is chosen twice; choose one plan for it.")
+            raise InvalidInput(N_("The %(chosen)s register is chosen twice; choose one plan for it."),
+                               chosen=register.value)
         result[register] = parse_plan(plan_name)
     return result
 
@@ -175,10 +182,11 @@ def parse_hkd(value: str | int | Decimal) -> int:
         except InvalidOperation:
             amount = None
         if amount is None or amount != amount.quantize(Decimal("0.01")):
-            raise InvalidInput(f"{value!r} is not an amount in Hong Kong dollars such as 1600 or 425.50.")
+            raise InvalidInput(N_("%(value)s is not an amount in Hong Kong dollars such as 1600 or 425.50."),
+                               value=repr(value))
         cents = int(amount * 100)
     if cents <= 0:
-        raise InvalidInput(f"An amount must be more than HK$0 (got {value!r}).")
+        raise InvalidInput(N_("An amount must be more than HK$0 (got %(value)s)."), value=repr(value))
     return cents
 
 

@@ -1,27 +1,43 @@
-"""The web pages router: the public status page, staff sign-in, the officer pages and the sender portal."""
+"""The web pages router: every context's pages, each package under web/ with its templates beside it.
+
+    web/dnc/       the public status page, the do-not-call officer's dashboard, number history, paper forms
+    web/senders/   the senders' portal (apply, sign in, use, lists, washing) and the officers' sender pages
+    web/realname/  the shop registration, compliance queues and dashboard, porting, the public lookup
+    web/staff/     staff sign-in, shared by every staff role; mail delivery (the outbox) for officers
+    web/dev/       the development inbox (mails, SMS, calls, faxes of the demo); 404 in production
+    web/api_docs   the API's documentation pages, /docs and /redoc, with their files (no CDN)
+"""
 
 from fastapi import APIRouter
 
-from telreg.web.paper_pages import router as paper_router
-from telreg.web.realname_dashboard_pages import router as realname_dashboard_router
-from telreg.web.sender_lists_pages import router as sender_lists_router
-from telreg.web.public_pages import router as public_router
-from telreg.web.realname_lookup_pages import router as realname_lookup_router
-from telreg.web.realname_porting_pages import router as realname_porting_router
-from telreg.web.realname_queue_pages import router as realname_queue_router
-from telreg.web.realname_shop_pages import router as realname_shop_router
-from telreg.web.sender_officer_pages import router as sender_officer_router
-from telreg.web.sender_pages import router as sender_router
-from telreg.web.sender_signin_pages import router as sender_signin_router
-from telreg.web.sender_use_pages import router as sender_use_router
-from telreg.web.sender_wash_pages import router as sender_wash_router
-from telreg.web.staff_pages import router as staff_router
+from telreg.web.dnc.officer import router as dnc_officer_router
+from telreg.web.dnc.paper import router as paper_router
+from telreg.web.dnc.public import router as public_router
+from telreg.web.realname.dashboard import router as realname_dashboard_router
+from telreg.web.realname.lookup import router as realname_lookup_router
+from telreg.web.realname.porting import router as realname_porting_router
+from telreg.web.realname.queues import router as realname_queue_router
+from telreg.web.realname.shop import router as realname_shop_router
+from telreg.web.senders.lists import router as sender_lists_router
+from telreg.web.senders.officer import router as sender_officer_router
+from telreg.web.senders.portal import router as sender_router
+from telreg.web.senders.signin import router as sender_signin_router
+from telreg.web.senders.use import router as sender_use_router
+from telreg.web.senders.wash import router as sender_wash_router
+from telreg.web.staff.mail import router as staff_mail_router
+from telreg.web.staff.pages import router as staff_router
+from telreg.web.dev.inbox import router as dev_inbox_router
+from telreg.web.api_docs import router as api_docs_router
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 router.include_router(public_router)
+router.include_router(api_docs_router)
 router.include_router(staff_router)
+router.include_router(staff_mail_router)
+router.include_router(dev_inbox_router)  # refuses every request in production (404)
+router.include_router(dnc_officer_router)
 router.include_router(paper_router)
 router.include_router(sender_router)
 router.include_router(sender_signin_router)

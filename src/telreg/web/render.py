@@ -9,17 +9,58 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from markupsafe import Markup, escape
 
 from telreg.core.clock import HK
 from telreg.core.errors import DomainError, NotAuthenticated
 from telreg.core.security import CSRF_FIELD, csrf_token, signed_in_username
+from telreg.core import i18n as i18n_core
 from telreg.web import i18n
+from telreg.web.menu import menu_context
 
 __all__ = ["flash", "redirect", "render", "render_error"]
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
-templates = Jinja2Templates(directory=TEMPLATES_DIR)
+WEB_DIR = Path(__file__).parent
+# The shared layout (base.html, error.html) first, then each context package's own templates folder. A package
+# keeps its templates under a folder of its area's name (web/senders/templates/senders/login.html), so a
+# template's name says where it lives and two packages cannot shadow each other.
+TEMPLATE_DIRS = [WEB_DIR / "templates", *sorted(WEB_DIR.glob("*/templates"))]
+templates = Jinja2Templates(directory=TEMPLATE_DIRS)
+templates.env.add_extension("jinja2.ext.i18n")
+
+
+# The page's language is in its context ("lang", set by render); the catalogs give the words. The text is
+# escaped before Jinja marks it safe (newstyle gettext), so a sentence is text, never HTML: "Bearer <key>" shows.
+@pass_context
+def _gettext(context: Any, message: str) -> Markup:
+    return escape(i18n_core.gettext(context.get("lang", i18n.EN), message))
+
+
+@pass_context
+def _pgettext(context: Any, key: str, message: str) -> Markup:
+    return escape(i18n_core.pgettext(context.get("lang", i18n.EN), key, message))
+
+
+@pass_context
+def _ngettext(context: Any, singular: str, plural: str, n: int) -> Markup:
+    return escape(i18n_core.ngettext(context.get("lang", i18n.EN), singular, plural, n))
+
+
+templates.env.install_gettext_callables(_gettext, _ngettext, newstyle=True, pgettext=_pgettext)  # type: ignore[attr-defined]
+@pass_context
+def _money(context: Any, cents: int) -> str:
+    return i18n.format_money(cents, context.get("lang", i18n.EN))
+
+
+@pass_context
+def _size(context: Any, size: int) -> str:
+    return i18n.format_size(size, context.get("lang", i18n.EN))
+
+
 templates.env.globals.update(
+    hkd=_money,
+    format_size=_size,
     format_date=i18n.format_date,
     format_instant=i18n.format_instant,
     number_error=i18n.number_error,
@@ -66,6 +107,7 @@ def render(
         "switch_url": _switch_url(request, other),
         "csrf_token": csrf_token(request),
         "username": signed_in_username(request),
+        "staff_menu": menu_context(request, lang),  # the links the signed-in staff user's roles may use
         "flash": t(message["key"], **message["values"]) if message else None,
     }
     page.update(context or {})
@@ -91,7 +133,8 @@ def render_error(request: Request, exc: DomainError, *, headers: dict[str, str] 
             "status": exc.status_code,
             "title": title,
             "message": message,
-            "original": exc.message if message != exc.message else None,
+            # The English of an error not yet in the catalogs, beside its explanation; a marked one is whole.
+            "original": exc.message if exc.template is None and message != exc.message else None,
             "sign_in": isinstance(exc, NotAuthenticated),
         },
         status_code=exc.status_code,

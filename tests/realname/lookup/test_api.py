@@ -69,7 +69,7 @@ def test_operators_list_and_close_flags(client: Any, runtime: Runtime, sms: Fake
     client.post(f"{API}/end")
 
     assert client.get("/api/v1/realname/flags", params={"operator": "cmcc"}).status_code == 401
-    make_officer(runtime, username="clerk.wong", roles=("operator_staff",), operator="cmcc")
+    make_officer(runtime, username="clerk.wong", roles=("operator-staff",), operator="cmcc")
     signed = client.post("/api/v1/auth/login", json={"username": "clerk.wong", "password": OFFICER_PASSWORD})
     staff = {"X-CSRF-Token": signed.json()["csrf_token"]}
     listed = client.get("/api/v1/realname/flags", params={"operator": "cmcc"})

@@ -122,7 +122,7 @@ def audit_events(runtime: Runtime, prefix: str = "realname-port-") -> list[Audit
 
 
 def staff_headers(client: Any, runtime: Runtime, username: str, *, operator: str | None,
-                  roles: tuple[str, ...] = ("operator_staff",)) -> dict[str, str]:
+                  roles: tuple[str, ...] = ("operator-staff",)) -> dict[str, str]:
     """Sign USERNAME in over the API (a fresh cookie jar; the account is created the first time) and return
     the CSRF header for its changes."""
     client.cookies.clear()

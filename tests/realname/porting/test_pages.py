@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from telreg.core.i18n import translate
 from telreg.runtime import Runtime
-from telreg.web.realname_porting_messages import PORTING_MESSAGES
+from telreg.web.realname.porting_messages import PORTING_MESSAGES
 from tests.realname.registration.helpers import hkid
 from tests.web.conftest import OFFICER_PASSWORD, form_token, make_officer
 from tests.web.test_realname_pages import text_of
@@ -23,7 +24,7 @@ ASK = {"operator": "op2", "number": NUMBER, "doc_type": "hkid", "doc_number": CH
 
 
 def _sign_in(client: Any, runtime: Runtime, username: str, operator: str | None,
-             roles: tuple[str, ...] = ("operator_staff",)) -> str:
+             roles: tuple[str, ...] = ("operator-staff",)) -> str:
     """Sign in on the staff page (a fresh cookie jar) and return the porting page's form token."""
     client.cookies.clear()
     make_officer(runtime, username=username, roles=roles, operator=operator)
@@ -74,23 +75,26 @@ def test_refusals_and_rejection_in_traditional_chinese(client: Any, ready: Runti
 
     wrong = client.post(PAGE, data={**ASK, "doc_number": hkid("B", "234567"), "csrf_token": token})
     assert wrong.status_code == 422 and 'data-code="not_holder"' in wrong.text
-    assert "此證件並非登記用戶的證件" in wrong.text  # explained in Chinese, the English sentence as details
+    # The service's whole sentence, in Chinese (no English original beside it).
+    assert "所提供的證件並非號碼 51234567 登記時所用的證件" in wrong.text and "The document given" not in wrong.text
     assert f'value="{hkid("B", "234567")}"' in wrong.text  # what was typed is kept
     client.post(PAGE, data={**ASK, "csrf_token": token})
     twice = client.post(PAGE, data={**ASK, "csrf_token": token})
-    assert twice.status_code == 409 and "此號碼已有一項未決定的轉攜申請" in twice.text
+    assert twice.status_code == 409 and "號碼 51234567 已有一宗未完成的轉攜申請(申請 1)" in twice.text
 
     token = _sign_in(client, runtime, "clerk.one", "op1")
     client.get(PAGE, params={"lang": "zh-Hant"})
-    refused = client.post(f"{PAGE}/1/reject", data={"operator": "op1", "reason": "合約未滿", "csrf_token": token})
+    refused = client.post(f"{PAGE}/1/reject", data={"operator": "op1", "reason": "合約未滿", "csrf_token": token,
+                                                    "confirm": "yes"})
     assert refused.status_code == 200 and "已拒絕轉攜申請 1(51234567)" in refused.text
     assert "已拒絕" in text_of(refused.text, "decided-title") and "合約未滿" in refused.text
     assert number_operator(runtime) == "op1" and len(history(runtime)) == 1
 
 
 def test_simplified_chinese_and_every_word_in_three_languages(client: Any, ready: Runtime) -> None:
-    for key, words in PORTING_MESSAGES.items():
-        assert all(word.strip() for word in words), key
+    for key, words in PORTING_MESSAGES.items():  # an English msgid, translated in both catalogs
+        translated = [translate(lang, words) for lang in ("zh-Hant", "zh-Hans")]
+        assert words.strip() and all(text.strip() and text != words for text in translated), key
     _sign_in(client, ready, "clerk.two", "op2")
     page = client.get(PAGE, params={"lang": "zh-Hans"})
     assert '<html lang="zh-Hans">' in page.text and "携号转网" in page.text and "申请将号码携入" in page.text

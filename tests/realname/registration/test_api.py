@@ -15,9 +15,9 @@ API = "/api/v1/realname"
 
 
 def _sign_in(client: Any, runtime: Runtime, *, username: str = "clerk.chan",
-             roles: tuple[str, ...] = ("operator_staff",), operator: str | None = "op1") -> dict[str, str]:
+             roles: tuple[str, ...] = ("operator-staff",), operator: str | None = "op1") -> dict[str, str]:
     make_officer(runtime, username=username, roles=roles,
-                 operator=operator if "operator_staff" in roles else None)
+                 operator=operator if "operator-staff" in roles else None)
     response = client.post("/api/v1/auth/login", json={"username": username, "password": OFFICER_PASSWORD})
     assert response.status_code == 200, response.text
     return {"X-CSRF-Token": response.json()["csrf_token"]}

@@ -160,7 +160,7 @@ def test_an_organisation_without_its_licence_address_is_refused(runtime: Runtime
 def test_the_api_refuses_an_agent_without_a_letter(client: Any,
                                                      runtime: Runtime) -> None:
     runtime.settings.realname_policy = "mainland-china"
-    make_officer(runtime, username="clerk.wang", roles=("operator_staff",), operator="cmcc")
+    make_officer(runtime, username="clerk.wang", roles=("operator-staff",), operator="cmcc")
     login = client.post("/api/v1/auth/login", json={"username": "clerk.wang", "password": OFFICER_PASSWORD})
     headers = {"X-CSRF-Token": login.json()["csrf_token"]}
     body = request(_mobile(1), _zhang(), operator="cmcc", agent=_agent())

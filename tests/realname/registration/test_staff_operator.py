@@ -50,7 +50,7 @@ def two_operators(runtime: Runtime) -> None:
 
 @pytest.fixture
 def clerk(client: Any, runtime: Runtime, two_operators: None) -> dict[str, str]:
-    return _sign_in(client, runtime, "clerk.chan", ("operator_staff",), operator="op1")
+    return _sign_in(client, runtime, "clerk.chan", ("operator-staff",), operator="op1")
 
 
 def test_staff_register_for_their_operator_and_not_for_another(client: Any, runtime: Runtime,
@@ -109,7 +109,7 @@ def test_flags_of_another_operator_are_refused(client: Any, clerk: dict[str, str
 def test_a_staff_account_without_an_operator_acts_for_none(client: Any, runtime: Runtime,
                                                            two_operators: None) -> None:
     # Accounts made before the column existed have no operator; they are refused until one is attached.
-    headers = _sign_in(client, runtime, "clerk.old", ("operator_staff",), operator="op1")
+    headers = _sign_in(client, runtime, "clerk.old", ("operator-staff",), operator="op1")
     with unit_of_work(runtime.session_factory) as session:
         get_user(session, "clerk.old").operator_code = None
     refused = client.post(f"{API}/registrations", json=request(operator="op1"), headers=headers)
@@ -136,7 +136,7 @@ def test_the_regulator_reads_but_does_not_register(client: Any, runtime: Runtime
                                                    two_operators: None) -> None:
     regulator = _sign_in(client, runtime, "ofca.lam", ("regulator",))
     refused = client.post(f"{API}/registrations", json=request(operator="op2"), headers=regulator)
-    assert refused.status_code == 403 and "operator_staff" in refused.json()["detail"]
+    assert refused.status_code == 403 and "operator-staff" in refused.json()["detail"]
     assert not _known(runtime, "51234567")
     officer = _sign_in(client, runtime, "dnc.lee", ("dnc-officer",))
     assert client.get(f"{API}/numbers/51234567", headers=officer).status_code == 403

@@ -93,7 +93,7 @@ def test_a_period_backwards_is_refused(runtime: Runtime) -> None:
 
 
 def _sign_in(client: Any, runtime: Runtime, username: str, roles: tuple[str, ...]) -> None:
-    operator = "op1" if "operator_staff" in roles else None
+    operator = "op1" if "operator-staff" in roles else None
     make_officer(runtime, username=username, roles=roles, operator=operator)
     response = client.post("/api/v1/auth/login", json={"username": username, "password": OFFICER_PASSWORD})
     assert response.status_code == 200, response.text
@@ -101,7 +101,7 @@ def _sign_in(client: Any, runtime: Runtime, username: str, roles: tuple[str, ...
 
 def test_the_api_is_for_the_regulator(client: Any, runtime: Runtime) -> None:
     assert client.get(API).status_code == 401
-    _sign_in(client, runtime, "clerk.chan", ("operator_staff",))
+    _sign_in(client, runtime, "clerk.chan", ("operator-staff",))
     assert client.get(API).status_code == 403
     client.cookies.clear()
     _sign_in(client, runtime, "ofca.lam", ("regulator",))

@@ -32,8 +32,8 @@ ADDRESS = "北京市东城区东长安街1号"  # printed on the card; the mainl
 
 
 def staff_and_regulator(runtime: Runtime, *, operator: str = "op1") -> None:
-    """Create a clerk of OPERATOR (operator_staff) and a regulator officer."""
-    make_officer(runtime, username=CLERK, roles=("operator_staff",), operator=operator)
+    """Create a clerk of OPERATOR (operator-staff) and a regulator officer."""
+    make_officer(runtime, username=CLERK, roles=("operator-staff",), operator=operator)
     make_officer(runtime, username=REGULATOR, roles=("regulator",))
 
 

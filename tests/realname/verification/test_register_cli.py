@@ -25,7 +25,7 @@ HEADER = "doc_type,number,result,reason,owner_name\n"
 @pytest.fixture(autouse=True)
 def _regulator(runtime: Runtime) -> None:
     make_officer(runtime, username=REGULATOR, roles=("regulator",))
-    make_officer(runtime, username="clerk.chan", roles=("operator_staff",), operator="op1")
+    make_officer(runtime, username="clerk.chan", roles=("operator-staff",), operator="op1")
 
 
 def _file(tmp_path: Path, text: str) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from telreg.config import Settings
 from telreg.core.clock import Clock
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_
 from telreg.core.phone import parse_registrable
 from telreg.dnc.ivr import prompts as p
 from telreg.dnc.ivr import store
@@ -74,12 +75,13 @@ class Reply:
 def handle_turn(session: Session, *, clock: Clock, settings: Settings, turn: Turn) -> Reply:
     """Apply one call event and return what to say next; the caller's transaction stores it all."""
     if turn.event not in EVENTS:
-        raise InvalidInput(f"Event {turn.event!r} is not one of {', '.join(EVENTS)}.", event=turn.event)
+        raise InvalidInput(N_("Event '%(event)s' is not one of %(events)s."), event=turn.event,
+                           events=", ".join(EVENTS))
     line = get_line(turn.line)
     call = store.get_call(session, turn.call_id, for_update=True)
     if call is None:
         if turn.event != "start":
-            raise UnknownCall(f"There is no call {turn.call_id!r}; a call begins with a 'start' event.",
+            raise UnknownCall(N_("There is no call '%(call_id)s'; a call begins with a 'start' event."),
                               call_id=turn.call_id)
         call = _start(session, clock=clock, line=line, turn=turn)
         if call.context.get("seq") is None:  # ours: not a start another request stored first
@@ -87,21 +89,21 @@ def handle_turn(session: Session, *, clock: Clock, settings: Settings, turn: Tur
             first = after_language(line) if d.ctx.get("lang") else "language"
             return _save(d, turn.seq, _goto(d, Goto(first, p.WELCOME)))
     if call.line != line.name:
-        raise TurnRejected(f"Call {turn.call_id!r} is on line {call.line!r}, not {line.name!r}.",
-                           call_id=turn.call_id)
+        raise TurnRejected(N_("Call '%(call_id)s' is on line '%(call_line)s', not '%(line)s'."),
+                           call_id=turn.call_id, call_line=call.line, line=line.name)
     last = call.context.get("seq")
     if last is not None and turn.seq == last:
         return Reply.from_dict(call.context["reply"])  # the same turn delivered again
     if last is not None and turn.seq < last:
-        raise TurnRejected(f"Turn {turn.seq} of call {turn.call_id!r} is older than turn {last}, already answered.",
-                           call_id=turn.call_id, seq=turn.seq, last_seq=last)
+        raise TurnRejected(N_("Turn %(seq)s of call '%(call_id)s' is older than turn %(last_seq)s, already "
+                              "answered."), call_id=turn.call_id, seq=turn.seq, last_seq=last)
     d = Dialog(session, clock, settings, call, line, dict(call.context))
     if call.ended_at is not None:
         if turn.event == "hangup":
             return _save(d, turn.seq, Reply.from_dict(call.context["reply"]))
-        raise TurnRejected(f"Call {turn.call_id!r} has ended.", call_id=turn.call_id)
+        raise TurnRejected(N_("Call '%(call_id)s' has ended."), call_id=turn.call_id)
     if turn.event == "start":
-        raise TurnRejected(f"Call {turn.call_id!r} has already started.", call_id=turn.call_id)
+        raise TurnRejected(N_("Call '%(call_id)s' has already started."), call_id=turn.call_id)
     if turn.event == "hangup":
         reply = _end(d, p.EMPTY, state=HUNG_UP)
     elif turn.event == "timeout" or not turn.keys:

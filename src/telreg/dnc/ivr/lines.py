@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from telreg.core.i18n import N_
 from telreg.dnc.ivr.errors import UnknownLine
 from telreg.dnc.vocabulary import Register
 
@@ -48,5 +49,6 @@ def get_line(name: str) -> Line:
         return LINES[name]
     except KeyError:
         raise UnknownLine(
-            f"Line {name!r} is not a do-not-call hotline; the lines are {', '.join(sorted(LINES))}.", line=name
+            N_("Line '%(line)s' is not a do-not-call hotline; the lines are %(lines)s."), line=name,
+            lines=", ".join(sorted(LINES)),
         ) from None

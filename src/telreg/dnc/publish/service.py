@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from telreg.config import Settings
 from telreg.core.clock import HK, Clock
 from telreg.core.errors import Conflict, InvalidInput
+from telreg.core.i18n import N_
 from telreg.dnc.publish.build import PAUSE_HOOK, build_publication
 from telreg.dnc.publish.store import PublicationStore
 
@@ -51,11 +52,13 @@ def _ensure_closed(day: dt.date, *, clock: Clock, settings: Settings) -> None:
     now = clock.now()
     cutoff = cutoff_for(day, settings)
     if day > now.date():
-        raise InvalidInput(f"{day.isoformat()} is in the future; a publication reflects a day that has closed.")
+        raise InvalidInput(N_("%(day)s is in the future; a publication reflects a day that has closed."),
+                           day=day.isoformat())
     if now < cutoff:
         raise InvalidInput(
-            f"Registrations for {day.isoformat()} close at {cutoff.strftime('%H:%M')} Hong Kong time; "
-            "a publication reflects the close, so it can only be made from then on."
+            N_("Registrations for %(day)s close at %(cutoff)s Hong Kong time; a publication reflects the "
+               "close, so it can only be made from then on."), day=day.isoformat(),
+            cutoff=cutoff.strftime("%H:%M"),
         )
 
 
@@ -73,9 +76,9 @@ def publish(
         later = [d for d in store.dates() if d > day]
         if later:
             raise Conflict(
-                f"{day.isoformat()} cannot be published after {later[-1].isoformat()}: publications are made in "
-                "date order, each register's change files continuing the previous publication's sequence.",
-                latest=later[-1].isoformat(),
+                N_("%(day)s cannot be published after %(latest)s: publications are made in date order, each "
+                   "register's change files continuing the previous publication's sequence."),
+                day=day.isoformat(), latest=later[-1].isoformat(),
             )
         previous = store.latest_before(day)
         temporary = store.temporary(day)

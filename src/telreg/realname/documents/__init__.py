@@ -11,6 +11,8 @@ from collections.abc import Callable
 from datetime import date
 
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_
+from telreg.realname import words
 from telreg.realname.documents import cn_organisation, cn_permits, cn_resident, hong_kong, passport
 from telreg.realname.documents.result import Accepted, DocumentCheck, Rejected
 
@@ -51,10 +53,8 @@ def check_document(
     """
     checker = _CHECKERS.get(doc_type)
     if checker is None:
-        raise InvalidInput(
-            f"Unknown document type {doc_type!r}; known types are: {', '.join(DOCUMENT_TYPES)}.",
-            doc_type=doc_type,
-        )
+        raise InvalidInput(N_("Unknown document type %(given)s; known types are: %(known)s."),
+                           doc_type=doc_type, given=repr(doc_type), known=words.documents(DOCUMENT_TYPES))
     holder_kind = "organisation" if doc_type in ORGANISATION_TYPES else "person"
     try:
         accepted = checker(value, date_of_birth=date_of_birth, on=on)

@@ -9,6 +9,7 @@ from datetime import date
 
 from stdnum.cn import uscc
 
+from telreg.core.i18n import N_, Message
 from telreg.realname.documents.result import Accepted, Rejected, clean, describe_length
 
 __all__ = ["check_orgcode", "check_uscc", "orgcode_check_char"]
@@ -33,23 +34,25 @@ def check_orgcode(value: str, *, date_of_birth: date | None, on: date | None) ->
     character. The canonical form has no hyphen, the way the code sits inside a unified social credit code."""
     text = clean(value)
     if not text:
-        raise Rejected("No organisation code was given.")
+        raise Rejected(N_("No organisation code was given."))
     match = re.fullmatch(r"(?P<body>[0-9A-Z]{8})-?(?P<check>[0-9X])", text)
     if match is None:
         compact = text.replace("-", "")
         if not re.fullmatch(r"[0-9A-Z-]+", text):
-            problem = "has characters other than digits, capital letters and a hyphen"
+            problem = Message(N_("has characters other than digits, capital letters and a hyphen"))
         elif len(compact) != 9:
-            problem = f"has {describe_length(compact)} without the hyphen"
+            problem = Message(N_("has %(length)s without the hyphen"), length=describe_length(compact))
         else:
-            problem = "is not in that form (the check character is a digit or X, after the eighth character)"
+            problem = Message(N_("is not in that form (the check character is a digit or X, after the eighth "
+                                 "character)"))
         raise Rejected(
-            "An organisation code is 8 digits or capital letters, an optional hyphen and a check character "
-            f"(a digit or X), e.g. D2143569-X; this one {problem}."
+            N_("An organisation code is 8 digits or capital letters, an optional hyphen and a check "
+               "character (a digit or X), e.g. D2143569-X; this one %(problem)s."),
+            problem=problem,
         )
     if match["check"] != orgcode_check_char(match["body"]):
-        raise Rejected("The check character of the organisation code does not match the rest: "
-                       "it was probably mistyped.")
+        raise Rejected(N_("The check character of the organisation code does not match the rest: "
+                          "it was probably mistyped."))
     return Accepted(normalised=match["body"] + match["check"])
 
 
@@ -58,26 +61,25 @@ def check_uscc(value: str, *, date_of_birth: date | None, on: date | None) -> Ac
     code it embeds (characters 9-17), which must pass its own GB 11714 check."""
     code = clean(value, drop=" \t\r\n-")
     if not code:
-        raise Rejected("No unified social credit code was given.")
+        raise Rejected(N_("No unified social credit code was given."))
     if len(code) != 18:
-        raise Rejected(
-            f"A unified social credit code has 18 characters; this one has {describe_length(code)}."
-        )
+        raise Rejected(N_("A unified social credit code has 18 characters; this one has %(length)s."),
+                       length=describe_length(code))
     if any(c not in _USCC_ALPHABET for c in code):
-        raise Rejected(
+        raise Rejected(N_(
             "A unified social credit code has only digits and capital letters other than I, O, S, V and Z; "
             "this one has other characters."
-        )
+        ))
     if not code[2:8].isdigit():
-        raise Rejected("Characters 3-8 of a unified social credit code are the region code, six digits; "
-                       "this one has letters there.")
+        raise Rejected(N_("Characters 3-8 of a unified social credit code are the region code, six digits; "
+                          "this one has letters there."))
     # stdnum computes the mod-31 character (weights 1, 3, 9, 27, ...), but its validate() neither checks the
     # embedded organisation code nor accepts the letters GB 32100 allows as registration authority (A, N, Y).
     if code[-1] != uscc.calc_check_digit(code[:-1]):
-        raise Rejected("The check character of the unified social credit code does not match the rest: "
-                       "it was probably mistyped.")
+        raise Rejected(N_("The check character of the unified social credit code does not match the rest: "
+                          "it was probably mistyped."))
     embedded = code[8:17]
     if embedded[-1] != orgcode_check_char(embedded[:8]):
-        raise Rejected("The organisation code inside the unified social credit code (characters 9-17) fails "
-                       "its own check: the code is not genuine.")
+        raise Rejected(N_("The organisation code inside the unified social credit code (characters 9-17) "
+                          "fails its own check: the code is not genuine."))
     return Accepted(normalised=code)

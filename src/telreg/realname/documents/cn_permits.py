@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from telreg.core.i18n import N_, Message, Msgid
 from telreg.realname.documents.result import Accepted, Rejected, clean
 
 __all__ = ["check_armed_police_id", "check_military_id", "check_mtp_hk_macao", "check_mtp_taiwan"]
@@ -41,23 +42,24 @@ _MTP_TAIWAN = re.compile(r"(?P<lifetime>\d{8})(?:\d{2}(?:\([0-9A-Z]\))?)?")
 
 def check_military_id(value: str, *, date_of_birth: date | None, on: date | None) -> Accepted:
     """Check the form of a PLA ID number (军人身份证件), e.g. 军字第2001988号."""
-    return _service_id(value, what="military ID number")
+    return _service_id(value, what=N_("military ID number"))
 
 
 def check_armed_police_id(value: str, *, date_of_birth: date | None, on: date | None) -> Accepted:
     """Check the form of a People's Armed Police ID number (武装警察身份证件), e.g. 武字第12345678号."""
-    return _service_id(value, what="armed-police ID number")
+    return _service_id(value, what=N_("armed-police ID number"))
 
 
-def _service_id(value: str, *, what: str) -> Accepted:
+def _service_id(value: str, *, what: Msgid) -> Accepted:
     text = clean(value)
     if not text:
-        raise Rejected(f"No {what} was given.")
+        raise Rejected(N_("No %(what)s was given."), what=what)
     match = _SERVICE_ID.fullmatch(text)
     if match is None:
         raise Rejected(
-            f"A {what} is 6-12 digits or capital letters, optionally after a Chinese prefix such as "
-            "军字第 or 武字第; this one is not in that form."
+            N_("A %(what)s is 6-12 digits or capital letters, optionally after a Chinese prefix such as "
+               "%(military)s or %(police)s; this one is not in that form."),
+            what=what, military="军字第", police="武字第",
         )
     return Accepted(normalised=(match["prefix"] or "") + match["number"])
 
@@ -66,16 +68,19 @@ def check_mtp_hk_macao(value: str, *, date_of_birth: date | None, on: date | Non
     """Check a Mainland Travel Permit number for Hong Kong and Macao residents: H/M + 8 or 10 digits."""
     text = clean(value, drop=" \t\r\n-()")
     if not text:
-        raise Rejected("No travel permit number was given.")
+        raise Rejected(N_("No travel permit number was given."))
     match = _MTP_HK_MACAO.fullmatch(text)
     if match is None:
         if text[0] not in "HM":
-            problem = "does not start with H (Hong Kong) or M (Macao)"
+            problem = Message(N_("does not start with H (Hong Kong) or M (Macao)"))
         else:
-            problem = f"has {len(text) - 1} characters after the letter, or characters other than digits"
+            problem = Message(
+                N_("has %(count)s characters after the letter, or characters other than digits"),
+                count=len(text) - 1)
         raise Rejected(
-            "A Mainland Travel Permit number for Hong Kong and Macao residents is H or M followed by "
-            f"8 digits (10 on permits issued before 2013); this one {problem}."
+            N_("A Mainland Travel Permit number for Hong Kong and Macao residents is H or M followed by "
+               "8 digits (10 on permits issued before 2013); this one %(problem)s."),
+            problem=problem,
         )
     return Accepted(normalised=match["lifetime"])
 
@@ -84,12 +89,12 @@ def check_mtp_taiwan(value: str, *, date_of_birth: date | None, on: date | None)
     """Check a Mainland Travel Permit number for Taiwan residents: 8 digits, or 10 with an office code."""
     text = clean(value, drop=" \t\r\n-")
     if not text:
-        raise Rejected("No travel permit number was given.")
+        raise Rejected(N_("No travel permit number was given."))
     match = _MTP_TAIWAN.fullmatch(text)
     if match is None:
-        raise Rejected(
+        raise Rejected(N_(
             "A Mainland Travel Permit number for Taiwan residents is 8 digits (permits before 2008: "
             "10 digits, possibly followed by an office code in brackets such as (B)); this one is not in "
             "that form."
-        )
+        ))
     return Accepted(normalised=match["lifetime"])

@@ -8,6 +8,7 @@ from datetime import date
 
 from stdnum.cn import ric
 
+from telreg.core.i18n import N_
 from telreg.realname.documents.result import Accepted, Rejected, clean, describe_length
 
 __all__ = ["PROVINCE_CODES", "check_resident_number"]
@@ -27,36 +28,36 @@ PROVINCE_CODES = frozenset({
     "71", "81", "82", "83",
 })
 
-_WHAT = "A mainland resident identity number"
-
-
 def check_resident_number(value: str, *, date_of_birth: date | None, on: date | None) -> Accepted:
     """Check an 18-character resident identity number: form, ISO 7064 MOD 11-2 check character, province,
     embedded date of birth (a real date, not after ON, equal to DATE_OF_BIRTH when given)."""
     number = clean(value, drop=" \t\r\n-")
     if not number:
-        raise Rejected("No resident identity number was given.")
+        raise Rejected(N_("No resident identity number was given."))
     if len(number) == 15 and number.isdigit():
-        raise Rejected(
-            f"{_WHAT} has 18 characters; 15-digit numbers are from first-generation cards, which are no "
-            "longer valid."
-        )
+        raise Rejected(N_(
+            "A mainland resident identity number has 18 characters; 15-digit numbers are from "
+            "first-generation cards, which are no longer valid."
+        ))
     if len(number) != 18:
-        raise Rejected(f"{_WHAT} has 18 characters; this one has {describe_length(number)}.")
+        raise Rejected(N_("A mainland resident identity number has 18 characters; this one has %(length)s."),
+                       length=describe_length(number))
     if not re.fullmatch(r"\d{17}[0-9X]", number):
-        raise Rejected(f"{_WHAT} is 17 digits followed by a digit or X; this one has other characters.")
+        raise Rejected(N_("A mainland resident identity number is 17 digits followed by a digit or X; this "
+                          "one has other characters."))
     # ric.calc_check_digit computes the ISO 7064 MOD 11-2 character; stdnum's validate() is not used because
     # it also requires the county to be in its table (see PROVINCE_CODES) and its errors carry no reason.
     if number[-1] != ric.calc_check_digit(number):
-        raise Rejected("The check character of the resident identity number does not match the rest: "
-                       "it was probably mistyped.")
+        raise Rejected(N_("The check character of the resident identity number does not match the rest: "
+                          "it was probably mistyped."))
     if number[:2] not in PROVINCE_CODES:
-        raise Rejected(f"The number's first two digits ({number[:2]}) are not a province code.")
+        raise Rejected(N_("The number's first two digits (%(digits)s) are not a province code."),
+                       digits=number[:2])
     embedded = _embedded_birth_date(number)
     if on is not None and embedded > on:
-        raise Rejected("The date of birth in the number is in the future.")
+        raise Rejected(N_("The date of birth in the number is in the future."))
     if date_of_birth is not None and date_of_birth != embedded:
-        raise Rejected("The date of birth given does not match the one in the resident identity number.")
+        raise Rejected(N_("The date of birth given does not match the one in the resident identity number."))
     return Accepted(normalised=number, date_of_birth=embedded)
 
 
@@ -66,4 +67,4 @@ def _embedded_birth_date(number: str) -> date:
     try:
         return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
     except ValueError:
-        raise Rejected("The date of birth in the number (digits 7-14) is not a real date.") from None
+        raise Rejected(N_("The date of birth in the number (digits 7-14) is not a real date.")) from None

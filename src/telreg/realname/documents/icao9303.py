@@ -15,6 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from telreg.core.i18n import NP_, N_, Message
+from telreg.realname.words import and_list, comma_list
+
 __all__ = [
     "COMPOSITE", "COUNTRY_CODES", "DATE_OF_BIRTH", "DATE_OF_EXPIRY", "DOCUMENT_NUMBER", "LAYOUTS",
     "PERSONAL_NUMBER", "InvalidZone", "Zone", "check_digit", "parse",
@@ -23,12 +26,13 @@ __all__ = [
 Layout = Literal["TD1", "TD2", "TD3"]
 LAYOUTS: dict[tuple[int, ...], Layout] = {(30, 30, 30): "TD1", (36, 36): "TD2", (44, 44): "TD3"}
 
-# The names of the check digits, as a person reads them in a refusal.
-DOCUMENT_NUMBER = "document number"
-DATE_OF_BIRTH = "date of birth"
-DATE_OF_EXPIRY = "date of expiry"
-PERSONAL_NUMBER = "personal number"  # TD3 only: "personal number or other optional data elements"
-COMPOSITE = "composite"
+# The names of the check digits, as a person reads them in a refusal (marked: a refusal in Chinese names them
+# in Chinese).
+DOCUMENT_NUMBER = N_("document number")
+DATE_OF_BIRTH = N_("date of birth")
+DATE_OF_EXPIRY = N_("date of expiry")
+PERSONAL_NUMBER = N_("personal number")  # TD3 only: "personal number or other optional data elements"
+COMPOSITE = NP_("mrz_check_digit", "composite")
 
 _VALUES = {c: i for i, c in enumerate(string.digits + string.ascii_uppercase)} | {"<": 0}
 
@@ -96,7 +100,7 @@ class InvalidZone(ValueError):
 
     ``wrong_check_digits`` names each check digit that does not match (DOCUMENT_NUMBER, ... COMPOSITE) and
     ``problems`` holds one sentence per other fault. Messages never quote the zone, which holds a document
-    number.
+    number. ``reason`` is every sentence as one Message (its str is the English; core/i18n.py).
     """
 
     def __init__(self, *, wrong_check_digits: Sequence[str] = (), problems: Sequence[str] = ()) -> None:
@@ -105,7 +109,8 @@ class InvalidZone(ValueError):
         sentences = list(self.problems)
         if self.wrong_check_digits:
             sentences.insert(0, _wrong_digits_sentence(self.wrong_check_digits))
-        super().__init__(" ".join(sentences))
+        self.reason = Message.join(sentences)
+        super().__init__(str(self.reason))
 
 
 def check_digit(field: str) -> str:
@@ -122,15 +127,16 @@ def parse(lines: Sequence[str]) -> Zone:
     lengths = tuple(len(line) for line in lines)
     layout = LAYOUTS.get(lengths)
     if layout is None:
-        found = ", ".join(str(n) for n in lengths) or "none"
-        raise InvalidZone(problems=[
-            "A machine-readable zone is 2 lines of 44 characters (passport), 2 of 36 or 3 of 30 (cards); "
-            f"this one has {len(lines)} line{'' if len(lines) == 1 else 's'} (lengths: {found})."
-        ])
+        found = comma_list(str(n) for n in lengths) if lengths else Message(NP_("mrz_lengths", "none"))
+        one = N_("A machine-readable zone is 2 lines of 44 characters (passport), 2 of 36 or 3 of 30 "
+                 "(cards); this one has %(count)s line (lengths: %(lengths)s).")
+        many = N_("A machine-readable zone is 2 lines of 44 characters (passport), 2 of 36 or 3 of 30 "
+                  "(cards); this one has %(count)s lines (lengths: %(lengths)s).")
+        template = one if len(lines) == 1 else many
+        raise InvalidZone(problems=[Message(template, count=len(lines), lengths=found)])
     if not all(re.fullmatch(r"[0-9A-Z<]+", line) for line in lines):
-        raise InvalidZone(problems=[
-            "A machine-readable zone has only capital letters, digits and <; this one has others."
-        ])
+        raise InvalidZone(problems=[Message(
+            N_("A machine-readable zone has only capital letters, digits and <; this one has others."))])
     fields, checks = {"TD1": _td1, "TD2": _td2, "TD3": _td3}[layout](*lines)
     wrong = [name for name, data, digit in checks if not _digit_matches(name, data, digit)]
     problems = _field_problems(fields, layout)
@@ -253,26 +259,30 @@ def _field_problems(fields: _Fields, layout: Layout) -> list[str]:
     # The passport book's code starts with P; the cards' with A, C or I. The second letter is the issuer's.
     first = "P" if layout == "TD3" else "ACI"
     if not (fields.code[0] in first and re.fullmatch(r"[A-Z<]", fields.code[1])):
-        problems.append("The document code (start of line 1) is not an ICAO code for this layout: "
-                        "P for a passport, A, C or I for a card.")
+        problems.append(Message(N_("The document code (start of line 1) is not an ICAO code for this layout: "
+                                   "P for a passport, A, C or I for a card.")))
     if fields.state.rstrip("<") not in COUNTRY_CODES:
-        problems.append("The issuing state code is not a known ICAO country code.")
+        problems.append(Message(N_("The issuing state code is not a known ICAO country code.")))
     if fields.nationality.rstrip("<") not in COUNTRY_CODES:
-        problems.append("The nationality code is not a known ICAO country code.")
+        problems.append(Message(N_("The nationality code is not a known ICAO country code.")))
     if not _NAME.fullmatch(fields.name.rstrip("<")):
-        problems.append("The name field is not in the ICAO form SURNAME<<GIVEN<NAMES (letters and < only).")
+        problems.append(Message(N_("The name field is not in the ICAO form SURNAME<<GIVEN<NAMES (letters "
+                                   "and < only).")))
     if not re.fullmatch(r"[0-9A-Z]+<*", fields.number):
-        problems.append("The document number field is empty or has < before its end.")
+        problems.append(Message(N_("The document number field is empty or has < before its end.")))
     if not re.fullmatch(r"[0-9<]{6}", fields.birth):  # < marks a part of the date the issuer did not know
-        problems.append("The date of birth field is not YYMMDD (digits, or < where unknown).")
+        problems.append(Message(N_("The date of birth field is not YYMMDD (digits, or < where unknown).")))
     if not re.fullmatch(r"[0-9]{6}", fields.expiry):
-        problems.append("The date of expiry field is not YYMMDD (digits).")
+        problems.append(Message(N_("The date of expiry field is not YYMMDD (digits).")))
     if fields.sex not in ("M", "F", "X", "<"):
-        problems.append("The sex field is not M, F, X or <.")
+        problems.append(Message(N_("The sex field is not M, F, X or <.")))
     return problems
 
 
-def _wrong_digits_sentence(names: Sequence[str]) -> str:
-    digits, verb = ("check digits", "do") if len(names) > 1 else ("check digit", "does")
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return f"The {digits} of the {listed} {verb} not match: the zone was misread or altered."
+def _wrong_digits_sentence(names: Sequence[str]) -> Message:
+    if len(names) == 1:
+        return Message(
+            N_("The check digit of the %(fields)s does not match: the zone was misread or altered."),
+            fields=names[0])
+    return Message(N_("The check digits of the %(fields)s do not match: the zone was misread or altered."),
+                   fields=and_list(names))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from telreg.core.i18n import N_
 from telreg.realname.documents import icao9303
 from telreg.realname.documents.result import Accepted, Rejected, clean, describe_length
 
@@ -27,11 +28,12 @@ def check_passport(value: str, *, date_of_birth: date | None, on: date | None) -
     """
     number = clean(value)
     if not number:
-        raise Rejected("No passport number was given.")
+        raise Rejected(N_("No passport number was given."))
     if not re.fullmatch(r"[0-9A-Z]+", number):
-        raise Rejected("A passport number has only letters and digits; this one has other characters.")
+        raise Rejected(N_("A passport number has only letters and digits; this one has other characters."))
     if len(number) > 9:
-        raise Rejected(f"A passport number has at most 9 characters; this one has {describe_length(number)}.")
+        raise Rejected(N_("A passport number has at most 9 characters; this one has %(length)s."),
+                       length=describe_length(number))
     return Accepted(normalised=number)
 
 
@@ -45,7 +47,7 @@ def check_passport_mrz(value: str, *, date_of_birth: date | None, on: date | Non
     try:
         zone = icao9303.parse(_lines(value))
     except icao9303.InvalidZone as invalid:
-        raise Rejected(str(invalid)) from None
+        raise Rejected(invalid.reason) from None
     expiry = _expiry(zone.date_of_expiry, on=on)
     birth = _birth(zone.date_of_birth, expiry=expiry, given=date_of_birth, on=on)
     return Accepted(normalised=zone.document_number, date_of_birth=birth, expires_on=expiry)
@@ -79,7 +81,7 @@ def _expiry(yymmdd: str, *, on: date | None) -> date:
     """Resolve the date of expiry: the century nearest the date of the check (documents run ~10 years)."""
     candidates = _candidates(yymmdd) if yymmdd.isdigit() else []
     if not candidates:
-        raise Rejected("The date of expiry in the MRZ is not a real date.")
+        raise Rejected(N_("The date of expiry in the MRZ is not a real date."))
     if on is None:
         return candidates[-1]
     return min(candidates, key=lambda d: abs((d - on).days))
@@ -93,15 +95,15 @@ def _birth(yymmdd: str, *, expiry: date, given: date | None, on: date | None) ->
         return None
     candidates = _candidates(yymmdd)
     if not candidates:
-        raise Rejected("The date of birth in the MRZ is not a real date.")
+        raise Rejected(N_("The date of birth in the MRZ is not a real date."))
     if given is not None:
         if given not in candidates:
-            raise Rejected("The date of birth given does not match the one in the MRZ.")
+            raise Rejected(N_("The date of birth given does not match the one in the MRZ."))
         candidates = [given]
     if on is not None and all(d > on for d in candidates):
-        raise Rejected("The date of birth in the MRZ is in the future.")
+        raise Rejected(N_("The date of birth in the MRZ is in the future."))
     possible = [d for d in candidates if d < expiry and (on is None or d <= on)]
     if not possible:
-        raise Rejected("The date of expiry in the MRZ is not after its date of birth.")
+        raise Rejected(N_("The date of expiry in the MRZ is not after its date of birth."))
     return possible[-1]
 

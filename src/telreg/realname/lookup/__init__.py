@@ -21,11 +21,18 @@ from telreg.realname.lookup.codes import (
     prove_code,
     request_code,
 )
-from telreg.realname.lookup.flags import close_flag, flag_number, flag_view, operator_flags
+from telreg.realname.lookup.flags import (
+    close_flag,
+    count_operator_flags,
+    flag_number,
+    flag_view,
+    operator_flags,
+)
 from telreg.realname.lookup.summary import summary
 
 __all__ = [
     "DEFAULT_LIMITS", "CodeRequested", "DeferredSms", "LookupAccess", "LookupLimits", "Proof", "access",
-    "close_flag", "ensure_offered", "flag_number", "flag_view", "limits_for", "operator_flags", "prove_code",
+    "close_flag", "count_operator_flags", "ensure_offered", "flag_number", "flag_view", "limits_for",
+    "operator_flags", "prove_code",
     "request_code", "summary",
 ]

@@ -27,9 +27,10 @@ from sqlalchemy.orm import Session
 from telreg.core import audit
 from telreg.core.clock import Clock, today
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_, Message, format_message
 from telreg.core.notify import SmsSender
 from telreg.core.vault import Vault
-from telreg.realname import identities
+from telreg.realname import identities, words
 from telreg.realname import repository as registrations
 from telreg.realname.documents import check_document
 from telreg.realname.lookup import repository
@@ -45,11 +46,9 @@ __all__ = ["AUDIT_SUBJECT", "DEFAULT_LIMITS", "CodeRequested", "DeferredSms", "L
 AUDIT_SUBJECT = "realname-lookup"
 CODE_DIGITS = 6
 _CODE_KIND = "realname.lookup-code"
-SMS_TEXT = {
-    "en": "Your one-identity lookup code is {code}. It is valid for {minutes} minutes. Tell it to no one.",
-    "zh-Hant": "你的一證通查驗證碼為 {code},{minutes} 分鐘內有效,請勿告訴他人。",
-    "zh-Hans": "您的一证通查验证码为 {code},{minutes} 分钟内有效,请勿告诉他人。",
-}
+# The SMS in the language of the page or request that asked for it (its Chinese is in the catalogs).
+SMS_TEXT = N_("Your one-identity lookup code is %(code)s. It is valid for %(minutes)s minutes. Tell it to no "
+              "one.")
 
 
 _POLICY_DEFAULTS = PolicyLookup()  # one source for the defaults: the policy file's [lookup] table
@@ -121,8 +120,8 @@ class LookupAccess:
 def ensure_offered(policy: Policy) -> None:
     """Refuse with 404 when the deployment's policy has no one-identity lookup (Hong Kong's has none)."""
     if not policy.one_identity_lookup:
-        raise LookupNotOffered(f"The one-identity lookup is not offered under the {policy.name} policy.",
-                               policy=policy.name)
+        raise LookupNotOffered(N_("The one-identity lookup is not offered under the %(policy)s policy."),
+                               policy=Message.term(policy.name, words.policy_label(policy.name)))
 
 
 def request_code(session: Session, *, vault: Vault, policy: Policy, clock: Clock, sms: SmsSender,
@@ -156,7 +155,7 @@ def request_code(session: Session, *, vault: Vault, policy: Policy, clock: Clock
                  details={"number": national, "matched": matched, "identity": challenge.identity_id})
     if matched:  # the code exists only in this message and, hashed, in the row
         minutes = int(limits.code_ttl.total_seconds() // 60)
-        sms.send_sms(national, SMS_TEXT.get(lang, SMS_TEXT["en"]).format(code=code, minutes=minutes))
+        sms.send_sms(national, format_message(lang, SMS_TEXT, {"code": code, "minutes": minutes}))
     return CodeRequested(token=token, expires_at=challenge.expires_at)
 
 
@@ -179,9 +178,13 @@ def prove_code(session: Session, *, vault: Vault, clock: Clock, token: str, code
         _record(session, clock=clock, actor=actor, challenge=challenge, action="realname-lookup-code-wrong",
                 attempts=challenge.attempts)
         session.flush()
-        message = (f"The code is not correct; {left} attempt(s) left." if left
-                   else "The code is not correct, and that was the last attempt: ask for a new code.")
-        return Proof(rejected=CodeRejected(message, reason="wrong" if left else "locked", attempts_left=left))
+        if left:
+            rejected = CodeRejected(N_("The code is not correct; %(attempts_left)s attempt(s) left."),
+                                    reason="wrong", attempts_left=left)
+        else:
+            rejected = CodeRejected(N_("The code is not correct, and that was the last attempt: ask for a "
+                                       "new code."), reason="locked", attempts_left=left)
+        return Proof(rejected=rejected)
     access_token = secrets.token_urlsafe(32)
     challenge.state, challenge.proved_at = "proved", now
     challenge.access_hash, challenge.access_expires_at = _sha256(access_token), now + limits.access_ttl
@@ -197,8 +200,8 @@ def access(session: Session, *, clock: Clock, access_token: str | None) -> Looku
     if (challenge is None or challenge.state != "proved" or challenge.access_expires_at is None
             or challenge.access_expires_at <= clock.now() or challenge.identity_id is None
             or challenge.operator_id is None or challenge.number_id is None):
-        raise LookupAccessEnded("Your lookup has ended or was never started: ask for a new code to see your "
-                                "numbers again.")
+        raise LookupAccessEnded(N_("Your lookup has ended or was never started: ask for a new code to see "
+                                   "your numbers again."))
     return LookupAccess(challenge_id=challenge.id, identity_id=challenge.identity_id,
                         operator_id=challenge.operator_id, number_id=challenge.number_id,
                         expires_at=challenge.access_expires_at)
@@ -206,12 +209,13 @@ def access(session: Session, *, clock: Clock, access_token: str | None) -> Looku
 
 def _document_index(vault: Vault, *, policy: Policy, clock: Clock, doc_type: str, document: str) -> str:
     if doc_type not in policy.documents.person:
-        raise InvalidInput(f"The lookup takes a personal identity document: one of "
-                           f"{', '.join(policy.documents.person)} (not {doc_type!r}).", doc_type=doc_type)
+        raise InvalidInput(N_("The lookup takes a personal identity document: one of %(known)s (not "
+                              "%(given)s)."), doc_type=doc_type, given=words.document(doc_type, quoted=True),
+                           known=words.documents(policy.documents.person))
     checked = check_document(doc_type, document, on=today(clock))
     if not checked.valid or checked.normalised is None:
-        raise InvalidInput(f"The {doc_type} number is not valid: {checked.reason}", doc_type=doc_type,
-                           field="document")
+        raise InvalidInput(N_("The %(doc_type)s number is not valid: %(reason)s"),
+                           doc_type=words.document(doc_type), field="document", reason=checked.reason)
     return identities.document_index(vault, doc_type=doc_type, normalised=checked.normalised)
 
 
@@ -229,23 +233,24 @@ def _within_limits(session: Session, *, now: dt.datetime, limits: LookupLimits, 
         wait = max(int((max(free_at) - now).total_seconds()) + 1, 1)
         window = int(limits.window.total_seconds() // 60)
         raise LookupRateLimited(
-            f"Too many codes were asked for this document or number in the last {window} minutes; try "
-            f"again in {(wait + 59) // 60} minute(s).",
-            retry_after=wait,
+            N_("Too many codes were asked for this document or number in the last %(window)s minutes; try "
+               "again in %(minutes)s minute(s)."),
+            retry_after=wait, window=window, minutes=(wait + 59) // 60,
         )
 
 
 def _unusable(challenge: LookupChallenge | None, *, now: dt.datetime) -> CodeRejected | None:
     if challenge is None:
-        return CodeRejected("This code request is not known: ask for a new code.", reason="unknown")
+        return CodeRejected(N_("This code request is not known: ask for a new code."), reason="unknown")
     if challenge.state == "proved":
-        return CodeRejected("This code was used already: ask for a new code.", reason="used")
+        return CodeRejected(N_("This code was used already: ask for a new code."), reason="used")
     if challenge.state == "superseded":
-        return CodeRejected("A newer code was sent to this number: use the newest one.", reason="superseded")
+        return CodeRejected(N_("A newer code was sent to this number: use the newest one."),
+                            reason="superseded")
     if challenge.state == "locked":
-        return CodeRejected("Too many wrong codes: ask for a new code.", reason="locked")
+        return CodeRejected(N_("Too many wrong codes: ask for a new code."), reason="locked")
     if challenge.expires_at <= now:
-        return CodeRejected("This code has expired: ask for a new code.", reason="expired")
+        return CodeRejected(N_("This code has expired: ask for a new code."), reason="expired")
     return None
 
 

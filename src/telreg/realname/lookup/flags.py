@@ -11,6 +11,7 @@ from telreg.core import audit
 from telreg.core.clock import HK, Clock
 from telreg.core.db import add_unless_duplicate
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_
 from telreg.core.vault import Vault
 from telreg.realname import identities
 from telreg.realname import repository as registrations
@@ -23,7 +24,8 @@ from telreg.realname.models import Number, Operator
 from telreg.realname.numbers import parse_subscriber_number
 from telreg.realname.policy import Policy
 
-__all__ = ["AUDIT_SUBJECT", "NOTE_MAX_CHARS", "close_flag", "flag_number", "flag_view", "operator_flags"]
+__all__ = ["AUDIT_SUBJECT", "NOTE_MAX_CHARS", "close_flag", "count_operator_flags", "flag_number",
+           "flag_view", "operator_flags"]
 
 AUDIT_SUBJECT = "realname-flag"
 NOTE_MAX_CHARS = 1000
@@ -37,7 +39,7 @@ def flag_number(session: Session, *, clock: Clock, policy: Policy, access: Looku
     Returns the flag and whether it is new; flagging a number already flagged and open returns that flag.
     """
     if (position is None) == (number is None or not number.strip()):
-        raise InvalidInput("Flag one number: give either its position in your list or the full number.")
+        raise InvalidInput(N_("Flag one number: give either its position in your list or the full number."))
     row = (_by_position(session, access, position) if position is not None
            else _by_number(session, policy, access, number or ""))
     existing = repository.open_flag(session, number_id=row.id, identity_id=access.identity_id)
@@ -59,31 +61,45 @@ def flag_number(session: Session, *, clock: Clock, policy: Policy, access: Looku
 
 
 def operator_flags(session: Session, *, vault: Vault, operator_code: str, status: str = "open",
-                   limit: int = 200) -> list[dict[str, Any]]:
+                   limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
     """Return an operator's flags in one status, with the flagging holder masked and whether they still hold
-    the number."""
+    the number (a page of them with LIMIT and OFFSET)."""
+    operator_id = _flags_of(session, operator_code=operator_code, status=status)
+    rows = repository.flags_of_operator(session, operator_id=operator_id, status=status, limit=limit,
+                                        offset=offset)
+    return [flag_view(session, vault, flag) for flag in rows]
+
+
+def count_operator_flags(session: Session, *, operator_code: str, status: str = "open") -> int:
+    """How many flags an operator has in one status."""
+    operator_id = _flags_of(session, operator_code=operator_code, status=status)
+    return repository.count_flags_of_operator(session, operator_id=operator_id, status=status)
+
+
+def _flags_of(session: Session, *, operator_code: str, status: str) -> int:
     if status not in ("open", "closed"):
-        raise InvalidInput(f"A flag is open or closed, not {status!r}.", status=status)
+        raise InvalidInput(N_("A flag is open or closed, not %(given)s."), status=status, given=repr(status))
     operator = registrations.operator_by_code(session, operator_code)
     if operator is None:
-        raise OperatorNotFound(f"There is no operator with the code {operator_code!r}.", code=operator_code)
-    rows = repository.flags_of_operator(session, operator_id=operator.id, status=status, limit=limit)
-    return [flag_view(session, vault, flag) for flag in rows]
+        raise OperatorNotFound(N_("There is no operator with the code %(given)s."), code=operator_code,
+                               given=repr(operator_code))
+    return operator.id
 
 
 def close_flag(session: Session, *, clock: Clock, flag_id: int, note: str, actor: str) -> NumberFlag:
     """Close an open flag with the operator's note (what was found, what was done)."""
     note = note.strip()
     if not note:
-        raise InvalidInput("Say what was found or done in a note before closing the flag.", field="note")
+        raise InvalidInput(N_("Say what was found or done in a note before closing the flag."), field="note")
     if len(note) > NOTE_MAX_CHARS:
-        raise InvalidInput(f"A note has at most {NOTE_MAX_CHARS} characters (this one has {len(note)}).",
-                           field="note")
+        raise InvalidInput(N_("A note has at most %(limit)s characters (this one has %(count)s)."),
+                           field="note", limit=NOTE_MAX_CHARS, count=len(note))
     flag = repository.flag_row(session, flag_id)
     if flag is None:
-        raise FlagNotFound(f"There is no flag {flag_id}.", flag_id=flag_id)
+        raise FlagNotFound(N_("There is no flag %(flag_id)s."), flag_id=flag_id)
     if flag.status == "closed":
-        raise FlagClosed(f"Flag {flag_id} was closed already by {flag.closed_by}.", flag_id=flag_id)
+        raise FlagClosed(N_("Flag %(flag_id)s was closed already by %(by)s."), flag_id=flag_id,
+                         by=flag.closed_by)
     flag.status, flag.note, flag.closed_at, flag.closed_by = "closed", note, clock.now(), actor[:100]
     session.flush()
     audit.record(session, clock=clock, actor=actor, action="realname-flag-closed", subject_type=AUDIT_SUBJECT,
@@ -94,8 +110,8 @@ def close_flag(session: Session, *, clock: Clock, flag_id: int, note: str, actor
 def _by_position(session: Session, access: LookupAccess, position: int) -> Number:
     own = repository.held_numbers(session, identity_id=access.identity_id, operator_id=access.operator_id)
     if not 1 <= position <= len(own):
-        raise InvalidInput(f"There is no number at position {position}: your list has {len(own)}.",
-                           position=position)
+        raise InvalidInput(N_("There is no number at position %(position)s: your list has %(count)s."),
+                           position=position, count=len(own))
     return own[position - 1]
 
 
@@ -104,8 +120,8 @@ def _by_number(session: Session, policy: Policy, access: LookupAccess, number: s
     row = registrations.number_row(session, national)
     current = registrations.current_registration(session, row.id) if row is not None else None
     if row is None or current is None or current.holder_id != access.identity_id:
-        raise NotYourNumber(f"Number {national} is not registered under the identity you proved, so there is "
-                            "nothing to flag.", number=national)
+        raise NotYourNumber(N_("Number %(number)s is not registered under the identity you proved, so there "
+                               "is nothing to flag."), number=national)
     return row
 
 

@@ -103,9 +103,16 @@ def flag_row(session: Session, flag_id: int) -> NumberFlag | None:
     return session.scalar(locked(session, select(NumberFlag).where(NumberFlag.id == flag_id)))
 
 
-def flags_of_operator(session: Session, *, operator_id: int, status: str, limit: int) -> list[NumberFlag]:
+def flags_of_operator(session: Session, *, operator_id: int, status: str, limit: int,
+                      offset: int = 0) -> list[NumberFlag]:
     """The operator's flags in one status, oldest first for open ones (work them in order), else newest."""
     order = NumberFlag.at.asc() if status == "open" else NumberFlag.closed_at.desc()
     stmt = (select(NumberFlag).where(NumberFlag.operator_id == operator_id, NumberFlag.status == status)
-            .order_by(order, NumberFlag.id).limit(limit))
+            .order_by(order, NumberFlag.id).offset(offset or None).limit(limit))
     return list(session.scalars(stmt))
+
+
+def count_flags_of_operator(session: Session, *, operator_id: int, status: str) -> int:
+    stmt = (select(func.count()).select_from(NumberFlag)
+            .where(NumberFlag.operator_id == operator_id, NumberFlag.status == status))
+    return int(session.scalar(stmt) or 0)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from telreg.core.schema_types import Instant
 
 __all__ = ["CodeProof", "CodeRequest", "CodeRequestedOut", "FlagCloseIn", "FlagIn", "FlagOut", "LookupOpened",
            "StaffFlagOut"]
@@ -28,7 +29,7 @@ class CodeRequest(_Strict):
 
 class CodeRequestedOut(BaseModel):
     challenge: str = Field(description="Give it back with the code")
-    expires_at: dt.datetime
+    expires_at: Instant
     message: str
 
 
@@ -39,7 +40,7 @@ class CodeProof(_Strict):
 
 class LookupOpened(BaseModel):
     csrf_token: str = Field(description="Send it as X-CSRF-Token with flags")
-    expires_at: dt.datetime
+    expires_at: Instant
     summary: dict[str, Any]
 
 
@@ -52,7 +53,7 @@ class FlagOut(BaseModel):
     id: int
     number: str = Field(description="Masked")
     status: str
-    at: dt.datetime
+    at: Instant
     created: bool = Field(description="False when the number was flagged already and still open")
 
 
@@ -63,10 +64,10 @@ class FlagCloseIn(_Strict):
 class StaffFlagOut(BaseModel):
     id: int
     number: str
-    at: dt.datetime
+    at: Instant
     status: Literal["open", "closed"]
     holder: dict[str, Any]
     still_held: bool
     note: str | None
-    closed_at: dt.datetime | None
+    closed_at: Instant | None
     closed_by: str | None

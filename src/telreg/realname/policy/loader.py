@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from telreg.config import Settings
+from telreg.core.i18n import N_
 from telreg.realname.errors import PolicyError
 from telreg.realname.policy.locate import KeyPath, key_lines, line_of
 from telreg.realname.policy.model import Policy
@@ -26,7 +27,8 @@ def load_policy(name_or_path: str) -> Policy:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:  # its message already carries the line and column
-        raise PolicyError(f"The real-name policy {source} is not valid TOML: {exc}.", source=source) from None
+        raise PolicyError(N_("The real-name policy %(source)s is not valid TOML: %(detail)s."), source=source,
+                          detail=str(exc)) from None
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
@@ -35,8 +37,8 @@ def load_policy(name_or_path: str) -> Policy:
             f"  {source}, line {p['line']}: {p['message']}" if p["line"] else f"  {source}: {p['message']}"
             for p in problems
         )
-        raise PolicyError(f"The real-name policy {source} is not valid:\n{listing}", source=source,
-                          problems=problems) from None
+        raise PolicyError(N_("The real-name policy %(source)s is not valid:\n%(listing)s"), source=source,
+                          problems=problems, listing=listing) from None
 
 
 def get_policy(settings: Settings) -> Policy:
@@ -55,19 +57,19 @@ def _read(name_or_path: str) -> tuple[str, str]:
         return str(shipped), shipped.read_text(encoding="utf-8")
     if not name_or_path.endswith(".toml"):
         raise PolicyError(
-            f"There is no real-name policy called {name_or_path!r}: choose one of "
-            f"{', '.join(SHIPPED_POLICIES)}"
-            " or give the path of a .toml file.",
-            source=name_or_path,
+            N_("There is no real-name policy called %(given)s: choose one of %(known)s or give the path of a "
+               ".toml file."),
+            source=name_or_path, given=repr(name_or_path), known=", ".join(SHIPPED_POLICIES),
         )
     path = Path(name_or_path)
     try:
         return str(path), path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise PolicyError(f"The real-name policy {path} cannot be read: {exc.strerror or exc}.",
-                          source=str(path)) from None
+        raise PolicyError(N_("The real-name policy %(source)s cannot be read: %(detail)s."), source=str(path),
+                          detail=str(exc.strerror or exc)) from None
     except UnicodeDecodeError:
-        raise PolicyError(f"The real-name policy {path} is not UTF-8 text.", source=str(path)) from None
+        raise PolicyError(N_("The real-name policy %(source)s is not UTF-8 text."),
+                          source=str(path)) from None
 
 
 def _problems(exc: ValidationError, lines: dict[KeyPath, int]) -> list[dict[str, Any]]:

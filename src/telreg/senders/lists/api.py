@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import Response
 
+from telreg.core.i18n import N_
 from telreg.deps import DbSession, RuntimeDep
 from telreg.senders.deps import SenderCaller, SenderCallerDep
 from telreg.senders.errors import InstructionsFileRefused
@@ -77,8 +78,9 @@ def import_file(register: str, file: Annotated[UploadFile, File(description="CSV
     key = _key(caller, register, client)
     data = file.file.read(MAX_IMPORT_BYTES + 1)
     if len(data) > MAX_IMPORT_BYTES:
-        raise InstructionsFileRefused(f"{file.filename}: is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB; "
-                                      "split it; nothing was recorded.")
+        raise InstructionsFileRefused(N_("%(source)s: is larger than %(max_mb)s MB; split it; nothing was "
+                                         "recorded."), source=file.filename,
+                                      max_mb=MAX_IMPORT_BYTES // (1024 * 1024))
     result = service.import_csv(session, clock=runtime.clock, key=key, data=data, source=file.filename or "upload",
                                 recorded_by=_recorded_by(caller), default_how=how)
     return ImportOut(register=key.register, client_ref=key.client_ref, recorded=result.recorded,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from telreg.core.cli_support import AsOfOption, print_json, runtime, session_scope
 from telreg.core.clock import to_hk
+from telreg.core.i18n import N_
 from telreg.runtime import Runtime
 from telreg.senders import lifecycle, signin
 from telreg.senders.errors import InstructionsFileRefused
@@ -43,7 +44,8 @@ def import_file(
     try:
         data = file.read_bytes()
     except OSError as exc:
-        raise InstructionsFileRefused(f"{file}: cannot be read ({exc.strerror}).") from None
+        raise InstructionsFileRefused(N_("%(source)s: cannot be read (%(reason)s)."), source=str(file),
+                                      reason=exc.strerror) from None
     rt = runtime(as_of)
     with session_scope(rt) as session:
         key = _key(session, rt, account, register, client)

@@ -6,6 +6,11 @@ the whole file. This module adds the columns the database keeps besides: ``how``
 caller), ``reference``, and ``channel`` — when present and not blank it must name the register being imported,
 so a fax list is never filed as an SMS one by mistake. A single instruction (the API's, a page's search) is
 read with :func:`parse_list_number`.
+
+A refused file's bad lines are in the error twice: ``errors`` — what the API answers — lists each line's
+problems in English (``{"line": 3, "problem": "…"}``, beside the error's code), so a script can log them as
+they are; the error's ``line_problems`` holds each problem as a marked sentence and its parameters, which the
+pages show in their language, and its ``message_in(lang)`` lists the lines in that language too.
 """
 
 from __future__ import annotations
@@ -13,15 +18,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from telreg.core.errors import InvalidNumber
+from telreg.core.i18n import N_
 from telreg.core.phone import parse_number
 from telreg.senders.errors import InstructionsFileRefused
-from telreg.senders.scrub.instruction_rows import (KIND_NAMES, LineCheck, UnreadableInstructions, parse_at,
-                                                   read_instruction_rows)
+from telreg.senders.scrub.instruction_rows import (KIND_NAMES, LineCheck, Problem, UnreadableInstructions,
+                                                   parse_at, problem_text, read_instruction_rows)
 
-__all__ = ["INSTRUCTIONS", "ParsedInstruction", "check_how", "check_reference", "parse_at", "parse_instructions",
-           "parse_list_number"]
+__all__ = ["INSTRUCTIONS", "ParsedInstruction", "as_sentence", "check_how", "check_reference", "parse_at",
+           "parse_instructions", "parse_list_number"]
 
 INSTRUCTIONS = ("consent", "unsubscribe")
 _MAX_ERRORS_IN_BODY = 100
@@ -42,33 +49,51 @@ def parse_list_number(raw: str) -> str:
     """The 8 national digits of a number in any form parse_number accepts; InvalidNumber says what is wrong."""
     number = parse_number(raw)
     if len(number.national) != 8:
-        raise InvalidNumber(f"{raw.strip()!r} is a {len(number.national)}-digit number; the registers hold "
-                            "8-digit numbers only.", number=raw)
+        raise InvalidNumber(N_("%(value)s is a %(digits)s-digit number; the registers hold 8-digit numbers "
+                               "only."), number=raw, value=repr(raw.strip()), digits=len(number.national))
     return number.national
 
 
-def check_how(value: str) -> str | None:
+_HOW_EMPTY = N_("how is empty (say how it was given, e.g. web-form, reply-stop, call, written)")
+_HOW_LONG = N_("how %(value)s… is longer than %(limit)s characters")
+_REFERENCE_LONG = N_("reference is longer than %(limit)s characters")
+# The same problems said on their own, as a sentence (one instruction refused rather than a line of a file).
+_SENTENCES = {
+    _HOW_EMPTY: N_("How is empty (say how it was given, e.g. web-form, reply-stop, call, written)."),
+    _HOW_LONG: N_("How %(value)s… is longer than %(limit)s characters."),
+    _REFERENCE_LONG: N_("Reference is longer than %(limit)s characters."),
+}
+
+
+def check_how(value: str) -> Problem | None:
     """The problem with a ``how`` value, or None."""
     if not value:
-        return "how is empty (say how it was given, e.g. web-form, reply-stop, call, written)"
+        return _HOW_EMPTY, {}
     if len(value) > MAX_HOW:
-        return f"how {value[:20]!r}… is longer than {MAX_HOW} characters"
+        return _HOW_LONG, {"value": repr(value[:20]), "limit": MAX_HOW}
     return None
 
 
-def check_reference(value: str | None) -> str | None:
+def check_reference(value: str | None) -> Problem | None:
     if value is not None and len(value) > MAX_REFERENCE:
-        return f"reference is longer than {MAX_REFERENCE} characters"
+        return _REFERENCE_LONG, {"limit": MAX_REFERENCE}
     return None
+
+
+def as_sentence(problem: Problem) -> Problem:
+    """A line's problem (from check_how or check_reference) as a sentence of its own."""
+    template, params = problem
+    return _SENTENCES[template], params
 
 
 def _database_columns(register: str, default_how: str) -> LineCheck:
     """The problems of a line's how, reference and channel (the format's own are checked by the reader)."""
-    def check(values: Mapping[str, str]) -> list[str]:
-        problems = []
+    def check(values: Mapping[str, str]) -> list[Problem]:
+        problems: list[Problem] = []
         channel = values.get("channel", "").strip().lower()
         if channel and channel != register:
-            problems.append(f"channel {channel!r} is not the register being imported ({register})")
+            problems.append((N_("channel %(channel)s is not the register being imported (%(register)s)"),
+                             {"channel": repr(channel), "register": register}))
         how = values.get("how", "").strip().lower() or default_how
         reference = values.get("reference", "").strip() or None
         return problems + [p for p in (check_how(how), check_reference(reference)) if p]
@@ -80,16 +105,19 @@ def parse_instructions(data: bytes, *, source: str, register: str, default_how: 
     try:
         rows = read_instruction_rows(data, check=_database_columns(register, default_how))
     except UnreadableInstructions as exc:
-        raise InstructionsFileRefused(f"{source}: {exc.problem}; nothing was recorded.",
+        raise InstructionsFileRefused(N_("%(source)s: %(problem)s; nothing was recorded."), source=source,
+                                      parts={"problem": partial(problem_text, (exc.template, exc.params))},
                                       **exc.extra) from None
     if rows.errors:
         raise InstructionsFileRefused(
-            f"{source}: {len(rows.errors)} bad line(s); nothing was recorded.\n  {rows.describe_errors()}",
+            N_("%(source)s: %(bad_lines)s bad line(s); nothing was recorded."), source=source,
+            lines=rows.describe_errors, line_problems=rows.problems[:_MAX_ERRORS_IN_BODY],
             bad_lines=len(rows.errors),
             errors=[{"line": line, "problem": problem}
                     for line, problem in rows.errors[:_MAX_ERRORS_IN_BODY]])
     if len(rows) == 0:
-        raise InstructionsFileRefused(f"{source}: has no instructions under its header; nothing was recorded.")
+        raise InstructionsFileRefused(N_("%(source)s: has no instructions under its header; nothing was "
+                                         "recorded."), source=source)
     return [ParsedInstruction(line, f"{number:08d}", KIND_NAMES[kind], at, how.lower() or default_how,
                               reference or None)
             for line, number, kind, at, how, reference in zip(

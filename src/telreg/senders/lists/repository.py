@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from telreg.core.db import dialect_insert
 from telreg.senders.lists.models import SAME_INSTRUCTION, SenderInstruction
 
-__all__ = ["add_new", "current", "find_same", "history"]
+__all__ = ["add_new", "count_history", "current", "current_counts", "find_same", "history"]
 
 
 def add_new(session: Session, rows: Sequence[dict[str, Any]]) -> list[tuple[int, str]]:
@@ -40,8 +40,8 @@ def _one_list(account_id: int, client_ref: str, register: str) -> tuple[Any, ...
             SenderInstruction.register == register)
 
 
-def current(session: Session, *, account_id: int, client_ref: str, register: str) -> list[SenderInstruction]:
-    """Each number's latest instruction, by number.
+def _latest(account_id: int, client_ref: str, register: str) -> Any:
+    """The ids of each number's latest instruction, as a subquery (column ``id``).
 
     Latest = greatest given_at; at the same given_at 'unsubscribe' sorts after 'consent' and wins (the rule of
     senders.scrub.instructions); the id only breaks ties between identical instructions.
@@ -51,16 +51,42 @@ def current(session: Session, *, account_id: int, client_ref: str, register: str
         order_by=(SenderInstruction.given_at.desc(), SenderInstruction.instruction.desc(), SenderInstruction.id.desc()),
     ).label("rank")
     ranked = select(SenderInstruction.id, rank).where(*_one_list(account_id, client_ref, register)).subquery()
-    query = (select(SenderInstruction).join(ranked, ranked.c.id == SenderInstruction.id)
-             .where(ranked.c.rank == 1).order_by(SenderInstruction.number))
+    return select(ranked.c.id).where(ranked.c.rank == 1).subquery()
+
+
+def current(session: Session, *, account_id: int, client_ref: str, register: str, limit: int | None = None,
+            offset: int = 0) -> list[SenderInstruction]:
+    """Each number's latest instruction, by number (a page of them with LIMIT and OFFSET)."""
+    latest = _latest(account_id, client_ref, register)
+    query = (select(SenderInstruction).join(latest, latest.c.id == SenderInstruction.id)
+             .order_by(SenderInstruction.number).offset(offset or None).limit(limit))
     return list(session.scalars(query))
 
 
+def current_counts(session: Session, *, account_id: int, client_ref: str, register: str) -> dict[str, int]:
+    """How many numbers' latest instruction is each kind ({"consent": n, "unsubscribe": m}), in SQL."""
+    latest = _latest(account_id, client_ref, register)
+    query = (select(SenderInstruction.instruction, func.count())
+             .join(latest, latest.c.id == SenderInstruction.id).group_by(SenderInstruction.instruction))
+    return {instruction: count for instruction, count in session.execute(query)}
+
+
 def history(session: Session, *, account_id: int, client_ref: str, register: str,
-            number: str | None = None) -> list[SenderInstruction]:
-    """Every instruction of a list (or of one number), oldest first, in the order the current-state rule uses."""
+            number: str | None = None, limit: int | None = None, offset: int = 0) -> list[SenderInstruction]:
+    """Every instruction of a list (or of one number), oldest first, in the order the current-state rule uses
+    (a page of them with LIMIT and OFFSET)."""
     query = select(SenderInstruction).where(*_one_list(account_id, client_ref, register))
     if number is not None:
         query = query.where(SenderInstruction.number == number)
     order = (SenderInstruction.number, SenderInstruction.given_at, SenderInstruction.instruction, SenderInstruction.id)
-    return list(session.scalars(query.order_by(*order)))
+    return list(session.scalars(query.order_by(*order).offset(offset or None).limit(limit)))
+
+
+def count_history(session: Session, *, account_id: int, client_ref: str, register: str,
+                  number: str | None = None) -> int:
+    """How many instructions the list (or one number of it) holds."""
+    query = (select(func.count()).select_from(SenderInstruction)
+             .where(*_one_list(account_id, client_ref, register)))
+    if number is not None:
+        query = query.where(SenderInstruction.number == number)
+    return int(session.scalar(query) or 0)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from telreg.core.schema_types import Instant
 
 
 class InstructionCreate(BaseModel):
     number: str = Field(description="The recipient's number, in any form the registers accept (8 digits)")
     instruction: Literal["consent", "unsubscribe"]
-    at: dt.datetime = Field(description="When the recipient gave it (ISO; Hong Kong time when no offset)")
+    at: Instant = Field(description="When the recipient gave it (ISO; Hong Kong time when no offset)")
     how: str = Field(description="How it was given, e.g. web-form, reply-stop, call, written", max_length=40)
     reference: str | None = Field(default=None, max_length=200)
     client: str = Field(default="", max_length=64, description="Client company's reference; '' for your own list")
@@ -26,10 +27,10 @@ class InstructionOut(BaseModel):
     register_: str = Field(alias="register")
     number: str
     instruction: str
-    given_at: dt.datetime
+    given_at: Instant
     how: str
     reference: str | None
-    recorded_at: dt.datetime
+    recorded_at: Instant
     recorded_by: str
     already_recorded: bool = Field(default=False, description="True when this instruction had been recorded "
                                    "before and nothing was added")

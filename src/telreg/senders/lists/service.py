@@ -25,16 +25,17 @@ from sqlalchemy.orm import Session
 from telreg.core import audit
 from telreg.core.clock import Clock, to_hk
 from telreg.core.errors import InvalidNumber
+from telreg.core.i18n import N_
 from telreg.senders.errors import InstructionRefused, RegisterNotHeld
 from telreg.senders.lifecycle import AccountAccess
 from telreg.senders.lists import repository
-from telreg.senders.lists.csvfile import (INSTRUCTIONS, check_how, check_reference, parse_instructions,
-                                          parse_list_number)
+from telreg.senders.lists.csvfile import (INSTRUCTIONS, as_sentence, check_how, check_reference,
+                                          parse_instructions, parse_list_number)
 from telreg.senders.lists.models import SenderInstruction
 from telreg.senders.vocabulary import parse_register
 
-__all__ = ["ImportResult", "ListKey", "current", "export_csv", "history", "import_csv", "list_registers", "open_list",
-           "record"]
+__all__ = ["ImportResult", "ListKey", "count_history", "current", "current_counts", "export_csv", "history",
+           "import_csv", "list_registers", "open_list", "record"]
 
 _LIST_STATUSES = frozenset({"active", "not-started", "grace"})
 MAX_CLIENT_REF = 64
@@ -76,12 +77,18 @@ def open_list(access: AccountAccess, *, register: str, client_ref: str = "",
     name = parse_register(register).value
     allowed = list_registers(access, scope)
     if name not in allowed:
-        held = ", ".join(sorted(allowed)) or "none"
-        raise RegisterNotHeld(f"Account {access.account_id} does not hold the {name} register, so it keeps no "
-                              f"{name} lists (registers it may use: {held}).", register=name)
+        if allowed:
+            raise RegisterNotHeld(N_("Account %(account_id)s does not hold the %(register)s register, so it "
+                                     "keeps no %(register)s lists (registers it may use: %(held)s)."),
+                                  account_id=access.account_id, register=name,
+                                  held=", ".join(sorted(allowed)))
+        raise RegisterNotHeld(N_("Account %(account_id)s does not hold the %(register)s register, so it "
+                                 "keeps no %(register)s lists (registers it may use: none)."),
+                              account_id=access.account_id, register=name)
     ref = client_ref.strip()
     if len(ref) > MAX_CLIENT_REF:
-        raise InstructionRefused(f"The client reference is longer than {MAX_CLIENT_REF} characters.")
+        raise InstructionRefused(N_("The client reference is longer than %(limit)s characters."),
+                                 limit=MAX_CLIENT_REF)
     return ListKey(access.account_id, name, ref)
 
 
@@ -100,15 +107,17 @@ def record(session: Session, *, clock: Clock, key: ListKey, number: str, instruc
     """
     kind = instruction.strip().lower()
     if kind not in INSTRUCTIONS:
-        raise InstructionRefused(f"instruction {instruction!r} is neither 'consent' nor 'unsubscribe'.")
+        raise InstructionRefused(N_("instruction %(value)s is neither 'consent' nor 'unsubscribe'."),
+                                 value=repr(instruction))
     try:
         national = parse_list_number(number)
     except InvalidNumber as exc:
-        raise InstructionRefused(exc.message, number=number) from None
+        raise _refused_number(exc, number) from None
     how_value, ref = how.strip().lower(), (reference or "").strip() or None
     problem = check_how(how_value) or check_reference(ref)
     if problem:
-        raise InstructionRefused(problem[0].upper() + problem[1:] + ".")
+        template, params = as_sentence(problem)
+        raise InstructionRefused(template, **params)
     values = _row(key, number=national, instruction=kind, given_at=to_hk(given_at), how=how_value,
                   reference=ref, now=clock.now(), recorded_by=recorded_by)
     added = repository.add_new(session, [values])
@@ -132,7 +141,8 @@ def import_csv(session: Session, *, clock: Clock, key: ListKey, data: bytes, sou
     nothing."""
     problem = check_how(default_how.strip().lower())
     if problem:
-        raise InstructionRefused(problem[0].upper() + problem[1:] + ".")
+        template, params = as_sentence(problem)
+        raise InstructionRefused(template, **params)
     parsed = parse_instructions(data, source=source, register=key.register, default_how=default_how.strip().lower())
     now = clock.now()
     rows = [_row(key, number=p.number, instruction=p.instruction, given_at=p.given_at, how=p.how,
@@ -147,21 +157,48 @@ def import_csv(session: Session, *, clock: Clock, key: ListKey, data: bytes, sou
     return ImportResult(key, len(added), consents, len(added) - consents, already)
 
 
-def current(session: Session, *, key: ListKey) -> list[SenderInstruction]:
-    """Each number's latest instruction (see the module docstring for the same-time rule), by number."""
-    return repository.current(session, account_id=key.account_id, client_ref=key.client_ref, register=key.register)
+def current(session: Session, *, key: ListKey, limit: int | None = None,
+            offset: int = 0) -> list[SenderInstruction]:
+    """Each number's latest instruction (see the module docstring for the same-time rule), by number; a page
+    of them with LIMIT and OFFSET."""
+    return repository.current(session, account_id=key.account_id, client_ref=key.client_ref,
+                              register=key.register, limit=limit, offset=offset)
 
 
-def history(session: Session, *, key: ListKey, number: str | None = None) -> list[SenderInstruction]:
-    """Every instruction of the list, or of one number (in any accepted form), oldest first."""
-    national = None
-    if number is not None:
-        try:
-            national = parse_list_number(number)
-        except InvalidNumber as exc:
-            raise InstructionRefused(exc.message, number=number) from None
+def current_counts(session: Session, *, key: ListKey) -> dict[str, int]:
+    """How many numbers the list holds with each current instruction: {"consent": n, "unsubscribe": m}."""
+    found = repository.current_counts(session, account_id=key.account_id, client_ref=key.client_ref,
+                                      register=key.register)
+    return {"consent": found.get("consent", 0), "unsubscribe": found.get("unsubscribe", 0)}
+
+
+def _national(number: str | None) -> str | None:
+    if number is None:
+        return None
+    try:
+        return parse_list_number(number)
+    except InvalidNumber as exc:
+        raise _refused_number(exc, number) from None
+
+
+def _refused_number(exc: InvalidNumber, number: str) -> InstructionRefused:
+    """An instruction refused for its number, in the number parser's words (a marked sentence, or
+    core/phone.py's English while its errors are not in the catalogs)."""
+    return InstructionRefused(exc.template or exc.message, **{**exc.extra, "number": number})
+
+
+def history(session: Session, *, key: ListKey, number: str | None = None, limit: int | None = None,
+            offset: int = 0) -> list[SenderInstruction]:
+    """Every instruction of the list, or of one number (in any accepted form), oldest first; a page of them
+    with LIMIT and OFFSET."""
     return repository.history(session, account_id=key.account_id, client_ref=key.client_ref,
-                              register=key.register, number=national)
+                              register=key.register, number=_national(number), limit=limit, offset=offset)
+
+
+def count_history(session: Session, *, key: ListKey, number: str | None = None) -> int:
+    """How many instructions the list, or one number of it, holds."""
+    return repository.count_history(session, account_id=key.account_id, client_ref=key.client_ref,
+                                    register=key.register, number=_national(number))
 
 
 def export_csv(rows: Iterable[SenderInstruction], *, full: bool = False) -> str:

@@ -24,6 +24,7 @@ from telreg.config_defaults import scrub_variables_set
 from telreg.core.calendar import WorkingCalendar, load_holidays
 from telreg.core.cli_support import AsOfOption, clock_for, parse_date
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_
 from telreg.dnc.vocabulary import Register
 from telreg.senders.scrub.engine import DECISIONS
 from telreg.senders.scrub.instructions import load_instructions
@@ -57,7 +58,8 @@ def scrub(
     """Scrub a calling list against a do-not-call publication and your own consent/unsubscribe lists."""
     names = [r.value for r in Register]
     if register not in names:
-        raise InvalidInput(f"--register {register!r}: choose one of {', '.join(names)}.")
+        raise InvalidInput(N_("--register %(value)s: choose one of %(choices)s."), value=repr(register),
+                           choices=", ".join(names))
     calendar = WorkingCalendar(read_warning_days(warning_days) if warning_days else frozenset())
     # The settings, the publication, the instructions and the holidays calendar load on threads beside the list's
     # first pass, which needs none of them (the holidays package alone takes 0.1 s on first use, pydantic-settings

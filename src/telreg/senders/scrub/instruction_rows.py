@@ -11,6 +11,9 @@ back); ``number`` in any form core/phone.py accepts, giving 8 digits (read by th
 case); ``at`` is an ISO date-time (Hong Kong time when it has no offset) or an ISO date (its first instant).
 Blank lines are skipped; a line with fewer columns than the header is bad. What a caller does with bad lines
 is its own affair; both callers refuse the whole file, so nothing runs on half a list.
+
+Each problem is a :data:`Problem`, a marked sentence and its parameters (core/i18n.py), so a page can list a
+file's bad lines in its own language (:func:`problem_text`); ``errors`` holds the same problems in English.
 """
 
 from __future__ import annotations
@@ -18,17 +21,19 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from telreg.core.clock import to_hk
-from telreg.senders.scrub.numbers import SLACK, invalid_reason, parse_fields
+from telreg.core.i18n import N_, Msgid, format_message
+from telreg.senders.scrub.numbers import SLACK, invalid_problem, parse_fields
 
-__all__ = ["CONSENT", "KIND_NAMES", "UNSUBSCRIBE", "InstructionRows", "LineCheck", "UnreadableInstructions",
-           "parse_at", "read_instruction_rows"]
+__all__ = ["CONSENT", "KIND_NAMES", "UNSUBSCRIBE", "InstructionRows", "LineCheck", "Problem",
+           "UnreadableInstructions", "describe_lines", "parse_at", "problem_text", "read_instruction_rows"]
 
 CONSENT, UNSUBSCRIBE = 1, 2  # UNSUBSCRIBE sorts after CONSENT, so at equal times it is the one kept
 KIND_NAMES = {CONSENT: "consent", UNSUBSCRIBE: "unsubscribe"}
@@ -36,17 +41,47 @@ _KINDS = {name: kind for kind, name in KIND_NAMES.items()}
 REQUIRED = ("number", "instruction", "at")
 MAX_LISTED_ERRORS = 20
 
-LineCheck = Callable[[Mapping[str, str]], list[str]]
+Problem = tuple[str, Mapping[str, Any]]
+"""One problem of a line: a sentence marked for the catalogs (or plain English) and its parameters."""
+
+LineCheck = Callable[[Mapping[str, str]], Sequence["str | Problem"]]
 """A caller's own problems with one line, given its raw values by column name (e.g. the database's)."""
 
 
-class UnreadableInstructions(ValueError):
-    """The file as a whole is not an instructions file; ``problem`` says why without naming the file."""
+def problem_text(problem: str | Problem, lang: str = "en") -> str:
+    """A problem in LANG: a marked sentence from the catalog, anything else as it was written."""
+    if isinstance(problem, str):
+        return problem
+    template, params = problem
+    return format_message(lang, template, params) if isinstance(template, Msgid) else template
 
-    def __init__(self, problem: str, **extra: object) -> None:
-        super().__init__(problem)
-        self.problem = problem
-        self.extra = extra
+
+def describe_lines(problems: Sequence[tuple[int, Sequence[str | Problem]]], lang: str = "en") -> str:
+    """Bad lines as a refusal lists them: the first 20, one a line, then how many more."""
+    shown = "\n  ".join(
+        format_message(lang, N_("line %(line)s: %(problem)s"),
+                       {"line": line, "problem": _joined([problem_text(p, lang) for p in found], lang)})
+        for line, found in problems[:MAX_LISTED_ERRORS])
+    hidden = len(problems) - MAX_LISTED_ERRORS
+    if hidden <= 0:
+        return shown
+    return shown + "\n  " + format_message(lang, N_("… and %(count)s more"), {"count": hidden})
+
+
+def _joined(texts: list[str], lang: str) -> str:
+    # A line's problems one after the other: "; " between English clauses, ";" between Chinese ones.
+    return ("; " if lang == "en" else ";").join(texts)
+
+
+class UnreadableInstructions(ValueError):
+    """The file as a whole is not an instructions file; ``problem`` says why without naming the file (in
+    English; ``template`` and ``params`` say it in any language)."""
+
+    def __init__(self, template: str, **params: Any) -> None:
+        self.template, self.params = template, params
+        self.problem = problem_text((template, params))
+        super().__init__(self.problem)
+        self.extra = params
 
 
 @dataclass(frozen=True)
@@ -59,7 +94,8 @@ class InstructionRows:
     kinds: npt.NDArray[np.int8]
     given_at: tuple[dt.datetime, ...]
     fields: tuple[list[str], ...]
-    errors: tuple[tuple[int, str], ...]
+    errors: tuple[tuple[int, str], ...]  # each bad line and its problems, in English
+    problems: tuple[tuple[int, tuple[str | Problem, ...]], ...] = ()  # the same, each problem a Problem
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -69,11 +105,9 @@ class InstructionRows:
         index = self.columns.get(name)
         return [""] * len(self) if index is None else [fields[index].strip() for fields in self.fields]
 
-    def describe_errors(self) -> str:
+    def describe_errors(self, lang: str = "en") -> str:
         """The bad lines as a refusal lists them: the first 20, one a line, then how many more."""
-        shown = "\n  ".join(f"line {line}: {problem}" for line, problem in self.errors[:MAX_LISTED_ERRORS])
-        hidden = len(self.errors) - MAX_LISTED_ERRORS
-        return shown + (f"\n  … and {hidden} more" if hidden > 0 else "")
+        return describe_lines(self.problems or tuple((line, (text,)) for line, text in self.errors), lang)
 
 
 def parse_at(text: str) -> dt.datetime:
@@ -87,11 +121,11 @@ def parse_at(text: str) -> dt.datetime:
 
 def _decode(data: bytes) -> str:
     if b"\x00" in data:
-        raise UnreadableInstructions("is a binary file, not CSV text")
+        raise UnreadableInstructions(N_("is a binary file, not CSV text"))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UnreadableInstructions("is not UTF-8 text") from None
+        raise UnreadableInstructions(N_("is not UTF-8 text")) from None
 
 
 def _records(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -102,7 +136,8 @@ def _records(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
         records = [(line, fields) for line, fields in enumerate(reader, start=2)
                    if any(f.strip() for f in fields)]
     except csv.Error as exc:  # e.g. a quoted field running past the csv module's field size limit
-        raise UnreadableInstructions(f"is not readable CSV at line {reader.line_num} ({exc})") from None
+        raise UnreadableInstructions(N_("is not readable CSV at line %(line)s (%(reason)s)"),
+                                     line=reader.line_num, reason=str(exc)) from None
     return header, records
 
 
@@ -127,36 +162,43 @@ def read_instruction_rows(data: bytes, *, check: LineCheck | None = None) -> Ins
     header, records = _records(_decode(data))
     missing = [name for name in REQUIRED if name not in header]
     if missing:
+        found = ", ".join(header)
         raise UnreadableInstructions(
-            f"the header must name the columns number,instruction,at (missing: {', '.join(missing)}; "
-            f"found: {', '.join(header) or 'nothing'})", missing=missing)
+            N_("the header must name the columns number,instruction,at (missing: %(missing_names)s; found: "
+               "%(found)s)") if found else
+            N_("the header must name the columns number,instruction,at (missing: %(missing_names)s; found: "
+               "nothing)"), missing=missing, missing_names=", ".join(missing), found=found)
     columns: dict[str, int] = {}
     for index, name in enumerate(header):
         columns.setdefault(name, index)
     number_at, kind_at, time_at = (columns[name] for name in REQUIRED)
-    errors = [(line, f"has {len(fields)} columns, the header has {len(header)}")
-              for line, fields in records if len(fields) < len(header)]
+    bad: list[tuple[int, tuple[str | Problem, ...]]] = [
+        (line, ((N_("has %(columns)s columns, the header has %(header_columns)s"),
+                 {"columns": len(fields), "header_columns": len(header)}),))
+        for line, fields in records if len(fields) < len(header)]
     complete = [(line, fields) for line, fields in records if len(fields) >= len(header)]
     numbers = _parse_numbers([fields[number_at] for _, fields in complete])
     good: list[tuple[int, int, int, dt.datetime, list[str]]] = []
     for (line, fields), number in zip(complete, numbers.tolist(), strict=True):
-        problems = []
+        problems: list[str | Problem] = []
         if number < 0:
-            problems.append(invalid_reason(fields[number_at].encode("utf-8")))
+            problems.append(invalid_problem(fields[number_at].encode("utf-8")))
         kind = _KINDS.get(fields[kind_at].strip().lower())
         if kind is None:
-            problems.append(f"instruction {fields[kind_at]!r} is neither 'consent' nor 'unsubscribe'")
+            problems.append((N_("instruction %(value)s is neither 'consent' nor 'unsubscribe'"),
+                             {"value": repr(fields[kind_at])}))
         try:
             at = parse_at(fields[time_at])
         except ValueError:
-            problems.append(f"at {fields[time_at]!r} is not an ISO date-time such as 2026-03-02T10:00")
+            problems.append((N_("at %(value)s is not an ISO date-time such as 2026-03-02T10:00"),
+                             {"value": repr(fields[time_at])}))
         if check is not None:
             problems += check({name: fields[index] for name, index in columns.items()})
         if problems:
-            errors.append((line, "; ".join(problems)))
+            bad.append((line, tuple(problems)))
         else:
             good.append((line, number, kind, at, fields))  # type: ignore[arg-type]
-    errors.sort(key=lambda error: error[0])
+    bad.sort(key=lambda error: error[0])
     return InstructionRows(
         columns=columns,
         lines=np.array([g[0] for g in good], dtype=np.int64),
@@ -164,5 +206,6 @@ def read_instruction_rows(data: bytes, *, check: LineCheck | None = None) -> Ins
         kinds=np.array([g[2] for g in good], dtype=np.int8),
         given_at=tuple(g[3] for g in good),
         fields=tuple(g[4] for g in good),
-        errors=tuple(errors),
+        errors=tuple((line, "; ".join(problem_text(p) for p in found)) for line, found in bad),
+        problems=tuple(bad),
     )

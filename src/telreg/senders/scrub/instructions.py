@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from telreg.core.clock import HK
+from telreg.core.i18n import N_
 from telreg.senders.scrub.errors import InstructionsRefused
 from telreg.senders.scrub.instruction_fast import read_plain
 from telreg.senders.scrub.instruction_rows import (CONSENT, UNSUBSCRIBE, InstructionRows,
@@ -87,7 +88,8 @@ def load_instructions(path: Path) -> Instructions:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InstructionsRefused(f"--instructions {path}: cannot be read ({exc.strerror}).") from None
+        raise InstructionsRefused(N_("--instructions %(path)s: cannot be read (%(reason)s)."), path=str(path),
+                                  reason=exc.strerror) from None
     sha256 = hashlib.sha256(raw).hexdigest()
     plain = read_plain(raw)
     if plain is not None:
@@ -95,10 +97,13 @@ def load_instructions(path: Path) -> Instructions:
     try:
         rows = read_instruction_rows(raw)
     except UnreadableInstructions as exc:
-        raise InstructionsRefused(f"--instructions {path}: {exc.problem}.", **exc.extra) from None
+        # The offline scrub speaks English (a terminal): the reader's problem goes in as its English.
+        raise InstructionsRefused(N_("--instructions %(path)s: %(problem)s."),
+                                  **{**exc.extra, "path": str(path), "problem": exc.problem}) from None
     if rows.errors:
-        raise InstructionsRefused(f"--instructions {path}: {len(rows.errors)} bad line(s); nothing was "
-                                  f"scrubbed.\n  {rows.describe_errors()}", bad_lines=len(rows.errors))
+        raise InstructionsRefused(N_("--instructions %(path)s: %(bad_lines)s bad line(s); nothing was "
+                                     "scrubbed.\n  %(lines)s"), path=str(path), bad_lines=len(rows.errors),
+                                  lines=rows.describe_errors())
     return latest_instructions(rows, sha256=sha256, source=path.name)
 
 

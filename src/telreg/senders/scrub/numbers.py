@@ -15,14 +15,17 @@ from core/phone.py (``invalid_reason``), so they read the same as everywhere els
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from telreg.core.errors import InvalidNumber
+from telreg.core.i18n import N_, Msgid, format_message
 from telreg.senders.scrub import _kernels
 
-__all__ = ["INVALID", "MAX_FIELD", "PYTHON", "SLACK", "VALID", "invalid_reason", "parse_fields", "scalar_number"]
+__all__ = ["INVALID", "MAX_FIELD", "PYTHON", "SLACK", "VALID", "invalid_problem", "invalid_reason",
+           "parse_fields", "scalar_number"]
 
 VALID, INVALID, PYTHON = 0, 1, 2  # a field's status, as _kernels.c gives it (PYTHON: core/phone.py must read it)
 MAX_FIELD = 64  # longer fields cannot be a number; they are refused without looking further
@@ -66,18 +69,31 @@ def scalar_number(raw: bytes) -> int | None:
     return int(number.national) if len(number.national) == 8 else None
 
 
-@functools.lru_cache(maxsize=1 << 16)  # garbage repeats (the same header, placeholder or typo on many lines)
-def invalid_reason(raw: bytes) -> str:
-    """Say, in core/phone.py's words, why a field is not a number a scrub can decide on."""
+def invalid_problem(raw: bytes) -> tuple[str, dict[str, Any]]:
+    """Say why a field is not a number a scrub can decide on, as (template, parameters) for the reader's
+    language.
+
+    The template is a marked sentence, or core/phone.py's own English while its errors are not in the
+    catalogs (then the parameters are its structured details — ``number``, ``digits``, ``kind`` — which a page
+    explains in its language, as web/i18n.py's ``number_error`` does)."""
     from telreg.core.phone import NumberKind, parse_number  # see scalar_number
 
     text = _decode(raw)
     if text is None:
-        return "The line is not UTF-8 text (save the list as UTF-8 or plain ASCII)."
+        return N_("The line is not UTF-8 text (save the list as UTF-8 or plain ASCII)."), {}
     try:
         number = parse_number(text)
     except InvalidNumber as exc:
-        return exc.message
+        return (exc.template, dict(exc.extra)) if exc.template is not None else (exc.message, dict(exc.extra))
     if number.kind is NumberKind.toll_free:
-        return f"{number.national} is a toll-free (800) number, which belongs to a business and is on no register."
-    return f"{text!r} is not an 8-digit Hong Kong number."  # pragma: no cover - parse_number gives 8 or 9 digits
+        return N_("%(number)s is a toll-free (800) number, which belongs to a business and is on no "
+                  "register."), {"number": number.national}
+    # parse_number gives 8 or 9 digits, and 9 only for a toll-free number: this is never reached.
+    return N_("%(value)s is not an 8-digit Hong Kong number."), {"value": repr(text)}  # pragma: no cover
+
+
+@functools.lru_cache(maxsize=1 << 16)  # garbage repeats (the same header, placeholder or typo on many lines)
+def invalid_reason(raw: bytes) -> str:
+    """Say, in core/phone.py's words, why a field is not a number a scrub can decide on (in English)."""
+    template, params = invalid_problem(raw)
+    return format_message("en", template, params) if isinstance(template, Msgid) else template

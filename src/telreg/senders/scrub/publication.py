@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from telreg.core.calendar import WorkingCalendar
+from telreg.core.i18n import N_
 from telreg.senders.scrub import _kernels
 from telreg.senders.scrub.bitset import Bitset
 from telreg.senders.scrub.errors import PublicationRefused
@@ -72,17 +73,17 @@ def _expected_sha256(zip_path: Path) -> str:
     checksum = zip_path.with_name(zip_path.name + ".sha256")
     if not checksum.is_file():
         raise PublicationRefused(
-            f"{checksum.name} was not found beside {zip_path.name}; download both files from the same publication "
-            "so the register can be checked before it is used."
-        )
+            N_("%(checksum)s was not found beside %(file)s; download both files from the same publication so "
+               "the register can be checked before it is used."), checksum=checksum.name, file=zip_path.name)
     first = checksum.read_text(encoding="ascii", errors="replace").strip().splitlines()
     match = _SHA256_LINE.match(first[0].strip()) if first else None
     if match is None:
-        raise PublicationRefused(f"{checksum.name} does not hold a SHA-256 checksum line ('<64 hex digits>  <file>').")
+        raise PublicationRefused(N_("%(checksum)s does not hold a SHA-256 checksum line ('<64 hex digits>  "
+                                    "<file>')."), checksum=checksum.name)
     if match["name"].strip() != zip_path.name:
-        raise PublicationRefused(
-            f"{checksum.name} is the checksum of {match['name'].strip()!r}, not of {zip_path.name!r}."
-        )
+        raise PublicationRefused(N_("%(checksum)s is the checksum of %(named)s, not of %(file)s."),
+                                 checksum=checksum.name, named=repr(match["name"].strip()),
+                                 file=repr(zip_path.name))
     return match["hex"].lower()
 
 
@@ -92,37 +93,41 @@ def load_publication(zip_path: Path, *, register: str, calendar: WorkingCalendar
 
     ``protection_days`` may be a callable, asked once the file has been read (the settings may still be loading)."""
     if not zip_path.is_file():
-        raise PublicationRefused(f"The publication {zip_path} does not exist.")
+        raise PublicationRefused(N_("The publication %(path)s does not exist."), path=str(zip_path))
     content = _mapped(zip_path)
     actual = hashlib.sha256(content).hexdigest()
     expected = _expected_sha256(zip_path)
     if actual != expected:
         raise PublicationRefused(
-            f"{zip_path.name} does not match its checksum file: SHA-256 {actual}, expected {expected}. The file is "
-            "damaged or was altered; download it again before scrubbing.",
-            actual=actual, expected=expected,
+            N_("%(file)s does not match its checksum file: SHA-256 %(actual)s, expected %(expected)s. The "
+               "file is damaged or was altered; download it again before scrubbing."),
+            file=zip_path.name, actual=actual, expected=expected,
         )
     try:
         with zipfile.ZipFile(zip_path) as archive:
             infos = archive.infolist()
             if len(infos) != 1:
-                raise PublicationRefused(f"{zip_path.name} should hold one file, not {len(infos)}.")
+                raise PublicationRefused(N_("%(file)s should hold one file, not %(count)s."),
+                                         file=zip_path.name, count=len(infos))
             entry = _ENTRY.match(infos[0].filename)
             stamp = infos[0].date_time
     except zipfile.BadZipFile as exc:  # checksum matched, yet not a zip
-        raise PublicationRefused(f"{zip_path.name} is not a readable publication zip ({exc}).") from None
+        raise PublicationRefused(N_("%(file)s is not a readable publication zip (%(reason)s)."),
+                                 file=zip_path.name, reason=str(exc)) from None
     if entry is None:
-        raise PublicationRefused(f"{zip_path.name} holds {infos[0].filename!r}, not a '<register>-dated.txt' file; "
-                                 "scrubbing needs the dated publication.")
+        raise PublicationRefused(N_("%(file)s holds %(entry)s, not a '<register>-dated.txt' file; scrubbing "
+                                    "needs the dated publication."), file=zip_path.name,
+                                 entry=repr(infos[0].filename))
     if entry["register"] != register:
-        raise PublicationRefused(
-            f"{zip_path.name} is the {entry['register']} register, but --register {register} was asked for.",
-        )
+        raise PublicationRefused(N_("%(file)s is the %(holds)s register, but --register %(register)s was "
+                                    "asked for."), file=zip_path.name, holds=entry["register"],
+                                 register=register)
     listed, dates = Bitset(), _Dates()
     try:
         date_of_member = _read_dated(zip_path.name, content, infos[0], listed, dates)
     except (zipfile.BadZipFile, ValueError, zlib.error) as exc:
-        raise PublicationRefused(f"{zip_path.name} is not a readable publication zip ({exc}).") from None
+        raise PublicationRefused(N_("%(file)s is not a readable publication zip (%(reason)s)."),
+                                 file=zip_path.name, reason=str(exc)) from None
     registered_on = dates.in_order(zip_path.name, date_of_member)
     days = protection_days() if callable(protection_days) else protection_days
     protected_from = _protection_starts(registered_on, calendar, days)
@@ -152,7 +157,8 @@ class _Dates:
         try:
             return tuple(dt.date((k >> 9) + 1900, (k >> 5) & 15, k & 31) for k in codes[order].tolist())
         except ValueError:
-            raise PublicationRefused(f"{name} holds a registration date that is not a date.") from None
+            raise PublicationRefused(N_("%(file)s holds a registration date that is not a date."),
+                                     file=name) from None
 
 
 _PIECE = 512 << 10  # compressed bytes handed to the inflater at a time (see _inflated)
@@ -178,7 +184,8 @@ def _read_dated(name: str, content: bytes | mmap.mmap, info: zipfile.ZipInfo, li
     at half ISA-L's speed)."""
     width = DATED_WIDTH
     if info.file_size % width:
-        raise PublicationRefused(f"{name} is not in the dated format (its length is not whole lines).")
+        raise PublicationRefused(N_("%(file)s is not in the dated format (its length is not whole lines)."),
+                                 file=name)
     offset = info.header_offset
     if content[offset : offset + 4] != b"PK\x03\x04":
         raise ValueError("no local file header where the directory says")
@@ -201,14 +208,16 @@ def _read_dated(name: str, content: bytes | mmap.mmap, info: zipfile.ZipInfo, li
         problem, at, previous = _kernels.parse_dated(data, members[line:], listed.words, previous, dates.slot_of,
                                                      dates.code_of, dates.state)
         if problem == 1:
-            raise PublicationRefused(f"{name} is not in the dated format (line {line + at + 1} is not "
-                                     "'NNNNNNNN,YYYYMMDD' with a registration date).")
+            raise PublicationRefused(N_("%(file)s is not in the dated format (line %(line)s is not "
+                                        "'NNNNNNNN,YYYYMMDD' with a registration date)."), file=name,
+                                     line=line + at + 1)
         if problem == 2:
-            raise PublicationRefused(f"{name} does not list its numbers in ascending order once each "
-                                     f"(line {line + at + 1}).")
+            raise PublicationRefused(N_("%(file)s does not list its numbers in ascending order once each "
+                                        "(line %(line)s)."), file=name, line=line + at + 1)
         if problem == 3:
-            raise PublicationRefused(f"{name} holds more than 65,536 distinct registration dates (line "
-                                     f"{line + at + 1}): 179 years of daily dates, not a real publication.")
+            raise PublicationRefused(N_("%(file)s holds more than 65,536 distinct registration dates (line "
+                                        "%(line)s): 179 years of daily dates, not a real publication."),
+                                     file=name, line=line + at + 1)
         line += len(data) // width
 
     for piece in pieces:
@@ -266,7 +275,8 @@ def read_warning_days(path: Path) -> frozenset[dt.date]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise PublicationRefused(f"--warning-days {path}: cannot be read as text ({exc}).") from None
+        raise PublicationRefused(N_("--warning-days %(path)s: cannot be read as text (%(reason)s)."),
+                                 path=str(path), reason=str(exc)) from None
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -274,7 +284,7 @@ def read_warning_days(path: Path) -> frozenset[dt.date]:
         try:
             days.add(dt.date.fromisoformat(line.split(",")[0].strip()))
         except ValueError:
-            raise PublicationRefused(
-                f"--warning-days {path}, line {number}: {line!r} is not an ISO date such as 2026-09-15."
-            ) from None
+            raise PublicationRefused(N_("--warning-days %(path)s, line %(line)s: %(value)s is not an ISO "
+                                        "date such as 2026-09-15."), path=str(path), line=number,
+                                     value=repr(line)) from None
     return frozenset(days)

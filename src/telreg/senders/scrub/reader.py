@@ -23,6 +23,7 @@ from typing import BinaryIO
 import numpy as np
 import numpy.typing as npt
 
+from telreg.core.i18n import N_
 from telreg.senders.scrub.errors import ListRefused
 from telreg.senders.scrub.numbers import SLACK
 from telreg.senders.scrub.scratch import BufferPool
@@ -33,8 +34,8 @@ BOM = b"\xef\xbb\xbf"
 _SNIFF = 1 << 16
 _MAX_HEADER = 1 << 20
 _DELIMITERS = (",", ";", "\t", "|")
-CHANGED = ("The list changed while it was being scrubbed (its lines are not those read a moment ago); scrub a "
-            "copy that nothing is writing to.")
+CHANGED = N_("The list changed while it was being scrubbed (its lines are not those read a moment ago); "
+             "scrub a copy that nothing is writing to.")
 _CONTROL = np.zeros(256, dtype=bool)
 _CONTROL[[*range(9), *range(14, 28), 127]] = True
 
@@ -68,9 +69,9 @@ class ListSource:
     def __init__(self, path: Path) -> None:
         self.path = path
         if not path.exists():
-            raise ListRefused(f"The list {path} does not exist.")
+            raise ListRefused(N_("The list %(path)s does not exist."), path=str(path))
         if path.is_dir():
-            raise ListRefused(f"{path} is a directory; give the list file itself.")
+            raise ListRefused(N_("%(path)s is a directory; give the list file itself."), path=str(path))
         self._identity = self._stat()
         with open(path, "rb") as handle:
             magic = handle.read(4)
@@ -81,14 +82,16 @@ class ListSource:
                 with zipfile.ZipFile(path) as archive:
                     files = [i for i in archive.infolist() if not i.is_dir()]
             except zipfile.BadZipFile:
-                raise ListRefused(f"{path.name} looks like a zip file but cannot be opened as one.") from None
+                raise ListRefused(N_("%(file)s looks like a zip file but cannot be opened as one."),
+                                  file=path.name) from None
             if len(files) != 1:
-                raise ListRefused(f"{path.name} holds {len(files)} files; a zipped list must hold exactly one.")
+                raise ListRefused(N_("%(file)s holds %(count)s files; a zipped list must hold exactly one."),
+                                  file=path.name, count=len(files))
             self.entry, self.size = files[0].filename, files[0].file_size
         else:
             self.size = path.stat().st_size
         if self.size == 0:
-            raise ListRefused(f"The list {path.name} is empty: there is nothing to scrub.")
+            raise ListRefused(N_("The list %(file)s is empty: there is nothing to scrub."), file=path.name)
 
     def _stat(self) -> tuple[int, int, int, int]:
         status = self.path.stat()
@@ -121,48 +124,56 @@ class ListSource:
         bom = head.startswith(BOM)
         start = len(BOM) if bom else 0
         if not head[start:].strip() and self.size <= len(head):
-            raise ListRefused(f"The list {self.path.name} holds no lines, only blanks: there is nothing to scrub.")
+            raise ListRefused(N_("The list %(file)s holds no lines, only blanks: there is nothing to scrub."),
+                              file=self.path.name)
         if column is None:
             return Layout(bom, None, None, None, None, start, 1)
         end = head.find(b"\n", start)
         if end < 0 and len(head) >= _MAX_HEADER:
-            raise ListRefused(f"The first line of {self.path.name} is over {_MAX_HEADER} bytes; it is not a header.")
+            raise ListRefused(N_("The first line of %(file)s is over %(limit)s bytes; it is not a header."),
+                              file=self.path.name, limit=_MAX_HEADER)
         header = head[start : end + 1] if end >= 0 else head[start:]
         index, delimiter = _find_column(self.path.name, header, column)
         if end < 0 or (not head[end + 1 :].strip() and self.size <= len(head)):
-            raise ListRefused(f"The list {self.path.name} has a header but no lines under it.")
+            raise ListRefused(N_("The list %(file)s has a header but no lines under it."),
+                              file=self.path.name)
         return Layout(bom, header, delimiter, index, column, start + len(header), 2)
 
 
 def _refuse_binary(name: str, head: bytes) -> None:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ListRefused(f"{name} is UTF-16 text; save the list as UTF-8 (or plain ASCII) and scrub it again.")
+        raise ListRefused(N_("%(file)s is UTF-16 text; save the list as UTF-8 (or plain ASCII) and scrub it "
+                             "again."), file=name)
     sample = np.frombuffer(head, dtype=np.uint8)
     if (sample == 0).any() or _CONTROL[sample].mean() > 0.01:
-        raise ListRefused(f"{name} looks like a binary file, not a text list of numbers (it holds control bytes).")
+        raise ListRefused(N_("%(file)s looks like a binary file, not a text list of numbers (it holds "
+                             "control bytes)."), file=name)
     if b"\n" not in head and b"\r" in head:
-        raise ListRefused(f"{name} ends its lines with CR only (an old Mac format); save it with LF or CRLF line "
-                          "endings.")
+        raise ListRefused(N_("%(file)s ends its lines with CR only (an old Mac format); save it with LF or "
+                             "CRLF line endings."), file=name)
 
 
 def _find_column(name: str, header: bytes, column: str) -> tuple[int, bytes]:
     try:
         text = header.decode("utf-8").rstrip("\r\n")
     except UnicodeDecodeError:
-        raise ListRefused(f"The header of {name} is not UTF-8 text.") from None
+        raise ListRefused(N_("The header of %(file)s is not UTF-8 text."), file=name) from None
     # The header tells the separator: the most frequent of comma, semicolon, tab and bar (comma when none).
     delimiter = max(_DELIMITERS, key=lambda d: (text.count(d), d == ","))
     names = next(csv.reader([text], delimiter=delimiter))
     wanted = [i for i, n in enumerate(names) if n.strip() == column.strip()]
     if not wanted:
         folded = [i for i, n in enumerate(names) if n.strip().casefold() == column.strip().casefold()]
-        hint = f" (did you mean {names[folded[0]].strip()!r}?)" if folded else ""
-        raise ListRefused(
-            f"{name} has no column {column!r}{hint}; its header names: "
-            f"{', '.join(repr(n.strip()) for n in names)}."
-        )
+        found = ", ".join(repr(n.strip()) for n in names)
+        if folded:
+            raise ListRefused(N_("%(file)s has no column %(column_name)s (did you mean %(suggestion)s?); its "
+                                 "header names: %(names)s."), file=name, column_name=repr(column),
+                              suggestion=repr(names[folded[0]].strip()), names=found)
+        raise ListRefused(N_("%(file)s has no column %(column_name)s; its header names: %(names)s."),
+                          file=name, column_name=repr(column), names=found)
     if len(wanted) > 1:
-        raise ListRefused(f"{name} has {len(wanted)} columns named {column!r}; rename all but one.")
+        raise ListRefused(N_("%(file)s has %(count)s columns named %(column_name)s; rename all but one."),
+                          file=name, count=len(wanted), column_name=repr(column))
     return wanted[0], delimiter.encode()
 
 

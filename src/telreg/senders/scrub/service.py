@@ -25,6 +25,7 @@ import numpy as np
 
 from telreg import __version__
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_
 from telreg.senders.scrub.dedup import DuplicateFinder
 from telreg.senders.scrub.engine import (
     DECISIONS,
@@ -65,8 +66,9 @@ class ScrubResult:
 def check_send_date(send_date: dt.date, *, today: dt.date) -> None:
     """Refuse a send date before today (Hong Kong time): a scrub is for a send still to come."""
     if send_date < today:
-        raise InvalidInput(f"The send date {send_date.isoformat()} is in the past (today is {today.isoformat()} in "
-                           "Hong Kong); scrub for the day the messages will be sent.")
+        raise InvalidInput(N_("The send date %(send_date)s is in the past (today is %(today)s in Hong Kong); "
+                              "scrub for the day the messages will be sent."),
+                           send_date=send_date.isoformat(), today=today.isoformat())
 
 
 class _Turns:

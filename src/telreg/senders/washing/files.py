@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from telreg.core.i18n import N_
 from telreg.senders.errors import WashRefused
 from telreg.senders.scrub.errors import ListRefused
 from telreg.senders.scrub.reader import ListSource
@@ -81,14 +82,14 @@ def receive(stream: BinaryIO, *, data_dir: Path, filename: str | None, max_bytes
             while block := stream.read(_COPY_CHUNK):
                 size += len(block)
                 if size > max_bytes:
-                    raise WashRefused(f"{name} is larger than the {max_bytes:,} bytes a wash accepts; split "
-                                      "the list.", max_bytes=max_bytes, file=name)
+                    raise WashRefused(N_("%(file)s is larger than the %(limit)s bytes a wash accepts; split "
+                                         "the list."), max_bytes=max_bytes, file=name, limit=f"{max_bytes:,}")
                 hasher.update(block)
                 handle.write(block)
             handle.flush()
             os.fsync(handle.fileno())
         if size == 0:
-            raise WashRefused(f"{name} is empty: there is nothing to wash.", file=name)
+            raise WashRefused(N_("%(file)s is empty: there is nothing to wash."), file=name)
         _check_list(temp, max_bytes=max_bytes)
     except BaseException:
         shutil.rmtree(temp.parent, ignore_errors=True)
@@ -102,12 +103,12 @@ def _check_list(path: Path, *, max_bytes: int) -> None:
     try:
         source = ListSource(path)
     except ListRefused as exc:
-        raise WashRefused(exc.message, file=path.name) from None
+        raise WashRefused(exc.template or exc.message, **{**exc.extra, "file": path.name}) from None
     if source.zipped and source.size > max_bytes:
         # A zip entry declares its size and reading stops there: a small zip cannot unpack into a huge list.
-        raise WashRefused(f"{path.name} holds a list of {source.size:,} bytes unzipped, more than the "
-                          f"{max_bytes:,} bytes a wash accepts; split the list.", max_bytes=max_bytes,
-                          file=path.name)
+        raise WashRefused(N_("%(file)s holds a list of %(size)s bytes unzipped, more than the %(limit)s "
+                             "bytes a wash accepts; split the list."), max_bytes=max_bytes, file=path.name,
+                          size=f"{source.size:,}", limit=f"{max_bytes:,}")
 
 
 def move_into_place(upload: Upload, *, data_dir: Path, wash_id: int) -> Path:

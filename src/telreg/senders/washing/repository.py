@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from telreg.senders.washing.models import SenderWash
 
-__all__ = ["by_reference", "due_to_expire", "get", "of_account", "states", "stuck"]
+__all__ = ["by_reference", "count_of_account", "due_to_expire", "get", "of_account", "states", "stuck"]
 
 
 def get(session: Session, wash_id: int, *, for_update: bool = False) -> SenderWash | None:
@@ -22,10 +22,15 @@ def by_reference(session: Session, *, account_id: int, client_reference: str) ->
                                                    SenderWash.client_reference == client_reference))
 
 
-def of_account(session: Session, *, account_id: int, limit: int = 200) -> list[SenderWash]:
+def of_account(session: Session, *, account_id: int, limit: int = 200, offset: int = 0) -> list[SenderWash]:
     stmt = (select(SenderWash).where(SenderWash.account_id == account_id)
-            .order_by(SenderWash.created_at.desc(), SenderWash.id.desc()).limit(limit))
+            .order_by(SenderWash.created_at.desc(), SenderWash.id.desc()).offset(offset or None).limit(limit))
     return list(session.scalars(stmt))
+
+
+def count_of_account(session: Session, *, account_id: int) -> int:
+    stmt = select(func.count()).select_from(SenderWash).where(SenderWash.account_id == account_id)
+    return int(session.scalar(stmt) or 0)
 
 
 def due_to_expire(session: Session, *, now: dt.datetime) -> list[SenderWash]:

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from telreg.core.schema_types import Instant
+
 __all__ = ["WashOut"]
 
 
@@ -30,10 +32,10 @@ class WashOut(BaseModel):
     publication_sha256: str | None
     counts: dict[str, Any] | None
     error: str | None
-    created_at: dt.datetime
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
-    expires_at: dt.datetime
+    created_at: Instant
+    started_at: Instant | None
+    finished_at: Instant | None
+    expires_at: Instant
     files: list[str] = []
 
     @classmethod

@@ -27,6 +27,7 @@ from telreg.core.calendar import WorkingCalendar
 from telreg.core.clock import Clock, to_hk
 from telreg.core.db import add_unless_duplicate
 from telreg.core.errors import InvalidInput
+from telreg.core.i18n import N_, translate
 from telreg.core.weather import load_calendar
 from telreg.dnc.publish.store import PublicationStore
 from telreg.senders.deps import SenderCaller
@@ -40,7 +41,8 @@ from telreg.senders.vocabulary import parse_register
 from telreg.senders.washing import files, repository
 from telreg.senders.washing.models import SenderWash
 
-__all__ = ["JOB_KIND", "LEFTOVER_AGE", "Outcome", "Plan", "expire_due", "finish", "get", "list_washes",
+__all__ = ["JOB_KIND", "LEFTOVER_AGE", "Outcome", "Plan", "count_washes", "expire_due", "finish", "get",
+           "list_washes",
            "result_file", "scrub", "start", "submit", "sweep_leftovers"]
 
 JOB_KIND = "senders.wash"
@@ -62,10 +64,12 @@ def submit(session: Session, *, clock: Clock, settings: Settings, caller: Sender
     try:
         check_send_date(send_date, today=to_hk(clock.now()).date())
     except InvalidInput as exc:
-        raise WashRefused(exc.message, send_date=send_date.isoformat()) from None
+        raise WashRefused(exc.template or exc.message,
+                          **{**exc.extra, "send_date": send_date.isoformat()}) from None
     reference = (client_reference or "").strip() or None
     if reference is not None and len(reference) > MAX_CLIENT_REFERENCE:
-        raise WashRefused(f"The client reference is longer than {MAX_CLIENT_REFERENCE} characters.")
+        raise WashRefused(N_("The client reference is longer than %(limit)s characters."),
+                          limit=MAX_CLIENT_REFERENCE)
     wanted_column = (column or "").strip() or None
     upload = files.receive(stream, data_dir=settings.data_dir, filename=filename, max_bytes=settings.wash_max_bytes)
     if reference is not None:
@@ -95,25 +99,40 @@ def submit(session: Session, *, clock: Clock, settings: Settings, caller: Sender
 def _same_upload(wash: SenderWash, *, register: str, send_date: dt.date, column: str | None, client_ref: str,
                  sha256: str) -> SenderWash:
     """A retry must ask for the same wash; a reference reused for other work is refused rather than ignored."""
-    differs = [label for label, same in (("register", wash.register == register), ("send date",
-               wash.send_date == send_date), ("column", wash.column == column), ("client", wash.client_ref ==
-               client_ref), ("file", wash.input_sha256 == sha256)) if not same]
+    differs = [label for label, same in ((N_("register"), wash.register == register), (N_("send date"),
+               wash.send_date == send_date), (N_("column"), wash.column == column), (N_("client"),
+               wash.client_ref == client_ref), (N_("file"), wash.input_sha256 == sha256)) if not same]
     if differs:
-        raise WashReferenceReused(f"The client reference {wash.client_reference!r} already names wash {wash.id}, "
-                                  f"which differs in its {', '.join(differs)}; use a new reference for new work.",
-                                  wash_id=wash.id)
+        raise WashReferenceReused(N_("The client reference %(reference)s already names wash %(wash_id)s, "
+                                     "which differs in its %(differs)s; use a new reference for new work."),
+                                  wash_id=wash.id, reference=repr(wash.client_reference),
+                                  parts={"differs": lambda lang: ", ".join(translate(lang, d)
+                                                                           for d in differs)})
     return wash
 
 
-def list_washes(session: Session, *, account_id: int) -> list[SenderWash]:
-    return repository.of_account(session, account_id=account_id)
+# Why a wash has no results yet, by its state (a failed wash says what its worker found).
+_NOT_READY = {
+    "queued": N_("Wash #%(wash_id)s is queued; it has no results to download."),
+    "running": N_("Wash #%(wash_id)s is running; it has no results to download."),
+    "failed": N_("Wash #%(wash_id)s is failed: %(reason)s; it has no results to download."),
+}
+
+
+def list_washes(session: Session, *, account_id: int, limit: int = 200, offset: int = 0) -> list[SenderWash]:
+    """The account's washes, newest first (a page of them with LIMIT and OFFSET)."""
+    return repository.of_account(session, account_id=account_id, limit=limit, offset=offset)
+
+
+def count_washes(session: Session, *, account_id: int) -> int:
+    return repository.count_of_account(session, account_id=account_id)
 
 
 def get(session: Session, *, account_id: int, wash_id: int) -> SenderWash:
     """The account's wash; another account's is "not found", so ids cannot be probed."""
     wash = repository.get(session, wash_id)
     if wash is None or wash.account_id != account_id:
-        raise WashNotFound(f"There is no wash #{wash_id} on your account.", wash_id=wash_id)
+        raise WashNotFound(N_("There is no wash #%(wash_id)s on your account."), wash_id=wash_id)
     return wash
 
 
@@ -122,17 +141,18 @@ def result_file(session: Session, *, clock: Clock, settings: Settings, account_i
     """Path of one output file of a finished wash of the account."""
     wash = get(session, account_id=account_id, wash_id=wash_id)
     if name not in files.OUTPUTS:
-        raise WashNotFound(f"A wash has no file {name!r}; its files are {', '.join(files.OUTPUTS)}.", wash_id=wash_id)
+        raise WashNotFound(N_("A wash has no file %(name)s; its files are %(files)s."), wash_id=wash_id,
+                           name=repr(name), files=", ".join(files.OUTPUTS))
     if wash.state == "expired" or (wash.state == "done" and wash.expires_at <= clock.now()):
-        raise WashExpired(f"The results of wash #{wash.id} were kept until {to_hk(wash.expires_at):%Y-%m-%d %H:%M} "
-                          "(Hong Kong time) and have been deleted; upload the list again.", wash_id=wash.id)
+        raise WashExpired(N_("The results of wash #%(wash_id)s were kept until %(until)s (Hong Kong time) "
+                             "and have been deleted; upload the list again."),
+                          wash_id=wash.id, until=f"{to_hk(wash.expires_at):%Y-%m-%d %H:%M}")
     if wash.state != "done":
-        detail = f": {wash.error}" if wash.state == "failed" else ""
-        raise WashNotReady(f"Wash #{wash.id} is {wash.state}{detail}; it has no results to download.",
-                           wash_id=wash.id, state=wash.state)
+        raise WashNotReady(_NOT_READY[wash.state], wash_id=wash.id, state=wash.state, **(
+            {"reason": wash.error or ""} if wash.state == "failed" else {}))
     path = files.out_dir(settings.data_dir, wash.id) / name
     if not path.is_file():
-        raise WashExpired(f"The results of wash #{wash.id} are no longer kept; upload the list again.",
+        raise WashExpired(N_("The results of wash #%(wash_id)s are no longer kept; upload the list again."),
                           wash_id=wash.id)
     return path
 

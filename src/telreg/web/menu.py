@@ -1,0 +1,108 @@
+"""The staff menu and landing page by role: each role sees the links it may use and lands on its own page.
+
+    role             lands on                        its links
+    dnc-officer      /staff (the DNC dashboard)      dashboard, paper applications, sender accounts, mail delivery
+    operator-staff   /staff/realname/register        register a SIM, compliance queues, number porting
+    regulator        /staff/realname/compliance      real-name compliance, compliance queues, number porting
+    admin            /staff (the DNC dashboard)      every link (an administrator passes every role check)
+
+A user with several roles lands on the page of the first of ``ROLE_ORDER`` it holds (the working roles before
+``admin``, whose page is only a starting point) and sees the links of all of them. A user with none of these
+roles lands on /staff/home, which says so. The checks that guard the pages stay where they are
+(core.users.require_role and the context's dependencies); this module only decides what to offer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from fastapi import Request
+from sqlalchemy.exc import SQLAlchemyError
+
+from telreg.core import i18n as i18n_core
+from telreg.core.errors import NotFound
+from telreg.core.i18n import NP_, N_, Msgid
+from telreg.core.security import signed_in_username
+from telreg.core.users import OPERATOR_ROLE, get_user, is_locked
+
+__all__ = ["HOME", "ROLE_ORDER", "MenuLink", "landing_page", "may_open", "menu_context", "staff_menu",
+           "staff_roles"]
+
+ADMIN, DNC_OFFICER, REGULATOR = "admin", "dnc-officer", "regulator"
+ROLE_ORDER = (DNC_OFFICER, OPERATOR_ROLE, REGULATOR, ADMIN)
+LANDING = {DNC_OFFICER: "/staff", OPERATOR_ROLE: "/staff/realname/register",
+           REGULATOR: "/staff/realname/compliance", ADMIN: "/staff"}
+HOME = "/staff/home"  # sends a signed-in user to its landing page, or says that no page is for its roles
+
+
+@dataclass(frozen=True)
+class MenuLink:
+    path: str
+    label: Msgid
+    roles: frozenset[str]  # who may use it (administrators always may)
+
+
+STAFF_LINKS = (
+    MenuLink("/staff", N_("Dashboard"), frozenset({DNC_OFFICER})),
+    MenuLink("/staff/paper", N_("Paper applications"), frozenset({DNC_OFFICER})),
+    MenuLink("/staff/senders", N_("Sender accounts"), frozenset({DNC_OFFICER})),
+    MenuLink("/staff/mail", N_("Mail delivery"), frozenset({DNC_OFFICER})),
+    MenuLink("/staff/realname/compliance", NP_("rn_nav_compliance", "Real-name compliance"),
+             frozenset({REGULATOR})),
+    MenuLink("/staff/realname/register", N_("Register a SIM"), frozenset({OPERATOR_ROLE})),
+    MenuLink("/staff/realname/queues", N_("Compliance queues"), frozenset({OPERATOR_ROLE, REGULATOR})),
+    MenuLink("/staff/realname/ports", N_("Number porting"), frozenset({OPERATOR_ROLE, REGULATOR})),
+)
+# Staff pages outside the menu, by the roles that may open them (for where a sign-in may go on to).
+_OTHER_AREAS = (
+    ("/staff/numbers", frozenset({DNC_OFFICER})),
+)
+
+
+def _allowed(roles: Collection[str], needed: frozenset[str]) -> bool:
+    return ADMIN in roles or not needed.isdisjoint(roles)
+
+
+def staff_menu(roles: Collection[str]) -> list[MenuLink]:
+    """Return the staff links the roles may use, in menu order (none for a user without a staff role)."""
+    return [link for link in STAFF_LINKS if _allowed(roles, link.roles)]
+
+
+def landing_page(roles: Iterable[str]) -> str | None:
+    """Return the page a user with these roles starts on, or None when no staff page is for them."""
+    held = set(roles)
+    return next((LANDING[role] for role in ROLE_ORDER if role in held), None)
+
+
+def may_open(roles: Collection[str], path: str) -> bool:
+    """Tell whether a staff page is for these roles (by the area of its path); other paths are not judged."""
+    areas = [(link.path, link.roles) for link in STAFF_LINKS] + list(_OTHER_AREAS)
+    matching = [(area, needed) for area, needed in areas
+                if path == area or (area != "/staff" and path.startswith(area + "/"))]
+    if not matching:
+        return True
+    _, needed = max(matching, key=lambda item: len(item[0]))
+    return _allowed(roles, needed)
+
+
+def staff_roles(request: Request) -> frozenset[str]:
+    """Return the roles of the staff user signed in on this request (none for others, or a locked account)."""
+    username = signed_in_username(request)
+    runtime = getattr(request.app.state, "runtime", None)
+    if username is None or runtime is None:
+        return frozenset()
+    try:
+        with runtime.read_session_factory() as session:
+            user = get_user(session, username)
+            return frozenset(user.roles) if user.is_active and not is_locked(user) else frozenset()
+    except NotFound:
+        return frozenset()
+    except SQLAlchemyError:
+        return frozenset()  # an error page about the database still renders, with no staff links
+
+
+def menu_context(request: Request, lang: str) -> list[dict[str, str]]:
+    """The staff menu of the signed-in user as the layout shows it: each link's address and words."""
+    return [{"path": link.path, "label": i18n_core.translate(lang, link.label)}
+            for link in staff_menu(staff_roles(request))]

@@ -1,0 +1,185 @@
+"""Sender portal, signing in: log-in with the CAPTCHA (a picture, and the same characters spoken), log-out,
+the password change forced after a one-time password, and "forgotten password" with the security question."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from telreg.core import captcha
+from telreg.core.errors import DomainError, InvalidInput
+from telreg.core.i18n import N_
+from telreg.core.security import CsrfChecked
+from telreg.deps import DbSession, RuntimeDep
+from telreg.runtime import Runtime
+from telreg.senders import signin
+from telreg.senders.deps import end_sender_session, start_sender_session
+from telreg.senders.signin_api import audio_url
+from telreg.web import i18n
+from telreg.web.render import flash, redirect, render
+from telreg.web.senders.common import SENDER_NAME_KEY, MaybeSender, detour, error_field, explain
+
+router = APIRouter(prefix="/senders")
+
+
+def _safe_next(value: str | None) -> str:
+    # Only a page of the portal: anything else could send a freshly logged-in sender to another site.
+    if value and value.startswith("/senders/") and not value.startswith(("//", "/\\")):
+        return value
+    return "/senders/profile"
+
+
+def _problem(request: Request, exc: DomainError) -> dict[str, Any]:
+    message, original = explain(exc, i18n.choose_language(request))
+    return {"error": message, "error_original": original, "error_field": error_field(exc)}
+
+
+def _login_page(request: Request, session: Session, runtime: Runtime, *, username: str = "", next_url: str = "",
+                problem: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+    # Every showing of the form gets a fresh picture: a challenge answers one guess only.
+    token, png = captcha.issue(session, runtime.clock, answers=captcha.answer_source(runtime),
+                               audio_key=captcha.audio_key_for(runtime))
+    picture = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return render(request, "senders/login.html",
+                  {"captcha_token": token, "captcha_picture": picture, "captcha_audio": audio_url(token),
+                   "username_value": username, "next_url": _safe_next(next_url), **(problem or {})},
+                  status_code=status_code)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, session: DbSession, runtime: RuntimeDep, sender: MaybeSender,
+               next: str = "") -> Response:
+    """Show the log-in form with a new CAPTCHA picture (or go on when already logged in)."""
+    if sender is not None:
+        return redirect(_safe_next(next))
+    return _login_page(request, session, runtime, next_url=next)
+
+
+@router.post("/login", response_class=HTMLResponse, dependencies=[CsrfChecked])
+def login(
+    request: Request,
+    session: DbSession,
+    runtime: RuntimeDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    captcha_token: Annotated[str, Form()] = "",
+    captcha_answer: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:
+    """Check the CAPTCHA, then the password; a failure is shown on the form and its counter is committed."""
+    t = i18n.translator(i18n.choose_language(request))
+    # The picture first: a script without the answer learns nothing about the password and locks no one out.
+    if not captcha.verify(session, runtime.clock, token=captcha_token, answer=captcha_answer):
+        problem = {"error": t("captcha_wrong"), "error_field": "captcha_answer"}
+        return _login_page(request, session, runtime, username=username, next_url=next, problem=problem,
+                           status_code=401)
+    result = signin.log_in(session, clock=runtime.clock, settings=runtime.settings, username=username,
+                           password=password)
+    if result.error is not None or result.account_id is None:
+        error = result.error or InvalidInput(N_("The username or password is not correct."))
+        problem = {**_problem(request, error), "error_field": "password"}
+        return _login_page(request, session, runtime, username=username, next_url=next, problem=problem,
+                           status_code=error.status_code)
+    start_sender_session(request, result.account_id)
+    request.session[SENDER_NAME_KEY] = username.strip().lower()
+    return redirect("/senders/password" if result.must_change_password else _safe_next(next))
+
+
+@router.post("/logout", dependencies=[CsrfChecked])
+def logout(request: Request) -> Response:
+    """Log out and return to the log-in form."""
+    end_sender_session(request)
+    flash(request, "flash_logged_out")
+    return redirect("/senders/login")
+
+
+# ---- changing the password ----------------------------------------------------------------------------------
+
+def _password_page(request: Request, forced: bool, problem: dict[str, Any] | None = None,
+                   status_code: int = 200) -> HTMLResponse:
+    return render(request, "senders/password.html", {"forced": forced, **(problem or {})}, status_code=status_code)
+
+
+@router.get("/password", response_class=HTMLResponse)
+def password_form(request: Request, sender: MaybeSender) -> Response:
+    """The password change form; after a one-time password every other page leads here."""
+    if (elsewhere := detour(request, sender, allow_forced=True)) is not None:
+        return elsewhere
+    return _password_page(request, request.state.sender_must_change)
+
+
+@router.post("/password", response_class=HTMLResponse, dependencies=[CsrfChecked])
+def change_password(
+    request: Request,
+    session: DbSession,
+    runtime: RuntimeDep,
+    sender: MaybeSender,
+    current_password: Annotated[str, Form()] = "",
+    new_password: Annotated[str, Form()] = "",
+    new_password_again: Annotated[str, Form()] = "",
+) -> Response:
+    """Replace the password (the current one, or the one-time password, is asked again)."""
+    if (elsewhere := detour(request, sender, allow_forced=True)) is not None:
+        return elsewhere
+    assert sender is not None
+    try:
+        if new_password != new_password_again:
+            raise InvalidInput(N_("The two new passwords are not the same; type the new password again in both fields."))
+        with session.begin_nested():
+            signin.change_password(session, clock=runtime.clock, account_id=sender.account_id,
+                                   current_password=current_password, new_password=new_password)
+    except DomainError as exc:
+        problem = _problem(request, exc)
+        problem["error_field"] = {"wrong_current_password": "current_password"}.get(exc.code, "new_password")
+        return _password_page(request, request.state.sender_must_change, problem, status_code=exc.status_code)
+    flash(request, "flash_password_changed")
+    return redirect("/senders/profile")
+
+
+# ---- forgotten password -------------------------------------------------------------------------------------
+
+@router.get("/forgot", response_class=HTMLResponse)
+def forgot_form(request: Request) -> HTMLResponse:
+    """Ask for the username; the next step asks the account's security question."""
+    return render(request, "senders/forgot.html", {"username_value": ""})
+
+
+@router.post("/forgot", response_class=HTMLResponse, dependencies=[CsrfChecked])
+def forgot(
+    request: Request,
+    session: DbSession,
+    runtime: RuntimeDep,
+    username: Annotated[str, Form()] = "",
+    answer: Annotated[str | None, Form()] = None,
+    new_password: Annotated[str, Form()] = "",
+    new_password_again: Annotated[str, Form()] = "",
+) -> Response:
+    """Step 1 (username only): show the question. Step 2 (with the answer): set the new password."""
+    context: dict[str, Any] = {"username_value": username}
+    try:
+        with session.begin_nested():
+            context["question"] = signin.security_question(session, username=username)
+    except DomainError as exc:
+        problem = {**_problem(request, exc), "error_field": "username"}
+        return render(request, "senders/forgot.html", {**context, **problem}, status_code=exc.status_code)
+    if answer is None:
+        return render(request, "senders/forgot.html", context)
+    try:
+        if new_password != new_password_again:
+            raise InvalidInput(N_("The two new passwords are not the same; type the new password again in both fields."))
+        with session.begin_nested():
+            result = signin.reset_with_security_answer(session, clock=runtime.clock, settings=runtime.settings,
+                                                       username=username, answer=answer, new_password=new_password)
+    except DomainError as exc:
+        problem = {**_problem(request, exc), "error_field": "new_password"}
+        return render(request, "senders/forgot.html", {**context, **problem}, status_code=exc.status_code)
+    if result.error is not None:
+        # A wrong answer counts towards the lockout: returning normally commits that count.
+        return render(request, "senders/forgot.html", {**context, **_problem(request, result.error),
+                                                       "error_field": "answer"}, status_code=result.error.status_code)
+    flash(request, "flash_password_reset")
+    return redirect("/senders/login")
