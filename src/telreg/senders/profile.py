@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from telreg.config import Settings
-from telreg.core.clock import Clock, today
+from telreg.core.clock import Clock, hk_iso, today
 from telreg.core.i18n import N_
 from telreg.senders import fees, lifecycle, repository
 from telreg.senders.documents import document_summary
@@ -47,7 +47,7 @@ def profile(session: Session, *, clock: Clock, settings: Settings, account_id: i
         "can_log_in": allowed.can_log_in,
         "message": allowed.reason,
         "applied_on": account.applied_on.isoformat(),
-        "activated_at": account.activated_at.isoformat() if account.activated_at else None,
+        "activated_at": hk_iso(account.activated_at) if account.activated_at else None,
         "as_of": on.isoformat(),
         "registers": registers,
         "documents": document_summary(session, account),
