@@ -140,8 +140,9 @@ def test_a_core_permission_error_is_answered_in_the_request_language(client: Any
     hant = client.post(unlock, headers={**headers, **HANT})
     hans = client.post(unlock, headers={**headers, **HANS})
     assert english.status_code == 403 and english.json()["detail"] == "This needs the 'admin' role."
-    assert hant.json() == {"error": "permission_denied", "detail": "此操作需要「admin」角色。", "role": "admin"}
-    assert hans.json()["detail"] == "此操作需要“admin”角色。"
+    # The role is named in words in Chinese; the English keeps the code API clients match on, as does "role".
+    assert hant.json() == {"error": "permission_denied", "detail": "此操作需要「系統管理員」角色。", "role": "admin"}
+    assert hans.json()["detail"] == "此操作需要“系统管理员”角色。"
 
 
 def test_routing_errors_are_answered_in_the_request_language(client: Any) -> None:
@@ -355,3 +356,19 @@ def test_every_sentence_of_core_dnc_and_the_app_is_translated_in_both_chinese_va
         missing = [m.id for m in sentences
                    if (found := catalog.get(m.id, context=m.context)) is None or not found.string]
         assert missing == [], folder
+
+
+def test_a_staff_sign_in_failure_and_a_missing_role_in_chinese(client, runtime) -> None:  # type: ignore[no-untyped-def]
+    from tests.web.conftest import OFFICER_PASSWORD, make_officer
+
+    make_officer(runtime, username="clerk.wong", roles=("dnc-officer",))
+    wrong = client.post("/api/v1/auth/login", json={"username": "clerk.wong", "password": "not-it"},
+                        headers={"Accept-Language": "zh-HK"})
+    assert wrong.status_code == 401 and wrong.json()["detail"] == "用戶名稱或密碼不正確。"
+    assert client.post("/api/v1/auth/login", json={"username": "clerk.wong", "password": "not-it"}).json()[
+        "detail"] == "The username or password is not correct."
+    client.post("/api/v1/auth/login", json={"username": "clerk.wong", "password": OFFICER_PASSWORD})
+    refused = client.post("/api/v1/auth/users/nobody/unlock", headers={"Accept-Language": "zh-CN"})
+    assert refused.status_code == 403
+    assert "系统管理员" in refused.json()["detail"] and "admin" not in refused.json()["detail"]
+    assert refused.json()["role"] == "admin"

@@ -399,3 +399,16 @@ def test_cli_issues_one_time_passwords_and_unlocks(cli, runtime, active):
     code, _, err = cli("senders", "unlock", str(active), "--officer", "nobody")
     assert code == 1
 
+
+
+def test_http_login_refusals_speak_the_request_language(api, runtime, active):
+    token, answer = _captcha(api, runtime)
+    wrong = api.post("/api/v1/senders/login", headers={"Accept-Language": "zh-CN"},
+                     json={"username": USER, "password": "not-the-password", "captcha_token": token,
+                           "captcha_answer": answer.lower()})
+    assert wrong.status_code == 401 and wrong.headers["content-language"] == "zh-Hans"
+    assert wrong.json()["error"] == "login_failed" and wrong.json()["detail"] == "用户名称或密码不正确。"
+    token, answer = _captcha(api, runtime)
+    english = api.post("/api/v1/senders/login", json={"username": USER, "password": "not-the-password",
+                                                      "captcha_token": token, "captcha_answer": answer.lower()})
+    assert english.json()["detail"] == "The username or password is not correct."

@@ -12,8 +12,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from telreg.core.security import CsrfChecked, CurrentUser, bearer_challenge, csrf_token, sign_in, sign_out
+from telreg.core.i18n import format_message, language_from_header
 from telreg.core.models import User
+from telreg.core.security import CsrfChecked, CurrentUser, bearer_challenge, csrf_token, sign_in, sign_out
 from telreg.core.users import authenticate, require_role, unlock_user
 from telreg.deps import DbSession, RuntimeDep
 
@@ -41,8 +42,10 @@ def login(
     outcome = authenticate(session, clock=runtime.clock, username=body.username, password=body.password)
     if outcome.user is None:
         # Returned, not raised: raising would roll back the failure counter that locks the account.
-        return JSONResponse({"error": "not_authenticated", "detail": outcome.message}, status_code=401,
-                            headers={"WWW-Authenticate": bearer_challenge(request)})
+        lang = language_from_header(request.headers.get("accept-language", ""))
+        return JSONResponse({"error": "not_authenticated", "detail": format_message(lang, outcome.message)},
+                            status_code=401, headers={"WWW-Authenticate": bearer_challenge(request),
+                                                      "Content-Language": lang})
     sign_in(request, outcome.user)
     return SignedIn(username=outcome.user.username, roles=outcome.user.roles, csrf_token=csrf_token(request))
 

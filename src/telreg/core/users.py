@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from telreg.core import audit, passwords
 from telreg.core.clock import Clock
 from telreg.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from telreg.core.i18n import N_
+from telreg.core.i18n import N_, Message, Msgid
 from telreg.core.models import User
 
 # Role names are lower-case words joined by hyphens (migration 2026-12-06-2130 renamed operator_staff).
@@ -115,7 +115,7 @@ def get_user(session: Session, username: str) -> User:
 @dataclass(frozen=True)
 class LoginOutcome:
     user: User | None
-    message: str
+    message: Msgid  # the English; core.i18n.format_message puts it in the reader's language
 
     @property
     def ok(self) -> bool:
@@ -126,12 +126,12 @@ def authenticate(session: Session, *, clock: Clock, username: str, password: str
     """Check a password. Failures are *returned*, not raised, so the edge commits the failure counter that
     locks an account after repeated attempts (raising would roll it back)."""
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
-    wrong = LoginOutcome(None, "The username or password is not correct.")
+    wrong = LoginOutcome(None, N_("The username or password is not correct."))
     if user is None:
         passwords.hash_secret(password)  # spend the same time as a real check, so usernames cannot be probed
         return wrong
     if not user.is_active or is_locked(user):
-        return LoginOutcome(None, "This account is locked; ask an administrator to unlock it.")
+        return LoginOutcome(None, N_("This account is locked; ask an administrator to unlock it."))
     if not passwords.matches(user.password_hash, password):
         user.failed_logins += 1
         session.flush()
@@ -143,7 +143,7 @@ def authenticate(session: Session, *, clock: Clock, username: str, password: str
     if (rehashed := passwords.upgraded(user.password_hash, password)) is not None:
         user.password_hash = rehashed
     session.flush()
-    return LoginOutcome(user, "signed in")
+    return LoginOutcome(user, N_("signed in"))
 
 
 def is_locked(user: User) -> bool:
@@ -165,9 +165,15 @@ def unlock_user(session: Session, *, clock: Clock, username: str, actor: str) ->
     return True
 
 
+# What a person calls each role (the English keeps the code, which API clients match on).
+ROLE_NAMES = {"dnc-officer": N_("do-not-call officer"), "operator-staff": N_("operator staff"),
+              "regulator": N_("regulator"), "admin": N_("administrator")}
+
+
 def require_role(user: User, role: str) -> None:
     if role not in user.roles and "admin" not in user.roles:
-        raise PermissionDenied(N_("This needs the '%(role)s' role."), role=role)
+        named = Message.term(role, ROLE_NAMES[role]) if role in ROLE_NAMES else role
+        raise PermissionDenied(N_("This needs the '%(role)s' role."), role=named)
 
 
 def officer(session: Session, username: str, *, role: str = "dnc-officer") -> User:

@@ -70,8 +70,8 @@ LOCK_MINUTES = 30
 OTP_VALID_DAYS = 7
 
 _OTP_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # read out by phone or faxed: no 0/O, 1/I/L
-_WRONG_LOGIN = "The username or password is not correct."
-_WRONG_RESET = "The username or the answer to the security question is not correct."
+_WRONG_LOGIN = N_("The username or password is not correct.")
+_WRONG_RESET = N_("The username or the answer to the security question is not correct.")
 _CANCELLED = "This account is cancelled; to use the registers again, apply for a new account."
 
 

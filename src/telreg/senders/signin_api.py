@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 
 from telreg.core import captcha
 from telreg.core.errors import DomainError
-from telreg.core.i18n import N_
+from telreg.core.i18n import N_, language_from_header
 from telreg.core.security import CsrfChecked, DncOfficer, bearer_challenge, csrf_token
 from telreg.deps import DbSession, ReadSession, RuntimeDep
 from telreg.senders import api_keys, signin
@@ -51,8 +51,14 @@ _REFUSED = {401: {"description": "Wrong username/password, locked, expired one-t
 
 
 def _refusal(error: DomainError, request: Request) -> JSONResponse:
-    headers = {"WWW-Authenticate": bearer_challenge(request)} if error.status_code == 401 else None
-    return JSONResponse(error.to_dict(), status_code=error.status_code, headers=headers)
+    # Returned, not raised (the failure counter must be committed): answered like the one handler would, in the
+    # request's Accept-Language.
+    lang = language_from_header(request.headers.get("accept-language", ""))
+    headers = {"Content-Language": lang}
+    if error.status_code == 401:
+        headers["WWW-Authenticate"] = bearer_challenge(request)
+    return JSONResponse({**error.to_dict(), "detail": error.message_in(lang)}, status_code=error.status_code,
+                        headers=headers)
 
 
 @captcha_router.get("/captcha", response_model=CaptchaOut)
