@@ -56,6 +56,11 @@ class Base(DeclarativeBase):
     type_annotation_map = {dt.datetime: UTCDateTime(), dict[str, Any]: JSON(), str: String()}
 
 
+def one_of(column: str, values: tuple[str, ...]) -> str:
+    """Return the SQL of a check constraint keeping COLUMN among VALUES: ``state IN ('a', 'b')``."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
 def is_sqlite(url_or_engine: str | Engine) -> bool:
     url = url_or_engine.url if isinstance(url_or_engine, Engine) else make_url(url_or_engine)
     return url.get_backend_name() == "sqlite"

@@ -25,17 +25,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from telreg.core.db import Base
+from telreg.core.db import Base, one_of
 
 __all__ = ["EVENT_STEPS", "FEED_REASONS", "ComplianceSnapshot", "DncFeedEntry", "LifecycleEvent"]
 
 # The policy's steps, then the two the lifecycle adds after a deactivation (lifecycle.py documents them).
 EVENT_STEPS = ("reminder", "outgoing_barred", "suspended", "deactivated", "quarantine", "released")
 FEED_REASONS = ("terminated", "deactivated", "transferred")
-
-
-def _among(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class LifecycleEvent(Base):
@@ -45,7 +41,7 @@ class LifecycleEvent(Base):
     __table_args__ = (
         # A step happens once per number per due day: running the lifecycle twice records nothing new.
         UniqueConstraint("number_id", "step", "due_on", name="uq_realname_lifecycle_events_number_step_due"),
-        CheckConstraint(_among("step", EVENT_STEPS), name="step"),
+        CheckConstraint(one_of("step", EVENT_STEPS), name="step"),
         Index("ix_realname_lifecycle_events_at", "at"),
         Index("ix_realname_lifecycle_events_pending", "notify", "notified"),
     )
@@ -71,7 +67,7 @@ class DncFeedEntry(Base):
 
     __tablename__ = "realname_dnc_feed"
     __table_args__ = (
-        CheckConstraint(_among("reason", FEED_REASONS), name="reason"),
+        CheckConstraint(one_of("reason", FEED_REASONS), name="reason"),
         Index("ix_realname_dnc_feed_pending", "delivered_at", "id"),
     )
 

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from telreg.core.db import Base
+from telreg.core.db import Base, one_of
 
 SERVICES = ("prepaid", "postpaid")
 LINES = ("mobile", "fixed", "data-only")
@@ -40,10 +40,6 @@ NUMBER_STATES = ("unregistered", "active", "outgoing_barred", "suspended", "deac
                  "terminated", "contract")
 END_REASONS = ("transferred", "terminated", "deactivated", "ported")
 HOLDER_KINDS = ("person", "organisation")
-
-
-def _among(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Operator(Base):
@@ -62,9 +58,9 @@ class Number(Base):
 
     __tablename__ = "realname_numbers"
     __table_args__ = (
-        CheckConstraint(_among("service", SERVICES), name="service"),
-        CheckConstraint(_among("line", LINES), name="line"),
-        CheckConstraint(_among("state", NUMBER_STATES), name="state"),
+        CheckConstraint(one_of("service", SERVICES), name="service"),
+        CheckConstraint(one_of("line", LINES), name="line"),
+        CheckConstraint(one_of("state", NUMBER_STATES), name="state"),
         Index("ix_realname_numbers_operator_state", "operator_id", "state"),
     )
 
@@ -84,7 +80,7 @@ class Identity(Base):
     """One person or organisation, one row per identity document (the blind index is unique)."""
 
     __tablename__ = "realname_identities"
-    __table_args__ = (CheckConstraint(_among("kind", HOLDER_KINDS), name="kind"),)
+    __table_args__ = (CheckConstraint(one_of("kind", HOLDER_KINDS), name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
@@ -107,7 +103,7 @@ class Registration(Base):
 
     __tablename__ = "realname_registrations"
     __table_args__ = (
-        CheckConstraint(_among("end_reason", END_REASONS), name="end_reason"),
+        CheckConstraint(one_of("end_reason", END_REASONS), name="end_reason"),
         CheckConstraint("(ended_at IS NULL) = (end_reason IS NULL)", name="ended_with_reason"),
         Index("uq_realname_registrations_current", "number_id", unique=True,
               sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),

@@ -25,15 +25,11 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from telreg.core.db import Base
+from telreg.core.db import Base, one_of
 
 __all__ = ["PORT_STATES", "PortRequest"]
 
 PORT_STATES = ("requested", "confirmed", "rejected", "completed", "cancelled")
-
-
-def _among(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class PortRequest(Base):
@@ -41,7 +37,7 @@ class PortRequest(Base):
 
     __tablename__ = "realname_port_requests"
     __table_args__ = (
-        CheckConstraint(_among("state", PORT_STATES), name="state"),
+        CheckConstraint(one_of("state", PORT_STATES), name="state"),
         CheckConstraint("donor_operator_id <> recipient_operator_id", name="two_operators"),
         CheckConstraint("(state = 'requested') = (decided_at IS NULL)", name="decided_unless_open"),
         CheckConstraint("(state = 'completed') = (completed_at IS NOT NULL)",

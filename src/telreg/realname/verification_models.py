@@ -17,7 +17,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from telreg.core.db import Base
+from telreg.core.db import Base, one_of
 
 __all__ = ["FLAG_RESULTS", "SEALED_FIELDS", "VerificationFlag"]
 
@@ -29,16 +29,12 @@ SEALED_FIELDS = {
 }
 
 
-def _among(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class VerificationFlag(Base):
     """A document the register refuses, from ``loaded_at`` until ``withdrawn_at`` (None: in force)."""
 
     __tablename__ = "realname_verification_flags"
     __table_args__ = (
-        CheckConstraint(_among("result", FLAG_RESULTS), name="result"),
+        CheckConstraint(one_of("result", FLAG_RESULTS), name="result"),
         CheckConstraint("owner_name_sealed IS NULL OR result = 'impostor'", name="owner_only_for_impostor"),
         CheckConstraint("(withdrawn_at IS NULL) = (withdrawn_by IS NULL)", name="withdrawn_by_someone"),
         Index("uq_realname_verification_flags_in_force", "document_index", unique=True,

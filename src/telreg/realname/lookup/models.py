@@ -16,14 +16,10 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from telreg.core.db import Base
+from telreg.core.db import Base, one_of
 
 CHALLENGE_STATES = ("pending", "proved", "locked", "superseded")
 FLAG_STATUSES = ("open", "closed")
-
-
-def _among(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class LookupChallenge(Base):
@@ -35,7 +31,7 @@ class LookupChallenge(Base):
 
     __tablename__ = "realname_lookup_challenges"
     __table_args__ = (
-        CheckConstraint(_among("state", CHALLENGE_STATES), name="state"),
+        CheckConstraint(one_of("state", CHALLENGE_STATES), name="state"),
         Index("ix_realname_lookup_challenges_document_created", "document_index", "created_at"),
         Index("ix_realname_lookup_challenges_number_created", "number", "created_at"),
     )
@@ -62,7 +58,7 @@ class NumberFlag(Base):
 
     __tablename__ = "realname_flags"
     __table_args__ = (
-        CheckConstraint(_among("status", FLAG_STATUSES), name="status"),
+        CheckConstraint(one_of("status", FLAG_STATUSES), name="status"),
         CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_when_closed"),
         # One open flag per number and holder: flagging again is answered with the flag already open.
         Index("uq_realname_flags_open", "number_id", "identity_id", unique=True,
