@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 from telreg.core.users import ROLES
 from telreg.dnc.vocabulary import Channel, ListingEvent, Verification
-from telreg.realname.words import _CAPTURES, _DOCUMENTS, _STATES
+from telreg.realname.words import CAPTURE_NAMES, DOCUMENT_NAMES, STATE_NAMES
 from telreg.senders.vocabulary import AccountState, Capacity, PaymentMethod
 
 __all__ = ["CODE_SPELLINGS", "english_runs", "raw_values", "visible_text"]
@@ -35,7 +35,7 @@ CODE_SPELLINGS = frozenset(
     | _spellings(e.value for e in ListingEvent)
     | _spellings(s.value for s in AccountState) | _spellings(c.value for c in Capacity)
     | _spellings(m.value for m in PaymentMethod)
-    | _spellings(_DOCUMENTS) | _spellings(_CAPTURES) | _spellings(_STATES)
+    | _spellings(DOCUMENT_NAMES) | _spellings(CAPTURE_NAMES) | _spellings(STATE_NAMES)
     | {"not-stated", "awaiting-payment", "operator_staff", "3-months", "12-months"}
 )
 _TAGGED = re.compile(r"<(script|style|template)\b.*?</\1\s*>", re.S | re.I)

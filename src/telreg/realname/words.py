@@ -4,7 +4,8 @@ A refusal such as "The holder's hkid is not valid: …" names a party, a documen
 quota. In English these stay exactly as they always read (the codes ``hkid``, ``card_reader``, ``terminated``:
 the API, the CLI and the tests see the same sentence); in another language each becomes the word a person
 reads ("香港身份證", "讀卡器", "已終止"), never an English fragment inside a Chinese sentence. The msgids are the
-ones the pages use for the same things (web/realname/messages.py), so each is translated once.
+ones the pages use for the same things: web/realname/messages.py builds its keyed words from these tables, so
+each word is written and translated once.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterable
 
 from telreg.core.i18n import NP_, N_, Message, Msgid
 
-__all__ = ["and_list", "capture", "capture_by", "comma_list", "counter", "document", "documents", "line",
+__all__ = ["CAPTURE_NAMES", "DOCUMENT_NAMES", "LINE_NAMES", "PORT_STATE_NAMES", "STATE_NAMES", "and_list", "capture", "capture_by", "comma_list", "counter", "document", "documents", "line",
            "number_state", "party", "policy_label", "port_state"]
 
 # TRANSLATORS: between the items of a list ("hkid, passport, passport-mrz").
@@ -21,7 +22,7 @@ _COMMA = N_(", ")
 # TRANSLATORS: between the next-to-last and the last item of a list ("the date of birth and the composite").
 _AND = N_(" and ")
 
-_DOCUMENTS: dict[str, Msgid] = {
+DOCUMENT_NAMES: dict[str, Msgid] = {
     "hkid": N_("Hong Kong identity card"),
     "cn-resident-id": N_("Resident identity card"),
     "cn-temporary-resident-id": N_("Temporary resident identity card"),
@@ -36,7 +37,7 @@ _DOCUMENTS: dict[str, Msgid] = {
     "cn-uscc": N_("Business licence (unified social credit code)"),
     "hk-br": N_("Business registration certificate"),
 }
-_CAPTURES: dict[str, Msgid] = {
+CAPTURE_NAMES: dict[str, Msgid] = {
     "card_reader": N_("Card reader"),
     "mrz_scan": N_("Machine-readable zone scan"),
     "online_verification": N_("Online verification"),
@@ -51,7 +52,7 @@ _PARTIES: dict[str, Msgid] = {
     "agent": NP_("realname_party", "agent"),
     "handler": NP_("realname_party", "handler"),
 }
-_STATES: dict[str, Msgid] = {
+STATE_NAMES: dict[str, Msgid] = {
     "unregistered": N_("Unregistered"),
     "active": NP_("rn_state_active", "Active"),
     "outgoing_barred": N_("Outgoing calls barred"),
@@ -61,14 +62,14 @@ _STATES: dict[str, Msgid] = {
     "terminated": N_("Terminated"),
     "contract": N_("Registered by contract"),
 }
-_PORT_STATES: dict[str, Msgid] = {
+PORT_STATE_NAMES: dict[str, Msgid] = {
     "requested": N_("waiting for the donor"),
     "confirmed": N_("confirmed"),
     "rejected": N_("rejected"),
     "completed": N_("ported"),
     "cancelled": N_("withdrawn"),
 }
-_LINES: dict[str, Msgid] = {
+LINE_NAMES: dict[str, Msgid] = {
     "mobile": N_("Mobile"),
     "fixed": N_("Fixed line"),
     "data-only": N_("Data only"),
@@ -95,7 +96,7 @@ def document(doc_type: str, *, quoted: bool = False) -> str:
 
     A type telreg does not know stays as it was typed, quoted: it is the caller's own word.
     """
-    return _term(doc_type, _DOCUMENTS, repr(doc_type) if quoted else None)
+    return _term(doc_type, DOCUMENT_NAMES, repr(doc_type) if quoted else None)
 
 
 def documents(doc_types: Iterable[str]) -> Message:
@@ -105,12 +106,12 @@ def documents(doc_types: Iterable[str]) -> Message:
 
 def capture(method: str, *, quoted: bool = False) -> str:
     """Name a capture method by its code in English (``card_reader``), by its name in the other languages."""
-    return _term(method, _CAPTURES, repr(method) if quoted else None)
+    return _term(method, CAPTURE_NAMES, repr(method) if quoted else None)
 
 
 def capture_by(method: str) -> str:
     """Name a capture method after "by": "a card reader", "hand" in English; 讀卡器, 人手輸入 in Chinese."""
-    return _term(method, _CAPTURES, _CAPTURED_BY.get(method, repr(method)))
+    return _term(method, CAPTURE_NAMES, _CAPTURED_BY.get(method, repr(method)))
 
 
 def party(role: str) -> str:
@@ -120,17 +121,17 @@ def party(role: str) -> str:
 
 def number_state(state: str) -> str:
     """Name a number's state: ``outgoing_barred`` in English sentences, 已暫停撥出 in Chinese."""
-    return _term(state, _STATES)
+    return _term(state, STATE_NAMES)
 
 
 def port_state(state: str) -> str:
     """Name a port request's state: ``completed`` in English sentences, 已轉攜 in Chinese."""
-    return _term(state, _PORT_STATES)
+    return _term(state, PORT_STATE_NAMES)
 
 
 def line(kind: str) -> str:
     """Name a kind of line: ``data-only`` in English sentences, 只限數據 in Chinese."""
-    return _term(kind, _LINES)
+    return _term(kind, LINE_NAMES)
 
 
 def policy_label(name: str) -> Message:

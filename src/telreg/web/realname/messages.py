@@ -7,39 +7,17 @@ The sentences are English msgids; their Chinese lives in the catalogs (src/telre
 
 from __future__ import annotations
 
-from telreg.core.i18n import NP_, N_, Msgid
+from telreg.core.i18n import N_, NP_, Msgid
+from telreg.realname.words import CAPTURE_NAMES, DOCUMENT_NAMES, LINE_NAMES, STATE_NAMES
+
+# The vocabulary comes from realname/words.py, where the refusals' sentences name the same things.
+_VOCABULARY = {"rn_doc_": DOCUMENT_NAMES, "rn_capture_": CAPTURE_NAMES, "rn_line_": LINE_NAMES,
+               "rn_state_": STATE_NAMES}
 
 REALNAME_MESSAGES: dict[str, Msgid] = {
-    "rn_doc_hkid": N_("Hong Kong identity card"),
-    "rn_doc_cn-resident-id": N_("Resident identity card"),
-    "rn_doc_cn-temporary-resident-id": N_("Temporary resident identity card"),
-    "rn_doc_cn-household-register": N_("Household register"),
-    "rn_doc_cn-military-id": N_("Military identity card"),
-    "rn_doc_cn-armed-police-id": N_("Armed police identity card"),
-    "rn_doc_mtp-hk-macao": N_("Mainland Travel Permit for Hong Kong and Macao Residents"),
-    "rn_doc_mtp-taiwan": N_("Mainland Travel Permit for Taiwan Residents"),
-    "rn_doc_passport": N_("Passport (number)"),
-    "rn_doc_passport-mrz": N_("Passport (machine-readable zone)"),
-    "rn_doc_cn-orgcode": N_("Organisation code certificate"),
-    "rn_doc_cn-uscc": N_("Business licence (unified social credit code)"),
-    "rn_doc_hk-br": N_("Business registration certificate"),
-    "rn_capture_card_reader": N_("Card reader"),
-    "rn_capture_mrz_scan": N_("Machine-readable zone scan"),
-    "rn_capture_online_verification": N_("Online verification"),
-    "rn_capture_manual": N_("Typed by hand"),
+    **{prefix + code: word for prefix, words in _VOCABULARY.items() for code, word in words.items()},
     "rn_service_prepaid": N_("Prepaid"),
     "rn_service_postpaid": N_("Postpaid (monthly)"),
-    "rn_line_mobile": N_("Mobile"),
-    "rn_line_fixed": N_("Fixed line"),
-    "rn_line_data-only": N_("Data only"),
-    "rn_state_unregistered": N_("Unregistered"),
-    "rn_state_active": NP_("rn_state_active", "Active"),
-    "rn_state_outgoing_barred": N_("Outgoing calls barred"),
-    "rn_state_suspended": NP_("rn_state_suspended", "Suspended"),
-    "rn_state_deactivated": NP_("rn_state_deactivated", "Deactivated"),
-    "rn_state_quarantine": N_("In quarantine"),
-    "rn_state_terminated": N_("Terminated"),
-    "rn_state_contract": N_("Registered by contract"),
     "rn_kind_person": N_("Person"),
     "rn_kind_organisation": N_("Organisation"),
     "rn_lk_flash_flagged": N_("Number %(number)s is flagged for the operator to investigate."),

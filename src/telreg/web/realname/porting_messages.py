@@ -7,13 +7,10 @@ The sentences are English msgids; their Chinese lives in the catalogs (src/telre
 from __future__ import annotations
 
 from telreg.core.i18n import N_, Msgid
+from telreg.realname.words import PORT_STATE_NAMES
 
 PORTING_MESSAGES: dict[str, Msgid] = {
-    "rn_port_state_requested": N_("waiting for the donor"),
-    "rn_port_state_confirmed": N_("confirmed"),
-    "rn_port_state_rejected": N_("rejected"),
-    "rn_port_state_completed": N_("ported"),
-    "rn_port_state_cancelled": N_("withdrawn"),
+    **{f"rn_port_state_{state}": word for state, word in PORT_STATE_NAMES.items()},  # realname/words.py
     "rn_port_flash_requested": N_("Port request %(id)s for %(number)s is recorded; %(operator)s decides it."),
     "rn_port_flash_completed": N_("%(number)s is ported to %(operator)s, registered to the same holder."),
     "rn_port_flash_rejected": N_("Port request %(id)s (%(number)s) is rejected."),
