@@ -33,8 +33,6 @@ def explain(exc: DomainError, lang: str) -> str:
     """Return an error's sentence in LANG: the real-name services raise every error with its sentence marked
     for the catalogs and its values (an error from elsewhere, written as a plain string, gets the page's
     explanation of its kind)."""
-    if exc.template is not None:
-        return exc.message_in(lang)
     return i18n.error_message(exc, lang)
 
 

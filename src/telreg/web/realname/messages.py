@@ -7,7 +7,7 @@ The sentences are English msgids; their Chinese lives in the catalogs (src/telre
 
 from __future__ import annotations
 
-from telreg.core.i18n import N_, NP_, Msgid
+from telreg.core.i18n import N_, Msgid
 from telreg.realname.words import CAPTURE_NAMES, DOCUMENT_NAMES, LINE_NAMES, STATE_NAMES
 
 # The vocabulary comes from realname/words.py, where the refusals' sentences name the same things.

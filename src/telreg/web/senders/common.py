@@ -70,12 +70,9 @@ def explain(exc: DomainError, lang: str) -> tuple[str, str | None]:
     An error whose sentence is in the catalogs is said whole in the page's language (no English beside it);
     one not translated yet gets its code's general explanation with the English detail under it.
     """
-    if exc.template is not None and (lang == i18n.EN or translate(lang, exc.template) != exc.template):
-        return exc.message_in(lang), None
-    if isinstance(exc, InvalidNumber):
-        return i18n.number_error(exc, lang), None
     message = i18n.error_message(exc, lang)
-    return message, (exc.message if message != exc.message else None)
+    translated = exc.template is not None and (lang == i18n.EN or translate(lang, exc.template) != exc.template)
+    return message, (exc.message if message != exc.message and not translated else None)
 
 
 def line_problems(exc: DomainError, lang: str) -> list[dict[str, Any]] | None:
