@@ -1,0 +1,26 @@
+"""upload accounting per applicant and failed-wash bookkeeping (issue 14)
+
+Revision ID: c14c00000001
+Revises: c14b00000001
+Create Date: 2026-12-06 22:20:00+08:00
+
+Placeholder in the chain: filled in by the work of issue 14 (a no-op until then).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = 'c14c00000001'
+down_revision = 'c14b00000001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
