@@ -108,6 +108,10 @@ def engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iter
         yield engine
 
 
+TEST_SESSION_POLICY = {"staff_session_idle_minutes": 10 * 365 * 24 * 60, "staff_session_hours": 10 * 365 * 24,
+                       "sender_session_idle_minutes": 10 * 365 * 24 * 60, "sender_session_hours": 10 * 365 * 24}
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(START)
@@ -122,6 +126,9 @@ def settings(engine: Engine, tmp_path: Path) -> Settings:
         secret_key="test-secret-key",
         telephony_adapter="fake",
         password_hashing="fast",
+        # Tests move the clock by hours and months while a browser stays signed in; the tests of the session
+        # limits themselves (tests/web/test_sessions_signin.py) put the real policy back.
+        **TEST_SESSION_POLICY,
     )
 
 
@@ -161,6 +168,17 @@ def client(runtime: Runtime):  # type: ignore[no-untyped-def]
     from telreg.app import create_app
 
     with TestClient(create_app(runtime)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def ivr_client(runtime: Runtime):  # type: ignore[no-untyped-def]
+    """A client of the IVR webhook's own listener; sign its requests with tests.dnc.ivr_calls.signed_post."""
+    from fastapi.testclient import TestClient
+
+    from telreg.dnc.ivr_api import create_ivr_app
+
+    with TestClient(create_ivr_app(runtime)) as test_client:
         yield test_client
 
 

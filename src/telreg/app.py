@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from telreg.config import Settings
+from telreg.core.access import document_access, public, public_openapi
 from telreg.core.errors import DomainError
 from telreg.core.i18n import N_, Msgid, format_message, language_from_header
 from telreg.realname.policy import get_policy
@@ -38,12 +39,26 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         https_only=runtime.settings.is_production,
         session_cookie="telreg_session",
     )
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    public_openapi(app)  # every route declares its access (telreg.core.access): these two are public
+    app.mount("/static", public(StaticFiles(directory=STATIC_DIR)), name="static")
     from telreg.core.metrics_api import install as install_metrics  # imported here, like the routers
 
     install_metrics(app)  # /metrics, and the latency of every request
+    from telreg.core.uploads import BodyLimit  # public upload bodies capped before they are read (issue 14)
+
+    app.add_middleware(BodyLimit, limit=lambda: runtime.settings.upload_max_request_bytes)
     _install_error_handlers(app)
+    from telreg.web.input_guard import install as install_input_guard
+
+    install_input_guard(app)  # every route: ids in range, no control characters (before the routers)
+    from telreg.web.security_headers import install as install_security_headers
+
+    install_security_headers(app)  # CSP, X-Frame-Options, nosniff, no-store: on every response, a 500 too
     _include_routers(app)
+    document_access(app)  # 401/403/400 in the OpenAPI document, from the declarations
+    from telreg.web.openapi_errors import install as install_openapi_errors
+
+    install_openapi_errors(app)  # the documented 422 is the body the validation handler really answers
     return app
 
 
@@ -51,9 +66,9 @@ def _include_routers(app: FastAPI) -> None:
     # Imported here so that importing telreg.app stays cheap for the CLI.
     from telreg.core.api import router as core_router
     from telreg.core.auth_api import router as auth_router
+    from telreg.core.two_factor_api import router as two_factor_router
     from telreg.core.dev_api import router as dev_router
     from telreg.dnc.api import router as dnc_router
-    from telreg.dnc.ivr_api import router as ivr_router
     from telreg.realname.api import router as realname_router
     from telreg.realname.lookup_api import router as realname_lookup_router
     from telreg.realname.lookup_api import staff_router as realname_flags_router
@@ -66,14 +81,16 @@ def _include_routers(app: FastAPI) -> None:
     from telreg.senders.signin_api import router as senders_signin_router
     from telreg.senders.usage_api import router as senders_usage_router
     from telreg.senders.washing.api import router as senders_washing_router
+    from telreg.core.audit_api import router as audit_router
     from telreg.web.pages import router as pages_router
 
     app.include_router(core_router)
     app.include_router(auth_router)
+    app.include_router(two_factor_router)
     if not app.state.runtime.settings.is_production:  # development only (dev_api refuses production too)
         app.include_router(dev_router)
     app.include_router(dnc_router)
-    app.include_router(ivr_router)
+    # The IVR webhook is not here: it has a listener of its own (telreg.dnc.ivr_api.create_ivr_app).
     app.include_router(senders_router)
     app.include_router(senders_signin_router)
     app.include_router(senders_captcha_router)
@@ -86,6 +103,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(realname_porting_router)
     app.include_router(realname_reports_router)
     app.include_router(realname_verification_router)
+    app.include_router(audit_router)
     app.include_router(pages_router)
 
 
@@ -113,6 +131,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _routing_error(request: Request, exc: StarletteHTTPException) -> Response:
         # Starlette's own 404/405 (no such route, wrong method) go through the same handler as DomainErrors, so
         # a browser gets the error page and an API client the {"error", "detail"} document.
+        if exc.status_code == 405:  # Starlette's Allow names the first route at the address, not all of them
+            headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() != "allow"}
+            exc = StarletteHTTPException(405, exc.detail, headers={**headers, "Allow": _allowed_methods(request)})
         response = await _domain_error(request, _as_domain_error(request, exc))
         response.headers.update(exc.headers or {})  # e.g. Allow on a 405
         return response
@@ -141,6 +162,19 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"error": "internal_error", "detail": detail}, status_code=500,
                             headers={"Content-Language": lang})
 
+    from sqlalchemy.exc import DBAPIError
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(request: Request, exc: DBAPIError) -> Response:
+        # A lock held past its timeout is "busy, try again" (503 + Retry-After), not a 500 (core/db_busy.py).
+        from telreg.core.db_busy import as_database_busy
+
+        busy = as_database_busy(exc, retry_after=request.app.state.runtime.settings.database_busy_retry_after_seconds)
+        if busy is None:
+            return await _unexpected(request, exc)
+        log.warning("database busy on %s %s: %s", request.method, request.url.path, exc.orig)
+        return await _domain_error(request, busy)
+
 
 def _language(request: Request) -> str:
     """The language to answer in: an API client's Accept-Language, a page's chosen language."""
@@ -162,6 +196,18 @@ class _RoutingError(DomainError):
     def to_dict(self) -> dict[str, Any]:
         # The sentence's values are the request's own address and method: the body stays {"error", "detail"}.
         return {"error": self.code, "detail": self.message}
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method that some route at the request's address accepts."""
+    from fastapi.routing import iter_route_contexts
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        if route.methods and route.matches({**request.scope, "method": "\x00"})[0] is not Match.NONE:
+            methods |= set(route.methods)
+    return ", ".join(sorted(methods))
 
 
 def _as_domain_error(request: Request, exc: StarletteHTTPException) -> DomainError:

@@ -59,6 +59,12 @@ def _register_subapps() -> None:
     register_scrub(app)
     register_server(app)
     app.add_typer(demo_app, name="demo")
+    from telreg.core.keys_cli import app as keys_app  # issue 14, personal-data key rotation
+    app.add_typer(keys_app, name="keys")
+    from telreg.core.audit_cli import app as audit_app  # issue 14, the verifiable audit log
+    app.add_typer(audit_app, name="audit")
+    from telreg.core.two_factor_cli import app as two_factor_app  # noqa: E402 -- issue 14, staff two-factor
+    app.add_typer(two_factor_app, name="two-factor")
 
 
 def main() -> None:

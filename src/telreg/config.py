@@ -61,6 +61,31 @@ class Settings(BaseSettings):
     fax_send_attempts: int = Field(3, description="Attempts to deliver the code fax when the line is busy")
 
     max_upload_bytes: int = Field(5 * 1024 * 1024, description="Largest uploaded document accepted (bytes)")
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Addresses or networks (CIDR) of the reverse proxies in front of telreg; "
+        "only a request arriving from one of them has its X-Forwarded-For header believed (rate limits per address)"
+    )
+    upload_max_files: int = Field(10, ge=1, description="Most documents one request (an application) may carry")
+    upload_max_request_bytes: int = Field(
+        20 * 1024 * 1024, description="Largest total of the documents of one request (bytes); a larger body is "
+        "refused (413) before it is read"
+    )
+    upload_daily_bytes_per_address: int = Field(
+        50 * 1024 * 1024, description="Bytes of documents one address may upload per day without signing in"
+    )
+    applications_per_address_per_hour: int = Field(
+        5, ge=1, description="Sender subscription applications accepted from one address per hour"
+    )
+    sweep_grace_hours: int = Field(
+        24, ge=1, description="The file sweeper leaves unreferenced uploads and finished washes' working "
+        "directories younger than this"
+    )
+    list_import_batch_rows: int = Field(
+        20_000, ge=100, description="Rows of a bulk list import applied per transaction (others write between)"
+    )
+    database_busy_retry_after_seconds: int = Field(
+        5, ge=1, description="Retry-After sent with a 503 when the database stays locked past its timeout"
+    )
     feed_max_bytes: int = Field(64 * 1024 * 1024, description="Largest operator feed file accepted (bytes)")
     telephony_adapter: str = Field(
         "logging", description="logging or demo (the same: log calls, faxes and SMS; lines scripted through "
@@ -85,6 +110,13 @@ class Settings(BaseSettings):
         None, repr=False, description="Bearer token Prometheus must send to scrape /metrics; required in "
         "production (unset there: /metrics answers 404), optional elsewhere"
     )
+    ivr_webhook_secret: str | None = Field(
+        None, repr=False, description="Shared secret(s) the telephony platform signs IVR webhook calls with "
+        "(HMAC-SHA256); several, separated by commas, are all accepted (rotation); required in production, "
+        "at least 32 characters each; outside production one is generated under data_dir (ivr_webhook_secret)"
+    )
+    ivr_host: str = Field("127.0.0.1", description="Address the IVR webhook listener of `telreg serve` binds")
+    ivr_port: int = Field(8001, description="Port of the IVR webhook listener (apart from the public port)")
     sender_grace_months: int = Field(2, description="Months after expiry a sender may still log in and renew")
     sender_reminder_lead_months: int = Field(1, description="Expiry reminders start this many months before")
     sender_reminder_interval_days: int = Field(7, description="Days between expiry reminders")
@@ -123,6 +155,62 @@ class Settings(BaseSettings):
     )
     password_hashing: Literal["standard", "fast"] = Field(
         "standard", description="argon2 profile; 'fast' only for the test suite (refused in production)"
+    )
+    # The verifiable audit log (core/tlog): a C2SP transparency log over audit_events.
+    audit_log_origin: str = Field(
+        "telreg.localhost/audit", description="Origin line of the audit log's checkpoints (and its key name): "
+        "the scheme-less URL of the deployment's /audit prefix, e.g. dnc.example.hk/audit"
+    )
+    audit_log_key_file: Path | None = Field(
+        None, description="File holding the log's Ed25519 signing key (PRIVATE+KEY+… line); generated under "
+        "data_dir outside production when unset, required in production"
+    )
+    audit_witness_key_file: Path | None = Field(
+        None, description="This deployment's witness (cosigner) key file; generated under data_dir outside "
+        "production when unset, required in production when audit_witnessed_logs is set"
+    )
+    audit_witness_name: str | None = Field(
+        None, description="Key name of this deployment's witness cosignatures (default: <origin>/witness)"
+    )
+    audit_witnessed_logs: list[str] = Field(
+        default_factory=list, description="Logs this deployment witnesses (POST /audit/add-checkpoint): each "
+        "the log's verifier key name+hexid+base64, its name being the log's origin"
+    )
+    audit_witnesses: list[str] = Field(
+        default_factory=list, description="Witnesses that must cosign a checkpoint before it is published: each "
+        "'<submission URL prefix> <witness verifier key>', e.g. 'https://w.example/audit w.example/w+…'"
+    )
+    audit_checkpoint_interval_seconds: float = Field(
+        1.0, gt=0, description="Seconds between runs of the audit log's integrator in the worker"
+    )
+    audit_entries_public: bool = Field(
+        False, description="Serve the audit log's entry bundles (the events: who did what to which number) to "
+        "anyone at /audit/tile/entries/…; tiles and checkpoints, which reveal hashes only, are always public"
+    )
+    staff_lock_minutes: int = Field(
+        15, ge=1, description="Minutes a staff account stays locked after too many wrong passwords in a row (an "
+        "administrator can unlock it sooner)"
+    )
+    staff_captcha_after_failures: int = Field(
+        2, ge=0, description="Wrong passwords in a row from which the staff sign-in page asks for a CAPTCHA too"
+    )
+    staff_session_idle_minutes: int = Field(30, ge=1, description="A staff session ends after this many minutes "
+                                            "without a request")
+    staff_session_hours: int = Field(12, ge=1, description="A staff session ends this many hours after signing "
+                                     "in, however busy")
+    sender_session_idle_minutes: int = Field(60, ge=1, description="A sender session ends after this many "
+                                             "minutes without a request")
+    sender_session_hours: int = Field(24, ge=1, description="A sender session ends this many hours after logging "
+                                      "in, however busy")
+    signin_rate_limit: int = Field(
+        30, ge=1, description="Sign-in-like requests (log-in, security question, password reset) one address may "
+        "make to one endpoint per signin_rate_window_seconds; more are answered 429 with Retry-After"
+    )
+    signin_rate_window_seconds: int = Field(300, ge=1, description="The window of signin_rate_limit (seconds)")
+    two_factor_required_roles: list[str] | None = Field(
+        None, description="Staff roles that must sign in with a second factor (an authenticator app's code), "
+        "JSON list; unset: the roles that see personal data, admin and operator-staff, in production, none in "
+        "development and test (the demo signs in without a phone); anyone enrolled is always asked"
     )
 
     @model_validator(mode="after")

@@ -7,6 +7,7 @@ frozen and the telephone network is faked.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +26,7 @@ from telreg.core.notify import (
     make_sms_sender,
     make_telephony,
 )
+from telreg.core.secret_files import check_secret_files, private_dir
 from telreg.core.vault import Vault, load_vault
 
 
@@ -56,6 +58,8 @@ def build_runtime(
 ) -> Runtime:
     settings = settings or get_settings()
     passwords.use_profile(settings.password_hashing)
+    check_secret_files(settings)  # production: no key file readable or writable by group or others
+    private_dir(Path(settings.data_dir))  # created 0700 (generated keys and uploads live there)
     engine = engine or make_engine(settings.database_url)
     # One set of demo lines for the three demo adapters, dated by whatever clock the runtime holds when a call
     # is made (the lambda reads `runtime` late, once it exists, and follows a clock swapped in later).

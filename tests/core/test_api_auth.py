@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from telreg.app import create_app
 from telreg.core.db import unit_of_work
 from telreg.core.security import csrf_token
+from telreg.deps import DbSession, RuntimeDep
 from telreg.runtime import Runtime
 from telreg.senders import api_keys
 from telreg.senders.deps import start_sender_session
@@ -110,8 +111,8 @@ def sender_app(runtime: Runtime) -> Any:
     app = create_app(runtime)
 
     @app.post("/test/sender-session/{account_id}")
-    def _start(account_id: int, request: Request) -> dict[str, str]:
-        start_sender_session(request, account_id)
+    def _start(account_id: int, request: Request, session: DbSession, runtime: RuntimeDep) -> dict[str, str]:
+        start_sender_session(request, session, runtime, account_id)  # a server-side session since issue 14
         return {"csrf_token": csrf_token(request)}
 
     return app

@@ -105,11 +105,13 @@ def test_an_unregistrable_number_names_its_kind_in_each_language(client: Any) ->
     assert hant["kind"] == hans["kind"] == "toll-free"
 
 
-def test_an_ivr_error_is_answered_in_the_request_language(client: Any) -> None:
+def test_an_ivr_error_is_answered_in_the_request_language(ivr_client: Any) -> None:
+    from tests.dnc.ivr_calls import signed_post
+
     turn = {"call_id": "c-1", "line": "sms", "event": "keys", "seq": 1, "keys": "1"}
-    english = client.post("/api/v1/ivr/turn", json=turn, headers=EN)
-    hant = client.post("/api/v1/ivr/turn", json=turn, headers=HANT)
-    hans = client.post("/api/v1/ivr/turn", json=turn, headers=HANS)
+    english = signed_post(ivr_client, turn, headers=EN)
+    hant = signed_post(ivr_client, turn, headers=HANT)
+    hans = signed_post(ivr_client, turn, headers=HANS)
     assert english.status_code == 404 and english.json()["error"] == "unknown_call"
     assert english.json()["detail"] == "There is no call 'c-1'; a call begins with a 'start' event."
     assert hant.json()["detail"] == "沒有通話「c-1」;通話以「start」事件開始。"

@@ -108,7 +108,12 @@ def test_lockout_after_repeated_failures_persists_across_transactions(runtime: R
     assert "locked" in locked.message
     with unit_of_work(runtime.session_factory) as session:
         events = audit.history(session, subject_type="user", subject_key="officer1")
-        assert [e.action for e in events] == ["user-created", "user-locked"]
+        # Every wrong password is audited too (issue 14), then the lock, which says until when (15 minutes).
+        assert [e.action for e in events] == ["user-created"] + ["user-login-failed"] * users.MAX_FAILED_LOGINS + [
+            "user-locked", "user-login-failed"]
+        assert events[-2].details == {"failed_logins": users.MAX_FAILED_LOGINS,
+                                      "locked_until": "2026-03-02T02:15:00+00:00"}
+        assert events[-1].details == {"reason": "locked"}
 
 
 def test_a_success_resets_the_failure_counter(runtime: Runtime) -> None:

@@ -271,6 +271,7 @@ def _settings(tmp_path: Path, **overrides: object) -> Settings:
 def test_keys_from_a_key_file(tmp_path: Path) -> None:
     path = tmp_path / "pii.json"
     path.write_text(_ring_json(current="k2", keys={"k1": KEY_1, "k2": KEY_2}))
+    path.chmod(0o600)  # production refuses a key file others can read (core/secret_files.py)
     ring = load_key_ring(_settings(tmp_path, env=Environment.production, pii_key_file=path))
     assert ring.current_key_id == "k2" and ring.keys == {"k1": KEY_1, "k2": KEY_2}
 

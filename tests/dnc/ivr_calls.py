@@ -1,8 +1,13 @@
-"""Play hotline calls through the webhook in tests: one object per call, numbering its turns."""
+"""Play hotline calls through the webhook in tests: one object per call, numbering its turns.
+
+``Call`` and ``signed_post`` talk to the IVR listener (the ``ivr_client`` fixture) and sign every request as the
+telephony platform does (telreg.dnc.ivr.signing.sign), dated by the runtime's clock.
+"""
 
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any
 
 from sqlalchemy import func, select
@@ -10,9 +15,30 @@ from sqlalchemy import func, select
 from telreg.core import jobs
 from telreg.core.db import unit_of_work
 from telreg.core.models import AuditEvent, Job
+from telreg.dnc.ivr.signing import sign, signature
 from telreg.dnc.models import Listing, Verification
 
+IVR_PATH = "/api/v1/ivr/turn"
 _ids = itertools.count(1)
+
+
+def signed_post(client: Any, body: dict[str, Any] | bytes, *, secret: str | None = None,
+                timestamp: int | None = None, headers: dict[str, str] | None = None) -> Any:
+    """POST a turn to the IVR listener, signed with its first secret (or SECRET) at the clock's time.
+
+    Like the platform, each delivery is signed anew: under a frozen clock, a body already sent at this second
+    is signed a second earlier, so a deliberate re-delivery is not mistaken for a replay.
+    """
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode("utf-8")
+    secret = secret or client.app.state.ivr_secrets[0]
+    if timestamp is None:
+        timestamp = int(client.app.state.runtime.clock.now().timestamp())
+        sent: set[str] = client.__dict__.setdefault("_ivr_signatures_sent", set())
+        while signature(secret, raw, timestamp) in sent:
+            timestamp -= 1
+        sent.add(signature(secret, raw, timestamp))
+    return client.post(IVR_PATH, content=raw, headers={"Content-Type": "application/json",
+                                                        **sign(secret, raw, timestamp), **(headers or {})})
 
 
 class Call:
@@ -30,7 +56,7 @@ class Call:
         body = {"call_id": self.call_id, "line": self.line, "event": event, "seq": seq, **extra}
         if keys is not None:
             body["keys"] = keys
-        response = self.client.post("/api/v1/ivr/turn", json=body)
+        response = signed_post(self.client, body)
         assert response.status_code == status, response.text
         if status == 200:
             self.last = response.json()

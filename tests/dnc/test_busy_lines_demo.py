@@ -59,11 +59,12 @@ def test_make_run_builds_demo_adapters_sharing_one_set_of_lines(runtime):
     assert runtime.telephony.lines is runtime.fax.lines is runtime.sms.lines
 
 
-def test_a_fax_line_made_busy_through_the_dev_api_gets_the_code_15_minutes_later(client, runtime, clock):
+def test_a_fax_line_made_busy_through_the_dev_api_gets_the_code_15_minutes_later(client, ivr_client, runtime,
+                                                                                 clock):
     """Q3.5: the busy line is retried about fifteen minutes later; the code then faxed confirms the number."""
     assert _script(client, "2123 4567", fax=["busy"]) == {"number": FAX, "call": [], "fax": ["busy"]}
     start = clock.now()
-    _ask_fax_code(client)
+    _ask_fax_code(ivr_client)
     run_due(runtime)
     [v] = verifications(runtime, FAX)
     assert (v.attempts, v.code_hash) == (1, None)
@@ -84,7 +85,7 @@ def test_a_fax_line_made_busy_through_the_dev_api_gets_the_code_15_minutes_later
     code = re.search(r"authentication code (\d{6})", delivered["text"]).group(1)
     assert listing(runtime, FAX, "fax") is None
 
-    _, reply = _confirm(client, code)
+    _, reply = _confirm(ivr_client, code)
     assert reply["end"] and "listed on the fax register" in reply["say"]
     assert listing(runtime, FAX, "fax").verification == "fax-code"
     [v] = verifications(runtime, FAX)
@@ -96,12 +97,12 @@ def test_a_fax_line_made_busy_through_the_dev_api_gets_the_code_15_minutes_later
     assert undelivered.details["outcome"] == "busy"
 
 
-def test_a_fax_line_busy_on_every_attempt_fails_the_verification(client, runtime, clock):
+def test_a_fax_line_busy_on_every_attempt_fails_the_verification(client, ivr_client, runtime, clock):
     """Q3.5: a code the caller never receives cannot be keyed, so the registration does not succeed."""
     attempts = runtime.settings.fax_send_attempts
     _script(client, FAX, fax=["busy"] * attempts)
     start = clock.now()
-    _ask_fax_code(client)
+    _ask_fax_code(ivr_client)
     for _ in range(attempts):
         run_due(runtime)
         clock.advance(minutes=15)
@@ -122,10 +123,10 @@ def test_a_fax_line_busy_on_every_attempt_fails_the_verification(client, runtime
     assert failed.details["last"] == "busy"
 
 
-def test_a_busy_callback_is_retried_15_minutes_later_and_confirmed(client, runtime, clock):
+def test_a_busy_callback_is_retried_15_minutes_later_and_confirmed(client, ivr_client, runtime, clock):
     """Q3.2, the telephone callback: a busy line is called again about fifteen minutes later."""
     _script(client, "21234567", call=["busy", "confirmed"])
-    _ask_callback(client)
+    _ask_callback(ivr_client)
     run_due(runtime)
     [job] = queued(runtime, "dnc.callback")
     assert job.run_at == clock.now() + dt.timedelta(minutes=15)

@@ -11,8 +11,8 @@ from telreg.dnc.models import IvrCall
 from .ivr_calls import Call, events, listing, read
 
 
-def test_a_repeated_key_is_not_taken_as_a_choice(client, runtime):
-    call = Call(client, caller_id="21234567")
+def test_a_repeated_key_is_not_taken_as_a_choice(ivr_client, runtime):
+    call = Call(ivr_client, caller_id="21234567")
     call.start()
     reply = call.press("11")
     assert reply["state"] == "menu" and reply["say"].startswith("That is not one of the choices.")
@@ -23,8 +23,8 @@ def test_a_repeated_key_is_not_taken_as_a_choice(client, runtime):
     assert listing(runtime, "21234567") is not None
 
 
-def test_wrong_digit_counts_and_unlistable_numbers_are_asked_again(client):
-    call = Call(client)
+def test_wrong_digit_counts_and_unlistable_numbers_are_asked_again(ivr_client):
+    call = Call(ivr_client)
     call.start()
     call.press("1")
     reply = call.press("2123456")
@@ -37,8 +37,8 @@ def test_wrong_digit_counts_and_unlistable_numbers_are_asked_again(client):
     assert "could not complete your request" in reply["say"] and "Goodbye" in reply["say"]
 
 
-def test_silence_repeats_the_prompt_twice_then_says_goodbye(client):
-    call = Call(client, caller_id="21234567")
+def test_silence_repeats_the_prompt_twice_then_says_goodbye(ivr_client):
+    call = Call(ivr_client, caller_id="21234567")
     menu = call.start()["say"].removeprefix("Welcome to the Do-not-call Registers. ")
     first = call.post("timeout")
     assert first["state"] == "menu" and first["say"] == "We did not hear a key. " + menu
@@ -48,8 +48,8 @@ def test_silence_repeats_the_prompt_twice_then_says_goodbye(client):
     assert reply["end"] and reply["state"] == "ended" and reply["say"].endswith("Goodbye.")
 
 
-def test_a_valid_key_resets_the_repeat_count(client):
-    call = Call(client, caller_id="21234567")
+def test_a_valid_key_resets_the_repeat_count(ivr_client):
+    call = Call(ivr_client, caller_id="21234567")
     call.start()
     call.post("timeout")
     call.post("timeout")
@@ -59,8 +59,8 @@ def test_a_valid_key_resets_the_repeat_count(client):
     assert not reply["end"] and reply["state"] == "confirm_caller"
 
 
-def test_a_redelivered_turn_gets_the_same_reply_and_changes_nothing_twice(client, runtime):
-    call = Call(client, caller_id="21234567")
+def test_a_redelivered_turn_gets_the_same_reply_and_changes_nothing_twice(ivr_client, runtime):
+    call = Call(ivr_client, caller_id="21234567")
     call.start()
     call.press("1")
     first = call.post("keys", "1", seq=2)
@@ -73,27 +73,27 @@ def test_a_redelivered_turn_gets_the_same_reply_and_changes_nothing_twice(client
     assert refused["error"] == "turn_rejected"
 
 
-def test_a_redelivered_start_is_answered_once(client, runtime):
-    call = Call(client, caller_id="21234567")
+def test_a_redelivered_start_is_answered_once(ivr_client, runtime):
+    call = Call(ivr_client, caller_id="21234567")
     assert call.start() == call.start()
     assert read(runtime, lambda s: len(list(s.scalars(select(IvrCall))))) == 1
     refused = call.post("start", seq=5, status=409)
     assert refused["error"] == "turn_rejected"
 
 
-def test_unknown_lines_calls_and_events_are_refused(client):
-    unknown_line = Call(client, line="email")
+def test_unknown_lines_calls_and_events_are_refused(ivr_client):
+    unknown_line = Call(ivr_client, line="email")
     body = unknown_line.post("start", seq=0, status=404)
     assert body["error"] == "unknown_line" and "sms" in body["detail"]
-    stray = Call(client)
+    stray = Call(ivr_client)
     assert stray.post("keys", "1", status=404)["error"] == "unknown_call"
-    bad = Call(client)
+    bad = Call(ivr_client)
     assert bad.post("ring", seq=0, status=422)["error"] == "invalid_input"
     assert bad.post("start", "1a", seq=0, status=422)["error"] == "invalid_input"
 
 
-def test_after_a_hangup_keys_are_refused_and_a_second_hangup_is_harmless(client, runtime):
-    call = Call(client, caller_id="21234567")
+def test_after_a_hangup_keys_are_refused_and_a_second_hangup_is_harmless(ivr_client, runtime):
+    call = Call(ivr_client, caller_id="21234567")
     call.start()
     call.press("1")
     reply = call.post("hangup")
@@ -105,15 +105,15 @@ def test_after_a_hangup_keys_are_refused_and_a_second_hangup_is_harmless(client,
     assert ended.ended_at is not None and ended.context["ended_in"] == "confirm_caller"
 
 
-def test_a_turn_on_another_line_is_refused(client):
-    call = Call(client, caller_id="21234567")
+def test_a_turn_on_another_line_is_refused(ivr_client):
+    call = Call(ivr_client, caller_id="21234567")
     call.start()
     call.line = "fax"
     assert call.post("keys", "1", status=409)["error"] == "turn_rejected"
 
 
-def test_two_calls_confirming_the_same_number_list_it_once(client, runtime):
-    calls = [Call(client, caller_id="21234567") for _ in range(2)]
+def test_two_calls_confirming_the_same_number_list_it_once(ivr_client, runtime):
+    calls = [Call(ivr_client, caller_id="21234567") for _ in range(2)]
     for call in calls:
         call.start()
         assert call.press("1")["state"] == "confirm_caller"

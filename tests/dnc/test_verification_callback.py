@@ -20,8 +20,8 @@ from .ivr_calls import Call, events, listing, queued, run_due, verifications
 A = CallOutcome
 
 
-def _ask_callback(client, number="21234567", action_key="1", line="sms", caller_id=None):
-    call = Call(client, line=line, caller_id=caller_id)
+def _ask_callback(ivr_client, number="21234567", action_key="1", line="sms", caller_id=None):
+    call = Call(ivr_client, line=line, caller_id=caller_id)
     call.start()
     call.press(action_key, number)
     reply = call.press("1")
@@ -29,9 +29,9 @@ def _ask_callback(client, number="21234567", action_key="1", line="sms", caller_
     return call
 
 
-def test_two_unanswered_callbacks_then_a_confirmation_list_the_number(client, runtime, clock, telephony):
+def test_two_unanswered_callbacks_then_a_confirmation_list_the_number(ivr_client, runtime, clock, telephony):
     telephony.script("21234567", A.no_answer, A.no_answer, A.confirmed)
-    _ask_callback(client)
+    _ask_callback(ivr_client)
     [first] = run_due(runtime)
     assert first.kind == "dnc.callback" and first.status == "done"
     assert listing(runtime, "21234567") is None
@@ -59,8 +59,8 @@ def test_two_unanswered_callbacks_then_a_confirmation_list_the_number(client, ru
     assert queued(runtime) == []
 
 
-def test_three_unanswered_callbacks_fail_the_registration(client, runtime, clock, telephony):
-    _ask_callback(client)  # FakeTelephony answers nothing unless scripted
+def test_three_unanswered_callbacks_fail_the_registration(ivr_client, runtime, clock, telephony):
+    _ask_callback(ivr_client)  # FakeTelephony answers nothing unless scripted
     for _ in range(3):
         run_due(runtime)
         clock.advance(minutes=15)
@@ -73,18 +73,18 @@ def test_three_unanswered_callbacks_fail_the_registration(client, runtime, clock
     assert failed.details["outcome"] == "no answer after 3 callbacks"
 
 
-def test_a_declined_callback_fails_at_once(client, runtime, telephony):
+def test_a_declined_callback_fails_at_once(ivr_client, runtime, telephony):
     telephony.script("21234567", A.declined)
-    _ask_callback(client)
+    _ask_callback(ivr_client)
     run_due(runtime)
     [v] = verifications(runtime, "21234567")
     assert (v.state, v.outcome) == ("failed", "declined on the callback")
     assert queued(runtime) == [] and listing(runtime, "21234567") is None
 
 
-def test_other_number_callback_lists_a_personal_number(client, runtime, telephony):
+def test_other_number_callback_lists_a_personal_number(ivr_client, runtime, telephony):
     telephony.script("82345678", A.busy, A.confirmed)
-    call = Call(client, caller_id="61234567")
+    call = Call(ivr_client, caller_id="61234567")
     call.start()
     call.press("4", "82345678", "1")
     run_due(runtime)
@@ -94,11 +94,11 @@ def test_other_number_callback_lists_a_personal_number(client, runtime, telephon
     assert (row.channel, row.verification) == ("other-number", "callback")
 
 
-def test_deregistration_by_callback_removes_the_number(client, runtime, telephony):
+def test_deregistration_by_callback_removes_the_number(ivr_client, runtime, telephony):
     with unit_of_work(runtime.session_factory) as session:
         list_number(session, runtime, "31234567", Register.sms)
     telephony.script("31234567", A.confirmed)
-    _ask_callback(client, number="31234567", action_key="2")
+    _ask_callback(ivr_client, number="31234567", action_key="2")
     assert listing(runtime, "31234567") is not None
     run_due(runtime)
     assert listing(runtime, "31234567") is None
@@ -107,11 +107,11 @@ def test_deregistration_by_callback_removes_the_number(client, runtime, telephon
     assert removed.details["channel"] == "callback" and removed.details["verification"] == "callback"
 
 
-def test_status_by_callback_reads_the_status_out(client, runtime, telephony):
+def test_status_by_callback_reads_the_status_out(ivr_client, runtime, telephony):
     with unit_of_work(runtime.session_factory) as session:
         list_number(session, runtime, "31234567", Register.sms)
     telephony.script("31234567", A.confirmed)
-    call = Call(client, caller_id=None, lang="yue")
+    call = Call(ivr_client, caller_id=None, lang="yue")
     call.start()
     call.press("3", "31234567", "1")
     run_due(runtime)
@@ -120,10 +120,10 @@ def test_status_by_callback_reads_the_status_out(client, runtime, telephony):
     assert (v.action, v.state, v.outcome) == ("status", "confirmed", "status read out")
 
 
-def test_a_callback_due_in_the_update_window_waits_until_after_midnight(client, runtime, clock, telephony):
+def test_a_callback_due_in_the_update_window_waits_until_after_midnight(ivr_client, runtime, clock, telephony):
     clock.set(dt.datetime(2026, 3, 2, 22, 50, tzinfo=HK))
     telephony.script("21234567", A.no_answer, A.confirmed)
-    _ask_callback(client)
+    _ask_callback(ivr_client)
     run_due(runtime)
     clock.set(dt.datetime(2026, 3, 2, 23, 5, tzinfo=HK))
     [deferred] = run_due(runtime)
@@ -138,9 +138,9 @@ def test_a_callback_due_in_the_update_window_waits_until_after_midnight(client, 
     assert listing(runtime, "21234567").registration_date == dt.date(2026, 3, 3)
 
 
-def test_asking_twice_rings_the_number_once(client, runtime):
-    _ask_callback(client)
-    _ask_callback(client)
+def test_asking_twice_rings_the_number_once(ivr_client, runtime):
+    _ask_callback(ivr_client)
+    _ask_callback(ivr_client)
     assert len(verifications(runtime, "21234567")) == 1
     assert len(queued(runtime, "dnc.callback")) == 1
 

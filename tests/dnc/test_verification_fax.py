@@ -13,8 +13,8 @@ from .ivr_calls import Call, events, listing, queued, run_due, verifications
 FAX = "21234567"
 
 
-def _ask_fax_code(client, number=FAX, action_key="1"):
-    call = Call(client, line="fax", caller_id=None)
+def _ask_fax_code(ivr_client, number=FAX, action_key="1"):
+    call = Call(ivr_client, line="fax", caller_id=None)
     call.start()
     call.press(action_key, number)
     reply = call.press("1")
@@ -31,17 +31,17 @@ def _faxed_code(fax) -> str:
     return match.group(1)
 
 
-def _confirm(client, code, number=FAX, lang="en"):
-    call = Call(client, line="fax-confirm", caller_id=None, lang=lang)
+def _confirm(ivr_client, code, number=FAX, lang="en"):
+    call = Call(ivr_client, line="fax-confirm", caller_id=None, lang=lang)
     assert call.start()["state"] == "fc_number"
     reply = call.press(number)
     assert reply["state"] == "fc_code", reply["say"]
     return call, call.press(code)
 
 
-def test_busy_then_delivered_fax_and_the_right_code_list_the_number(client, runtime, clock, fax):
+def test_busy_then_delivered_fax_and_the_right_code_list_the_number(ivr_client, runtime, clock, fax):
     fax.script(FAX, FaxOutcome.busy, FaxOutcome.delivered)
-    _ask_fax_code(client)
+    _ask_fax_code(ivr_client)
     [v] = verifications(runtime, FAX)
     assert (v.method, v.channel, v.registers) == ("fax-code", "fax-callback", ["fax"])
     run_due(runtime)
@@ -57,7 +57,7 @@ def test_busy_then_delivered_fax_and_the_right_code_list_the_number(client, runt
     assert v.code_expires_at == clock.now() + dt.timedelta(minutes=runtime.settings.fax_code_ttl_minutes)
     assert listing(runtime, FAX, "fax") is None
     clock.advance(minutes=30)
-    _, reply = _confirm(client, code)
+    _, reply = _confirm(ivr_client, code)
     assert reply["end"] and "listed on the fax register from today, 2 March 2026" in reply["say"]
     row = listing(runtime, FAX, "fax")
     assert (row.channel, row.verification) == ("fax-callback", "fax-code")
@@ -67,12 +67,12 @@ def test_busy_then_delivered_fax_and_the_right_code_list_the_number(client, runt
     assert trail == ["verification-requested", "fax-code-undelivered", "fax-code-sent", "verification-confirmed"]
 
 
-def test_three_wrong_codes_fail_the_verification(client, runtime, fax):
-    _ask_fax_code(client)
+def test_three_wrong_codes_fail_the_verification(ivr_client, runtime, fax):
+    _ask_fax_code(ivr_client)
     run_due(runtime)
     code = _faxed_code(fax)
     wrong = f"{(int(code) + 1) % 1000000:06d}"
-    call, reply = _confirm(client, wrong)
+    call, reply = _confirm(ivr_client, wrong)
     assert reply["state"] == "fc_code" and "You have 2 more tries" in reply["say"]
     assert "You have 1 more try" in call.press(wrong)["say"]
     reply = call.press(wrong)
@@ -81,43 +81,43 @@ def test_three_wrong_codes_fail_the_verification(client, runtime, fax):
     assert (v.state, v.wrong_codes) == ("failed", 3)
     assert listing(runtime, FAX, "fax") is None
     # The right code is worthless now: no code is waiting for the number any more.
-    call = Call(client, line="fax-confirm", lang="en")
+    call = Call(ivr_client, line="fax-confirm", lang="en")
     call.start()
     reply = call.press(FAX)
     assert reply["state"] == "fc_number" and "No authentication code is waiting" in reply["say"]
 
 
-def test_an_expired_code_is_refused(client, runtime, clock, fax):
-    _ask_fax_code(client)
+def test_an_expired_code_is_refused(ivr_client, runtime, clock, fax):
+    _ask_fax_code(ivr_client)
     run_due(runtime)
     code = _faxed_code(fax)
     clock.advance(minutes=runtime.settings.fax_code_ttl_minutes)
-    _, reply = _confirm(client, code)
+    _, reply = _confirm(ivr_client, code)
     assert reply["end"] and "That code has expired" in reply["say"]
     [v] = verifications(runtime, FAX)
     assert v.state == "expired" and v.wrong_codes == 0
     assert listing(runtime, FAX, "fax") is None
 
 
-def test_a_code_keyed_in_the_update_window_burns_no_attempt(client, runtime, clock, fax):
-    _ask_fax_code(client)
+def test_a_code_keyed_in_the_update_window_burns_no_attempt(ivr_client, runtime, clock, fax):
+    _ask_fax_code(ivr_client)
     run_due(runtime)
     code = _faxed_code(fax)
     clock.set(dt.datetime(2026, 3, 2, 23, 10, tzinfo=HK))
     for keyed in ("000000" if code != "000000" else "111111", code):
-        _, reply = _confirm(client, keyed)
+        _, reply = _confirm(ivr_client, keyed)
         assert reply["end"] and "call again after midnight" in reply["say"]
     [v] = verifications(runtime, FAX)
     assert (v.state, v.wrong_codes) == ("pending", 0)
     clock.set(dt.datetime(2026, 3, 3, 0, 20, tzinfo=HK))
-    _, reply = _confirm(client, code, lang="yue")
+    _, reply = _confirm(ivr_client, code, lang="yue")
     assert "2026年3月3日" in reply["say"]
     assert listing(runtime, FAX, "fax").registration_date == dt.date(2026, 3, 3)
 
 
-def test_a_fax_that_never_gets_through_fails_the_request(client, runtime, clock, fax):
+def test_a_fax_that_never_gets_through_fails_the_request(ivr_client, runtime, clock, fax):
     fax.script(FAX, FaxOutcome.busy, FaxOutcome.failed, FaxOutcome.busy)
-    _ask_fax_code(client)
+    _ask_fax_code(ivr_client)
     for _ in range(3):
         run_due(runtime)
         clock.advance(minutes=15)
@@ -127,9 +127,9 @@ def test_a_fax_that_never_gets_through_fails_the_request(client, runtime, clock,
     assert len(fax.sent) == 3 and queued(runtime) == []
 
 
-def test_a_fax_due_in_the_window_is_sent_after_it(client, runtime, clock, fax):
+def test_a_fax_due_in_the_window_is_sent_after_it(ivr_client, runtime, clock, fax):
     clock.set(dt.datetime(2026, 3, 2, 22, 55, tzinfo=HK))
-    _ask_fax_code(client)
+    _ask_fax_code(ivr_client)
     clock.set(dt.datetime(2026, 3, 2, 23, 0, tzinfo=HK))
     [deferred] = run_due(runtime)
     assert deferred.status == "rescheduled" and fax.sent == []
@@ -137,8 +137,8 @@ def test_a_fax_due_in_the_window_is_sent_after_it(client, runtime, clock, fax):
     assert job.run_at == dt.datetime(2026, 3, 3, 0, 1, tzinfo=HK)
 
 
-def test_a_mobile_fax_number_is_offered_only_the_fax_callback(client, runtime, fax):
-    call = Call(client, line="fax")
+def test_a_mobile_fax_number_is_offered_only_the_fax_callback(ivr_client, runtime, fax):
+    call = Call(ivr_client, line="fax")
     call.start()
     reply = call.press("1", "61234567", "1")
     assert reply["state"] == "choose_method"
@@ -149,23 +149,23 @@ def test_a_mobile_fax_number_is_offered_only_the_fax_callback(client, runtime, f
     assert fax.sent[0][0] == "61234567"
 
 
-def test_a_new_request_supersedes_the_code_already_faxed(client, runtime, fax):
-    _ask_fax_code(client)
+def test_a_new_request_supersedes_the_code_already_faxed(ivr_client, runtime, fax):
+    _ask_fax_code(ivr_client)
     run_due(runtime)
     old = _faxed_code(fax)
-    _ask_fax_code(client)
+    _ask_fax_code(ivr_client)
     run_due(runtime)
     new = _faxed_code(fax)
     states = [v.state for v in verifications(runtime, FAX)]
     assert states == ["expired", "pending"]
     if old != new:
-        _, reply = _confirm(client, old)
+        _, reply = _confirm(ivr_client, old)
         assert "That code is not right" in reply["say"]
-    _, reply = _confirm(client, new)
+    _, reply = _confirm(ivr_client, new)
     assert "listed on the fax register" in reply["say"]
 
 
-def test_fax_code_deregistration_and_wrong_length_codes(client, runtime, fax):
+def test_fax_code_deregistration_and_wrong_length_codes(ivr_client, runtime, fax):
     from telreg.core.db import unit_of_work
     from telreg.dnc.vocabulary import Register
 
@@ -173,10 +173,10 @@ def test_fax_code_deregistration_and_wrong_length_codes(client, runtime, fax):
 
     with unit_of_work(runtime.session_factory) as session:
         list_number(session, runtime, FAX, Register.fax)
-    _ask_fax_code(client, action_key="2")
+    _ask_fax_code(ivr_client, action_key="2")
     run_due(runtime)
     code = _faxed_code(fax)
-    call, reply = _confirm(client, code[:5])
+    call, reply = _confirm(ivr_client, code[:5])
     assert reply["state"] == "fc_code" and "The code has 6 digits" in reply["say"]
     [v] = verifications(runtime, FAX)
     assert v.wrong_codes == 0

@@ -321,13 +321,14 @@ def test_an_api_refusal_reads_in_the_accept_language_and_keeps_its_code(client: 
     body = request(holder=person(number="A123456(4)"))
     english = client.post(f"{API}/registrations", json=body, headers=clerk)
     assert english.status_code == 422 and english.headers["content-language"] == "en"
+    reason = ("The holder's hkid is not valid: The check digit of the identity card number does not match the "
+              "rest: it was probably mistyped.")
     assert english.json() == {"status": "refused", "code": "invalid_document", "party": "holder",
-                              "reason": "The holder's hkid is not valid: The check digit of the identity "
-                                        "card number does not match the rest: it was probably mistyped."}
+                              "reason": reason, "error": "invalid_document", "detail": reason}  # issue 14
     for lang, header in (("zh-Hant", "zh-HK,zh;q=0.9,en;q=0.5"), ("zh-Hans", "zh-CN")):
         answer = client.post(f"{API}/registrations", json=body, headers={**clerk, "Accept-Language": header})
         assert answer.status_code == 422 and answer.headers["content-language"] == lang
-        assert {**answer.json(), "reason": ""} == {**english.json(), "reason": ""}
+        assert {**answer.json(), "reason": "", "detail": ""} == {**english.json(), "reason": "", "detail": ""}
         _chinese(answer.json()["reason"])
 
 

@@ -5,7 +5,9 @@ from fastapi import Request
 from fastapi.testclient import TestClient
 
 from telreg.app import create_app
+from telreg.core import captcha
 from telreg.core.db import unit_of_work
+from telreg.deps import DbSession, RuntimeDep
 from telreg.senders.deps import start_sender_session
 
 from .helpers import PASSWORD, PDF, make_officer
@@ -17,8 +19,8 @@ def api(runtime):
 
     # Sign-in (CAPTCHA, lockout) is built elsewhere; this test-only route starts a sender session the same way.
     @app.post("/test/sender-session/{account_id}")
-    def _start(account_id: int, request: Request) -> dict:
-        start_sender_session(request, account_id)
+    def _start(account_id: int, request: Request, session: DbSession, runtime: RuntimeDep) -> dict:
+        start_sender_session(request, session, runtime, account_id)  # issue 14
         from telreg.core.security import csrf_token
 
         return {"csrf_token": csrf_token(request)}
@@ -34,8 +36,14 @@ FORM = {
 }
 
 
+def _captcha(api):
+    """A CAPTCHA's token and answer: the runtime draws pictures of a known answer (core.captcha's test hook)."""
+    api.app.state.runtime.extras[captcha.EXTRAS_KEY] = lambda: "K7PQ2"
+    return {"captcha_token": api.get("/api/v1/captcha").json()["token"], "captcha_answer": "K7PQ2"}
+
+
 def _apply(api, **changes):
-    data = {**FORM, **changes}
+    data = {**FORM, **_captcha(api), **changes}
     files = [("documents", ("hkid.pdf", PDF, "application/pdf"))]
     return api.post("/api/v1/senders/applications", data={**data, "document_types": ["hkid-copy"]}, files=files)
 
@@ -86,7 +94,7 @@ def test_application_mistakes_get_clear_errors(api):
     assert _apply(api).status_code == 201
     taken = _apply(api)
     assert taken.status_code == 409 and "taken" in taken.json()["detail"]
-    wrong = api.post("/api/v1/senders/applications", data={**FORM, "username": "other.one",
+    wrong = api.post("/api/v1/senders/applications", data={**FORM, **_captcha(api), "username": "other.one",
                                                            "document_types": ["hkid-copy"]},
                      files=[("documents", ("hkid.pdf", b"MZ not a pdf", "application/pdf"))])
     assert wrong.status_code == 422 and "not a PDF, PNG or JPEG" in wrong.json()["detail"]

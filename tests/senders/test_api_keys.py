@@ -13,9 +13,16 @@ from telreg.app import create_app
 from telreg.core import audit
 from telreg.core.db import unit_of_work
 from telreg.core.security import csrf_token
+from telreg.deps import DbSession, RuntimeDep
 from telreg.senders import api_keys, signin
 from telreg.senders.deps import SenderCallerDep, start_sender_session
-from telreg.senders.errors import ApiAccessDisabled, ApiKeyNotFound, ApiKeyRejected, RegisterNotHeld, UnknownRegister
+from telreg.senders.errors import (
+    ApiAccessDisabled,
+    ApiKeyNotFound,
+    ApiKeyRejected,
+    RegisterNotHeld,
+    UnknownRegister,
+)
 from telreg.senders.models import SenderAccount, SenderApiKey
 from telreg.senders.vocabulary import Plan, Register
 
@@ -159,8 +166,8 @@ def _app(runtime):
 
     # Sign-in with a CAPTCHA is tested in test_signin.py; this starts a sender session the same way.
     @app.post("/test/sender-session/{account_id}")
-    def _start(account_id: int, request: Request) -> dict:
-        start_sender_session(request, account_id)
+    def _start(account_id: int, request: Request, session: DbSession, runtime: RuntimeDep) -> dict:
+        start_sender_session(request, session, runtime, account_id)  # a server-side session since issue 14
         return {"csrf_token": csrf_token(request)}
 
     return app

@@ -98,6 +98,8 @@ def test_uploads_are_checked_by_content_and_size_and_stored_under_their_checksum
     from telreg.senders import repository
 
     [document] = repository.documents(session, account.id)
+    assert not Path(document.path).exists()  # kept only when the application is committed
+    session.commit()
     assert Path(document.path).read_bytes() == PDF
     assert Path(document.path).name == document.sha256
     assert Path(document.path).is_relative_to(runtime.settings.data_dir)

@@ -357,7 +357,10 @@ def test_http_one_time_password_allows_only_the_password_change(api, runtime, ac
 def test_http_reset_with_the_security_question(api, runtime, active):
     question = api.get("/api/v1/senders/security-question", params={"username": USER})
     assert question.json() == {"username": USER, "question": "Name of my first school?"}
-    assert api.get("/api/v1/senders/security-question", params={"username": "nobody.here"}).status_code == 404
+    # Issue 14: an unknown username is asked a decoy question (same status and shape), not told 404.
+    decoy = api.get("/api/v1/senders/security-question", params={"username": "nobody.here"})
+    assert decoy.status_code == 200 and set(decoy.json()) == {"username", "question"}
+    assert decoy.json()["question"] in signin.DECOY_QUESTIONS
 
     def reset(answer):
         token, text = _captcha(api, runtime)

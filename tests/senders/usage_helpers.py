@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from telreg.app import create_app
 from telreg.core.clock import HK
 from telreg.core.db import unit_of_work
+from telreg.deps import DbSession, RuntimeDep
 from telreg.dnc.vocabulary import Register
 from telreg.senders.deps import start_sender_session
 
@@ -34,8 +35,8 @@ def sender_client(runtime: Any) -> Iterator[TestClient]:
     app = create_app(runtime)
 
     @app.post("/test/sender-session/{account_id}")
-    def _start(account_id: int, request: Request) -> dict[str, str]:
-        start_sender_session(request, account_id)
+    def _start(account_id: int, request: Request, session: DbSession, runtime: RuntimeDep) -> dict[str, str]:
+        start_sender_session(request, session, runtime, account_id)  # issue 14
         from telreg.core.security import csrf_token
 
         return {"csrf_token": csrf_token(request)}

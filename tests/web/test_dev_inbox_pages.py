@@ -176,9 +176,15 @@ def test_mail_delivery_is_for_officers(client, runtime):
 # ---- queued, not sent --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("lang", "queued"), [("en", "is queued"), ("zh-Hant", "已排隊"), ("zh-Hans", "已排队")])
-def test_the_application_page_says_the_mail_is_queued(client, lang, queued):
-    token = form_token(client.get("/senders/apply").text)
-    data = {"csrf_token": token, "capacity": "individual", "name": "CHAN Tai Man",
+def test_the_application_page_says_the_mail_is_queued(client, runtime, lang, queued):
+    from telreg.core import captcha
+
+    runtime.extras[captcha.EXTRAS_KEY] = lambda: "K7PQ2"  # pictures of a known answer
+    page = client.get("/senders/apply").text
+    token = form_token(page)
+    picture = re.search(r'name="captcha_token" value="([^"]+)"', page).group(1)
+    data = {"csrf_token": token, "captcha_token": picture, "captcha_answer": "K7PQ2",
+            "capacity": "individual", "name": "CHAN Tai Man",
             "contact_email": "chan@example.com", "plan_sms": "12-months", "plan_fax": "",
             "plan_prerecorded": "", "username": "chan.taiman", "password": "a long pass phrase",
             "password_again": "a long pass phrase",

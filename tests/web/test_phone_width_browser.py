@@ -44,10 +44,11 @@ PUBLIC = [("/", 200), (f"/status?number={LISTED}", 200), ("/status?number=123", 
 SENDER_PAGES = [("/senders/profile", 200), ("/senders/downloads", 200), ("/senders/check", 200),
                 ("/senders/lists?register=sms", 200), (f"/senders/lists?register=sms&number={LISTED}", 200),
                 ("/senders/washes", 200), ("/senders/washes/{wash}", 200), ("/senders/api-keys", 200),
-                ("/senders/password", 200)]
+                ("/senders/password", 200), ("/senders/sessions", 200)]
 OFFICER_PAGES = [("/staff", 200), (f"/staff/numbers?number={LISTED}", 200), ("/staff/paper", 200),
                  ("/staff/paper/new", 200), ("/staff/senders", 200), ("/staff/senders/{account}", 200),
-                 ("/staff/senders/fees", 200), ("/staff/mail", 200), ("/staff/home", 200)]
+                 ("/staff/senders/fees", 200), ("/staff/mail", 200), ("/staff/home", 200),
+                 ("/staff/sessions", 200), ("/staff/two-factor", 200)]
 CLERK_PAGES = [("/staff/realname/register", 200), ("/staff/realname/ports?operator=op1", 200),
                ("/staff/realname/queues?operator=op1", 200)]
 REGULATOR_PAGES = [("/staff/realname/compliance", 200), ("/staff/realname/ports?operator=op1", 200),
@@ -59,7 +60,11 @@ NOT_PAGES = {"/senders", "/senders/apply/documents", "/senders/apply/done",
              "/senders/washes/{wash_id}/status", "/senders/washes/{wash_id}/files/{name}",
              "/senders/downloads/{publication}/{file_name}", "/senders/lists/export",
              "/staff/paper/{application_id}/bill", "/staff/senders/documents/{document_id}",
-             "/dev/inbox/messages", "/metrics"}
+             "/dev/inbox/messages", "/metrics",
+             # the audit log's checkpoint and tiles are text and bytes for verifiers (C2SP tlog-tiles)
+             "/audit/checkpoint", "/audit/tile/{level}/{address:path}", "/audit/tile/entries/{address:path}",
+             # reached only half-way through a sign-in; NOT checked at phone width (a gap, noted on issue 14)
+             "/staff/two-factor/verify"}
 
 
 # What sticks out: the outermost elements whose right edge passes the viewport (not those inside a box that

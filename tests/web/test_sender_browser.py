@@ -41,6 +41,7 @@ def _apply(page: Any) -> None:
     page.get_by_label("Answer to the security question").fill("St. Paul's")
     page.get_by_label("Copy of the Hong Kong identity card").set_input_files(
         {"name": "hkid.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    page.get_by_label("Type the characters in the picture").fill(ANSWER.lower())  # the CAPTCHA (issue 14)
     page.get_by_role("button", name="Apply").click()
     page.get_by_role("heading", name="Application received").wait_for()
     assert "HK$1,600.00" in page.inner_text("main")

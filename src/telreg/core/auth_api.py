@@ -6,15 +6,32 @@ A client signs in, keeps the ``telreg_session`` cookie, and sends the returned `
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from telreg.core.i18n import format_message, language_from_header
+from telreg.core import rate_limits, sessions, two_factor_signin, users
+from telreg.core.access import Access, Public, declares
+from telreg.core.clock import to_hk
+from telreg.core.i18n import language_from_header
 from telreg.core.models import User
-from telreg.core.security import CsrfChecked, CurrentUser, bearer_challenge, csrf_token, sign_in, sign_out
+from telreg.core.schema_types import Instant
+from telreg.core.security import (
+    CsrfChecked,
+    CurrentUser,
+    StaffSignedIn,
+    bearer_challenge,
+    complete_staff_sign_in,
+    csrf_token,
+    end_server_session,
+    session_token,
+    sign_in,
+    sign_out,
+)
+from telreg.core.two_factor_api import pending_response
 from telreg.core.users import authenticate, require_role, unlock_user
 from telreg.deps import DbSession, RuntimeDep
 
@@ -32,21 +49,37 @@ class SignedIn(BaseModel):
     csrf_token: str = Field(description="Send it as the X-CSRF-Token header with every change")
 
 
+_RATE_LIMITED = {429: {"description": "Too many sign-in attempts from this address; see Retry-After"}}
+
+
+def _limit(request: Request, session: DbSession, runtime: RuntimeDep, scope: str) -> None:
+    """Count a sign-in-like request against its address (before anything else touches the session)."""
+    rate_limits.hit(session, clock=runtime.clock, scope=scope, key=rate_limits.client_address(request),
+                    limit=runtime.settings.signin_rate_limit, window_seconds=runtime.settings.signin_rate_window_seconds)
+
+
 @router.post(
-    "/login", response_model=SignedIn, responses={401: {"description": "Wrong password or locked account"}}
+    "/login", response_model=SignedIn, dependencies=[Public],
+    responses={401: {"description": "Wrong password or locked account"}, **_RATE_LIMITED},  # type: ignore[dict-item]
 )
 def login(
     body: LoginRequest, request: Request, session: DbSession, runtime: RuntimeDep
 ) -> Response | SignedIn:
     """Sign in with a username and password; the session cookie carries the sign-in."""
-    outcome = authenticate(session, clock=runtime.clock, username=body.username, password=body.password)
+    _limit(request, session, runtime, "staff-login")
+    outcome = authenticate(session, clock=runtime.clock, username=body.username, password=body.password,
+                           settings=runtime.settings)
     if outcome.user is None:
         # Returned, not raised: raising would roll back the failure counter that locks the account.
         lang = language_from_header(request.headers.get("accept-language", ""))
-        return JSONResponse({"error": "not_authenticated", "detail": format_message(lang, outcome.message)},
+        extra = {"locked_until": to_hk(outcome.locked_until).isoformat()} if outcome.locked_until is not None \
+            and outcome.locked_until.year < dt.MAXYEAR else {}
+        return JSONResponse({"error": "not_authenticated", "detail": outcome.message_in(lang), **extra},
                             status_code=401, headers={"WWW-Authenticate": bearer_challenge(request),
                                                       "Content-Language": lang})
-    sign_in(request, outcome.user)
+    if second := two_factor_signin.start(request, session, runtime=runtime, user=outcome.user, next_url="/staff/home"):
+        return pending_response(request, second)  # 202: password accepted, second factor pending
+    complete_staff_sign_in(request, session, runtime, outcome.user)
     return SignedIn(username=outcome.user.username, roles=outcome.user.roles, csrf_token=csrf_token(request))
 
 
@@ -56,13 +89,63 @@ def me(request: Request, user: CurrentUser) -> SignedIn:
     return SignedIn(username=user.username, roles=user.roles, csrf_token=csrf_token(request))
 
 
-@router.post("/logout", status_code=204, dependencies=[CsrfChecked])
-def logout(request: Request) -> Response:
-    """Sign out (needs the CSRF token)."""
-    sign_out(request)
+@router.post("/logout", status_code=204, dependencies=[Public, CsrfChecked])
+def logout(request: Request, session: DbSession, runtime: RuntimeDep) -> Response:
+    """Sign out (needs the CSRF token); the session ends on the server too, so a copy of the cookie is useless."""
+    end_server_session(request, session, runtime)
     return Response(status_code=204)
 
 
+class SessionOut(BaseModel):
+    id: str = Field(description="The first characters of the session's stored id (enough to tell them apart)")
+    created_at: Instant
+    last_seen_at: Instant = Field(description="Noted at most once a minute")
+    expires_at: Instant = Field(description="When it ends unless used again (or at its absolute end)")
+    client_address: str | None
+    user_agent: str | None
+    current: bool = Field(description="The session asking")
+
+
+class SessionsEnded(BaseModel):
+    ended: int = Field(description="How many sessions were ended")
+
+
+@router.get("/sessions", response_model=list[SessionOut])
+def my_sessions(request: Request, user: CurrentUser, session: DbSession, runtime: RuntimeDep) -> Any:
+    """The signed-in user's live sessions (browsers and clients signed in), most recently used first."""
+    return [SessionOut(**vars(view)) for view in sessions.active_sessions(
+        session, clock=runtime.clock, settings=runtime.settings, kind=sessions.STAFF, principal=user.username,
+        current_token=session_token(request))]
+
+
+# The sign-in check is listed before CSRF (as for unlock below): no session, "sign in", not "the form expired".
+@router.post("/sessions/revoke-all", response_model=SessionsEnded,
+             dependencies=[StaffSignedIn, CsrfChecked])
+def sign_out_everywhere(request: Request, user: CurrentUser, session: DbSession, runtime: RuntimeDep) -> Any:
+    """Sign out everywhere: end every session of the signed-in user, this one included (audited)."""
+    ended = sessions.revoke_all(session, clock=runtime.clock, kind=sessions.STAFF, principal=user.username,
+                                reason="signed-out-everywhere", actor=f"user:{user.username}")
+    sign_out(request)
+    return SessionsEnded(ended=ended)
+
+
+class PasswordChangeRequest(BaseModel):
+    current_password: str = Field(max_length=1000)
+    new_password: str = Field(max_length=1000)
+
+
+@router.post("/me/password", response_model=SignedIn, dependencies=[StaffSignedIn, CsrfChecked])
+def change_password(body: PasswordChangeRequest, request: Request, user: CurrentUser, session: DbSession,
+                    runtime: RuntimeDep) -> Any:
+    """Change the password: every session of the user ends; this client gets a new one (and a new CSRF token)."""
+    _limit(request, session, runtime, "staff-password-change")  # the current password is a guess too
+    users.change_password(session, clock=runtime.clock, username=user.username,
+                          current_password=body.current_password, new_password=body.new_password)
+    sign_in(request, user, session=session, runtime=runtime)
+    return SignedIn(username=user.username, roles=user.roles, csrf_token=csrf_token(request))
+
+
+@declares(Access.staff("admin"))
 def _admin(user: CurrentUser) -> User:
     require_role(user, "admin")
     return user
@@ -82,3 +165,15 @@ def unlock(
     """Lift a staff account's lockout after repeated wrong passwords (administrators only; audited)."""
     unlocked = unlock_user(session, clock=runtime.clock, username=username, actor=f"admin:{admin.username}")
     return UnlockOutcome(username=username.strip().lower(), unlocked=unlocked)
+
+
+@router.post("/users/{username}/sessions/revoke", response_model=SessionsEnded,
+             dependencies=[Depends(_admin), CsrfChecked])
+def revoke_user_sessions(
+    username: str, session: DbSession, runtime: RuntimeDep, admin: Annotated[User, Depends(_admin)]
+) -> Any:
+    """End every session of a staff user at once (administrators only; audited)."""
+    user = users.get_user(session, username)
+    ended = sessions.revoke_all(session, clock=runtime.clock, kind=sessions.STAFF, principal=user.username,
+                                reason="revoked-by-admin", actor=f"admin:{admin.username}")
+    return SessionsEnded(ended=ended)

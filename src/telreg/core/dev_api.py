@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from telreg.core.access import DEVELOPMENT, declares
 from telreg.core.dev_inbox import what_was_sent
 from telreg.core.errors import Conflict
 from telreg.core.i18n import N_
@@ -30,12 +31,14 @@ __all__ = ["router"]
 MAX_SCRIPTED = 20  # outcomes per list in one request: a demo needs a handful
 
 
+@declares(DEVELOPMENT)
 def _not_production(runtime: RuntimeDep) -> None:
     if runtime.settings.is_production:
         # Indistinguishable from an unknown address: the app's handler renders the same 404 document.
         raise StarletteHTTPException(status_code=404)
 
 
+@declares(DEVELOPMENT)
 def _demo_lines(runtime: RuntimeDep) -> DemoLines:
     _not_production(runtime)
     lines = shared_demo_lines(runtime.telephony, runtime.fax)
@@ -48,7 +51,8 @@ def _demo_lines(runtime: RuntimeDep) -> DemoLines:
 
 
 Lines = Annotated[DemoLines, Depends(_demo_lines)]
-router = APIRouter(prefix="/api/v1/dev", tags=["development"])
+router = APIRouter(prefix="/api/v1/dev", tags=["development"],
+                   responses={409: {"description": "conflict: the server does not use the demo adapters"}})
 
 
 class LineScript(BaseModel):

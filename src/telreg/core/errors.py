@@ -9,7 +9,8 @@
     ├── PermissionDenied (403 permission_denied)
     ├── ProductionGuard (400 not_in_production)
     └── ServiceUnavailable (503 unavailable) — carries retry_after seconds
-        └── UpdateWindowClosed (503 update_window)
+        ├── UpdateWindowClosed (503 update_window)
+        └── DatabaseBusy (503 database_busy) — locked past its timeout; core/db_busy.py
 
 The web layer has one handler that renders ``{"error": code, "detail": message, ...extra}``; the CLI prints the
 message and exits 1. Nothing below ``api.py`` raises HTTPException.
@@ -97,3 +98,10 @@ class ServiceUnavailable(DomainError):
 
 class UpdateWindowClosed(ServiceUnavailable):
     code = "update_window"
+
+
+class DatabaseBusy(ServiceUnavailable):
+    """The database stayed locked past its timeout (SQLite "database is locked"; PostgreSQL lock timeout,
+    serialization failure, deadlock): nothing was changed, and the same request may simply be sent again."""
+
+    code = "database_busy"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 
 HANDLER_MODULES = ("telreg.dnc.jobs", "telreg.core.mail", "telreg.senders.jobs", "telreg.dnc.publish.jobs",
-                   "telreg.senders.washing.jobs", "telreg.realname.lifecycle_jobs")
+                   "telreg.senders.washing.jobs", "telreg.realname.lifecycle_jobs",
+                   "telreg.core.tlog.jobs", "telreg.senders.file_sweep")
 
 
 def load_handlers() -> None:

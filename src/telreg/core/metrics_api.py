@@ -12,12 +12,14 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from telreg.core.access import OPERATIONS, declares
 from telreg.core.metrics import LatencyMiddleware, Metrics
 from telreg.deps import RuntimeDep
 
 __all__ = ["install", "router"]
 
 
+@declares(OPERATIONS)
 def _allowed(request: Request, runtime: RuntimeDep) -> None:
     token = runtime.settings.metrics_token
     if token is None:

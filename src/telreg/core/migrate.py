@@ -13,7 +13,11 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 MODEL_MODULES = ("telreg.core.models", "telreg.dnc.models", "telreg.core.mail", "telreg.senders.models",
                  "telreg.senders.lists.models", "telreg.senders.washing.models", "telreg.realname.models",
                  "telreg.realname.lifecycle_models", "telreg.realname.lookup.models",
-                 "telreg.realname.porting_models", "telreg.realname.verification_models")
+                 "telreg.realname.porting_models", "telreg.realname.verification_models",
+                 "telreg.core.two_factor_models",
+                 "telreg.core.rate_limit_models", "telreg.senders.lists.import_models",
+                 "telreg.core.session_models",
+                 "telreg.core.tlog.models")
 
 
 def import_all_models() -> None:

@@ -26,6 +26,8 @@ class User(Base):
     operator_code: Mapped[str | None] = mapped_column(String(32))
     is_active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    # Set when the last allowed wrong password is tried: signing in is refused until then (core/lockout.py).
+    locked_until: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime]
 
 

@@ -131,6 +131,10 @@ def load_key_ring(settings: Settings) -> KeyRing:
     if settings.pii_keys:
         return parse_key_ring(settings.pii_keys, source="TELREG_PII_KEYS")
     if settings.pii_key_file:
+        if settings.is_production:  # a key file others can read protects nothing (core/secret_files.py)
+            from telreg.core.secret_files import check_private
+
+            check_private(Path(settings.pii_key_file), setting="pii_key_file")
         return _read_key_file(Path(settings.pii_key_file))
     if settings.is_production:
         raise PiiKeysRefused(N_("Personal-data keys are missing: set TELREG_PII_KEY_FILE to a key file, or "

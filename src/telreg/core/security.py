@@ -1,8 +1,9 @@
 """Web-session security: the session's CSRF token, signing staff in and out, the current-user dependencies.
 
-The session is Starlette's signed cookie (SameSite=strict, set up in app.py). It holds the signed-in username
-and a random CSRF token; every state-changing form carries the token in a hidden field (API clients: the
-X-CSRF-Token header) and ``CsrfChecked`` compares it in constant time. SameSite alone is not enough: older
+The session is Starlette's signed cookie (SameSite=strict, set up in app.py). It holds the token of a server-side
+session (core/sessions.py: revocable, with idle and absolute limits; the signed-in username beside it is only a
+hint for the page header) and a random CSRF token; every state-changing form carries the CSRF token in a hidden
+field (API clients: the X-CSRF-Token header) and ``CsrfChecked`` compares it in constant time. SameSite alone is not enough: older
 browsers ignore it, and a token also stops a form being replayed after sign-out (signing in issues a new one).
 
 CSRF is a danger only where a cookie signs someone in. A page form is always checked (a sign-in form too: the
@@ -23,12 +24,17 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from telreg.core import audit, sessions
+from telreg.core.access import STAFF, Access, declares
 from telreg.core.errors import NotAuthenticated, PermissionDenied
 from telreg.core.i18n import N_
 from telreg.core.models import User
-from telreg.core.users import MAX_FAILED_LOGINS, require_role
-from telreg.deps import DbSession
+from telreg.core.rate_limits import client_address
+from telreg.core.users import is_locked, require_role
+from telreg.deps import DbSession, RuntimeDep
+from telreg.runtime import Runtime
 
 __all__ = [
     "CSRF_FIELD",
@@ -40,10 +46,14 @@ __all__ = [
     "DncOfficer",
     "bearer_challenge",
     "bearer_token",
+    "complete_staff_sign_in",
     "cookie_authenticated",
     "csrf_token",
+    "end_server_session",
+    "session_token",
     "sign_in",
     "sign_out",
+    "start_server_session",
     "verify_csrf",
 ]
 
@@ -51,6 +61,7 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 _CSRF_KEY = "csrf"
 _USER_KEY = "user"
+_TOKEN_KEY = "auth"  # the server-side session's token (core/sessions.py); only its SHA-256 is stored
 _KEPT_ON_SIGN_IN = ("lang",)  # preferences that survive the session being renewed
 # What an anonymous session may hold: its CSRF token, the language, a one-off message. Any other key (a staff
 # user, a sender account, a proved lookup code...) signs someone in, so an unknown key counts as a sign-in and
@@ -122,46 +133,103 @@ async def verify_csrf(request: Request) -> None:
             "This form has expired or did not come from this site. Reload the page and try again."))
 
 
-def sign_in(request: Request, user: User) -> None:
-    """Start a fresh session for the user: a new session and token, so a planted session cannot be reused."""
-    kept = {key: request.session[key] for key in _KEPT_ON_SIGN_IN if key in request.session}
-    request.session.clear()
-    request.session.update(kept)
-    request.session[_USER_KEY] = user.username
-    request.session[_CSRF_KEY] = secrets.token_urlsafe(32)
-
-
-def sign_out(request: Request) -> None:
+def _fresh_cookie_session(request: Request) -> None:
     kept = {key: request.session[key] for key in _KEPT_ON_SIGN_IN if key in request.session}
     request.session.clear()
     request.session.update(kept)
 
 
-def signed_in_username(request: Request) -> str | None:
-    value = request.session.get(_USER_KEY)
+def session_token(request: Request) -> str | None:
+    """The server-side session's token the cookie carries (core/sessions.py), or None."""
+    value = request.session.get(_TOKEN_KEY)
     return str(value) if value else None
 
 
-def current_user(request: Request, session: DbSession) -> User:
-    """Return the signed-in staff user; an unknown, deactivated or locked account counts as signed out."""
-    username = signed_in_username(request)
-    if username is None:
+def start_server_session(request: Request, session: Session, runtime: Runtime, *, kind: str, principal: str,
+                         keep_csrf: bool = False) -> str:
+    """Give the browser a fresh cookie session carrying a new server-side session of KIND for PRINCIPAL.
+
+    A session the cookie held before is revoked ("replaced"), so a planted or shared cookie cannot be reused; a
+    new CSRF token is issued with it. Returns the new token.
+    """
+    old = session_token(request)
+    if old:
+        sessions.revoke(session, clock=runtime.clock, token=old, reason="replaced")
+    csrf = request.session.get(_CSRF_KEY) if keep_csrf else None
+    _fresh_cookie_session(request)
+    token = sessions.issue(session, clock=runtime.clock, settings=runtime.settings, kind=kind, principal=principal,
+                           client_address=client_address(request), user_agent=request.headers.get("user-agent"))
+    request.session[_TOKEN_KEY] = token
+    request.session[_CSRF_KEY] = csrf or secrets.token_urlsafe(32)
+    return token
+
+
+def end_server_session(request: Request, session: Session, runtime: Runtime, *, reason: str = "logout") -> None:
+    """Revoke the cookie's server-side session (if any) and empty the cookie session."""
+    token = session_token(request)
+    if token:
+        sessions.revoke(session, clock=runtime.clock, token=token, reason=reason)
+    _fresh_cookie_session(request)
+
+
+def sign_in(request: Request, user: User, *, session: Session, runtime: Runtime) -> None:
+    """Start a fresh session for the user: a new server-side session and CSRF token in a new cookie session."""
+    start_server_session(request, session, runtime, kind=sessions.STAFF, principal=user.username)
+    request.session[_USER_KEY] = user.username
+
+
+def complete_staff_sign_in(request: Request, session: Session, runtime: Runtime, user: User) -> None:
+    """THE place where a staff sign-in is completed: the password was accepted (core.users.authenticate), now the
+    session is issued and the sign-in audited. A second step (two-factor) goes before this call."""
+    sign_in(request, user, session=session, runtime=runtime)
+    audit.record(session, clock=runtime.clock, actor=f"user:{user.username}", action="user-signed-in",
+                 subject_type="user", subject_key=user.username, details={"address": client_address(request)})
+
+
+def sign_out(request: Request) -> None:
+    """Empty the cookie session (keeping the language). Revoking the server-side session: end_server_session."""
+    _fresh_cookie_session(request)
+
+
+def signed_in_username(request: Request) -> str | None:
+    """The username the cookie names (a hint for the page header; current_user is what checks the session). A
+    cookie without a server-side session (written before sessions were kept on the server) names no one."""
+    value = request.session.get(_USER_KEY)
+    return str(value) if value and request.session.get(_TOKEN_KEY) else None
+
+
+def current_user(request: Request, session: DbSession, runtime: RuntimeDep) -> User:
+    """Return the signed-in staff user; an ended or revoked session, or an unknown, deactivated or (while the
+    lock lasts) locked account counts as signed out."""
+    named = request.session.get(_USER_KEY)
+    token = session_token(request)
+    if not named or token is None:
+        if named:  # a cookie from before server-side sessions: it no longer signs anyone in
+            sign_out(request)
         raise NotAuthenticated(N_("Please sign in to see this page."))
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.is_active or user.failed_logins >= MAX_FAILED_LOGINS:
+    username = str(named)
+    live = sessions.resolve(session, clock=runtime.clock, settings=runtime.settings, kind=sessions.STAFF,
+                            token=token)
+    user = session.scalar(select(User).where(User.username == username)) if live is not None else None
+    if (live is None or user is None or live.principal != user.username or not user.is_active
+            or is_locked(user, now=runtime.clock.now())):
         sign_out(request)
         raise NotAuthenticated(N_("Your session has ended; please sign in again."))
     return user
 
 
-def _signed_in_staff(request: Request, session: DbSession,
+@declares(STAFF)
+def _signed_in_staff(request: Request, session: DbSession, runtime: RuntimeDep,
                      _cookie: Annotated[str | None, Depends(SESSION_SCHEME)]) -> User:
-    return current_user(request, session)
+    return current_user(request, session, runtime)
 
 
 CurrentUser = Annotated[User, Depends(_signed_in_staff)]
+StaffSignedIn = Depends(_signed_in_staff)
+"""For a ``dependencies=[…]`` list: the sign-in check before CsrfChecked, so no session hears 401, not 403."""
 
 
+@declares(Access.staff("dnc-officer", "admin"))
 def dnc_officer(user: CurrentUser) -> User:
     require_role(user, "dnc-officer")
     return user

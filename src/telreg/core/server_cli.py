@@ -33,15 +33,22 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     with_worker: Annotated[bool, typer.Option("--with-worker", help="Run a worker thread beside the server")] = False,
+    ivr_host: Annotated[str | None, typer.Option("--ivr-host", help="Address of the IVR webhook listener "
+                                                 "(default TELREG_IVR_HOST, 127.0.0.1)")] = None,
+    ivr_port: Annotated[int | None, typer.Option("--ivr-port", help="Port of the IVR webhook listener "
+                                                 "(default TELREG_IVR_PORT, 8001)")] = None,
 ) -> None:
-    """Serve the API and the web pages."""
+    """Serve the API and the web pages on --port, and the signed IVR webhook on a listener of its own."""
+    import asyncio
     import threading
 
     import uvicorn
 
     from telreg.app import create_app
     from telreg.core.dev_inbox import start_smtp_sink
+    from telreg.core.listeners import Server, serve_all
     from telreg.core.logs import configure_logging
+    from telreg.dnc.ivr_api import create_ivr_app
     from telreg.realname.policy import get_policy
 
     rt = runtime()
@@ -54,8 +61,12 @@ def serve(
         threading.Thread(target=run_worker, args=(rt,), daemon=True, name="telreg-worker").start()
     try:
         # log_config=None: uvicorn's lines go through our one handler instead of a format of its own.
-        uvicorn.run(create_app(rt), host=host, port=port, log_level=rt.settings.log_level.lower(),
-                    log_config=None)
+        level = rt.settings.log_level.lower()
+        public = Server(uvicorn.Config(create_app(rt), host=host, port=port, log_level=level, log_config=None))
+        ivr = Server(uvicorn.Config(create_ivr_app(rt), host=ivr_host or rt.settings.ivr_host,
+                                     port=rt.settings.ivr_port if ivr_port is None else ivr_port,
+                                     log_level=level, log_config=None))
+        asyncio.run(serve_all([public, ivr]))
     finally:
         if sink is not None:
             sink.stop()

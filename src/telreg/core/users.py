@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from telreg.core import audit, passwords
-from telreg.core.clock import Clock
+from telreg.config import Settings
+from telreg.core import audit, lockout, passwords
+from telreg.core.clock import Clock, to_hk
 from telreg.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from telreg.core.i18n import N_, Message, Msgid
+from telreg.core.i18n import N_, Message, Msgid, format_message
 from telreg.core.models import User
+from telreg.core.passwords import PasswordUnchanged
 
 # Role names are lower-case words joined by hyphens (migration 2026-12-06-2130 renamed operator_staff).
 ROLES = frozenset({"admin", "dnc-officer", "operator-staff", "regulator"})
@@ -20,6 +23,7 @@ OPERATOR_ROLE = "operator-staff"  # the one role whose accounts belong to a netw
 MAX_OPERATOR_CODE = 32
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH  # the one password policy (core.passwords), as for senders
 MAX_FAILED_LOGINS = 5
+DEFAULT_LOCK_MINUTES = 15  # settings.staff_lock_minutes when the caller has settings
 
 
 def create_user(
@@ -115,39 +119,113 @@ def get_user(session: Session, username: str) -> User:
 @dataclass(frozen=True)
 class LoginOutcome:
     user: User | None
-    message: Msgid  # the English; core.i18n.format_message puts it in the reader's language
+    message: Msgid  # the English (a Message when it has values); core.i18n puts it in the reader's language
+    locked_until: dt.datetime | None = None  # set when the account is (or just became) locked
 
     @property
     def ok(self) -> bool:
         return self.user is not None
 
+    @property
+    def locked(self) -> bool:
+        return self.locked_until is not None
 
-def authenticate(session: Session, *, clock: Clock, username: str, password: str) -> LoginOutcome:
+    def message_in(self, lang: str) -> str:
+        if isinstance(self.message, Message):
+            return self.message.in_language(lang)
+        return format_message(lang, self.message)
+
+
+_WRONG = N_("The username or password is not correct.")
+_LOCKED_FOR_GOOD = N_("This account is locked; ask an administrator to unlock it.")
+
+
+def _locked_outcome(until: dt.datetime) -> LoginOutcome:
+    if until.year == dt.MAXYEAR:  # locked before locks ran out: only an administrator lifts it
+        return LoginOutcome(None, _LOCKED_FOR_GOOD, until)
+    local = to_hk(until)
+    return LoginOutcome(None, Message(N_(
+        "Too many wrong passwords: this account is locked until %(time)s on %(day)s (Hong Kong time). Try again "
+        "then, or ask an administrator to unlock it."), time=local.strftime("%H:%M"), day=local.strftime("%Y-%m-%d")),
+        until)
+
+
+def lock_duration(settings: Settings | None) -> dt.timedelta:
+    return dt.timedelta(minutes=settings.staff_lock_minutes if settings is not None else DEFAULT_LOCK_MINUTES)
+
+
+def authenticate(session: Session, *, clock: Clock, username: str, password: str,
+                 settings: Settings | None = None) -> LoginOutcome:
     """Check a password. Failures are *returned*, not raised, so the edge commits the failure counter that
-    locks an account after repeated attempts (raising would roll it back)."""
-    user = session.scalar(select(User).where(User.username == username.strip().lower()))
-    wrong = LoginOutcome(None, N_("The username or password is not correct."))
+    locks an account after repeated attempts (raising would roll it back).
+
+    The attempt is claimed before the password is checked (core/lockout.py): of any number of simultaneous
+    attempts only ``MAX_FAILED_LOGINS`` are ever checked, and a right password is refused once the others have
+    locked the account. The lock lasts ``settings.staff_lock_minutes``. Every outcome is audited.
+
+    A right password only *accepts* the user: the caller completes the sign-in (core.security.complete_staff_sign_in,
+    where a second step can come first).
+    """
+    name = username.strip().lower()
+    user = session.scalar(select(User).where(User.username == name))
     if user is None:
         passwords.hash_secret(password)  # spend the same time as a real check, so usernames cannot be probed
-        return wrong
-    if not user.is_active or is_locked(user):
-        return LoginOutcome(None, N_("This account is locked; ask an administrator to unlock it."))
+        audit.record(session, clock=clock, actor="login", action="user-login-failed", subject_type="user",
+                     subject_key=name[:100], details={"reason": "unknown-user"})
+        return LoginOutcome(None, _WRONG)
+    if not user.is_active:
+        passwords.hash_secret(password)
+        audit.record(session, clock=clock, actor="login", action="user-login-failed", subject_type="user",
+                     subject_key=user.username, details={"reason": "inactive"})
+        return LoginOutcome(None, _LOCKED_FOR_GOOD)
+    now = clock.now()
+    claimed = lockout.claim(session, model=User, row_id=user.id, now=now, max_attempts=MAX_FAILED_LOGINS,
+                            lock_for=lock_duration(settings))
+    if not claimed.granted:
+        until = lockout.locked_until(MAX_FAILED_LOGINS, claimed.locked_until, now=now,
+                                     max_attempts=MAX_FAILED_LOGINS)
+        audit.record(session, clock=clock, actor="login", action="user-login-failed", subject_type="user",
+                     subject_key=user.username, details={"reason": "locked"})
+        return _locked_outcome(until or now)
     if not passwords.matches(user.password_hash, password):
-        user.failed_logins += 1
-        session.flush()
-        if user.failed_logins >= MAX_FAILED_LOGINS:
+        audit.record(session, clock=clock, actor="login", action="user-login-failed", subject_type="user",
+                     subject_key=user.username, details={"failed_logins": claimed.attempt})
+        if claimed.locks:
+            assert claimed.locked_until is not None
             audit.record(session, clock=clock, actor="login", action="user-locked", subject_type="user",
-                         subject_key=user.username, details={"failed_logins": user.failed_logins})
-        return wrong
-    user.failed_logins = 0
+                         subject_key=user.username,
+                         details={"failed_logins": claimed.attempt, "locked_until": claimed.locked_until.isoformat()})
+            from telreg.core import sessions  # imported here: sessions imports this module
+
+            sessions.revoke_all(session, clock=clock, kind=sessions.STAFF, principal=user.username,
+                                reason="locked", actor="login")
+            return _locked_outcome(claimed.locked_until)
+        return LoginOutcome(None, _WRONG)
+    if not lockout.confirm(session, model=User, row_id=user.id, claimed=claimed):
+        _, until = lockout.state(session, model=User, row_id=user.id)
+        audit.record(session, clock=clock, actor="login", action="user-login-failed", subject_type="user",
+                     subject_key=user.username, details={"reason": "locked-meanwhile"})
+        return _locked_outcome(until or now)
     if (rehashed := passwords.upgraded(user.password_hash, password)) is not None:
         user.password_hash = rehashed
     session.flush()
+    audit.record(session, clock=clock, actor=f"user:{user.username}", action="user-password-accepted",
+                 subject_type="user", subject_key=user.username)
     return LoginOutcome(user, N_("signed in"))
 
 
-def is_locked(user: User) -> bool:
-    return user.failed_logins >= MAX_FAILED_LOGINS
+def failed_logins(session: Session, username: str) -> int:
+    """Wrong passwords in a row of the named account (0 for an unknown name)."""
+    count = session.scalar(select(User.failed_logins).where(User.username == username.strip().lower()))
+    return int(count or 0)
+
+
+def is_locked(user: User, *, now: dt.datetime | None = None) -> bool:
+    """Whether the account is locked at NOW (without NOW: whether any lock, even one that ran out, is recorded)."""
+    if now is None:
+        return user.failed_logins >= MAX_FAILED_LOGINS or user.locked_until is not None
+    return lockout.locked_until(user.failed_logins, user.locked_until, now=now,
+                                max_attempts=MAX_FAILED_LOGINS) is not None
 
 
 def unlock_user(session: Session, *, clock: Clock, username: str, actor: str) -> bool:
@@ -156,13 +234,36 @@ def unlock_user(session: Session, *, clock: Clock, username: str, actor: str) ->
     Only the lockout is lifted: a deactivated account stays deactivated (that is a separate, deliberate decision).
     """
     user = get_user(session, username)
-    if not is_locked(user):
+    if not is_locked(user, now=clock.now()):
         return False
     audit.record(session, clock=clock, actor=actor, action="user-unlocked", subject_type="user",
                  subject_key=user.username, details={"failed_logins": user.failed_logins})
-    user.failed_logins = 0
+    lockout.clear(session, model=User, row_id=user.id)
     session.flush()
     return True
+
+
+def change_password(session: Session, *, clock: Clock, username: str, current_password: str, new_password: str,
+                    actor: str | None = None) -> User:
+    """A staff user replaces the password (the current one is asked again); every session of the user ends.
+
+    The caller that changed it from a session signs that browser in again (core.security.reissue_staff_session).
+    """
+    user = get_user(session, username)
+    if not passwords.matches(user.password_hash, current_password):
+        raise InvalidInput(N_("The current password is not correct."), field="current_password")
+    if new_password == current_password:
+        raise PasswordUnchanged(N_("The new password must be different from the current one."))
+    validate_password(new_password, username=user.username)
+    user.password_hash = passwords.hash_secret(new_password)
+    session.flush()
+    audit.record(session, clock=clock, actor=actor or f"user:{user.username}", action="user-password-changed",
+                 subject_type="user", subject_key=user.username)
+    from telreg.core import sessions
+
+    sessions.revoke_all(session, clock=clock, kind=sessions.STAFF, principal=user.username,
+                        reason="password-changed", actor=actor or f"user:{user.username}")
+    return user
 
 
 # What a person calls each role (the English keeps the code, which API clients match on).

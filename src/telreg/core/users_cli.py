@@ -54,3 +54,16 @@ def unlock(username: str) -> None:
         unlocked = users.unlock_user(session, clock=rt.clock, username=username, actor="cli")
     name = username.strip().lower()
     typer.echo(f"unlocked user {name}" if unlocked else f"user {name} was not locked; nothing changed")
+
+
+@app.command("revoke-sessions")
+def revoke_sessions(username: str) -> None:
+    """End every session of a staff account at once (signed out everywhere; recorded in the audit trail)."""
+    from telreg.core import sessions
+
+    rt = runtime()
+    with session_scope(rt) as session:
+        user = users.get_user(session, username)
+        ended = sessions.revoke_all(session, clock=rt.clock, kind=sessions.STAFF, principal=user.username,
+                                    reason="revoked-by-admin", actor="cli")
+    typer.echo(f"ended {ended} session(s) of user {user.username}")

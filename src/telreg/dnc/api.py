@@ -10,8 +10,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Response, UploadFile
 
-from telreg.core.files import store_document
+from telreg.core.access import Public
 from telreg.core.security import CsrfChecked, DncOfficer
+from telreg.core.uploads import UploadBatch
 from telreg.deps import DbSession, ReadSession, RuntimeDep
 from telreg.dnc import feeds, paper, service
 from telreg.dnc.schemas import (
@@ -27,7 +28,8 @@ from telreg.dnc.vocabulary import parse_registers
 router = APIRouter(prefix="/api/v1/dnc", tags=["do-not-call"])
 
 
-@router.get("/status/{number}", response_model=NumberStatus, response_model_exclude_none=True)
+@router.get("/status/{number}", response_model=NumberStatus, response_model_exclude_none=True,
+            dependencies=[Public])
 def status(number: str, session: ReadSession, runtime: RuntimeDep) -> dict[str, Any]:
     """Tell whether a number is listed on each register, since when, and from when it is protected."""
     return service.number_status(session, settings=runtime.settings, number=number)
@@ -52,13 +54,12 @@ def record_paper_application(
     action: Annotated[str, Form()] = "register",
 ) -> Any:
     """Record a paper application with its phone bill; it waits for an officer's approval."""
-    content = bill.file.read(runtime.settings.max_upload_bytes + 1)
-    stored = store_document(runtime.settings.data_dir, filename=bill.filename or "bill", content=content,
-                            max_bytes=runtime.settings.max_upload_bytes, area="dnc-paper")
-    return paper.record_application(
-        session, clock=runtime.clock, number=number, registers=parse_registers(registers), action=action,
-        applicant_name=applicant_name, bill=stored, officer_name=officer.username,
-    )
+    with UploadBatch.for_request(runtime, area="dnc-paper") as batch:  # streamed; kept only if committed
+        received = batch.receive(bill, filename=bill.filename or "bill")
+        return paper.record_application(
+            session, clock=runtime.clock, number=number, registers=parse_registers(registers), action=action,
+            applicant_name=applicant_name, bill=received, officer_name=officer.username,
+        )
 
 
 @router.get("/paper-applications", response_model=list[PaperApplicationOut])
@@ -68,7 +69,7 @@ def list_paper_applications(session: DbSession, officer: DncOfficer, status: str
 
 
 @router.post("/paper-applications/{application_id}/approve", response_model=list[ChangeOutcomeOut],
-             dependencies=[CsrfChecked])
+             dependencies=[CsrfChecked], responses={409: {"description": "already_decided"}})
 def approve_paper_application(application_id: int, session: DbSession, runtime: RuntimeDep,
                               officer: DncOfficer) -> Any:
     """Approve a pending application: the number is listed (or delisted) today."""
@@ -78,7 +79,7 @@ def approve_paper_application(application_id: int, session: DbSession, runtime: 
 
 
 @router.post("/paper-applications/{application_id}/reject", response_model=PaperApplicationOut,
-             dependencies=[CsrfChecked])
+             dependencies=[CsrfChecked], responses={409: {"description": "already_decided"}})
 def reject_paper_application(application_id: int, body: RejectRequest, session: DbSession, runtime: RuntimeDep,
                              officer: DncOfficer) -> Any:
     """Reject a pending application with the reason the applicant will be told."""

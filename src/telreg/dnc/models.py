@@ -75,6 +75,20 @@ class IvrCall(Base):
     ended_at: Mapped[dt.datetime | None]
 
 
+class IvrSignatureSeen(Base):
+    """A webhook signature accepted while its timestamp is inside the replay window (replay cache).
+
+    The unique signature is the arbiter between workers: a second request carrying it is a replay. Rows whose
+    window has closed are deleted; a request that old is refused for its timestamp anyway.
+    """
+
+    __tablename__ = "dnc_ivr_signatures_seen"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signature: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
 class PaperApplication(Base):
     """A written application with a recent phone bill, recorded and decided by an officer."""
 

@@ -12,7 +12,7 @@ from telreg.config import Settings
 from telreg.core import audit
 from telreg.core.clock import Clock
 from telreg.core.errors import InvalidInput
-from telreg.core.files import StoredFile
+from telreg.core.files import PendingFile, StoredFile, keep_on_commit
 from telreg.core.i18n import N_
 from telreg.core.phone import parse_registrable
 from telreg.core.users import officer
@@ -40,10 +40,12 @@ def record_application(
     registers: list[Register],
     action: str,
     applicant_name: str,
-    bill: StoredFile,
+    bill: StoredFile | PendingFile,
     officer_name: str,
 ) -> PaperApplication:
-    """Record a paper application and its phone bill; nothing is listed until an officer approves it."""
+    """Record a paper application and its phone bill; nothing is listed until an officer approves it.
+
+    A bill received by a request (PendingFile) is kept only if this application is committed."""
     clerk = officer(session, officer_name)
     parsed = parse_registrable(number)
     if action not in ACTIONS:
@@ -51,6 +53,8 @@ def record_application(
     name = applicant_name.strip()
     if not name:
         raise InvalidInput(N_("The applicant's name is required."))
+    if isinstance(bill, PendingFile):
+        bill = keep_on_commit(session, bill)
     application = repository.add_paper_application(
         session,
         PaperApplication(

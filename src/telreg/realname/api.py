@@ -8,7 +8,8 @@ operator (403 "clerk.chan acts for op1, not op2."); the regulator and administra
 (staff.py).
 
 Status codes of registrations and transfers: **201** with ``{"status": "registered"|"transferred", …}`` when
-done, **422** with ``{"status": "refused", "code", "reason"}`` when a rule refuses it. A refusal is the
+done, **422** with ``{"status": "refused", "code", "reason", "error", "detail"}`` (error and detail: the code
+and the reason again, the standard error body) when a rule refuses it. A refusal is the
 request failing on its merits (the same family as a validation error), and a client that only looks at the
 status code must not take it for success; the body tells a refusal (``status``) from a malformed request
 (``error: invalid_input``).
@@ -26,6 +27,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
+from telreg.core.access import Access, declares
 from telreg.core.errors import PermissionDenied
 from telreg.core.i18n import N_, language_from_header
 from telreg.core.models import User
@@ -34,6 +36,7 @@ from telreg.core.users import require_role
 from telreg.deps import DbSession, RuntimeDep
 from telreg.realname import changes, operators, service, views
 from telreg.realname.staff import READER_ROLES, STAFF_ROLE, ensure_acts_for, number_for_reader
+from telreg.realname.errors import NumberNotFound
 from telreg.realname.outcome import Outcome
 from telreg.realname.policy import get_policy
 from telreg.realname.schemas import (
@@ -49,11 +52,13 @@ router = APIRouter(prefix="/api/v1/realname", tags=["real-name registration"])
 
 
 
+@declares(Access.staff(STAFF_ROLE, "admin"))
 def _operator_staff(user: CurrentUser) -> User:
     require_role(user, STAFF_ROLE)
     return user
 
 
+@declares(Access.staff(*READER_ROLES))
 def _reader(user: CurrentUser) -> User:
     if READER_ROLES.isdisjoint(user.roles):
         raise PermissionDenied(N_("This needs the %(needed)s or 'regulator' role."), role=STAFF_ROLE,
@@ -61,6 +66,7 @@ def _reader(user: CurrentUser) -> User:
     return user
 
 
+@declares(Access.staff("admin"))
 def _admin(user: CurrentUser) -> User:
     require_role(user, "admin")
     return user
@@ -74,14 +80,31 @@ Admin = Annotated[User, Depends(_admin)]
 STAFF_CHANGE = [Depends(_operator_staff), CsrfChecked]
 _OUTCOME_RESPONSES: dict[int | str, dict[str, Any]] = {
     201: {"description": "Registered (or transferred): registration id, number, masked holder, quota"},
-    422: {"description": "Refused by a rule ({status: refused, code, reason}), or a malformed request"},
+    404: {"description": "Registering another operator's number: answered as reading an unknown number is"},
+    422: {"description": "Refused by a rule ({status: refused, code, reason}, with error and detail the same "
+                          "code and reason), or a malformed request",
+          "content": {"application/json": {"schema": {"anyOf": [
+              {"$ref": "#/components/schemas/HTTPValidationError"},  # the real body: web/openapi_errors.py
+              {"type": "object", "title": "Refusal", "required": ["status", "code", "reason", "error", "detail"],
+               "properties": {"status": {"const": "refused"}, "code": {"type": "string"},
+                              "reason": {"type": "string"}, "party": {"type": "string"},
+                              "error": {"type": "string"}, "detail": {"type": "string"}}}]}}}},
 }
 
 
-def _answer(outcome: Outcome, request: Request) -> JSONResponse:
+def _answer(outcome: Outcome, request: Request, *, operator: str | None = None) -> JSONResponse:
     lang = language_from_header(request.headers.get("accept-language", ""))
-    return JSONResponse(outcome.as_dict(lang), status_code=422 if outcome.refused else 201,
-                        headers={"Content-Language": lang})
+    if outcome.refused and outcome.code == NumberNotFound.code:
+        # Another operator's number: the very answer reading an unknown number gives (staff.number_for_reader),
+        # so registering cannot probe another operator's numbers. The refusal is recorded and audited (service).
+        hidden = NumberNotFound(N_("Number %(number)s is not one of %(scope)s's numbers."), number=outcome.number,
+                                scope=operator)
+        return JSONResponse({**hidden.to_dict(), "detail": hidden.message_in(lang)}, status_code=404,
+                            headers={"Content-Language": lang})
+    if outcome.refused:  # the standard error body too (issue 14): error and detail are code and reason
+        return JSONResponse({**outcome.as_dict(lang), "error": outcome.code, "detail": outcome.reason_in(lang)},
+                            status_code=422, headers={"Content-Language": lang})
+    return JSONResponse(outcome.as_dict(lang), status_code=201, headers={"Content-Language": lang})
 
 
 @router.post("/registrations", dependencies=STAFF_CHANGE, responses=_OUTCOME_RESPONSES, status_code=201)
@@ -92,7 +115,7 @@ def register(body: RegistrationRequest, request: Request, session: DbSession, ru
     outcome = service.register(session, vault=runtime.vault, policy=get_policy(runtime.settings),
                                clock=runtime.clock, verifier=verifier_for(runtime), request=body,
                                actor=f"staff:{staff.username}")
-    return _answer(outcome, request)
+    return _answer(outcome, request, operator=body.operator)
 
 
 @router.post("/transfers", dependencies=STAFF_CHANGE, responses=_OUTCOME_RESPONSES, status_code=201)
@@ -132,7 +155,8 @@ def list_operators(session: DbSession, reader: NumberReader) -> Any:
 
 
 @router.post("/operators", response_model=OperatorOut, status_code=201,
-             dependencies=[Depends(_admin), CsrfChecked])
+             dependencies=[Depends(_admin), CsrfChecked],
+             responses={409: {"description": "operator_exists: an operator already has that code"}})
 def add_operator(body: OperatorCreate, session: DbSession, runtime: RuntimeDep, admin: Admin) -> Any:
     """Add an operator (administrators only); an existing code is a 409."""
     return operators.add_operator(session, clock=runtime.clock, code=body.code, name=body.name,

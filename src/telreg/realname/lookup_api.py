@@ -17,6 +17,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from telreg.core.access import LOOKUP_PROOF, Public, marker
 from telreg.core.masking import mask_number
 from telreg.core.security import SESSION_SCHEME, CsrfChecked, csrf_token
 from telreg.deps import DbSession, ReadSession, RuntimeDep
@@ -50,7 +51,7 @@ router = APIRouter(prefix="/api/v1/realname/lookup", tags=["one-identity lookup"
                    dependencies=[Depends(_offered)],
                    responses={404: {"description": "lookup_not_offered: the policy has no such lookup"}})
 # The routes that read a proved code from the session cookie say so in the OpenAPI document.
-_PROVED = [Depends(SESSION_SCHEME)]
+_PROVED = [Depends(SESSION_SCHEME), marker(LOOKUP_PROOF)]  # lookup.access checks the proof
 staff_router = APIRouter(prefix="/api/v1/realname/flags", tags=["one-identity lookup"])
 
 
@@ -66,7 +67,7 @@ def send_code(session: Session, runtime: Runtime, background: BackgroundTasks, *
     return requested
 
 
-@router.post("/codes", status_code=202, response_model=CodeRequestedOut)
+@router.post("/codes", status_code=202, response_model=CodeRequestedOut, dependencies=[Public])
 def request_code(body: CodeRequest, session: DbSession, runtime: RuntimeDep,
                  background: BackgroundTasks) -> CodeRequestedOut:
     """Send a one-time code to the number when it is registered to the document; the answer is the same
@@ -76,7 +77,7 @@ def request_code(body: CodeRequest, session: DbSession, runtime: RuntimeDep,
     return CodeRequestedOut(challenge=requested.token, expires_at=requested.expires_at, message=CODE_SENT)
 
 
-@router.post("/codes/verify", response_model=LookupOpened,
+@router.post("/codes/verify", response_model=LookupOpened, dependencies=[Public],
              responses={422: {"description": "code_rejected: wrong (attempts left), expired, used, locked"}})
 def verify_code(body: CodeProof, request: Request, session: DbSession, runtime: RuntimeDep) -> Any:
     """Prove the code: the session gets the access (30 minutes) and the answer carries the summary."""
@@ -110,14 +111,15 @@ def flag(body: FlagIn, request: Request, session: DbSession, runtime: RuntimeDep
     return FlagOut(id=row.id, number=mask_number(row.number), status=row.status, at=row.at, created=created)
 
 
-@router.post("/end", status_code=204)
+@router.post("/end", status_code=204, dependencies=[Public])
 def end(request: Request) -> Response:
     """Forget the proof in this session."""
     request.session.pop(ACCESS_KEY, None)
     return Response(status_code=204)
 
 
-@staff_router.get("", response_model=list[StaffFlagOut])
+@staff_router.get("", response_model=list[StaffFlagOut],
+                  responses={404: {"description": "unknown_operator: no operator has that code"}})
 def list_flags(operator: str, session: DbSession, runtime: RuntimeDep, reader: NumberReader,
                status: str = "open") -> Any:
     """An operator's flags (open: oldest first; closed: latest first), the flagging holder masked (403 for

@@ -23,7 +23,6 @@ a finding's detail shows the name masked.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
@@ -37,6 +36,7 @@ from sqlalchemy.orm import Session, aliased
 
 from telreg.config import Settings
 from telreg.core.clock import HK
+from telreg.core.exports import csv_writer
 from telreg.core.masking import mask_name
 from telreg.core.vault import Vault
 from telreg.realname.identities import SEALED_FIELDS
@@ -98,7 +98,7 @@ def count_by_operator(findings: list[Finding], *, operators: list[str]) -> dict[
 def findings_csv(findings: list[Finding]) -> str:
     """Render findings as CSV: operator, number, kind, detail."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")  # formula-safe cells (core/exports.py)
     writer.writerow(("operator", "number", "kind", "detail"))
     writer.writerows((f.operator, f.number, f.kind, f.detail) for f in findings)
     return out.getvalue()

@@ -29,14 +29,17 @@ class Refused(Exception):
     ``reason`` is shown to the operator's clerk and may carry masked personal data (the quota sentence names
     the masked holder); ``recorded`` is what the refusals table keeps, with no personal data at all.
     ``party`` says whose details were at fault (holder, guardian, agent, handler) when that matters.
+    ``recorded_code`` is the code the refusals table keeps when it differs from the one answered: another
+    operator's number is answered as an unknown one (the clerk must not learn it exists), recorded as what it is.
     REASON and RECORDED are marked templates (``N_``) filled from PARAMS; ``reason`` and ``recorded`` are the
     English sentences, ``Message``s that can be put into another language (``reason.in_language(lang)``).
     ``template`` and ``params`` let a caller raise the sentence as a DomainError (porting: quota_reached).
     """
 
     def __init__(self, code: str, reason: str, /, *, recorded: str | None = None, party: str | None = None,
-                 **params: Any) -> None:
+                 recorded_code: str | None = None, **params: Any) -> None:
         self.code = code
+        self.recorded_code = recorded_code or code
         self.template = reason if isinstance(reason, Msgid) else None
         self.params = params
         self.reason: str = Message(reason, **params) if self.template is not None else reason
@@ -64,7 +67,8 @@ class Outcome:
 
     @classmethod
     def from_refusal(cls, refused: Refused) -> Outcome:
-        return cls(status="refused", code=refused.code, reason=refused.reason, party=refused.party)
+        return cls(status="refused", code=refused.code, reason=refused.reason, party=refused.party,
+                   number=refused.params.get("number"))
 
     def reason_in(self, lang: str) -> str | None:
         """Return the refusal's reason in LANG (English for English, or when it was never marked)."""

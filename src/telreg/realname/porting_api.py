@@ -26,7 +26,8 @@ from telreg.realname.staff import ensure_acts_for, operator_scope
 router = APIRouter(prefix="/api/v1/realname", tags=["real-name registration"])
 
 
-@router.post("/ports", dependencies=STAFF_CHANGE, status_code=201)
+@router.post("/ports", dependencies=STAFF_CHANGE, status_code=201,
+             responses={404: {"description": "unknown_operator: no operator has that code"}})
 def request_port(body: PortRequestIn, session: DbSession, runtime: RuntimeDep,
                  staff: OperatorStaff) -> dict[str, Any]:
     """Ask, as the receiving operator, to port a number to it; the holder's document proves who asks."""

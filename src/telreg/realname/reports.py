@@ -19,7 +19,6 @@ figures now, for today's row of a page.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections import defaultdict
@@ -31,6 +30,7 @@ from sqlalchemy.orm import Session
 from telreg.core.clock import HK, Clock
 from telreg.core.db import add_unless_duplicate
 from telreg.core.errors import InvalidInput
+from telreg.core.exports import csv_writer
 from telreg.core.i18n import N_
 from telreg.realname.lifecycle_models import EVENT_STEPS, ComplianceSnapshot, LifecycleEvent
 from telreg.realname.models import NUMBER_STATES, Number, Operator, Refusal
@@ -102,7 +102,7 @@ def compliance(session: Session, *, date_from: dt.date, date_to: dt.date,
 def compliance_csv(rows: list[dict[str, Any]]) -> str:
     """Render rows of ``compliance`` as CSV: one line per day and operator, refusals as code=count pairs."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")  # formula-safe cells (core/exports.py)
     writer.writerow(CSV_COLUMNS)
     for row in rows:
         writer.writerow([

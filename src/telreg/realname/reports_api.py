@@ -13,7 +13,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
+from telreg.core.access import Access, declares
 from telreg.core.clock import today
+from telreg.core.exports import attachment
 from telreg.core.models import User
 from telreg.core.security import CurrentUser
 from telreg.core.users import require_role
@@ -21,12 +23,14 @@ from telreg.deps import DbSession, RuntimeDep
 from telreg.realname import noncompliance, operators, reports
 from telreg.realname.policy import get_policy
 
-router = APIRouter(prefix="/api/v1/realname/reports", tags=["real-name reports"])
+router = APIRouter(prefix="/api/v1/realname/reports", tags=["real-name reports"],
+                   responses={200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv"}})
 
 REGULATOR_ROLE = "regulator"
 DEFAULT_DAYS = 30
 
 
+@declares(Access.staff(REGULATOR_ROLE, "admin"))
 def _regulator(user: CurrentUser) -> User:
     require_role(user, REGULATOR_ROLE)
     return user
@@ -38,7 +42,7 @@ Format = Annotated[Literal["json", "csv"], Query(description="json (default) or 
 
 def _csv(text: str, filename: str) -> Response:
     return Response(text, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                    headers={"Content-Disposition": attachment(filename)})
 
 
 @router.get("/compliance", response_model=None)

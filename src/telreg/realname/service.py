@@ -2,7 +2,8 @@
 
 Rules run in this order; the first that fails refuses the request with a stable code and a sentence:
 
-    unknown_operator, invalid_number, number_other_operator (the number belongs to another operator),
+    unknown_operator, invalid_number, unknown_number (the number belongs to another operator: answered as the
+    read path answers an unknown number, recorded as number_other_operator and audited),
     number_registered (registered already: use a transfer) / number_unavailable (terminated, deactivated or
     in quarantine) — for a transfer: not_registered instead —, then every rule of parties.py (documents,
     minors, guardian, agent, organisation handler and letter), same_holder (transfer only), the verification
@@ -38,6 +39,7 @@ from telreg.realname.verification import IdentityVerifier, Verdict
 __all__ = ["AUDIT_SUBJECT", "REGISTRABLE_STATES", "register", "transfer"]
 
 AUDIT_SUBJECT = "realname-number"
+OTHER_OPERATOR = "number_other_operator"  # recorded (refusals, audit), never answered: see _ensure_registrable
 # States from which a number may be registered: new, a legacy number whose service is being withdrawn
 # (registration at any step restores it), or a legacy number held by contract (its holder registers like any
 # other when they want to, seed 000 Q4). A terminated, deactivated or quarantined number waits until the
@@ -119,15 +121,17 @@ def _transfer(session: Session, *, vault: Vault, policy: Policy, clock: Clock, v
               request: TransferRequest, actor: str, attempt: _Attempt) -> Outcome:
     operator, national = _operator_and_number(session, policy=policy, request=request, attempt=attempt)
     number = repository.number_row(session, national, for_update=True)
-    if number is not None and number.operator_id != operator.id:
-        raise Refused("number_other_operator",
-                      N_("Number %(number)s belongs to another operator, not %(operator)s."),
-                      number=national, operator=operator.code)
-    current = repository.current_registration(session, number.id) if number is not None else None
-    if number is None or current is None:
+    theirs = number is not None and number.operator_id == operator.id
+    current = repository.current_registration(session, number.id) if number is not None and theirs else None
+    if current is None:
+        # Another operator's number is answered exactly as an unknown one (issue 14: no probing of another
+        # operator's numbers); the refusals table and the audit trail keep what it was.
         raise Refused("not_registered",
                       N_("Number %(number)s is not registered with %(operator)s, so it cannot be "
-                         "transferred; register it instead."), number=national, operator=operator.code)
+                         "transferred; register it instead."), number=national, operator=operator.code,
+                      recorded_code="not_registered" if number is None or theirs else OTHER_OPERATOR,
+                      recorded=None if number is None or theirs else
+                      N_("Number %(number)s belongs to another operator, not %(operator)s."))
     parties = check_parties(request.holder, guardian=request.guardian, agent=request.agent, policy=policy,
                             on=today(clock), agent_letter=request.agent_authorisation_letter)
     old_holder = repository.identity(session, current.holder_id)
@@ -178,9 +182,13 @@ def _operator_and_number(session: Session, *, policy: Policy, request: Registrat
 
 def _ensure_registrable(session: Session, number: Number, *, operator: Operator) -> None:
     if number.operator_id != operator.id:
-        raise Refused("number_other_operator",
-                      N_("Number %(number)s belongs to another operator, not %(operator)s."),
-                      number=number.number, operator=operator.code)
+        # Answered as reading an unknown number answers (realname/staff.py number_for_reader: 404 unknown_number,
+        # realname/api.py), so a clerk cannot probe which numbers another operator holds; recorded and audited
+        # as what it is.
+        raise Refused("unknown_number", N_("Number %(number)s is not one of %(scope)s's numbers."),
+                      recorded=N_("Number %(number)s belongs to another operator, not %(operator)s."),
+                      recorded_code=OTHER_OPERATOR, number=number.number, scope=operator.code,
+                      operator=operator.code)
     if repository.current_registration(session, number.id) is not None:
         raise Refused("number_registered",
                       N_("Number %(number)s is already registered; to give it to another holder, use a "
@@ -249,6 +257,11 @@ def _audit(session: Session, *, clock: Clock, actor: str, action: str, number: N
 def _refuse(session: Session, *, clock: Clock, attempt: _Attempt, refused: Refused, actor: str) -> Outcome:
     repository.add_refusal(session, Refusal(
         operator_code=attempt.operator_code[:64], number=attempt.number[:32], action=attempt.action,
-        code=refused.code, message=refused.recorded[:500], at=clock.now(), actor=actor[:100],
+        code=refused.recorded_code, message=refused.recorded[:500], at=clock.now(), actor=actor[:100],
     ))
+    if refused.recorded_code == OTHER_OPERATOR:  # an attempt on another operator's number: for the audit trail
+        audit.record(session, clock=clock, actor=actor, action="realname-other-operator-number",
+                     subject_type=AUDIT_SUBJECT, subject_key=attempt.number[:32],
+                     details={"operator": attempt.operator_code[:64], "attempt": attempt.action,
+                              "answered": refused.code})
     return Outcome.from_refusal(refused)

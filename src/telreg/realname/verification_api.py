@@ -21,6 +21,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.datastructures import UploadFile
 
+from telreg.core.access import Access, declares
 from telreg.core.errors import InvalidInput
 from telreg.core.i18n import N_
 from telreg.core.models import User
@@ -46,6 +47,7 @@ REGULATOR_ROLE = "regulator"
 router = APIRouter(prefix="/api/v1/realname/verification", tags=["identity verification"])
 
 
+@declares(Access.staff(REGULATOR_ROLE, "admin"))
 def _regulator(user: CurrentUser) -> User:
     require_role(user, REGULATOR_ROLE)
     return user
@@ -68,11 +70,16 @@ async def _upload(request: Request, runtime: RuntimeDep) -> _Upload:
     # One endpoint takes a file or JSON, so the body is read here (the handler itself stays synchronous).
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         limit = runtime.settings.max_upload_bytes
-        form = await request.form()
+        # One file, a few fields: a body of a thousand parts is refused by the parser, not spooled.
+        form = await request.form(max_files=1, max_fields=16)
         file = form.get("file")
         if not isinstance(file, UploadFile):
             raise InvalidInput(N_("Send the CSV file as the multipart field 'file'."), field="file")
-        return _Upload(source=file.filename or "upload.csv", content=await file.read(limit + 1))
+        # Read in chunks and only to one byte past the limit (load_csv then says "too large").
+        content = bytearray()
+        while len(content) <= limit and (chunk := await file.read(min(64 * 1024, limit + 1 - len(content)))):
+            content += chunk
+        return _Upload(source=file.filename or "upload.csv", content=bytes(content))
     try:
         data = await request.json()
     except ValueError:

@@ -159,6 +159,28 @@ def expire(
         typer.echo(f"mail: {report['mail'] or 'nothing due'}")
 
 
+@app.command("sweep-files")
+def sweep_files(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count what would go; delete nothing")] = False,
+    as_json: JsonOption = False,
+    as_of: AsOfOption = None,
+) -> None:
+    """Delete stored documents no row refers to, stale uploads and the working directories of failed and
+    expired washes (older than sweep_grace_hours); the counts are audited (issue 14)."""
+    from telreg.senders.file_sweep import sweep_files as sweep
+
+    rt = runtime(as_of)
+    with session_scope(rt) as session:
+        counts = sweep(session, clock=rt.clock, settings=rt.settings, dry_run=dry_run, actor="cli")
+    if as_json:
+        print_json(counts)
+        return
+    verb = "would remove" if dry_run else "removed"
+    typer.echo(f"{verb} {counts['documents_removed']} document(s) and {counts['pending_removed']} stale upload(s) "
+               f"({counts['bytes_removed']:,} bytes), {counts['wash_directories_removed']} wash directorie(s); "
+               f"recovered {counts['pending_recovered']} upload(s)")
+
+
 @app.command("outbox")
 def outbox(
     state: Annotated[str | None, typer.Option("--state", help="pending | sent | failed")] = None,

@@ -1,7 +1,7 @@
 """FastAPI dependencies of the senders context: the signed-in sender.
 
-A sender's web session holds the account id under ``sender_account`` (the signed cookie of core.security, with its
-CSRF token). The sign-in pages call :func:`start_sender_session` after checking the password (and CAPTCHA);
+A sender's web session holds the token of a server-side session (core/sessions.py: idle and absolute limits,
+revocable) and the account id under ``sender_account`` (the signed cookie of core.security, with its CSRF token). The sign-in pages call :func:`start_sender_session` after checking the password (and CAPTCHA);
 every request then re-asks :func:`telreg.senders.lifecycle.access`, so an account cancelled since signing in is
 signed out at once.
 
@@ -21,11 +21,24 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 
+from telreg.core import sessions
+from telreg.core.access import SENDER, SENDER_SESSION, declares
 from telreg.core.errors import NotAuthenticated
 from telreg.core.i18n import N_
-from telreg.core.security import SESSION_SCHEME, bearer_token, csrf_token, sign_out, verify_csrf
+from telreg.core.security import (
+    SESSION_SCHEME,
+    bearer_token,
+    csrf_token,
+    end_server_session,
+    session_token,
+    sign_out,
+    start_server_session,
+    verify_csrf,
+)
 from telreg.deps import DbSession, RuntimeDep
+from telreg.runtime import Runtime
 from telreg.senders import lifecycle, signin
 from telreg.senders.errors import AccountNotFound, PasswordChangeRequired
 
@@ -57,30 +70,41 @@ SessionCookie = Annotated[str | None, Depends(SESSION_SCHEME)]
 ApiKey = Annotated[HTTPAuthorizationCredentials | None, Depends(API_KEY_SCHEME)]
 
 
-def start_sender_session(request: Request, account_id: int) -> None:
-    """Start a fresh session (new CSRF token) for a sender whose credentials were just checked."""
-    sign_out(request)
+def start_sender_session(request: Request, session: Session, runtime: Runtime, account_id: int, *,
+                         keep_csrf: bool = False) -> None:
+    """Start a fresh session (a new server-side session, new CSRF token) for a sender whose credentials were just
+    checked; a session the browser held before is revoked. KEEP_CSRF: the same browser, signed in again after
+    changing its password, keeps its CSRF token (its open forms still work)."""
+    start_server_session(request, session, runtime, kind=sessions.SENDER, principal=str(account_id),
+                         keep_csrf=keep_csrf)
     request.session[SENDER_KEY] = account_id
     csrf_token(request)
 
 
-def end_sender_session(request: Request) -> None:
-    sign_out(request)
+def end_sender_session(request: Request, session: Session, runtime: Runtime, *, reason: str = "logout") -> None:
+    """Log out: the server-side session ends (a copy of the cookie is useless from now on), the cookie empties."""
+    end_server_session(request, session, runtime, reason=reason)
 
 
 def current_sender(request: Request, session: DbSession, runtime: RuntimeDep) -> lifecycle.AccountAccess:
-    """Return what the signed-in sender may do now; a cancelled or unknown account counts as signed out."""
+    """Return what the signed-in sender may do now; an ended or revoked session, or a cancelled or unknown
+    account, counts as signed out."""
     account_id = request.session.get(SENDER_KEY)
     if not account_id:
         raise NotAuthenticated(N_("Please log in to your subscription account."))
+    live = sessions.resolve(session, clock=runtime.clock, settings=runtime.settings, kind=sessions.SENDER,
+                            token=session_token(request))
+    if live is None or live.principal != str(account_id):
+        sign_out(request)
+        raise NotAuthenticated(N_("Your session has ended; please log in again."))
     try:
         allowed = lifecycle.access(session, clock=runtime.clock, settings=runtime.settings,
                                    account_id=int(account_id))
     except AccountNotFound:
-        end_sender_session(request)
+        sign_out(request)
         raise NotAuthenticated(N_("Your session has ended; please log in again.")) from None
     if not allowed.can_log_in:
-        end_sender_session(request)
+        sign_out(request)
         raise NotAuthenticated(allowed.reason)
     return allowed
 
@@ -98,11 +122,13 @@ def _refuse_pending_password_change(session: DbSession, account_id: int) -> None
                                         "(POST /api/v1/senders/me/password)."))
 
 
+@declares(SENDER_SESSION)
 def _required_sender(request: Request, session: DbSession, runtime: RuntimeDep,
                      _cookie: SessionCookie) -> lifecycle.AccountAccess:
     return require_sender(request, session, runtime)
 
 
+@declares(SENDER_SESSION)  # also while a one-time password waits to be changed
 def _signed_in_sender(request: Request, session: DbSession, runtime: RuntimeDep,
                       _cookie: SessionCookie) -> lifecycle.AccountAccess:
     return current_sender(request, session, runtime)
@@ -143,6 +169,7 @@ async def _csrf_unless_api_key(request: Request) -> None:
         await verify_csrf(request)
 
 
+@declares(SENDER)
 def sender_caller(
     request: Request, session: DbSession, runtime: RuntimeDep,
     _csrf: Annotated[None, Depends(_csrf_unless_api_key)], _key: ApiKey, _cookie: SessionCookie,

@@ -8,6 +8,7 @@ uploads a replacement.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from functools import partial
 
@@ -17,8 +18,8 @@ from telreg.config import Settings
 from telreg.core import audit
 from telreg.core.clock import Clock
 from telreg.core.errors import InvalidInput
+from telreg.core.files import PendingFile, keep_on_commit, receive_document
 from telreg.core.i18n import N_, translate
-from telreg.core.files import store_document
 from telreg.core.users import officer
 from telreg.senders import emails, lifecycle, repository
 from telreg.senders.errors import (
@@ -37,9 +38,11 @@ __all__ = ["DocumentUpload", "accept_documents", "document_summary", "reject_doc
 
 @dataclass(frozen=True)
 class DocumentUpload:
+    """One document as sent: a file a request has already streamed to disk (core/uploads.py), or bytes (demos)."""
+
     doc_type: str
     filename: str
-    content: bytes
+    content: bytes | PendingFile
 
 
 def _required(account: SenderAccount) -> tuple[DocumentType, ...]:
@@ -85,8 +88,10 @@ def add_document(session: Session, *, clock: Clock, settings: Settings, account:
         raise WrongState(N_("The documents of this account were already accepted; nothing more is needed."),
                          account_id=account.id)
     doc_type = _parse_type(account, upload.doc_type)
-    stored = store_document(settings.data_dir, filename=upload.filename, content=upload.content,
-                            max_bytes=settings.max_upload_bytes, area="senders")
+    pending = upload.content if isinstance(upload.content, PendingFile) else receive_document(
+        settings.data_dir, filename=upload.filename, stream=io.BytesIO(upload.content),
+        max_bytes=settings.max_upload_bytes, area="senders")
+    stored = keep_on_commit(session, pending)  # kept only if this application or upload is committed
     for older in repository.documents(session, account.id):
         if older.doc_type == doc_type.value and older.status == "submitted":
             older.status = "superseded"

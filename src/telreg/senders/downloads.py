@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from telreg.config import Settings
+from telreg.core import audit
 from telreg.core.clock import HK, Clock
 from telreg.core.errors import InvalidInput
 from telreg.core.i18n import N_
@@ -141,6 +142,9 @@ def open_download(
         api_key_id=caller.api_key_id, client_address=(client_address or None) and client_address[:64],
         downloaded_at=clock.now(),
     ))
+    audit.record(session, clock=clock, actor=f"sender:{caller.account_id}", action="sender-register-downloaded",
+                 subject_type="sender", subject_key=str(caller.account_id), register=register,
+                 details={"publication": day.isoformat(), "file": file_name, "api_key_id": caller.api_key_id})
     return DownloadFile(path, file_name, register, day, _CONTENT_TYPES[checksum], size, sha256, md5)
 
 

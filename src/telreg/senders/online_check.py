@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from telreg.config import Settings
+from telreg.core import audit
 from telreg.core.clock import Clock, today
 from telreg.core.errors import InvalidInput, InvalidNumber
 from telreg.core.i18n import N_
@@ -114,6 +115,9 @@ def check_numbers(
         api_key_id=caller.api_key_id, client_address=(client_address or None) and client_address[:64],
         checked_at=now,
     ))
+    audit.record(session, clock=clock, actor=f"sender:{caller.account_id}", action="sender-online-check",
+                 subject_type="sender", subject_key=str(caller.account_id),
+                 details={"registers": chosen, "numbers": len(numbers), "api_key_id": caller.api_key_id})
     return {
         "checked_at": now.isoformat(),
         "on": on.isoformat(),

@@ -7,8 +7,12 @@ Rules (FAQ Q2.1, Q4.1, Q4.2, Q4.6):
 - ``MAX_FAILURES`` consecutive wrong passwords (or wrong security answers) lock the account for ``LOCK_MINUTES``;
   the answer says until when. A locked account is refused before its password is checked. When the lock has run
   out the count starts again from zero. A successful log-in or reset clears the count.
-- The failure count is raised by one ``UPDATE … SET failed_logins = failed_logins + 1`` so two wrong attempts at
-  the same moment are both counted (a read-modify-write in Python would lose one).
+- Each attempt is *claimed* before its secret is checked (core/lockout.py: one conditional ``UPDATE … SET
+  failed_logins = failed_logins + 1 WHERE … not locked``), so however many attempts arrive at once, only
+  ``MAX_FAILURES`` are ever checked, and a right password that comes after the others locked the account is
+  refused. The same holds for security answers (and for one-time passwords, which are passwords).
+- A password change, a reset, a one-time password and a lockout end every session of the account
+  (core/sessions.py); an officer can end them too (:func:`revoke_sessions`).
 - Failures are *returned* (``SignInResult.error``), not raised: the edge must commit the raised counter, and
   raising would roll it back.
 - An expired (grace) or pending account may log in; a cancelled one may not (apply again as a new applicant).
@@ -21,16 +25,18 @@ Every event is an audit event about ``("sender", account id)``.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import case, literal, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from telreg.config import Settings
-from telreg.core import audit, passwords
+from telreg.core import audit, lockout, passwords, sessions
 from telreg.core.clock import Clock, to_hk
-from telreg.core.db import UTCDateTime
 from telreg.core.errors import DomainError
 from telreg.core.i18n import N_
 from telreg.core.passwords import PasswordUnchanged
@@ -59,6 +65,7 @@ __all__ = [
     "must_change_password",
     "reset_with_security_answer",
     "resolve_account",
+    "revoke_sessions",
     "security_question",
     "sign_in_status",
     "unlock",
@@ -107,36 +114,10 @@ def _cancelled_account(session: Session, username: str) -> SenderAccount | None:
     return session.scalars(stmt).first()
 
 
-def _count_failure(session: Session, *, clock: Clock, account_id: int) -> tuple[int, dt.datetime | None]:
-    """Add one failure atomically; lock when it makes MAX_FAILURES. Returns (failures, locked_until) after it."""
-    now = clock.now()
-    now_param = literal(now, UTCDateTime())
-    lock_ran_out = (SenderAccount.locked_until.is_not(None)) & (SenderAccount.locked_until <= now_param)
-    # Every right-hand side reads the row as it was before this statement (standard SQL, both backends).
-    session.execute(
-        update(SenderAccount)
-        .where(SenderAccount.id == account_id)
-        .values(
-            failed_logins=case((lock_ran_out, 1), else_=SenderAccount.failed_logins + 1),
-            locked_until=case(
-                (lock_ran_out, literal(None, UTCDateTime())),
-                (SenderAccount.failed_logins + 1 >= MAX_FAILURES,
-                 literal(now + dt.timedelta(minutes=LOCK_MINUTES), UTCDateTime())),
-                else_=SenderAccount.locked_until,
-            ),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    # The UPDATE holds the row lock (PostgreSQL) or the writer lock (SQLite), so this reads our own result.
-    row = session.execute(select(SenderAccount.failed_logins, SenderAccount.locked_until)
-                          .where(SenderAccount.id == account_id)).one()
-    return int(row.failed_logins), row.locked_until
-
-
-def _clear_failures(session: Session, account: SenderAccount) -> None:
-    session.execute(update(SenderAccount).where(SenderAccount.id == account.id)
-                    .values(failed_logins=0, locked_until=None).execution_options(synchronize_session=False))
-    session.expire(account, ["failed_logins", "locked_until"])
+def _claim(session: Session, *, clock: Clock, account_id: int) -> lockout.Claim:
+    """Claim one attempt before the secret is checked (core/lockout.py); not granted: the account is locked."""
+    return lockout.claim(session, model=SenderAccount, row_id=account_id, now=clock.now(), max_attempts=MAX_FAILURES,
+                         lock_for=dt.timedelta(minutes=LOCK_MINUTES))
 
 
 # ---- helpers ----------------------------------------------------------------------------------------------------
@@ -155,23 +136,46 @@ def _locked_error(until: dt.datetime) -> AccountLocked:
     )
 
 
-def _locked_until(account: SenderAccount, now: dt.datetime) -> dt.datetime | None:
-    return account.locked_until if account.locked_until is not None and account.locked_until > now else None
+def _refused_while_locked(session: Session, *, clock: Clock, account: SenderAccount, claimed: lockout.Claim,
+                          what: str) -> SignInResult:
+    """The attempt was not claimed (or a right secret came after the others locked the account): say until when."""
+    now = clock.now()
+    count, until = lockout.state(session, model=SenderAccount, row_id=account.id)
+    until = lockout.locked_until(count, until, now=now, max_attempts=MAX_FAILURES) or claimed.locked_until or now
+    if until.year == dt.MAXYEAR:  # a count at the limit with no end recorded: say the usual lock length
+        until = now + dt.timedelta(minutes=LOCK_MINUTES)
+    audit.record(session, clock=clock, actor="sender-login", action=f"sender-{what}-refused", subject_type="sender",
+                 subject_key=str(account.id), details={"reason": "locked"})
+    return SignInResult(account.id, _locked_error(until))
 
 
-def _failure(session: Session, *, clock: Clock, account: SenderAccount, error: DomainError,
+def _failure(session: Session, *, clock: Clock, account: SenderAccount, claimed: lockout.Claim, error: DomainError,
              what: str) -> SignInResult:
-    failures, locked_until = _count_failure(session, clock=clock, account_id=account.id)
-    session.expire(account, ["failed_logins", "locked_until"])  # the UPDATE bypassed the loaded object
+    """A wrong secret: its claim already counted it; audit it, and the lock when this attempt was the last."""
     audit.record(session, clock=clock, actor="sender-login", action=f"sender-{what}-failed", subject_type="sender",
-                 subject_key=str(account.id), details={"failed_logins": failures})
-    if locked_until is not None and failures >= MAX_FAILURES:
-        if failures == MAX_FAILURES:  # the attempt that locked it; racing stragglers do not log it again
-            audit.record(session, clock=clock, actor="sender-login", action="sender-locked", subject_type="sender",
-                         subject_key=str(account.id),
-                         details={"locked_until": locked_until.isoformat(), "failed_logins": failures})
-        return SignInResult(account.id, _locked_error(locked_until))
+                 subject_key=str(account.id), details={"failed_logins": claimed.attempt})
+    if claimed.locks and claimed.locked_until is not None:
+        audit.record(session, clock=clock, actor="sender-login", action="sender-locked", subject_type="sender",
+                     subject_key=str(account.id),
+                     details={"locked_until": claimed.locked_until.isoformat(), "failed_logins": claimed.attempt})
+        sessions.revoke_all(session, clock=clock, kind=sessions.SENDER, principal=str(account.id), reason="locked",
+                            actor="sender-login")
+        return SignInResult(account.id, _locked_error(claimed.locked_until))
     return SignInResult(account.id, error)
+
+
+def _checked(session: Session, *, clock: Clock, account: SenderAccount, what: str, error: DomainError,
+             check: Callable[[], bool]) -> SignInResult | None:
+    """Claim an attempt, run CHECK (the slow secret comparison), settle the count; None when the secret was right
+    and the count is cleared, else the refusal to return."""
+    claimed = _claim(session, clock=clock, account_id=account.id)
+    if not claimed.granted:
+        return _refused_while_locked(session, clock=clock, account=account, claimed=claimed, what=what)
+    if not check():
+        return _failure(session, clock=clock, account=account, claimed=claimed, error=error, what=what)
+    if not lockout.confirm(session, model=SenderAccount, row_id=account.id, claimed=claimed):
+        return _refused_while_locked(session, clock=clock, account=account, claimed=claimed, what=what)
+    return None
 
 
 def _username(username: str) -> str:
@@ -192,11 +196,10 @@ def log_in(session: Session, *, clock: Clock, settings: Settings, username: str,
         if cancelled is None:
             passwords.hash_secret(password)  # spend the time a real check takes, so usernames cannot be probed by timing
         return SignInResult(None, LoginFailed(_WRONG_LOGIN))
-    locked_until = _locked_until(account, now)
-    if locked_until is not None:
-        return SignInResult(account.id, _locked_error(locked_until))
-    if credentials.check_password(session, username=name, password=password) is None:
-        return _failure(session, clock=clock, account=account, error=LoginFailed(_WRONG_LOGIN), what="login")
+    refused = _checked(session, clock=clock, account=account, what="login", error=LoginFailed(_WRONG_LOGIN),
+                       check=lambda: credentials.check_password(session, username=name, password=password) is not None)
+    if refused is not None:
+        return refused
     access = lifecycle.access(session, clock=clock, settings=settings, account_id=account.id)
     if not access.can_log_in:
         return SignInResult(account.id, AccountCancelled(_CANCELLED), state=access.state.value)
@@ -204,7 +207,6 @@ def log_in(session: Session, *, clock: Clock, settings: Settings, username: str,
         return SignInResult(account.id, OneTimePasswordExpired(N_(
             "The one-time password expired at %(time)s on %(day)s (Hong Kong time). Ask OFCA for a new one, or "
             "reset your password with your security question."), **_hk_parts(account.otp_expires_at)))
-    _clear_failures(session, account)
     audit.record(session, clock=clock, actor=f"sender:{account.id}", action="sender-logged-in", subject_type="sender",
                  subject_key=str(account.id), details={"one_time_password": bool(account.must_change_password)})
     return SignInResult(account.id, must_change_password=bool(account.must_change_password), state=access.state.value)
@@ -237,17 +239,48 @@ def change_password(session: Session, *, clock: Clock, account_id: int, current_
     credentials.change_password(session, clock=clock, account_id=account_id, new_password=new_password,
                                 actor=f"sender:{account_id}")
     _clear_one_time_password(session, account)
+    # Every session ends; the edge that changed it signs its own browser in again.
+    sessions.revoke_all(session, clock=clock, kind=sessions.SENDER, principal=str(account_id),
+                        reason="password-changed", actor=f"sender:{account_id}")
 
 
 # ---- "forgot password": the security question ---------------------------------------------------------------------
 
-def security_question(session: Session, *, username: str) -> str:
-    """The account's security question. Unknown names say so: the application form's "username taken" already
-    tells whether a name exists, so hiding it here would protect nothing."""
-    question = credentials.security_question(session, username=_username(username))
-    if question is None:
-        raise AccountNotFound(N_("There is no account with this username."), username=username)
-    return question
+# What an unknown username is asked instead: questions applicants commonly choose, as they typed them (a real
+# question is shown as its applicant wrote it, untranslated, so a decoy is too).
+DECOY_QUESTIONS = (
+    "Name of my first school?",
+    "What was the name of my first pet?",
+    "My mother's maiden name?",
+    "In which city was I born?",
+    "What was my childhood nickname?",
+    "Name of the street I grew up on?",
+    "What was the make of my first car?",
+    "Name of my favourite teacher?",
+)
+_PROCESS_KEY = secrets.token_bytes(32)  # only when no settings are given (the app always passes them)
+
+
+def _decoy_question(name: str, settings: Settings | None) -> str:
+    if settings is not None:
+        from telreg.app import _secret_key  # imported here: the app imports every context
+
+        key = _secret_key(settings).encode()
+    else:
+        key = _PROCESS_KEY
+    digest = hmac.new(key, b"security-question-decoy\x00" + name.encode(), hashlib.sha256).digest()
+    return DECOY_QUESTIONS[int.from_bytes(digest[:8], "big") % len(DECOY_QUESTIONS)]
+
+
+def security_question(session: Session, *, username: str, settings: Settings | None = None) -> str:
+    """The account's security question — or, for a name with no live account, a decoy: a plausible question
+    chosen from the name with an HMAC under the app's secret, so the same name always gets the same one. The
+    answer has the same shape and costs the same time (an argon2 hash either way), so this step cannot be used to
+    learn which usernames exist; the reset that follows refuses a decoy's answer like a wrong one."""
+    name = _username(username)
+    question = credentials.security_question(session, username=name)
+    passwords.hash_secret(name or "-")  # the same work whether or not the name exists
+    return question if question is not None else _decoy_question(name, settings)
 
 
 def reset_with_security_answer(session: Session, *, clock: Clock, settings: Settings, username: str, answer: str,
@@ -255,15 +288,15 @@ def reset_with_security_answer(session: Session, *, clock: Clock, settings: Sett
     """Set a new password after a correct answer; a wrong answer counts as a failed log-in (and can lock)."""
     name = _username(username)
     account = repository.account_by_login(session, name)
+    # Raises before anything is written, for a known name or not (a weak password must not tell them apart).
+    credentials.validate_password(new_password, username=account.username if account is not None else name)
     if account is None:
         passwords.hash_secret(answer)
         return SignInResult(None, ResetFailed(_WRONG_RESET))
-    credentials.validate_password(new_password, username=account.username)  # raises; nothing written yet
-    locked_until = _locked_until(account, clock.now())
-    if locked_until is not None:
-        return SignInResult(account.id, _locked_error(locked_until))
-    if not credentials.check_security_answer(session, account_id=account.id, answer=answer):
-        return _failure(session, clock=clock, account=account, error=ResetFailed(_WRONG_RESET), what="reset")
+    refused = _checked(session, clock=clock, account=account, what="reset", error=ResetFailed(_WRONG_RESET),
+                       check=lambda: credentials.check_security_answer(session, account_id=account.id, answer=answer))
+    if refused is not None:
+        return refused
     access = lifecycle.access(session, clock=clock, settings=settings, account_id=account.id)
     if not access.can_log_in:
         return SignInResult(account.id, AccountCancelled(_CANCELLED), state=access.state.value)
@@ -272,6 +305,8 @@ def reset_with_security_answer(session: Session, *, clock: Clock, settings: Sett
     _clear_one_time_password(session, account)
     audit.record(session, clock=clock, actor=f"sender:{account.id}", action="sender-password-reset",
                  subject_type="sender", subject_key=str(account.id))
+    sessions.revoke_all(session, clock=clock, kind=sessions.SENDER, principal=str(account.id),
+                        reason="password-reset", actor=f"sender:{account.id}")
     return SignInResult(account.id, state=access.state.value)
 
 
@@ -308,6 +343,8 @@ def issue_one_time_password(session: Session, *, clock: Clock, settings: Setting
     session.flush()
     audit.record(session, clock=clock, actor=f"officer:{clerk.username}", action="sender-one-time-password-issued",
                  subject_type="sender", subject_key=str(account.id), details={"expires_at": expires_at.isoformat()})
+    sessions.revoke_all(session, clock=clock, kind=sessions.SENDER, principal=str(account.id),
+                        reason="one-time-password-issued", actor=f"officer:{clerk.username}")
     return otp
 
 
@@ -323,6 +360,16 @@ def unlock(session: Session, *, clock: Clock, settings: Settings, account_id: in
     audit.record(session, clock=clock, actor=f"officer:{clerk.username}", action="sender-unlocked",
                  subject_type="sender", subject_key=str(account.id), details=before)
     return account
+
+
+def revoke_sessions(session: Session, *, clock: Clock, settings: Settings, account_id: int, officer: str) -> int:
+    """End every session of the account at once (a do-not-call officer or an administrator); audited."""
+    clerk = staff_officer(session, officer)
+    account = repository.get_account(session, account_id)
+    if account is None:
+        raise AccountNotFound(N_("There is no sender account %(account_id)s."), account_id=account_id)
+    return sessions.revoke_all(session, clock=clock, kind=sessions.SENDER, principal=str(account.id),
+                               reason="revoked-by-officer", actor=f"officer:{clerk.username}")
 
 
 def sign_in_status(session: Session, *, account_id: int) -> dict[str, object]:

@@ -16,10 +16,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from telreg.core import captcha
+from telreg.core import captcha, rate_limits, sessions
+from telreg.core.access import Public
+from telreg.core.auth_api import SessionOut, SessionsEnded
 from telreg.core.errors import DomainError
 from telreg.core.i18n import N_, language_from_header
-from telreg.core.security import CsrfChecked, DncOfficer, bearer_challenge, csrf_token
+from telreg.core.security import (
+    CsrfChecked,
+    DncOfficer,
+    bearer_challenge,
+    csrf_token,
+    session_token,
+    sign_out,
+)
 from telreg.deps import DbSession, ReadSession, RuntimeDep
 from telreg.senders import api_keys, signin
 from telreg.senders.deps import CurrentSender, SignedInSender, end_sender_session, start_sender_session
@@ -44,10 +53,20 @@ from telreg.senders.schemas import (
 __all__ = ["audio_url", "captcha_router", "router"]
 
 router = APIRouter(prefix="/api/v1/senders", tags=["senders: signing in"])
-captcha_router = APIRouter(prefix="/api/v1", tags=["senders: signing in"])
+captcha_router = APIRouter(prefix="/api/v1", tags=["senders: signing in"], dependencies=[Public])
 
 _REFUSED = {401: {"description": "Wrong username/password, locked, expired one-time password"},
-            409: {"description": "Cancelled account"}, 422: {"description": "Wrong or used-up CAPTCHA"}}
+            409: {"description": "Cancelled account"}, 422: {"description": "Wrong or used-up CAPTCHA"},
+            429: {"description": "Too many attempts from this address; see Retry-After"}}
+
+
+_LIMITED = {429: {"description": "Too many attempts from this address; see Retry-After"}}
+
+
+def limit_signin(request: Request, session: DbSession, runtime: RuntimeDep, scope: str) -> None:
+    """Count a sign-in-like request against its address (call it first, before the session is touched)."""
+    rate_limits.hit(session, clock=runtime.clock, scope=scope, key=rate_limits.client_address(request),
+                    limit=runtime.settings.signin_rate_limit, window_seconds=runtime.settings.signin_rate_window_seconds)
 
 
 def _refusal(error: DomainError, request: Request) -> JSONResponse:
@@ -89,44 +108,55 @@ def captcha_audio(token: Annotated[str, Path(max_length=64)], session: ReadSessi
 
 # ---- signing in and out -----------------------------------------------------------------------------------------
 
-@router.post("/login", response_model=SenderSignedIn, responses=_REFUSED)  # type: ignore[arg-type]
+@router.post("/login", response_model=SenderSignedIn, responses=_REFUSED, dependencies=[Public])  # type: ignore[arg-type]
 def login(body: SenderLogin, request: Request, session: DbSession, runtime: RuntimeDep) -> Any:
     """Log in with username, password and the CAPTCHA's characters; the session cookie carries the sign-in."""
+    limit_signin(request, session, runtime, "sender-login")
     if not captcha.verify(session, runtime.clock, token=body.captcha_token, answer=body.captcha_answer):
         return _refusal(captcha.CaptchaFailed(), request)  # a wrong CAPTCHA is not a password failure
     result = signin.log_in(session, clock=runtime.clock, settings=runtime.settings, username=body.username,
                            password=body.password)
     if result.error is not None or result.account_id is None:
         return _refusal(result.error or LoginFailed(N_("The username or password is not correct.")), request)
-    start_sender_session(request, result.account_id)
+    start_sender_session(request, session, runtime, result.account_id)
     return SenderSignedIn(account_id=result.account_id, state=result.state or "", csrf_token=csrf_token(request),
                           must_change_password=result.must_change_password, message=result.message)
 
 
-@router.post("/logout", status_code=204, dependencies=[CsrfChecked])
-def logout(request: Request) -> Response:
-    """End the sender's session (needs the CSRF token)."""
-    end_sender_session(request)
+@router.post("/logout", status_code=204, dependencies=[Public, CsrfChecked])
+def logout(request: Request, session: DbSession, runtime: RuntimeDep) -> Response:
+    """End the sender's session (needs the CSRF token); it ends on the server too."""
+    end_sender_session(request, session, runtime)
     return Response(status_code=204)
 
 
 @router.post("/me/password", response_model=MessageOut, dependencies=[CsrfChecked])
-def change_password(body: PasswordChange, sender: SignedInSender, session: DbSession, runtime: RuntimeDep) -> Any:
-    """Change the password; the only thing a session signed in with a one-time password may do."""
+def change_password(body: PasswordChange, request: Request, sender: SignedInSender, session: DbSession,
+                    runtime: RuntimeDep) -> Any:
+    """Change the password; the only thing a session signed in with a one-time password may do. Every session of
+    the account ends; this client is given a new one (the CSRF token stays)."""
+    limit_signin(request, session, runtime, "sender-password-change")  # the current password is a guess too
     signin.change_password(session, clock=runtime.clock, account_id=sender.account_id,
                            current_password=body.current_password, new_password=body.new_password)
+    start_sender_session(request, session, runtime, sender.account_id, keep_csrf=True)
     return MessageOut(message="Your password has been changed.")
 
 
-@router.get("/security-question", response_model=SecurityQuestionOut)
-def security_question(session: DbSession, username: Annotated[str, Query(max_length=100)]) -> Any:
-    """The security question to answer on the "forgot password" form."""
-    return SecurityQuestionOut(username=username, question=signin.security_question(session, username=username))
+@router.get("/security-question", response_model=SecurityQuestionOut, dependencies=[Public],
+            responses=_LIMITED)  # type: ignore[arg-type]
+def security_question(request: Request, session: DbSession, runtime: RuntimeDep,
+                      username: Annotated[str, Query(max_length=100)]) -> Any:
+    """The security question to answer on the "forgot password" form. Every username gets one (a name with no
+    account gets a decoy, always the same), so this cannot tell which usernames exist."""
+    limit_signin(request, session, runtime, "sender-security-question")
+    return SecurityQuestionOut(username=username, question=signin.security_question(
+        session, username=username, settings=runtime.settings))
 
 
-@router.post("/reset", response_model=MessageOut, responses=_REFUSED)  # type: ignore[arg-type]
+@router.post("/reset", response_model=MessageOut, responses=_REFUSED, dependencies=[Public])  # type: ignore[arg-type]
 def reset_password(body: PasswordReset, request: Request, session: DbSession, runtime: RuntimeDep) -> Any:
     """Choose a new password after answering the security question (a wrong answer counts as a failed log-in)."""
+    limit_signin(request, session, runtime, "sender-reset")
     if not captcha.verify(session, runtime.clock, token=body.captcha_token, answer=body.captcha_answer):
         return _refusal(captcha.CaptchaFailed(), request)
     result = signin.reset_with_security_answer(session, clock=runtime.clock, settings=runtime.settings,
@@ -158,6 +188,14 @@ def unlock(account_id: int, session: DbSession, runtime: RuntimeDep, officer: Dn
                               locked_until=account.locked_until)
 
 
+@router.post("/accounts/{account_id}/sessions/revoke", response_model=SessionsEnded, dependencies=[CsrfChecked])
+def revoke_sessions(account_id: int, session: DbSession, runtime: RuntimeDep, officer: DncOfficer) -> Any:
+    """End every session of a sender account at once (do-not-call officers; audited)."""
+    ended = signin.revoke_sessions(session, clock=runtime.clock, settings=runtime.settings, account_id=account_id,
+                                   officer=officer.username)
+    return SessionsEnded(ended=ended)
+
+
 @router.put("/accounts/{account_id}/api-access", response_model=ApiAccessOut, dependencies=[CsrfChecked])
 def set_api_access(account_id: int, body: ApiAccessChange, session: DbSession, runtime: RuntimeDep,
                    officer: DncOfficer) -> Any:
@@ -166,6 +204,25 @@ def set_api_access(account_id: int, body: ApiAccessChange, session: DbSession, r
                                       account_id=account_id, enabled=body.enabled, officer=officer.username)
     return ApiAccessOut(account_id=account.id, api_access=account.api_access,
                         changed_by=account.api_access_changed_by, changed_at=account.api_access_changed_at)
+
+
+# ---- the sender's sessions --------------------------------------------------------------------------------------
+
+@router.get("/me/sessions", response_model=list[SessionOut])
+def my_sessions(request: Request, sender: SignedInSender, session: DbSession, runtime: RuntimeDep) -> Any:
+    """Where the account is logged in (browsers and clients), most recently used first."""
+    return [SessionOut(**vars(view)) for view in sessions.active_sessions(
+        session, clock=runtime.clock, settings=runtime.settings, kind=sessions.SENDER,
+        principal=str(sender.account_id), current_token=session_token(request))]
+
+
+@router.post("/me/sessions/revoke-all", response_model=SessionsEnded, dependencies=[CsrfChecked])
+def log_out_everywhere(request: Request, sender: SignedInSender, session: DbSession, runtime: RuntimeDep) -> Any:
+    """Log out everywhere: end every session of the account, this one included (audited)."""
+    ended = sessions.revoke_all(session, clock=runtime.clock, kind=sessions.SENDER, principal=str(sender.account_id),
+                                reason="signed-out-everywhere", actor=f"sender:{sender.account_id}")
+    sign_out(request)
+    return SessionsEnded(ended=ended)
 
 
 # ---- the sender's API keys --------------------------------------------------------------------------------------

@@ -10,6 +10,9 @@ would otherwise fetch its maker's logo; the page shows the link without it).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from pathlib import Path
 
 import fastapi_offline
@@ -17,6 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 
+from telreg.core.access import Public
 from telreg.core.errors import NotFound
 from telreg.core.i18n import N_
 
@@ -31,12 +35,15 @@ _ASSETS = {  # the only names answered, with their types
     "favicon.png": "image/png",
 }
 
-# Inline: Swagger UI's start-up script and both tools' generated styles; blob: ReDoc's search worker.
-_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+# These two pages' own policy, relaxed from the site's (web/security_headers.py) only as far as the tools need:
+# Swagger UI's inline start-up script by its hash (no other inline script runs), both tools' generated styles,
+# blob: ReDoc's search worker.
+_POLICY = ("default-src 'self'; script-src 'self' {scripts}; style-src 'self' 'unsafe-inline'; "
            "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; "
-           "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+           "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Public])
 
 
 def _asset(request: Request, name: str) -> str:
@@ -48,7 +55,10 @@ def _openapi_url(request: Request) -> str:
 
 
 def _local_only(page: HTMLResponse) -> HTMLResponse:
-    page.headers["Content-Security-Policy"] = _POLICY
+    hashes = [base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+              for script in _INLINE_SCRIPT.findall(bytes(page.body).decode())]
+    page.headers["Content-Security-Policy"] = _POLICY.format(
+        scripts=" ".join(f"'sha256-{h}'" for h in hashes))
     return page
 
 

@@ -26,6 +26,7 @@ from telreg.web.senders.use import router as sender_use_router
 from telreg.web.senders.wash import router as sender_wash_router
 from telreg.web.staff.mail import router as staff_mail_router
 from telreg.web.staff.pages import router as staff_router
+from telreg.web.staff.two_factor import router as staff_two_factor_router
 from telreg.web.dev.inbox import router as dev_inbox_router
 from telreg.web.api_docs import router as api_docs_router
 
@@ -35,6 +36,7 @@ router = APIRouter(include_in_schema=False)
 router.include_router(public_router)
 router.include_router(api_docs_router)
 router.include_router(staff_router)
+router.include_router(staff_two_factor_router)
 router.include_router(staff_mail_router)
 router.include_router(dev_inbox_router)  # refuses every request in production (404)
 router.include_router(dnc_officer_router)

@@ -140,3 +140,44 @@ def test_the_regulator_reads_but_does_not_register(client: Any, runtime: Runtime
     assert not _known(runtime, "51234567")
     officer = _sign_in(client, runtime, "dnc.lee", ("dnc-officer",))
     assert client.get(f"{API}/numbers/51234567", headers=officer).status_code == 403
+
+
+def test_registering_or_transferring_another_operators_number_answers_as_an_unknown_number(
+        client: Any, runtime: Runtime, clerk: dict[str, str]) -> None:
+    """Issue 14: registration said "belongs to another operator" (422 number_other_operator) where reading says
+    404; now both answer exactly as for an unknown number, and the attempt is recorded and audited."""
+    assert submit(runtime, request("61234567", operator="op2"))["status"] == "registered"
+    before = _audit_count(runtime)
+
+    registered = client.post(f"{API}/registrations", json=request("61234567", operator="op1"), headers=clerk)
+    shown = client.get(f"{API}/numbers/61234567")
+    assert registered.status_code == shown.status_code == 404, registered.text
+    assert registered.json() == shown.json() == {
+        "error": "unknown_number", "detail": "Number 61234567 is not one of op1's numbers.", "number": "61234567",
+        "scope": "op1"}
+    chinese = client.post(f"{API}/registrations", json=request("61234567", operator="op1"),
+                          headers={**clerk, "Accept-Language": "zh-Hant"})
+    assert chinese.json() == client.get(f"{API}/numbers/61234567", headers={"Accept-Language": "zh-Hant"}).json()
+
+    new_holder = person("WONG Siu Ming", "1980-05-05", number=hkid("B", "234567"))
+    theirs = client.post(f"{API}/transfers", json={"operator": "op1", "number": "61234567", "holder": new_holder},
+                         headers=clerk)
+    unknown = client.post(f"{API}/transfers", json={"operator": "op1", "number": "69999999", "holder": new_holder},
+                          headers=clerk)
+    assert theirs.status_code == unknown.status_code == 422
+    same = unknown.json()["reason"].replace("69999999", "61234567")
+    assert theirs.json() == {**unknown.json(), "reason": same, "detail": same}
+    assert theirs.json()["code"] == "not_registered" and "op2" not in theirs.text and "another" not in theirs.text
+
+    # Recorded as what it was (for the regulator), and audited; op2's registration is untouched.
+    assert [r for r in refusals(runtime) if r[1] == "61234567"] == [
+        ("op1", "61234567", "number_other_operator")] * 3
+    with unit_of_work(runtime.session_factory) as session:
+        events = session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "realname-other-operator-number").order_by(AuditEvent.id)).all()
+        assert [(e.actor, e.subject_key, e.details["attempt"]) for e in events] == [
+            ("staff:clerk.chan", "61234567", "register")] * 2 + [("staff:clerk.chan", "61234567", "transfer")]
+    assert _audit_count(runtime) == before + 3
+    admin = _sign_in(client, runtime, "admin.lee", ("admin",))
+    still = client.get(f"{API}/numbers/61234567", headers=admin).json()
+    assert still["operator"] == "op2" and still["registration"]["holder"]["name"] == "CHAN T** M**"

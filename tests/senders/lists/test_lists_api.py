@@ -32,7 +32,9 @@ def test_a_signed_in_sender_keeps_its_lists_over_http(runtime, account_id):
                                                    "at": "2026-02-06", "how": "call"})
     assert imported.status_code == 200, imported.text
     assert imported.json() == {"register": "sms", "client_ref": "ACME", "recorded": 2, "consents": 1,
-                               "unsubscribes": 1, "already_recorded": 0}
+                               "unsubscribes": 1, "already_recorded": 0,
+                               "import_id": imported.json()["import_id"]}  # its record (issue 14)
+    assert isinstance(imported.json()["import_id"], int)
     assert one.status_code == 201, one.text
     assert one.json()["recorded_by"] == f"sender:{account_id}"
     assert dt.datetime.fromisoformat(one.json()["given_at"]) == dt.datetime(2026, 2, 5, 4, tzinfo=dt.UTC)  # 12:00 HK
@@ -86,3 +88,24 @@ def test_an_api_key_records_without_csrf_and_is_named_as_recorder(runtime, accou
         history = client.get(f"{BASE}/sms/history", headers=bearer)
     assert imported.status_code == 200, imported.text
     assert {r["recorded_by"] for r in history.json()} == {f"api-key:{key_id}"}
+
+
+def test_current_history_and_export_come_in_pages(runtime, account_id):
+    """Issue 14: a long list is read a page at a time, with the total and the next page's address."""
+    lines = "".join(f"9{i:07d},consent,2026-02-01T09:00\n" for i in range(25))
+    with sender_client(runtime) as client:
+        csrf = sign_in(client, account_id)
+        client.post(f"{BASE}/sms/import", files={"file": ("m.csv", f"number,instruction,at\n{lines}".encode(),
+                                                          "text/csv")}, headers=csrf)
+        first = client.get(f"{BASE}/sms/current", params={"limit": 10})
+        last = client.get(f"{BASE}/sms/current", params={"limit": 10, "offset": 20})
+        history = client.get(f"{BASE}/sms/history", params={"limit": 10, "offset": 10})
+        export = client.get(f"{BASE}/sms/export", params={"limit": 10, "offset": 10})
+        too_many = client.get(f"{BASE}/sms/current", params={"limit": 10_001})
+    assert [r["number"] for r in first.json()] == [f"9{i:07d}" for i in range(10)]
+    assert first.headers["X-Total-Count"] == "25" and 'offset=10' in first.headers["Link"]
+    assert len(last.json()) == 5 and "Link" not in last.headers
+    assert [r["number"] for r in history.json()] == [f"9{i:07d}" for i in range(10, 20)]
+    assert export.text.splitlines()[1].startswith("90000010,") and len(export.text.splitlines()) == 11
+    assert export.headers["X-Total-Count"] == "25"
+    assert too_many.status_code == 422

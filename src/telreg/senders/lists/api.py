@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 
+from telreg.core.exports import attachment
 from telreg.core.i18n import N_
 from telreg.deps import DbSession, RuntimeDep
 from telreg.senders.deps import SenderCaller, SenderCallerDep
 from telreg.senders.errors import InstructionsFileRefused
-from telreg.senders.lists import service
+from telreg.senders.lists import bulk, service
 from telreg.senders.lists.schemas import ImportOut, InstructionCreate, InstructionOut
 
 __all__ = ["router"]
@@ -31,28 +32,59 @@ def _recorded_by(caller: SenderCaller) -> str:
     return f"api-key:{caller.api_key_id}" if caller.api_key_id else f"sender:{caller.account_id}"
 
 
+# Paging (issue 14): a list of 400,000 numbers is read a page at a time. ``limit`` rows from ``offset`` (rows in
+# a stable order: by number, then time); the total is in ``X-Total-Count`` and the next page's address in
+# ``Link: <…>; rel="next"`` while there is one.
+MAX_PAGE = 10_000
+MAX_EXPORT_ROWS = 100_000
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Rows per page (at most {MAX_PAGE:,})")]
+Offset = Annotated[int, Query(ge=0, description="Rows to skip: the first row of the page")]
+
+
+def _paged(response: Response, request: Request, *, total: int, limit: int, offset: int) -> None:
+    response.headers["X-Total-Count"] = str(total)
+    if offset + limit < total:
+        response.headers["Link"] = f'<{request.url.include_query_params(offset=offset + limit)}>; rel="next"'
+
+
 @router.get("/{register}/current", response_model=list[InstructionOut])
-def current(register: str, caller: SenderCallerDep, session: DbSession, client: str = "") -> Any:
-    """Each number's latest instruction on the list (same time: the unsubscribe wins)."""
-    return service.current(session, key=_key(caller, register, client))
+def current(register: str, caller: SenderCallerDep, session: DbSession, request: Request, response: Response,
+            client: str = "", limit: Limit = 1000, offset: Offset = 0) -> Any:
+    """Each number's latest instruction on the list (same time: the unsubscribe wins), by number; a page of
+    ``limit`` (at most 10,000) from ``offset``, the total in ``X-Total-Count``."""
+    key = _key(caller, register, client)
+    counts = service.current_counts(session, key=key)
+    _paged(response, request, total=counts["consent"] + counts["unsubscribe"], limit=limit, offset=offset)
+    return service.current(session, key=key, limit=limit, offset=offset)
 
 
 @router.get("/{register}/history", response_model=list[InstructionOut])
-def history(register: str, caller: SenderCallerDep, session: DbSession, client: str = "",
-            number: str | None = None) -> Any:
-    """Every instruction on the list, or of one ``number``, oldest first."""
-    return service.history(session, key=_key(caller, register, client), number=number)
+def history(register: str, caller: SenderCallerDep, session: DbSession, request: Request, response: Response,
+            client: str = "", number: str | None = None, limit: Limit = 1000, offset: Offset = 0) -> Any:
+    """Every instruction on the list, or of one ``number``, oldest first; a page of ``limit`` (at most 10,000)
+    from ``offset``, the total in ``X-Total-Count``."""
+    key = _key(caller, register, client)
+    _paged(response, request, total=service.count_history(session, key=key, number=number), limit=limit,
+           offset=offset)
+    return service.history(session, key=key, number=number, limit=limit, offset=offset)
 
 
 @router.get("/{register}/export", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
-def export(register: str, caller: SenderCallerDep, session: DbSession, client: str = "", full: bool = False) -> Any:
+def export(register: str, caller: SenderCallerDep, session: DbSession, runtime: RuntimeDep, request: Request,
+           client: str = "", full: bool = False,
+           limit: Annotated[int, Query(ge=1, le=MAX_EXPORT_ROWS, description="Rows per file (at most 100,000)")]
+           = MAX_EXPORT_ROWS, offset: Offset = 0) -> Any:
     """The current state as CSV (``number,instruction,at,how,reference``), or with ``full=true`` the whole history
-    (plus ``recorded_at,recorded_by``); both import again as they are."""
+    (plus ``recorded_at,recorded_by``); both import again as they are. At most 100,000 rows per file: a longer
+    list comes in parts (``offset``; ``X-Total-Count`` and ``Link: rel="next"`` say so)."""
     key = _key(caller, register, client)
-    rows = service.history(session, key=key) if full else service.current(session, key=key)
+    text, _, total = service.export_page(session, clock=runtime.clock, key=key, full=full,
+                                         actor=f"sender:{key.account_id}", limit=limit, offset=offset)
     name = f"{key.register}-{'history' if full else 'current'}{'-' + key.client_ref if key.client_ref else ''}.csv"
-    return Response(service.export_csv(rows, full=full), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    response = Response(text, media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": attachment(name), "Cache-Control": "no-store"})
+    _paged(response, request, total=total, limit=limit, offset=offset)
+    return response
 
 
 @router.post("/{register}", response_model=InstructionOut, status_code=201,
@@ -81,8 +113,10 @@ def import_file(register: str, file: Annotated[UploadFile, File(description="CSV
         raise InstructionsFileRefused(N_("%(source)s: is larger than %(max_mb)s MB; split it; nothing was "
                                          "recorded."), source=file.filename,
                                       max_mb=MAX_IMPORT_BYTES // (1024 * 1024))
-    result = service.import_csv(session, clock=runtime.clock, key=key, data=data, source=file.filename or "upload",
-                                recorded_by=_recorded_by(caller), default_how=how)
+    # Validated whole, then applied in batches of list_import_batch_rows, each committed (others write between).
+    result = bulk.import_in_batches(session, clock=runtime.clock, key=key, data=data,
+                                    source=file.filename or "upload", recorded_by=_recorded_by(caller),
+                                    default_how=how, batch_rows=runtime.settings.list_import_batch_rows)
     return ImportOut(register=key.register, client_ref=key.client_ref, recorded=result.recorded,
                      consents=result.consents, unsubscribes=result.unsubscribes,
-                     already_recorded=result.already_recorded)
+                     already_recorded=result.already_recorded, import_id=result.import_id)

@@ -14,7 +14,7 @@ from telreg.core.i18n import N_
 from telreg.runtime import Runtime
 from telreg.senders import lifecycle, signin
 from telreg.senders.errors import InstructionsFileRefused
-from telreg.senders.lists import service
+from telreg.senders.lists import bulk, service
 
 app = typer.Typer(no_args_is_help=True, help="A sender's own consent and unsubscribe lists")
 
@@ -49,8 +49,9 @@ def import_file(
     rt = runtime(as_of)
     with session_scope(rt) as session:
         key = _key(session, rt, account, register, client)
-        result = service.import_csv(session, clock=rt.clock, key=key, data=data, source=file.name,
-                                    recorded_by=recorded_by, default_how=how)
+        result = bulk.import_in_batches(session, clock=rt.clock, key=key, data=data, source=file.name,
+                                        recorded_by=recorded_by, default_how=how,
+                                        batch_rows=rt.settings.list_import_batch_rows)
     listed = f"client {key.client_ref!r}" if key.client_ref else "own"
     typer.echo(f"recorded {result.recorded} instruction(s) on account {key.account_id}'s {listed} {key.register} "
                f"list: {result.consents} consent, {result.unsubscribes} unsubscribe; "
@@ -69,13 +70,12 @@ def export(
     rt = runtime()
     with session_scope(rt) as session:
         key = _key(session, rt, account, register, client)
-        rows = service.history(session, key=key) if full else service.current(session, key=key)
-        text = service.export_csv(rows, full=full)
+        text, count = service.export(session, clock=rt.clock, key=key, full=full, actor="cli")
     if out is None:
         typer.echo(text, nl=False)
     else:
         out.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {len(rows)} row(s) to {out}")
+        typer.echo(f"wrote {count} row(s) to {out}")
 
 
 @app.command("history")

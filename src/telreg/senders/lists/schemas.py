@@ -44,3 +44,5 @@ class ImportOut(BaseModel):
     unsubscribes: int
     already_recorded: int = Field(description="Lines of the file recorded before (by an earlier import or "
                                   "line); not added again")
+    import_id: int | None = Field(default=None, description="The import's record: it was applied in batches and is "
+                                  "complete (a failed or interrupted import says how far it got)")

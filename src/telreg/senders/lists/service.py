@@ -14,7 +14,6 @@ a marketing service provider keeps for one client company (seed 001 Q5.2). Only 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Iterable
@@ -25,6 +24,7 @@ from sqlalchemy.orm import Session
 from telreg.core import audit
 from telreg.core.clock import Clock, to_hk
 from telreg.core.errors import InvalidNumber
+from telreg.core.exports import csv_writer
 from telreg.core.i18n import N_
 from telreg.senders.errors import InstructionRefused, RegisterNotHeld
 from telreg.senders.lifecycle import AccountAccess
@@ -34,8 +34,8 @@ from telreg.senders.lists.csvfile import (INSTRUCTIONS, as_sentence, check_how, 
 from telreg.senders.lists.models import SenderInstruction
 from telreg.senders.vocabulary import parse_register
 
-__all__ = ["ImportResult", "ListKey", "count_history", "current", "current_counts", "export_csv", "history",
-           "import_csv", "list_registers", "open_list", "record"]
+__all__ = ["ImportResult", "ListKey", "apply_rows", "count_history", "current", "current_counts", "export_csv",
+           "history", "import_csv", "list_registers", "open_list", "record", "validated_rows"]
 
 _LIST_STATUSES = frozenset({"active", "not-started", "grace"})
 MAX_CLIENT_REF = 64
@@ -61,6 +61,7 @@ class ImportResult:
     consents: int
     unsubscribes: int
     already_recorded: int = 0
+    import_id: int | None = None  # the bulk import's record (senders/lists/bulk.py), when it had one
 
 
 def list_registers(access: AccountAccess, scope: frozenset[str] | None = None) -> frozenset[str]:
@@ -135,18 +136,31 @@ def record(session: Session, *, clock: Clock, key: ListKey, number: str, instruc
     return row, True
 
 
-def import_csv(session: Session, *, clock: Clock, key: ListKey, data: bytes, source: str, recorded_by: str,
-               default_how: str = "not-stated") -> ImportResult:
-    """Validate the whole file, then append every line not already recorded; a file with any bad line records
-    nothing."""
+def validated_rows(*, clock: Clock, key: ListKey, data: bytes, source: str, recorded_by: str,
+                   default_how: str = "not-stated") -> list[dict[str, object]]:
+    """Every line of a file as a row to insert; any bad line refuses the whole file (no database touched)."""
     problem = check_how(default_how.strip().lower())
     if problem:
         template, params = as_sentence(problem)
         raise InstructionRefused(template, **params)
     parsed = parse_instructions(data, source=source, register=key.register, default_how=default_how.strip().lower())
     now = clock.now()
-    rows = [_row(key, number=p.number, instruction=p.instruction, given_at=p.given_at, how=p.how,
+    return [_row(key, number=p.number, instruction=p.instruction, given_at=p.given_at, how=p.how,
                  reference=p.reference, now=now, recorded_by=recorded_by) for p in parsed]
+
+
+def apply_rows(session: Session, rows: list[dict[str, object]]) -> list[tuple[int, str]]:
+    """Append the validated rows not already recorded; the id and kind of each one added."""
+    return repository.add_new(session, rows)
+
+
+def import_csv(session: Session, *, clock: Clock, key: ListKey, data: bytes, source: str, recorded_by: str,
+               default_how: str = "not-stated") -> ImportResult:
+    """Validate the whole file, then append every line not already recorded, in the caller's transaction; a file
+    with any bad line records nothing. Large files go through senders/lists/bulk.py (batches)."""
+    rows = validated_rows(clock=clock, key=key, data=data, source=source, recorded_by=recorded_by,
+                          default_how=default_how)
+    parsed = rows
     added = repository.add_new(session, rows)
     consents = sum(kind == "consent" for _, kind in added)
     already = len(parsed) - len(added)
@@ -201,10 +215,38 @@ def count_history(session: Session, *, key: ListKey, number: str | None = None) 
                                     register=key.register, number=_national(number))
 
 
+def export(session: Session, *, clock: Clock, key: ListKey, full: bool, actor: str) -> tuple[str, int]:
+    """The list's CSV (current state, or with FULL the whole history) and its row count; the export is an audit
+    event (issue 14: every export of personal lists is in the verifiable audit log)."""
+    rows = history(session, key=key) if full else current(session, key=key)
+    audit.record(session, clock=clock, actor=actor, action="sender-list-exported", subject_type="sender",
+                 subject_key=str(key.account_id), register=key.register,
+                 details={"client_ref": key.client_ref, "full": full, "rows": len(rows)})
+    return export_csv(rows, full=full), len(rows)
+
+
+def export_page(session: Session, *, clock: Clock, key: ListKey, full: bool, actor: str, limit: int,
+                offset: int = 0) -> tuple[str, int, int]:
+    """One part of the list's CSV: LIMIT rows from OFFSET; returns the CSV, its rows and the list's total rows.
+    Audited as :func:`export` is."""
+    if full:
+        total = count_history(session, key=key)
+        rows = history(session, key=key, limit=limit, offset=offset)
+    else:
+        counts = current_counts(session, key=key)
+        total = counts["consent"] + counts["unsubscribe"]
+        rows = current(session, key=key, limit=limit, offset=offset)
+    audit.record(session, clock=clock, actor=actor, action="sender-list-exported", subject_type="sender",
+                 subject_key=str(key.account_id), register=key.register,
+                 details={"client_ref": key.client_ref, "full": full, "rows": len(rows), "offset": offset,
+                          "total": total})
+    return export_csv(rows, full=full), len(rows), total
+
+
 def export_csv(rows: Iterable[SenderInstruction], *, full: bool = False) -> str:
     """CSV that import_csv (and the offline scrub) read back; ``full`` adds when and by whom it was recorded."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")  # formula-safe cells (core/exports.py)
     writer.writerow(HISTORY_COLUMNS if full else EXPORT_COLUMNS)
     for r in rows:
         values = [r.number, r.instruction, to_hk(r.given_at).isoformat(), r.how, r.reference or ""]

@@ -8,9 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 
+from telreg.core.i18n import language_from_header
 from telreg.deps import DbSession, RuntimeDep
 from telreg.senders.deps import SenderCallerDep
 from telreg.senders.washing import service
@@ -43,15 +44,22 @@ def submit(file: Annotated[UploadFile, File(description="The calling list: text,
 
 
 @router.get("", response_model=list[WashOut])
-def list_washes(caller: SenderCallerDep, session: DbSession) -> Any:
+def list_washes(request: Request, caller: SenderCallerDep, session: DbSession) -> Any:
     """The account's washes, newest first."""
-    return [WashOut.of(w, base=BASE) for w in service.list_washes(session, account_id=caller.account_id)]
+    lang = _language(request)
+    return [WashOut.of(w, base=BASE, lang=lang) for w in service.list_washes(session, account_id=caller.account_id)]
 
 
 @router.get("/{wash_id}", response_model=WashOut)
-def get_wash(wash_id: int, caller: SenderCallerDep, session: DbSession) -> Any:
+def get_wash(wash_id: int, request: Request, caller: SenderCallerDep, session: DbSession) -> Any:
     """One wash: its state, counts once done, or why it failed."""
-    return WashOut.of(service.get(session, account_id=caller.account_id, wash_id=wash_id), base=BASE)
+    return WashOut.of(service.get(session, account_id=caller.account_id, wash_id=wash_id), base=BASE,
+                      lang=_language(request))
+
+
+def _language(request: Request) -> str:
+    """A failed wash's reason is worded in the request's Accept-Language (its code stays the same)."""
+    return language_from_header(request.headers.get("accept-language", ""))
 
 
 @router.get("/{wash_id}/files/{name}", response_class=FileResponse)

@@ -16,6 +16,8 @@ import os
 import re
 import shutil
 import tempfile
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,6 +111,22 @@ def _check_list(path: Path, *, max_bytes: int) -> None:
         raise WashRefused(N_("%(file)s holds a list of %(size)s bytes unzipped, more than the %(limit)s "
                              "bytes a wash accepts; split the list."), max_bytes=max_bytes, file=path.name,
                           size=f"{source.size:,}", limit=f"{max_bytes:,}")
+    if source.zipped:
+        # Read once through now: a zip damaged on the way (its CRC fails) is refused here, not by the worker.
+        try:
+            with zipfile.ZipFile(path) as archive:
+                damaged = archive.testzip()
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            damaged, detail = source.entry, str(exc) or type(exc).__name__
+        else:
+            detail = "CRC-32 check failed"
+        if damaged is not None:
+            raise WashRefused(N_("%(file)s is damaged: %(entry)s inside it fails its check (%(detail)s); zip "
+                                 "the list again and upload it."), file=path.name, entry=damaged, detail=detail)
+    try:
+        source.layout(None)  # what the scrub reads first: a binary or blank file is refused now, not later
+    except ListRefused as exc:
+        raise WashRefused(exc.template or exc.message, **{**exc.extra, "file": path.name}) from None
 
 
 def move_into_place(upload: Upload, *, data_dir: Path, wash_id: int) -> Path:

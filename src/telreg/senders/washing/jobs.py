@@ -6,8 +6,10 @@ the end, so it holds no lock while the list is scrubbed.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from telreg.core import jobs
@@ -21,17 +23,26 @@ if TYPE_CHECKING:
 __all__ = ["CLEANUP_JOB", "cleanup", "run_wash", "schedule_cleanup"]
 
 CLEANUP_JOB = "senders.wash-cleanup"
+log = logging.getLogger("telreg.senders.washing")
 
 
 @jobs.handler(service.JOB_KIND)
 def run_wash(session: Session, runtime: Runtime, payload: dict[str, Any]) -> None:
-    """Scrub one uploaded list; a refused list or a missing publication fails the wash (with why), not the job."""
+    """Scrub one uploaded list. Every failure of the wash — a refused or damaged list, no publication, a crash
+    while gathering its inputs — ends it ``failed`` with a reason code, not "running" for ever; only recording
+    the outcome itself (the database) is left to the job's retries."""
     wash_id = int(payload["wash_id"])
-    with unit_of_work(runtime.session_factory) as step:
-        plan = service.start(step, clock=runtime.clock, settings=runtime.settings, wash_id=wash_id)
-    if plan is None:
-        return
-    outcome = service.scrub(plan, clock=runtime.clock, settings=runtime.settings)
+    try:
+        with unit_of_work(runtime.session_factory) as step:
+            plan = service.start(step, clock=runtime.clock, settings=runtime.settings, wash_id=wash_id)
+        if plan is None:
+            return
+        outcome = service.scrub(plan, clock=runtime.clock, settings=runtime.settings)
+    except DBAPIError:
+        raise  # the database was busy or away: the job is retried (the daily cleanup fails a wash left over)
+    except Exception as exc:  # the wash's inputs could not be gathered: it fails, with why
+        log.exception("wash %s could not start", wash_id)
+        outcome = service.Outcome(reason=service.reason_for(exc, file=""))
     service.finish(session, clock=runtime.clock, settings=runtime.settings, wash_id=wash_id, outcome=outcome)
 
 

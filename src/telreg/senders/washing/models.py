@@ -48,6 +48,10 @@ class SenderWash(Base):
     publication_sha256: Mapped[str | None] = mapped_column(String(64))
     counts: Mapped[dict[str, Any] | None]
     error: Mapped[str | None] = mapped_column(Text)
+    # Why a wash failed, in no language: a stable code and its values (service.failure_text words it for the
+    # reader). ``error`` is only the English of washes failed before these columns existed.
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_params: Mapped[dict[str, Any] | None]
     created_at: Mapped[dt.datetime]
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from telreg.senders.washing.models import SenderWash
 
-__all__ = ["by_reference", "count_of_account", "due_to_expire", "get", "of_account", "states", "stuck"]
+__all__ = ["by_reference", "count_of_account", "due_to_expire", "finished_before", "get", "of_account", "states",
+           "stuck"]
 
 
 def get(session: Session, wash_id: int, *, for_update: bool = False) -> SenderWash | None:
@@ -54,3 +55,10 @@ def states(session: Session, *, ids: Collection[int]) -> dict[int, str]:
 
 def _is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def finished_before(session: Session, *, before: dt.datetime, states: Collection[str]) -> list[SenderWash]:
+    """Washes in one of STATES that finished (or, never started, were made) before BEFORE."""
+    finished = func.coalesce(SenderWash.finished_at, SenderWash.created_at)
+    query = select(SenderWash).where(SenderWash.state.in_(list(states)), finished < before).order_by(SenderWash.id)
+    return list(session.scalars(query))

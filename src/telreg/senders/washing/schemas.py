@@ -31,7 +31,10 @@ class WashOut(BaseModel):
     publication_date: dt.date | None
     publication_sha256: str | None
     counts: dict[str, Any] | None
+    # A failed wash: why, in the request's language; and the same as a stable code and its values.
     error: str | None
+    error_code: str | None = None
+    error_params: dict[str, Any] | None = None
     created_at: Instant
     started_at: Instant | None
     finished_at: Instant | None
@@ -39,8 +42,11 @@ class WashOut(BaseModel):
     files: list[str] = []
 
     @classmethod
-    def of(cls, wash: Any, *, base: str) -> WashOut:
+    def of(cls, wash: Any, *, base: str, lang: str = "en") -> WashOut:
+        from telreg.senders.washing.service import failure_text
+
         out = cls.model_validate(wash)
+        out.error = failure_text(wash, lang)
         if wash.state == "done":
             from telreg.senders.washing.files import OUTPUTS
 

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+import logging
+import zipfile
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -27,7 +30,7 @@ from telreg.core.calendar import WorkingCalendar
 from telreg.core.clock import Clock, to_hk
 from telreg.core.db import add_unless_duplicate
 from telreg.core.errors import InvalidInput
-from telreg.core.i18n import N_, translate
+from telreg.core.i18n import N_, Message, Msgid, translate
 from telreg.core.weather import load_calendar
 from telreg.dnc.publish.store import PublicationStore
 from telreg.senders.deps import SenderCaller
@@ -41,11 +44,12 @@ from telreg.senders.vocabulary import parse_register
 from telreg.senders.washing import files, repository
 from telreg.senders.washing.models import SenderWash
 
-__all__ = ["JOB_KIND", "LEFTOVER_AGE", "Outcome", "Plan", "count_washes", "expire_due", "finish", "get",
-           "list_washes",
+__all__ = ["JOB_KIND", "LEFTOVER_AGE", "REASONS", "Outcome", "Plan", "Reason", "count_washes", "expire_due",
+           "failure_reason", "failure_text", "finish", "get", "list_washes", "reason_for",
            "result_file", "scrub", "start", "submit", "sweep_leftovers"]
 
 JOB_KIND = "senders.wash"
+log = logging.getLogger("telreg.senders.washing")
 MAX_CLIENT_REFERENCE = 100
 # A wash still queued or running this long after its upload has lost its job (every attempt failed): say so.
 STUCK_AFTER = dt.timedelta(days=1)
@@ -149,7 +153,7 @@ def result_file(session: Session, *, clock: Clock, settings: Settings, account_i
                           wash_id=wash.id, until=f"{to_hk(wash.expires_at):%Y-%m-%d %H:%M}")
     if wash.state != "done":
         raise WashNotReady(_NOT_READY[wash.state], wash_id=wash.id, state=wash.state, **(
-            {"reason": wash.error or ""} if wash.state == "failed" else {}))
+            {"reason": failure_reason(wash) or ""} if wash.state == "failed" else {}))
     path = files.out_dir(settings.data_dir, wash.id) / name
     if not path.is_file():
         raise WashExpired(N_("The results of wash #%(wash_id)s are no longer kept; upload the list again."),
@@ -175,9 +179,65 @@ class Plan:
     instructions: Instructions
 
 
+# ---- why a wash failed: a stable code and its values, worded where it is shown ----------------------------
+
+REASONS: dict[str, Msgid] = {
+    "no_publication": N_("There is no %(register)s publication on the server yet, so the list could not be "
+                         "washed; try again after the next publication."),
+    "unreadable_list": N_("The list %(file)s cannot be read (%(detail)s): the file is damaged, perhaps on the "
+                          "way; upload it again."),
+    "worker_gave_up": N_("The wash could not be completed (the worker gave up after several attempts); upload "
+                         "it again."),
+    "wash_crashed": N_("The wash stopped because of an error on our side (%(error_type)s); upload the list "
+                       "again."),
+    # "refused:<code>": the scrub refused the list; its own marked sentence travels as params["message_id"].
+}
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def reason_for(exc: BaseException, *, file: str) -> Reason:
+    """The reason to record for what a wash's worker raised: a refusal keeps its own sentence and values."""
+    if isinstance(exc, InvalidInput):
+        params = {k: v for k, v in exc.extra.items() if isinstance(v, (str, int, float, bool)) or v is None}
+        if isinstance(exc.template, Msgid):
+            return Reason(f"refused:{exc.code}", {**params, "message_id": str(exc.template)})
+        return Reason(f"refused:{exc.code}", {**params, "message_id": "%(text)s", "text": exc.message})
+    if isinstance(exc, (zipfile.BadZipFile, zlib.error, EOFError, UnicodeDecodeError)):
+        return Reason("unreadable_list", {"file": file, "detail": str(exc) or type(exc).__name__})
+    return Reason("wash_crashed", {"error_type": type(exc).__name__})
+
+
+def failure_reason(wash: SenderWash) -> str | None:
+    """Why the wash failed, as a Message (English as a str; ``in_language(lang)`` for a reader), or None."""
+    if wash.state != "failed":
+        return None
+    if wash.error_code is None:
+        return wash.error  # failed before reasons were recorded as codes: the English it was given
+    params = dict(wash.error_params or {})
+    template = params.pop("message_id", None) if wash.error_code.startswith("refused:") else None
+    message = Msgid(template) if template is not None else REASONS.get(wash.error_code)
+    if message is None:
+        return wash.error_code
+    try:
+        return Message(message, **params)
+    except (KeyError, ValueError, TypeError):  # values missing for the sentence: the code at least
+        return wash.error_code
+
+
+def failure_text(wash: SenderWash, lang: str) -> str | None:
+    """Why the wash failed, in LANG (None when it did not fail)."""
+    reason = failure_reason(wash)
+    return reason.in_language(lang) if isinstance(reason, Message) else reason
+
+
 @dataclass(frozen=True)
 class Outcome:
-    error: str | None = None
+    reason: Reason | None = None
     receipt: dict[str, Any] | None = None
     report: dict[str, Any] | None = None
 
@@ -229,29 +289,33 @@ def own_instructions(session: Session, *, key: lists.ListKey) -> Instructions:
 
 
 def scrub(plan: Plan, *, clock: Clock, settings: Settings) -> Outcome:
-    """Run the scrub (no database); a refused list or publication is an outcome, not a crash."""
+    """Run the scrub (no database). Whatever goes wrong is an outcome with its reason, never a crash: a refused
+    list, a zip whose checksum fails half-way, a publication that cannot be read, a bug."""
     if plan.publication is None:
-        return Outcome(error=f"There is no {plan.register} publication on the server yet, so the list could not be "
-                             "washed; try again after the next publication.")
+        return Outcome(reason=Reason("no_publication", {"register": plan.register}))
     try:
         publication = load_publication(plan.publication, register=plan.register, calendar=plan.calendar,
                                        protection_days=settings.protection_working_days)
         result = scrub_list(plan.list_path, publication=publication, instructions=plan.instructions,
                             send_date=plan.send_date, now=clock.now(), out_dir=plan.out_dir, column=plan.column,
                             warning_days_given=True, threads=2)
-    except InvalidInput as exc:
-        return Outcome(error=exc.message)
+    except Exception as exc:  # every failure ends the wash "failed", with why
+        if not isinstance(exc, InvalidInput):
+            log.warning("wash %s failed: %r", plan.wash_id, exc, exc_info=exc)
+        return Outcome(reason=reason_for(exc, file=plan.list_path.name))
     return Outcome(receipt=result.receipt, report=result.report)
 
 
 def finish(session: Session, *, clock: Clock, settings: Settings, wash_id: int, outcome: Outcome) -> None:
+    """Record a wash's outcome; a failure ends a queued wash too (its start may be what failed)."""
     wash = repository.get(session, wash_id, for_update=True)
-    if wash is None or wash.state != "running":
+    live = ("queued", "running") if outcome.reason is not None else ("running",)
+    if wash is None or wash.state not in live:
         return
     now = clock.now()
     wash.finished_at = now
-    if outcome.error is not None:
-        wash.state, wash.error = "failed", outcome.error
+    if outcome.reason is not None:
+        _fail(wash, outcome.reason)
         return
     assert outcome.receipt is not None and outcome.report is not None
     wash.state = "done"
@@ -263,12 +327,17 @@ def finish(session: Session, *, clock: Clock, settings: Settings, wash_id: int, 
     wash.expires_at = now + dt.timedelta(days=settings.wash_retention_days)
 
 
+def _fail(wash: SenderWash, reason: Reason) -> None:
+    wash.state, wash.error_code, wash.error_params = "failed", reason.code, reason.params
+    wash.error = None
+
+
 def expire_due(session: Session, *, clock: Clock, settings: Settings) -> int:
     """Delete the files of washes past their retention and mark them expired; fail washes whose job gave up."""
     now = clock.now()
     for wash in repository.stuck(session, before=now - STUCK_AFTER):
-        wash.state, wash.finished_at = "failed", now
-        wash.error = "The wash could not be completed (the worker gave up after several attempts); upload it again."
+        wash.finished_at = now
+        _fail(wash, Reason("worker_gave_up"))
     expired = repository.due_to_expire(session, now=now)
     for wash in expired:
         # Files first: should the commit fail, the next run marks them again; a "done" wash with no files answers 410.
@@ -289,4 +358,17 @@ def sweep_leftovers(session: Session, *, clock: Clock, settings: Settings) -> in
             continue  # a live wash's own files
         files.remove_leftover(leftover)
         removed += 1
+    return removed
+
+
+def sweep_finished(session: Session, *, clock: Clock, settings: Settings, older_than: dt.timedelta,
+                   dry_run: bool = False) -> int:
+    """Remove the working directories of failed and expired washes finished more than OLDER_THAN ago (a done
+    wash keeps its results until it expires); return how many directories went (or would go, DRY_RUN)."""
+    removed = 0
+    for wash in repository.finished_before(session, before=clock.now() - older_than, states=("failed", "expired")):
+        if files.wash_dir(settings.data_dir, wash.id).exists():
+            removed += 1
+            if not dry_run:
+                files.remove_wash_files(settings.data_dir, wash.id)
     return removed

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from telreg.core.access import DEVELOPMENT, declares
 from telreg.core.dev_inbox import what_was_sent
 from telreg.deps import RuntimeDep
 from telreg.web.render import render
@@ -18,6 +19,7 @@ POLL_SECONDS = 3
 SHOWN = 200  # of the 500 kept: enough for a demo, a page a browser redraws every few seconds without effort
 
 
+@declares(DEVELOPMENT)
 def _not_production(runtime: RuntimeDep) -> None:
     if runtime.settings.is_production:
         raise StarletteHTTPException(status_code=404)  # the app's handler: the page of any unknown address

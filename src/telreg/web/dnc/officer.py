@@ -52,4 +52,15 @@ def number_history(
             request, "staff/number.html", {"number": number, "error": exc}, status_code=exc.status_code
         )
     rows = history_rows(history, i18n.choose_language(request))  # who and what in words, not the trail's codes
-    return render(request, "staff/number.html", {"number": number, "status": status, "history": rows})
+    unverified = _unverified(session, runtime, status["number"])
+    return render(request, "staff/number.html", {"number": number, "status": status, "history": rows,
+                                                 "unverified": unverified})
+
+
+def _unverified(session: DbSession, runtime: RuntimeDep, national: str) -> int:
+    """How many of the number's events the audit log does not cover yet with a verified checkpoint (issue 14)."""
+    from telreg.core import audit
+    from telreg.core.tlog.service import uncovered
+
+    events = audit.history(session, subject_type="number", subject_key=national)
+    return len(uncovered(session, runtime.settings, events))

@@ -9,9 +9,10 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from telreg.core.errors import DomainError, InvalidInput, InvalidNumber
-from telreg.core.files import sniff_type, store_document
+from telreg.core.files import sniff_type
 from telreg.core.i18n import N_
 from telreg.core.security import CsrfChecked, DncOfficer
+from telreg.core.uploads import UploadBatch
 from telreg.deps import DbSession, RuntimeDep
 from telreg.dnc import paper
 from telreg.dnc.errors import PaperApplicationNotFound
@@ -99,7 +100,6 @@ def record_application(
         "action": action,
         "registers": registers,
     }
-    settings = runtime.settings
     if bill is not None and bill.filename:  # a browser cannot be handed the file back: name it, to choose it
         form["files_chosen"] = [{"label": i18n.translator(i18n.choose_language(request))("bill"),
                                  "filename": bill.filename}]
@@ -113,24 +113,19 @@ def record_application(
             chosen = parse_registers(registers)
             if bill is None or not bill.filename:
                 raise InvalidInput(N_("Attach the applicant's recent phone bill (PDF, PNG or JPEG)."))
-            content = bill.file.read(settings.max_upload_bytes + 1)
-            stored = store_document(
-                settings.data_dir,
-                filename=bill.filename,
-                content=content,
-                max_bytes=settings.max_upload_bytes,
-                area=BILL_AREA,
-            )
-            application = paper.record_application(
-                session,
-                clock=runtime.clock,
-                number=number,
-                registers=chosen,
-                action=action,
-                applicant_name=applicant_name,
-                bill=stored,
-                officer_name=user.username,
-            )
+            # Streamed to disk in chunks; kept only if this savepoint and the request commit.
+            with UploadBatch.for_request(runtime, area=BILL_AREA) as batch:
+                stored = batch.receive(bill, filename=bill.filename)
+                application = paper.record_application(
+                    session,
+                    clock=runtime.clock,
+                    number=number,
+                    registers=chosen,
+                    action=action,
+                    applicant_name=applicant_name,
+                    bill=stored,
+                    officer_name=user.username,
+                )
     except DomainError as exc:
         return _form_page(request, form, _explain(request, exc), status_code=exc.status_code)
     flash(request, "flash_recorded", id=application.id, number=application.number)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from telreg.core.access import Public
 from telreg.core.errors import InvalidNumber
 from telreg.deps import ReadSession, RuntimeDep
 from telreg.dnc.service import number_status
 from telreg.web.render import render
 
-router = APIRouter()
+router = APIRouter(dependencies=[Public])
 
 
 @router.get("/", response_class=HTMLResponse)

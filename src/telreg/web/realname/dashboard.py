@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
+from telreg.core.access import Access, declares
 from telreg.core.clock import today
 from telreg.core.errors import InvalidInput
 from telreg.core.i18n import N_
@@ -31,6 +32,7 @@ from telreg.web.render import render
 router = APIRouter(prefix="/staff/realname")
 
 
+@declares(Access.staff(REGULATOR_ROLE, "admin"))
 def _regulator(user: CurrentUser) -> User:
     require_role(user, REGULATOR_ROLE)
     return user

@@ -13,6 +13,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from telreg.core.access import LOOKUP_PROOF, Public, marker
 from telreg.core.errors import DomainError
 from telreg.core.masking import mask_number
 from telreg.core.security import CsrfChecked
@@ -27,6 +28,7 @@ from telreg.web.realname.common import FormFields, explain, form_fields
 from telreg.web.render import flash, redirect, render
 
 router = APIRouter(prefix="/realname/lookup")
+_PROVED = marker(LOOKUP_PROOF)  # lookup.access checks the proof in the handler
 PAGE = "/realname/lookup"
 CHALLENGE_KEY = "realname_lookup_challenge"  # {"token": …, "number": masked} while a code is pending
 Form = Annotated[FormFields, Depends(form_fields)]
@@ -57,13 +59,13 @@ def _page(request: Request, session: Session, runtime: Runtime, *, problem: Doma
     return render(request, "realname/lookup.html", context, status_code=status_code)
 
 
-@router.get("", response_class=HTMLResponse)
+@router.get("", response_class=HTMLResponse, dependencies=[Public])
 def lookup_page(request: Request, session: ReadSession, runtime: RuntimeDep) -> HTMLResponse:
     """Show the step the session is at: ask for a code, give the code, or see the numbers."""
     return _page(request, session, runtime)
 
 
-@router.post("/code", response_class=HTMLResponse, dependencies=[CsrfChecked])
+@router.post("/code", response_class=HTMLResponse, dependencies=[Public, CsrfChecked])
 def ask_for_code(request: Request, session: DbSession, runtime: RuntimeDep, form: Form,
                  background: BackgroundTasks) -> Response:
     """Send a code when the number is registered to the document; the next page says the same either way."""
@@ -79,7 +81,7 @@ def ask_for_code(request: Request, session: DbSession, runtime: RuntimeDep, form
     return redirect(PAGE)
 
 
-@router.post("/verify", response_class=HTMLResponse, dependencies=[CsrfChecked])
+@router.post("/verify", response_class=HTMLResponse, dependencies=[Public, CsrfChecked])
 def give_code(request: Request, session: DbSession, runtime: RuntimeDep, form: Form) -> Response:
     """Prove the code; a wrong one is counted (committed) and shown on the code form."""
     pending = request.session.get(CHALLENGE_KEY) or {}
@@ -96,7 +98,7 @@ def give_code(request: Request, session: DbSession, runtime: RuntimeDep, form: F
     return redirect(PAGE)
 
 
-@router.post("/flags", response_class=HTMLResponse, dependencies=[CsrfChecked])
+@router.post("/flags", response_class=HTMLResponse, dependencies=[_PROVED, CsrfChecked])
 def flag(request: Request, session: DbSession, runtime: RuntimeDep, form: Form) -> Response:
     """Flag a number: a "Not mine" button (its position) or a number typed in full."""
     try:
@@ -115,7 +117,7 @@ def flag(request: Request, session: DbSession, runtime: RuntimeDep, form: Form) 
     return redirect(PAGE)
 
 
-@router.post("/end", dependencies=[CsrfChecked])
+@router.post("/end", dependencies=[Public, CsrfChecked])
 def end(request: Request) -> Response:
     """Forget the code and the proof in this session."""
     request.session.pop(ACCESS_KEY, None)

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
+from telreg.core.access import SENDER_SESSION, marker
 from telreg.core.errors import DomainError, InvalidNumber, NotAuthenticated
 from telreg.core.i18n import Msgid, translate
 from telreg.deps import DbSession, RuntimeDep
@@ -25,6 +26,7 @@ from telreg.web.render import redirect
 
 __all__ = [
     "MaybeSender",
+    "SenderPage",
     "SENDER_NAME_KEY",
     "detour",
     "error_field",
@@ -51,6 +53,8 @@ def maybe_sender(request: Request, session: DbSession, runtime: RuntimeDep) -> l
 
 
 MaybeSender = Annotated[lifecycle.AccountAccess | None, Depends(maybe_sender)]
+SenderPage = marker(SENDER_SESSION)
+"""Declares a page for signed-in senders (telreg.core.access); the page itself calls :func:`detour`."""
 
 
 def detour(request: Request, sender: lifecycle.AccountAccess | None, *, allow_forced: bool = False) -> Response | None:

@@ -7,7 +7,6 @@ leak into history and logs. The upload is a POST and carries the token.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -16,20 +15,28 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from telreg.core.errors import DomainError
+from telreg.core.exports import attachment
 from telreg.core.files import size_text
 from telreg.core.security import CsrfChecked
 from telreg.deps import DbSession, RuntimeDep
 from telreg.senders.lifecycle import AccountAccess
-from telreg.senders.lists import service
-from telreg.senders.lists.api import MAX_IMPORT_BYTES
+from telreg.senders.lists import bulk, service
+from telreg.senders.lists.api import MAX_EXPORT_ROWS, MAX_IMPORT_BYTES
 from telreg.senders.lists.csvfile import parse_list_number
 from telreg.web import i18n, paging
 from telreg.web.render import flash, redirect, render
-from telreg.web.senders.common import MaybeSender, detour, error_field, explain, line_problems, read_upload
+from telreg.web.senders.common import (
+    MaybeSender,
+    SenderPage,
+    detour,
+    error_field,
+    explain,
+    line_problems,
+    read_upload,
+)
 
-router = APIRouter(prefix="/senders/lists")
+router = APIRouter(prefix="/senders/lists", dependencies=[SenderPage])  # each page calls detour()
 DEFAULT_HOW = "not-stated"
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def _problem(request: Request, exc: DomainError, field: str | None = None) -> dict[str, Any]:
@@ -137,9 +144,10 @@ def import_file(
                        "error_field": "file"}
             return _lists_page(request, session, sender, register=register_, client=client, form=form,
                                problem=problem, status_code=422)
-        with session.begin_nested():  # a refusal shown on the page must not leave half a file behind
-            result = service.import_csv(session, clock=runtime.clock, key=key, data=data, source=file.filename,
-                                        recorded_by=f"sender:{sender.account_id}", default_how=how)
+        # Validated whole first (a refusal shown on the page records nothing), then applied in committed batches.
+        result = bulk.import_in_batches(session, clock=runtime.clock, key=key, data=data, source=file.filename,
+                                        recorded_by=f"sender:{sender.account_id}", default_how=how,
+                                        batch_rows=runtime.settings.list_import_batch_rows)
     except DomainError as exc:
         field = "file" if "file" in exc.extra or exc.code == "instructions_file_refused" else None
         if field is None:
@@ -155,15 +163,20 @@ def import_file(
 
 
 @router.get("/export")
-def export(request: Request, session: DbSession, sender: MaybeSender, register: str = "", client: str = "",
-           full: bool = False) -> Response:
-    """The current state (or with ``full`` the whole history) as the CSV the upload reads back."""
+def export(request: Request, session: DbSession, sender: MaybeSender, runtime: RuntimeDep, register: str = "",
+           client: str = "", full: bool = False, offset: int = 0) -> Response:
+    """The current state (or with ``full`` the whole history) as the CSV the upload reads back; at most
+    MAX_EXPORT_ROWS (100,000) rows per file, a longer list in parts (``offset``, issue 14)."""
     if (elsewhere := detour(request, sender)) is not None:
         return elsewhere
     assert sender is not None
     key = service.open_list(sender, register=register, client_ref=client)  # refusals: the error page, in language
-    rows = service.history(session, key=key) if full else service.current(session, key=key)
-    client_part = _SAFE_NAME.sub("_", key.client_ref)  # a client reference may hold anything; a header may not
-    name = f"{key.register}-{'history' if full else 'current'}{'-' + client_part if client_part else ''}.csv"
-    return Response(service.export_csv(rows, full=full), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    text, _, total = service.export_page(session, clock=runtime.clock, key=key, full=full,
+                                         actor=f"sender:{key.account_id}", limit=MAX_EXPORT_ROWS,
+                                         offset=max(0, offset))
+    # A client reference may hold anything; attachment() keeps the header safe (ASCII fallback + filename*).
+    part = f"-from-{offset + 1}" if offset > 0 else ""
+    name = (f"{key.register}-{'history' if full else 'current'}{'-' + key.client_ref if key.client_ref else ''}"
+            f"{part}.csv")
+    headers = {"Content-Disposition": attachment(name), "Cache-Control": "no-store", "X-Total-Count": str(total)}
+    return Response(text, media_type="text/csv; charset=utf-8", headers=headers)

@@ -3,6 +3,7 @@ renewal options with fees, outstanding orders) and uploading further documents."
 
 from __future__ import annotations
 
+import base64
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -10,9 +11,12 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from telreg.core import captcha, rate_limits
+from telreg.core.access import Public
 from telreg.core.errors import DomainError, InvalidInput
 from telreg.core.i18n import N_
 from telreg.core.security import CsrfChecked
+from telreg.core.uploads import UploadBatch
 from telreg.deps import DbSession, ReadSession, RuntimeDep
 from telreg.runtime import Runtime
 from telreg.senders import applications, documents, fees, profile, renewals, repository
@@ -22,7 +26,7 @@ from telreg.senders.vocabulary import REQUIRED_DOCUMENTS, Capacity, Plan, Regist
 from telreg.web import i18n
 from telreg.web.confirm import confirm_page, confirmed
 from telreg.web.render import flash, redirect, render
-from telreg.web.senders.common import MaybeSender, detour, error_field, explain, read_upload
+from telreg.web.senders.common import MaybeSender, SenderPage, detour, error_field, explain
 
 router = APIRouter(prefix="/senders")
 APPLIED_KEY = "sender_applied"  # the account id just applied for, for the confirmation page
@@ -36,7 +40,7 @@ def _problem(request: Request, exc: DomainError) -> dict[str, Any]:
     return {"error": message, "error_original": original, "error_field": error_field(exc)}
 
 
-@router.get("", response_class=HTMLResponse)
+@router.get("", response_class=HTMLResponse, dependencies=[Public])
 def portal(request: Request, sender: MaybeSender) -> Response:
     """The portal's start: the profile when logged in, else the log-in form (which links to the application)."""
     return redirect("/senders/profile" if sender is not None else "/senders/login")
@@ -64,18 +68,28 @@ def _apply_page(request: Request, session: Session, runtime: Runtime, form: dict
         "fees_in_force": table["in_force"],
         "required": [d.value for d in REQUIRED_DOCUMENTS[capacity]],
         "max_upload_mb": runtime.settings.max_upload_bytes // (1024 * 1024),
+        **_captcha_fields(session, runtime),  # every showing gets a fresh picture: one guess per picture
         **(problem or {}),
     }
     return render(request, "senders/apply.html", context, status_code=status_code)
 
 
-@router.get("/apply", response_class=HTMLResponse)
-def apply_form(request: Request, session: ReadSession, runtime: RuntimeDep, capacity: str = "") -> HTMLResponse:
+def _captcha_fields(session: Session, runtime: Runtime) -> dict[str, str]:
+    from telreg.senders.signin_api import audio_url
+
+    token, png = captcha.issue(session, runtime.clock, answers=captcha.answer_source(runtime),
+                               audio_key=captcha.audio_key_for(runtime))
+    picture = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return {"captcha_token": token, "captcha_picture": picture, "captcha_audio": audio_url(token)}
+
+
+@router.get("/apply", response_class=HTMLResponse, dependencies=[Public])
+def apply_form(request: Request, session: DbSession, runtime: RuntimeDep, capacity: str = "") -> HTMLResponse:
     """Show the application form; ``?capacity=`` chooses which documents it asks for."""
     return _apply_page(request, session, runtime, {"capacity": _capacity(capacity).value})
 
 
-@router.get("/apply/documents", response_class=HTMLResponse)
+@router.get("/apply/documents", response_class=HTMLResponse, dependencies=[Public])
 def apply_documents(request: Request, runtime: RuntimeDep, capacity: str = "") -> HTMLResponse:
     """The document fields for a capacity (htmx swaps them in when the capacity changes)."""
     chosen = _capacity(capacity)
@@ -84,7 +98,7 @@ def apply_documents(request: Request, runtime: RuntimeDep, capacity: str = "") -
                    "max_upload_mb": runtime.settings.max_upload_bytes // (1024 * 1024)})
 
 
-@router.post("/apply", response_class=HTMLResponse, dependencies=[CsrfChecked])
+@router.post("/apply", response_class=HTMLResponse, dependencies=[Public, CsrfChecked])
 def apply(
     request: Request,
     session: DbSession,
@@ -103,12 +117,17 @@ def apply(
     # A file field left empty arrives as a part without a file name, which the form parser hands over as "".
     documents_: Annotated[list[UploadFile | str], File(alias="documents")] = [],  # noqa: B006
     document_types: Annotated[list[str], Form()] = [],  # noqa: B006
+    captcha_token: Annotated[str, Form()] = "",
+    captcha_answer: Annotated[str, Form()] = "",
 ) -> Response:
     """Open the account; a refusal is shown on the form with what was typed kept (never the passwords)."""
+    # Counted first, in the limiter's own transaction, before this request's session holds any lock.
+    address = rate_limits.client_address(request)
+    rate_limits.hit(session, clock=runtime.clock, scope="sender-application", key=address,
+                    limit=runtime.settings.applications_per_address_per_hour, window_seconds=3600)
     chosen = {"fax": plan_fax, "sms": plan_sms, "prerecorded": plan_prerecorded}
     form = {"capacity": capacity, "name": name, "contact_email": contact_email, "plans": chosen,
             "username": username, "security_question": security_question}
-    max_bytes = runtime.settings.max_upload_bytes
     t = i18n.translator(i18n.choose_language(request))
     # The browser cannot be handed the chosen files back: the re-shown form names them, to be chosen again.
     form["files_chosen"] = [{"label": t(f"doc_{doc_type}"), "filename": f.filename}
@@ -117,20 +136,29 @@ def apply(
     if not any(chosen.values()):  # every register left "Not wanted" applies for nothing, not for everything
         problem = {"error": t("no_plan_chosen"), "error_field": "plans"}
         return _apply_page(request, session, runtime, form, problem, status_code=422)
+    # The picture is used up whatever the answer (the re-shown form commits that, with a new picture).
+    if not captcha.verify(session, runtime.clock, token=captcha_token, answer=captcha_answer):
+        problem = {"error": t("captcha_wrong"), "error_field": "captcha_answer"}
+        return _apply_page(request, session, runtime, form, problem, status_code=422)
     try:
         if password != password_again:
             raise InvalidInput(N_("The two passwords are not the same; type the password again in both "
                                   "fields."), password_again="")
-        uploads = [DocumentUpload(doc_type, f.filename, read_upload(f, max_bytes))
-                   for f, doc_type in zip(documents_, document_types, strict=False)
-                   if not isinstance(f, str) and f.filename]
-        plans = parse_plans([f"{r}:{p}" for r, p in chosen.items() if p]) if any(chosen.values()) else {}
-        # A savepoint: catching the error to show it on the form must not commit half an application.
-        with session.begin_nested():
-            account = applications.apply(
-                session, clock=runtime.clock, settings=runtime.settings, capacity=capacity, name=name,
-                contact_email=contact_email, plans=plans, username=username, password=password,
-                security_question=security_question, security_answer=security_answer, documents=uploads)
+        chosen_files = [(f, doc_type) for f, doc_type in zip(documents_, document_types, strict=False)
+                        if not isinstance(f, str) and f.filename]
+        # Streamed to disk under the per-file, per-request and per-address limits; kept only if the application
+        # below is committed (a refusal shown on the form keeps none of them).
+        with UploadBatch.for_request(runtime, area="senders", session=session, address=address) as batch:
+            batch.check_count(len(chosen_files))
+            uploads = [DocumentUpload(doc_type, f.filename, batch.receive(f, filename=f.filename))
+                       for f, doc_type in chosen_files]
+            plans = parse_plans([f"{r}:{p}" for r, p in chosen.items() if p]) if any(chosen.values()) else {}
+            # A savepoint: catching the error to show it on the form must not commit half an application.
+            with session.begin_nested():
+                account = applications.apply(
+                    session, clock=runtime.clock, settings=runtime.settings, capacity=capacity, name=name,
+                    contact_email=contact_email, plans=plans, username=username, password=password,
+                    security_question=security_question, security_answer=security_answer, documents=uploads)
     except DomainError as exc:
         problem = _problem(request, exc)
         if "password_again" in exc.extra:
@@ -140,7 +168,7 @@ def apply(
     return redirect("/senders/apply/done")
 
 
-@router.get("/apply/done", response_class=HTMLResponse)
+@router.get("/apply/done", response_class=HTMLResponse, dependencies=[Public])
 def applied(request: Request, session: ReadSession) -> Response:
     """Confirm the application: what was ordered, the documents still needed and how to pay."""
     account_id = request.session.get(APPLIED_KEY)
@@ -161,7 +189,7 @@ def _profile_page(request: Request, session: Session, runtime: Runtime, account_
                   status_code=status_code)
 
 
-@router.get("/profile", response_class=HTMLResponse)
+@router.get("/profile", response_class=HTMLResponse, dependencies=[SenderPage])
 def profile_page(request: Request, session: DbSession, runtime: RuntimeDep, sender: MaybeSender) -> Response:
     """The Account Profile: state, each register's expiry date, renewal options with fees, open orders."""
     if (elsewhere := detour(request, sender)) is not None:
@@ -170,7 +198,7 @@ def profile_page(request: Request, session: DbSession, runtime: RuntimeDep, send
     return _profile_page(request, session, runtime, sender.account_id)
 
 
-@router.post("/documents", response_class=HTMLResponse, dependencies=[CsrfChecked])
+@router.post("/documents", response_class=HTMLResponse, dependencies=[SenderPage, CsrfChecked])
 def upload_document(
     request: Request,
     session: DbSession,
@@ -186,11 +214,12 @@ def upload_document(
     try:
         if document is None or isinstance(document, str) or not document.filename:
             raise InvalidInput(N_("Choose the file to upload (PDF, PNG or JPEG)."), doc_type=doc_type)
-        upload = DocumentUpload(doc_type, document.filename, read_upload(document, runtime.settings.max_upload_bytes))
-        with session.begin_nested():
-            stored = documents.upload_document(session, clock=runtime.clock, settings=runtime.settings,
-                                               account_id=sender.account_id, upload=upload,
-                                               actor=f"sender:{sender.account_id}")
+        with UploadBatch.for_request(runtime, area="senders") as batch:  # streamed; kept only if committed
+            upload = DocumentUpload(doc_type, document.filename, batch.receive(document, filename=document.filename))
+            with session.begin_nested():
+                stored = documents.upload_document(session, clock=runtime.clock, settings=runtime.settings,
+                                                   account_id=sender.account_id, upload=upload,
+                                                   actor=f"sender:{sender.account_id}")
     except DomainError as exc:
         t = i18n.translator(i18n.choose_language(request))
         # A chosen file cannot be handed back to the browser: the page names it, to be chosen again.
@@ -202,7 +231,7 @@ def upload_document(
     return redirect("/senders/profile")
 
 
-@router.post("/renewals", response_class=HTMLResponse, dependencies=[CsrfChecked])
+@router.post("/renewals", response_class=HTMLResponse, dependencies=[SenderPage, CsrfChecked])
 async def order_renewal(request: Request, session: DbSession, runtime: RuntimeDep, sender: MaybeSender) -> Response:
     """Order a renewal of the chosen registers (``renew_<register>`` = plan) at today's fees."""
     if (elsewhere := detour(request, sender)) is not None:
@@ -229,7 +258,7 @@ def _order_renewal(request: Request, session: Session, runtime: Runtime, sender:
     return redirect("/senders/profile")
 
 
-@router.post("/renewals/{order_id}/cancel", dependencies=[CsrfChecked])
+@router.post("/renewals/{order_id}/cancel", dependencies=[SenderPage, CsrfChecked])
 def cancel_renewal(order_id: int, request: Request, session: DbSession, runtime: RuntimeDep,
                    sender: MaybeSender, confirm: Annotated[str, Form()] = "") -> Response:
     """Withdraw a renewal order that has not been paid (after a confirmation step)."""

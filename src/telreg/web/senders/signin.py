@@ -10,18 +10,19 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from telreg.core import captcha
+from telreg.core import captcha, sessions
+from telreg.core.access import Public
 from telreg.core.errors import DomainError, InvalidInput
 from telreg.core.i18n import N_
-from telreg.core.security import CsrfChecked
+from telreg.core.security import CsrfChecked, session_token, sign_out
 from telreg.deps import DbSession, RuntimeDep
 from telreg.runtime import Runtime
 from telreg.senders import signin
 from telreg.senders.deps import end_sender_session, start_sender_session
-from telreg.senders.signin_api import audio_url
+from telreg.senders.signin_api import audio_url, limit_signin
 from telreg.web import i18n
 from telreg.web.render import flash, redirect, render
-from telreg.web.senders.common import SENDER_NAME_KEY, MaybeSender, detour, error_field, explain
+from telreg.web.senders.common import SENDER_NAME_KEY, MaybeSender, SenderPage, detour, error_field, explain
 
 router = APIRouter(prefix="/senders")
 
@@ -50,7 +51,7 @@ def _login_page(request: Request, session: Session, runtime: Runtime, *, usernam
                   status_code=status_code)
 
 
-@router.get("/login", response_class=HTMLResponse)
+@router.get("/login", response_class=HTMLResponse, dependencies=[Public])
 def login_form(request: Request, session: DbSession, runtime: RuntimeDep, sender: MaybeSender,
                next: str = "") -> Response:
     """Show the log-in form with a new CAPTCHA picture (or go on when already logged in)."""
@@ -59,7 +60,7 @@ def login_form(request: Request, session: DbSession, runtime: RuntimeDep, sender
     return _login_page(request, session, runtime, next_url=next)
 
 
-@router.post("/login", response_class=HTMLResponse, dependencies=[CsrfChecked])
+@router.post("/login", response_class=HTMLResponse, dependencies=[Public, CsrfChecked])
 def login(
     request: Request,
     session: DbSession,
@@ -71,6 +72,7 @@ def login(
     next: Annotated[str, Form()] = "",
 ) -> Response:
     """Check the CAPTCHA, then the password; a failure is shown on the form and its counter is committed."""
+    limit_signin(request, session, runtime, "sender-login-page")
     t = i18n.translator(i18n.choose_language(request))
     # The picture first: a script without the answer learns nothing about the password and locks no one out.
     if not captcha.verify(session, runtime.clock, token=captcha_token, answer=captcha_answer):
@@ -84,15 +86,15 @@ def login(
         problem = {**_problem(request, error), "error_field": "password"}
         return _login_page(request, session, runtime, username=username, next_url=next, problem=problem,
                            status_code=error.status_code)
-    start_sender_session(request, result.account_id)
+    start_sender_session(request, session, runtime, result.account_id)
     request.session[SENDER_NAME_KEY] = username.strip().lower()
     return redirect("/senders/password" if result.must_change_password else _safe_next(next))
 
 
-@router.post("/logout", dependencies=[CsrfChecked])
-def logout(request: Request) -> Response:
-    """Log out and return to the log-in form."""
-    end_sender_session(request)
+@router.post("/logout", dependencies=[Public, CsrfChecked])
+def logout(request: Request, session: DbSession, runtime: RuntimeDep) -> Response:
+    """Log out (the session ends on the server too) and return to the log-in form."""
+    end_sender_session(request, session, runtime)
     flash(request, "flash_logged_out")
     return redirect("/senders/login")
 
@@ -104,7 +106,7 @@ def _password_page(request: Request, forced: bool, problem: dict[str, Any] | Non
     return render(request, "senders/password.html", {"forced": forced, **(problem or {})}, status_code=status_code)
 
 
-@router.get("/password", response_class=HTMLResponse)
+@router.get("/password", response_class=HTMLResponse, dependencies=[SenderPage])
 def password_form(request: Request, sender: MaybeSender) -> Response:
     """The password change form; after a one-time password every other page leads here."""
     if (elsewhere := detour(request, sender, allow_forced=True)) is not None:
@@ -112,7 +114,7 @@ def password_form(request: Request, sender: MaybeSender) -> Response:
     return _password_page(request, request.state.sender_must_change)
 
 
-@router.post("/password", response_class=HTMLResponse, dependencies=[CsrfChecked])
+@router.post("/password", response_class=HTMLResponse, dependencies=[SenderPage, CsrfChecked])
 def change_password(
     request: Request,
     session: DbSession,
@@ -126,12 +128,18 @@ def change_password(
     if (elsewhere := detour(request, sender, allow_forced=True)) is not None:
         return elsewhere
     assert sender is not None
+    limit_signin(request, session, runtime, "sender-password-page")  # the current password is a guess too
     try:
         if new_password != new_password_again:
             raise InvalidInput(N_("The two new passwords are not the same; type the new password again in both fields."))
         with session.begin_nested():
             signin.change_password(session, clock=runtime.clock, account_id=sender.account_id,
                                    current_password=current_password, new_password=new_password)
+            # Every session of the account ended with the old password; this browser goes on in a new one.
+            name = request.session.get(SENDER_NAME_KEY)
+            start_sender_session(request, session, runtime, sender.account_id)
+            if name:
+                request.session[SENDER_NAME_KEY] = name
     except DomainError as exc:
         problem = _problem(request, exc)
         problem["error_field"] = {"wrong_current_password": "current_password"}.get(exc.code, "new_password")
@@ -142,13 +150,13 @@ def change_password(
 
 # ---- forgotten password -------------------------------------------------------------------------------------
 
-@router.get("/forgot", response_class=HTMLResponse)
+@router.get("/forgot", response_class=HTMLResponse, dependencies=[Public])
 def forgot_form(request: Request) -> HTMLResponse:
     """Ask for the username; the next step asks the account's security question."""
     return render(request, "senders/forgot.html", {"username_value": ""})
 
 
-@router.post("/forgot", response_class=HTMLResponse, dependencies=[CsrfChecked])
+@router.post("/forgot", response_class=HTMLResponse, dependencies=[Public, CsrfChecked])
 def forgot(
     request: Request,
     session: DbSession,
@@ -158,11 +166,14 @@ def forgot(
     new_password: Annotated[str, Form()] = "",
     new_password_again: Annotated[str, Form()] = "",
 ) -> Response:
-    """Step 1 (username only): show the question. Step 2 (with the answer): set the new password."""
+    """Step 1 (username only): show the question. Step 2 (with the answer): set the new password.
+
+    Every username is asked a question (a decoy when it has no account), so the page cannot tell which exist."""
+    limit_signin(request, session, runtime, "sender-forgot-page")
     context: dict[str, Any] = {"username_value": username}
     try:
         with session.begin_nested():
-            context["question"] = signin.security_question(session, username=username)
+            context["question"] = signin.security_question(session, username=username, settings=runtime.settings)
     except DomainError as exc:
         problem = {**_problem(request, exc), "error_field": "username"}
         return render(request, "senders/forgot.html", {**context, **problem}, status_code=exc.status_code)
@@ -182,4 +193,30 @@ def forgot(
         return render(request, "senders/forgot.html", {**context, **_problem(request, result.error),
                                                        "error_field": "answer"}, status_code=result.error.status_code)
     flash(request, "flash_password_reset")
+    return redirect("/senders/login")
+
+
+# ---- where the account is logged in ---------------------------------------------------------------------------
+
+@router.get("/sessions", response_class=HTMLResponse, dependencies=[SenderPage])
+def sessions_page(request: Request, session: DbSession, runtime: RuntimeDep, sender: MaybeSender) -> Response:
+    """The account's live sessions, with "log out everywhere"."""
+    if (elsewhere := detour(request, sender, allow_forced=True)) is not None:
+        return elsewhere
+    assert sender is not None
+    rows = sessions.active_sessions(session, clock=runtime.clock, settings=runtime.settings, kind=sessions.SENDER,
+                                    principal=str(sender.account_id), current_token=session_token(request))
+    return render(request, "sessions.html", {"sessions": rows, "revoke_action": "/senders/sessions/revoke-all"})
+
+
+@router.post("/sessions/revoke-all", dependencies=[SenderPage, CsrfChecked])
+def log_out_everywhere(request: Request, session: DbSession, runtime: RuntimeDep, sender: MaybeSender) -> Response:
+    """End every session of the account, this one included, and return to the log-in form."""
+    if (elsewhere := detour(request, sender, allow_forced=True)) is not None:
+        return elsewhere
+    assert sender is not None
+    sessions.revoke_all(session, clock=runtime.clock, kind=sessions.SENDER, principal=str(sender.account_id),
+                        reason="signed-out-everywhere", actor=f"sender:{sender.account_id}")
+    sign_out(request)
+    flash(request, "flash_logged_out")
     return redirect("/senders/login")

@@ -23,9 +23,9 @@ from telreg.senders.usage import refusal
 from telreg.web import i18n
 from telreg.web.confirm import confirm_page, confirmed
 from telreg.web.render import flash, redirect, render
-from telreg.web.senders.common import MaybeSender, detour, error_field, explain
+from telreg.web.senders.common import MaybeSender, SenderPage, detour, error_field, explain
 
-router = APIRouter(prefix="/senders")
+router = APIRouter(prefix="/senders", dependencies=[SenderPage])  # each page calls detour()
 _SEPARATORS = re.compile(r"[\r\n,;]+")  # not spaces: "2123 4567" is one number
 
 

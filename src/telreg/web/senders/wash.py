@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from telreg.core.clock import to_hk
 from telreg.core.errors import DomainError
+from telreg.core.i18n import Message
 from telreg.core.security import CsrfChecked
 from telreg.deps import DbSession, RuntimeDep
 from telreg.runtime import Runtime
@@ -23,9 +24,9 @@ from telreg.senders.scrub.engine import DECISIONS
 from telreg.senders.washing import files, service
 from telreg.web import i18n, paging
 from telreg.web.render import redirect, render
-from telreg.web.senders.common import MaybeSender, detour, error_field, explain
+from telreg.web.senders.common import MaybeSender, SenderPage, detour, error_field, explain
 
-router = APIRouter(prefix="/senders/washes")
+router = APIRouter(prefix="/senders/washes", dependencies=[SenderPage])  # each page calls detour()
 POLL_SECONDS = 2
 _MEDIA = {"kept.csv": "text/csv", "rejected.csv": "text/csv", "report.json": "application/json",
           "receipt.json": "application/json"}
@@ -116,7 +117,9 @@ def submit(
 def _wash_context(session: Session, sender: AccountAccess, wash_id: int) -> dict[str, Any]:
     wash = service.get(session, account_id=sender.account_id, wash_id=wash_id)  # another account's: not found
     counts = wash.counts or {}
-    return {"wash": wash, "outputs": files.OUTPUTS, "poll_seconds": POLL_SECONDS,
+    reason = service.failure_reason(wash)  # a Message: the template words it in the page's language
+    return {"wash": wash, "outputs": files.OUTPUTS, "poll_seconds": POLL_SECONDS, "failure": reason,
+            "failure_translated": isinstance(reason, Message),
             "decisions": [(d, counts[d]) for d in DECISIONS if d in counts]}
 
 

@@ -1,0 +1,40 @@
+"""Several uvicorn listeners in one process (`telreg serve`: the public app and the IVR webhook)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Iterator
+
+import uvicorn
+
+__all__ = ["Server", "serve_all"]
+
+
+class Server(uvicorn.Server):
+    """A uvicorn server that leaves the signals to :func:`serve_all`, which stops every listener at once."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve_all(servers: list[uvicorn.Server]) -> None:
+    """Run the listeners in one event loop; Ctrl-C / SIGTERM (or one of them stopping) stops them all."""
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        for server in servers:
+            server.force_exit = server.should_exit  # a second Ctrl-C stops without waiting for connections
+            server.should_exit = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread, or Windows
+            loop.add_signal_handler(sig, stop)
+    tasks = [asyncio.create_task(server.serve()) for server in servers]
+    await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    stop()
+    await asyncio.gather(*tasks)
+    if any(not server.started for server in servers):
+        raise SystemExit(1)  # a listener could not bind its address (uvicorn has logged why)
