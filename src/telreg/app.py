@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -107,17 +108,20 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(pages_router)
 
 
-def _install_error_handlers(app: FastAPI) -> None:
+def _install_error_handlers(app: FastAPI, *, challenge: Callable[[Request], str] | None = None) -> None:
+    """The one error rendering. CHALLENGE gives a 401's WWW-Authenticate (default: a sender's bearer key; the IVR
+    listener names its signature scheme instead)."""
+    if challenge is None:
+        from telreg.core.security import bearer_challenge as challenge
+
     @app.exception_handler(DomainError)
     async def _domain_error(request: Request, exc: DomainError) -> Response:
         headers = {}
         retry_after = exc.extra.get("retry_after")
         if retry_after is not None:
             headers["Retry-After"] = str(retry_after)
-        if exc.status_code == 401:  # RFC 9110: a 401 names the scheme that is accepted (a sender's API key)
-            from telreg.core.security import bearer_challenge
-
-            headers["WWW-Authenticate"] = bearer_challenge(request)
+        if exc.status_code == 401:  # RFC 9110: a 401 names the scheme that is accepted
+            headers["WWW-Authenticate"] = challenge(request)
         if not request.url.path.startswith("/api/"):
             from telreg.web.render import render_error
 

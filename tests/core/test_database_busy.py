@@ -51,9 +51,8 @@ def test_a_busy_database_answers_503_with_retry_after_in_the_readers_language(ru
     assert broken.status_code == 500 and broken.json()["error"] == "internal_error"
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # SQLite's file lock; PostgreSQL's lock errors are classified above
 def test_a_real_sqlite_lock_held_too_long_is_a_503(settings: Any, clock: Any, backend: str, tmp_path: Any) -> None:
-    if backend != "sqlite":
-        pytest.skip("SQLite's file lock; PostgreSQL's lock errors are classified above")
     engine = make_engine(settings.database_url)
 
     @event.listens_for(engine, "connect")

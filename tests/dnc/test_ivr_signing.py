@@ -35,6 +35,8 @@ def _calls(runtime: Any) -> int:
 
 def _refused(response: Any) -> dict[str, Any]:
     assert response.status_code == 401, response.text
+    # the challenge names the webhook's signature scheme, not the public app's bearer key
+    assert response.headers["www-authenticate"].startswith("Telreg-HMAC ")
     body = response.json()
     assert body["error"] == "webhook_unauthorized"
     return body

@@ -31,7 +31,7 @@ from telreg.core.security import (
     sign_in,
     sign_out,
 )
-from telreg.core.two_factor_api import pending_response
+from telreg.core.two_factor_api import SecondFactorPending, pending_response
 from telreg.core.users import authenticate, require_role, unlock_user
 from telreg.deps import DbSession, RuntimeDep
 
@@ -60,7 +60,9 @@ def _limit(request: Request, session: DbSession, runtime: RuntimeDep, scope: str
 
 @router.post(
     "/login", response_model=SignedIn, dependencies=[Public],
-    responses={401: {"description": "Wrong password or locked account"}, **_RATE_LIMITED},  # type: ignore[dict-item]
+    responses={202: {"model": SecondFactorPending,
+                     "description": "Password accepted; the sign-in completes after a second factor"},
+               401: {"description": "Wrong password or locked account"}, **_RATE_LIMITED},  # type: ignore[dict-item]
 )
 def login(
     body: LoginRequest, request: Request, session: DbSession, runtime: RuntimeDep

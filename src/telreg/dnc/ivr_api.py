@@ -29,12 +29,16 @@ def create_ivr_app(runtime: Runtime) -> FastAPI:
     Resolves the webhook secrets now, so that production without a (long enough) secret refuses to start.
     """
     from telreg.app import _install_error_handlers
+    from telreg.web.input_guard import install as install_input_guard
+    from telreg.web.security_headers import install as install_security_headers
 
     app = FastAPI(title="telreg IVR webhook", version="0.1.0", docs_url=None, redoc_url=None)
     public_openapi(app)  # every route declares its access (telreg.core.access)
     app.state.runtime = runtime
     app.state.ivr_secrets = signing.webhook_secrets(runtime.settings)
-    _install_error_handlers(app)
+    _install_error_handlers(app, challenge=lambda _request: signing.CHALLENGE)
+    install_input_guard(app)  # as on the public app: no control characters reach PostgreSQL
+    install_security_headers(app)
     app.include_router(router)
     return app
 

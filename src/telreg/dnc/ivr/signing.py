@@ -59,6 +59,9 @@ SCHEME = "v1"
 WINDOW_SECONDS = 300
 MIN_SECRET_LENGTH = 32
 DEV_SECRET_FILE_NAME = "ivr_webhook_secret"
+# A 401's WWW-Authenticate (RFC 9110 §11.6.1 requires one): HTTP has no registered scheme for a signed webhook,
+# so it names ours and the headers it expects, instead of the public app's Bearer (which the listener refuses).
+CHALLENGE = f'Telreg-HMAC realm="telreg-ivr", headers="{TIMESTAMP_HEADER} {SIGNATURE_HEADER}"'
 
 
 class WebhookUnauthorized(NotAuthenticated):
