@@ -19,10 +19,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 import re
 import secrets
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +30,7 @@ from typing import Any
 from telreg.config import Settings
 from telreg.core.errors import DomainError
 from telreg.core.i18n import N_, Message
+from telreg.core.secret_files import write_once
 
 __all__ = [
     "DEV_KEY_FILE_NAME",
@@ -157,29 +156,8 @@ def _read_key_file(path: Path) -> KeyRing:
 
 
 def _ensure_dev_key_file(data_dir: Path) -> Path:
-    """Create the development key file unless it exists; return its path.
-
-    Written to a private temporary file and then hard-linked into place: the link fails if the file already
-    exists, so two processes starting together (server and worker) can never end up with different keys, and
-    nobody ever reads a half-written file.
-    """
-    path = data_dir / DEV_KEY_FILE_NAME
-    if path.exists():
-        return path
-    data_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=data_dir, prefix=".pii_keys-")  # mkstemp creates the file 0600
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(generate_key_ring(), handle, indent=2)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass  # another process won the race; its keys are the ones to use
-    finally:
-        os.unlink(tmp)
-    return path
+    """Create the development key file unless it exists (core.secret_files.write_once); return its path."""
+    return write_once(data_dir / DEV_KEY_FILE_NAME, lambda: json.dumps(generate_key_ring(), indent=2))
 
 
 def _decode_key(value: object, *, what: str, source: str) -> bytes:

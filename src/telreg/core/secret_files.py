@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from telreg.config import Settings
@@ -68,4 +70,29 @@ def private_dir(path: Path) -> Path:
     if not path.exists():
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(path, 0o700)  # mkdir's mode is masked by the umask; 0700 is narrower than any umask leaves
+    return path
+
+
+def write_once(path: Path, make_text: Callable[[], str]) -> Path:
+    """Create a generated secret file (0600) unless it exists; return its path. The development keys and secrets.
+
+    Written to a private temporary file and then hard-linked into place: the link fails if the file already
+    exists, so two processes starting together (server and worker) can never end up with different secrets, and
+    nobody ever reads a half-written file. ``make_text`` is called only when the file is really created.
+    """
+    if path.exists():
+        return path
+    private_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")  # mkstemp creates the file 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(make_text())
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process won the race; its secret is the one to use
+    finally:
+        os.unlink(tmp)
     return path

@@ -8,12 +8,11 @@ key nobody keeps safe proves nothing.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from telreg.config import Settings
 from telreg.core.i18n import N_
+from telreg.core.secret_files import write_once
 from telreg.core.tlog.errors import AuditKeyRefused
 from telreg.core.tlog.note import (
     COSIGNATURE_V1,
@@ -102,19 +101,4 @@ def _load(settings: Settings, configured: Path | None, file_name: str, name: str
 
 
 def _ensure_dev_key(path: Path, name: str, sig_type: int) -> Path:
-    if path.exists():
-        return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".audit-key-")  # created 0600
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(generate_signer(name, sig_type).private_line() + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass  # another process generated it first; use theirs
-    finally:
-        os.unlink(tmp)
-    return path
+    return write_once(path, lambda: generate_signer(name, sig_type).private_line() + "\n")

@@ -26,9 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import os
 import secrets as secrets_module
-import tempfile
 from pathlib import Path
 
 from sqlalchemy import delete
@@ -38,6 +36,7 @@ from telreg.config import Settings
 from telreg.core.db import insert_unless_duplicate
 from telreg.core.errors import DomainError, NotAuthenticated
 from telreg.core.i18n import N_
+from telreg.core.secret_files import write_once
 
 __all__ = [
     "DEV_SECRET_FILE_NAME",
@@ -145,20 +144,4 @@ def verify(session: Session, *, secrets: list[str], body: bytes, timestamp: str 
 
 def _ensure_dev_secret(data_dir: Path) -> Path:
     """Create the development secret unless it exists (0600, atomically, as the development key file is)."""
-    path = data_dir / DEV_SECRET_FILE_NAME
-    if path.exists():
-        return path
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=data_dir, prefix=".ivr_webhook_secret-")  # created 0600
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(secrets_module.token_urlsafe(48) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass  # another process won the race; its secret is the one to use
-    finally:
-        os.unlink(tmp)
-    return path
+    return write_once(data_dir / DEV_SECRET_FILE_NAME, lambda: secrets_module.token_urlsafe(48) + "\n")
