@@ -51,3 +51,20 @@ def test_expire_by_hand_as_of_a_date(cli, runtime, smtp):
         assert repository.get_account(session, account_id).state == "expired"
         assert {m.state for m in mail.outbox(session)} == {"sent"}
     assert any("expires on 2027-03-02" in s for s in smtp.subjects())
+
+
+def test_an_officer_ends_every_session_of_an_account_from_the_terminal(cli, runtime):
+    from telreg.core import sessions
+
+    with unit_of_work(runtime.session_factory) as session:
+        make_officer(session, runtime.clock)
+        account_id = make_active(session, runtime).id
+        tokens = [sessions.issue(session, clock=runtime.clock, settings=runtime.settings, kind=sessions.SENDER,
+                                 principal=str(account_id)) for _ in range(2)]
+    code, out, _ = cli("senders", "revoke-sessions", str(account_id), "--officer", "olivia")
+    assert code == 0 and "ended 2 session(s)" in out
+    with unit_of_work(runtime.session_factory) as session:
+        assert [sessions.resolve(session, clock=runtime.clock, settings=runtime.settings, kind=sessions.SENDER,
+                                 token=token) for token in tokens] == [None, None]
+    code, _, err = cli("senders", "revoke-sessions", str(account_id), "--officer", "nobody")
+    assert code == 1 and "nobody" in err

@@ -477,3 +477,34 @@ def test_the_security_question_costs_the_same_work_for_any_name(runtime: Runtime
         known = len(hashed)
         signin.security_question(session, username="nobody.here", settings=runtime.settings)
     assert known == 1 and len(hashed) == 2  # one argon2 hash each way, whether or not the name exists
+
+
+def test_wrong_current_passwords_are_rate_limited_on_every_database(runtime: Runtime, clock: Any) -> None:
+    """A signed-in session guessing its current password is a guesser too: each wrong guess is counted even
+    though the refusal rolls the request back (on SQLite the sign-in check's own write once took the count
+    down with it)."""
+    make_officer(runtime)
+    runtime.settings = runtime.settings.model_copy(update={"signin_rate_limit": 3})
+    with _client(runtime) as client:
+        token = _api_sign_in(client)
+        answers = []
+        for minute in range(4):
+            clock.set(clock.now() + dt.timedelta(seconds=61))  # past the last-seen throttle: the check writes
+            answers.append(client.post("/api/v1/auth/me/password", headers={"X-CSRF-Token": token},
+                                       json={"current_password": f"guess {minute}",
+                                             "new_password": "yet another pass phrase"}).status_code)
+    assert answers == [422, 422, 422, 429]
+
+
+def test_a_senders_wrong_current_passwords_are_rate_limited_on_every_database(
+        runtime: Runtime, clock: Any, sender: int, drawn: list[str]) -> None:
+    with _client(runtime) as client:
+        token = _sender_login(client, drawn).json()["csrf_token"]
+        runtime.settings = runtime.settings.model_copy(update={"signin_rate_limit": 3})
+        answers = []
+        for minute in range(4):
+            clock.set(clock.now() + dt.timedelta(seconds=61))  # past the last-seen throttle: the check writes
+            answers.append(client.post("/api/v1/senders/me/password", headers={"X-CSRF-Token": token},
+                                       json={"current_password": f"guess {minute}",
+                                             "new_password": "yet another pass phrase"}).status_code)
+    assert answers == [422, 422, 422, 429]

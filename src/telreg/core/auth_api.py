@@ -136,11 +136,17 @@ class PasswordChangeRequest(BaseModel):
     new_password: str = Field(max_length=1000)
 
 
-@router.post("/me/password", response_model=SignedIn, dependencies=[StaffSignedIn, CsrfChecked])
+def _limit_password_change(request: Request, session: DbSession, runtime: RuntimeDep) -> None:
+    _limit(request, session, runtime, "staff-password-change")  # the current password is a guess too
+
+
+# The limit is listed first: it must count before the sign-in check writes (last seen), or on SQLite the count
+# would join the request's transaction and vanish with a refused guess (core.rate_limits: call hit() first).
+@router.post("/me/password", response_model=SignedIn,
+             dependencies=[Depends(_limit_password_change), StaffSignedIn, CsrfChecked])
 def change_password(body: PasswordChangeRequest, request: Request, user: CurrentUser, session: DbSession,
                     runtime: RuntimeDep) -> Any:
     """Change the password: every session of the user ends; this client gets a new one (and a new CSRF token)."""
-    _limit(request, session, runtime, "staff-password-change")  # the current password is a guess too
     users.change_password(session, clock=runtime.clock, username=user.username,
                           current_password=body.current_password, new_password=body.new_password)
     sign_in(request, user, session=session, runtime=runtime)

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from telreg.core import jobs
 from telreg.core.jobs import RetryLater, handler
 from telreg.dnc import service, verification
+from telreg.dnc.ivr import signing
 
 if TYPE_CHECKING:
     from telreg.runtime import Runtime
@@ -50,3 +52,19 @@ def fax_code(session: Session, runtime: Runtime, payload: dict[str, Any]) -> Non
         session, clock=runtime.clock, settings=runtime.settings, fax=runtime.fax,
         verification_id=int(payload["verification_id"]), attempt=int(payload["attempt"]), lang=payload.get("lang"),
     )
+
+
+FORGET_SIGNATURES_JOB = "ivr.forget-signatures"
+
+
+@jobs.recurring(FORGET_SIGNATURES_JOB)
+def schedule_forget_signatures(session: Session, runtime: Runtime) -> None:
+    """Once an hour: forget the IVR webhook signatures whose replay window has closed."""
+    hour = runtime.clock.now().strftime("%Y-%m-%dT%H")
+    jobs.enqueue(session, clock=runtime.clock, kind=FORGET_SIGNATURES_JOB, payload={"hour": hour},
+                 unique_key=f"{FORGET_SIGNATURES_JOB}:{hour}")
+
+
+@handler(FORGET_SIGNATURES_JOB)
+def forget_signatures(session: Session, runtime: Runtime, payload: dict[str, Any]) -> None:
+    signing.forget_expired(session, now=runtime.clock.now())

@@ -239,6 +239,17 @@ def one_time_password(account: AccountArgument, officer_name: OfficerOption, as_
                "the sender must change it at the next log-in")
 
 
+@app.command("revoke-sessions")
+def revoke_sessions(account: AccountArgument, officer_name: OfficerOption, as_of: AsOfOption = None) -> None:
+    """End every session of ACCOUNT at once (its browsers are signed out everywhere; audited)."""
+    rt = runtime(as_of)
+    with session_scope(rt) as session:
+        account_id = signin.resolve_account(session, account)
+        ended = signin.revoke_sessions(session, clock=rt.clock, settings=rt.settings, account_id=account_id,
+                                       officer=officer_name)
+    typer.echo(f"ended {ended} session(s) of account {account_id}")
+
+
 @app.command("unlock")
 def unlock(account: AccountArgument, officer_name: OfficerOption, as_of: AsOfOption = None) -> None:
     """Clear ACCOUNT's failed log-ins and lock."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from telreg.core import captcha, rate_limits, sessions
@@ -130,12 +130,18 @@ def logout(request: Request, session: DbSession, runtime: RuntimeDep) -> Respons
     return Response(status_code=204)
 
 
-@router.post("/me/password", response_model=MessageOut, dependencies=[CsrfChecked])
+def _limit_password_change(request: Request, session: DbSession, runtime: RuntimeDep) -> None:
+    limit_signin(request, session, runtime, "sender-password-change")  # the current password is a guess too
+
+
+# The limit is listed first: it must count before the sign-in check writes (last seen), or on SQLite the count
+# would join the request's transaction and vanish with a refused guess (core.rate_limits: call hit() first).
+@router.post("/me/password", response_model=MessageOut,
+             dependencies=[Depends(_limit_password_change), CsrfChecked])
 def change_password(body: PasswordChange, request: Request, sender: SignedInSender, session: DbSession,
                     runtime: RuntimeDep) -> Any:
     """Change the password; the only thing a session signed in with a one-time password may do. Every session of
     the account ends; this client is given a new one (the CSRF token stays)."""
-    limit_signin(request, session, runtime, "sender-password-change")  # the current password is a guess too
     signin.change_password(session, clock=runtime.clock, account_id=sender.account_id,
                            current_password=body.current_password, new_password=body.new_password)
     start_sender_session(request, session, runtime, sender.account_id, keep_csrf=True)

@@ -135,11 +135,21 @@ def verify(session: Session, *, secrets: list[str], body: bytes, timestamp: str 
                                      "secret, or the body was changed after signing."))
     from telreg.dnc.models import IvrSignatureSeen
 
-    session.execute(delete(IvrSignatureSeen).where(IvrSignatureSeen.expires_at < now))
+    # Expired signatures are forgotten by the worker (forget_expired), not here: two requests deleting the same
+    # rows inside their own transactions could deadlock on PostgreSQL, and a stale row only costs space.
     expires_at = dt.datetime.fromtimestamp(signed_at + WINDOW_SECONDS, tz=dt.UTC)
     if insert_unless_duplicate(session, IvrSignatureSeen(signature=matched, expires_at=expires_at)) is None:
         raise WebhookUnauthorized(N_("This signed request was already received; the platform signs each "
                                      "delivery anew."))
+
+
+def forget_expired(session: Session, *, now: dt.datetime) -> int:
+    """Delete the remembered signatures whose replay window has closed (they would be refused as stale anyway);
+    return how many. The worker runs it every hour (dnc.jobs)."""
+    from telreg.dnc.models import IvrSignatureSeen
+
+    result = session.execute(delete(IvrSignatureSeen).where(IvrSignatureSeen.expires_at < now))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def _ensure_dev_secret(data_dir: Path) -> Path:
