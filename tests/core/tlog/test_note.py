@@ -74,7 +74,19 @@ def test_a_cosignature_is_timestamped_and_verifies_only_with_the_cosigner_key() 
     _, good = verify_note(note, [witness.verifier])
     assert [s.name for s in good] == ["w.example/w"]
     assert good[0].signature[:8] == (1_700_000_000).to_bytes(8, "big")
-    assert base64.b64decode(witness.verifier.vkey.split("+")[2])[0] == 0x04  # the type byte in the vkey
+    assert base64.b64decode(witness.verifier.vkey.split("+", 2)[2])[0] == 0x04  # the type byte in the vkey
     forged = note.replace(note.splitlines()[-1], note.splitlines()[-1][:-6] + "AAAAA=")
     with pytest.raises(NoteError):
         verify_note(forged, [witness.verifier])
+
+
+def test_keys_whose_base64_holds_a_plus_sign_are_read_back() -> None:
+    """Base64 uses '+': the name+id+key split must stop at the second '+' (a test once split them all, and
+    failed whenever the random key's base64 held one)."""
+    signers = [generate_signer(f"log.example/{i}") for i in range(64)]
+    with_plus = [s for s in signers if "+" in s.verifier.vkey.split("+", 2)[2]]
+    assert with_plus  # 64 random keys: the chance that none has a '+' in 44 base64 characters is negligible
+    for signer in with_plus:
+        text = Checkpoint(signer.name, 1, leaf_hash(b"z")).text
+        verify_note(signer.sign(text), [parse_vkey(signer.verifier.vkey)])
+        assert parse_private_key(signer.private_line()).verifier.vkey == signer.verifier.vkey
