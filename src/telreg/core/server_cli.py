@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from telreg.core.cli_support import runtime
+from telreg.core.tlog.keys import log_signer
 
 
 def register(app: typer.Typer) -> None:
@@ -24,6 +25,7 @@ def worker(
 
     configure_logging(runtime().settings.log_level)
     get_policy(runtime().settings)  # refuse to start on a broken real-name policy
+    log_signer(runtime().settings)  # and without the audit log's key in production (it signs checkpoints)
     ran = run_worker(runtime(), once=once)
     if once:
         typer.echo(f"ran {ran} job(s)")
@@ -54,6 +56,7 @@ def serve(
     rt = runtime()
     configure_logging(rt.settings.log_level)
     get_policy(rt.settings)  # before the worker thread, so a broken policy stops everything with its message
+    log_signer(rt.settings)  # production without the audit log's key stops here, not in a worker's loop
     sink = start_smtp_sink(rt)  # outside production only: the mails of /dev/inbox
     if with_worker:
         from telreg.core.jobs import run_worker

@@ -132,3 +132,12 @@ def test_audit_checkpoint_on_demand(runtime: Runtime, cli) -> None:  # type: ign
     assert code == 0 and proof["leaf_index"] == 0 and proof["tree_size"] == 2 and len(proof["path"]) == 1
     code, _, err = cli("audit", "prove", "99")
     assert code == 1 and "not covered by a checkpoint" in err
+
+
+def test_production_workers_refuse_to_start_without_the_audit_log_key(runtime, cli) -> None:  # type: ignore[no-untyped-def]
+    """Not a warning a second from the worker's loop: the process stops at once, naming the setting."""
+    from telreg.config import Environment
+
+    runtime.settings = runtime.settings.model_copy(update={"env": Environment.production})
+    code, out, err = cli("worker", "--once")
+    assert code == 1 and "TELREG_AUDIT_LOG_KEY_FILE" in err + out and "ran " not in out
