@@ -5,7 +5,8 @@ Two kinds of input reached the database unchecked and came back as a 500:
 * an integer beyond what an id column holds (``/api/v1/senders/accounts/9223372036854775808``): SQLite
   overflows past 64 bits, and PostgreSQL already past 2**31 - 1, the ids being ``INTEGER`` columns there. Every
   ``int`` path or query parameter of every route is an identifier, a page or a count, so each must lie in
-  ``1 … 2**31 - 1`` (``ROW_ID_MIN … ROW_ID_MAX``; no id, page or count of this service comes near it);
+  ``1 … 2**31 - 1`` (``ROW_ID_MIN … ROW_ID_MAX``; no id, page or count of this service comes near it) — or, where
+  the parameter declares its own lower bound (an ``offset``: ``Query(ge=0)``), from that bound;
 * a control character in text: PostgreSQL's text cannot hold NUL at all, and no field of this service means
   the other C0 characters either. Path parameters refuse every C0 character (and DEL); query strings, form
   fields and JSON strings refuse them except tab, line feed and carriage return (text areas send CR LF).
@@ -40,7 +41,7 @@ ROW_ID_MAX = 2**31 - 1  # the largest PostgreSQL INTEGER, the type of every id c
 _IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, LF and CR are allowed in text
 _IN_PATH = re.compile(r"[\x00-\x1f\x7f]")
 _INT = TypeAdapter(int)
-_ROUTE_INTS = "_telreg_int_params"  # cached on the route: [(location, name), …]
+_ROUTE_INTS = "_telreg_int_params"  # cached on the route: [(location, name, lowest value), …]
 
 
 def install(app: FastAPI) -> None:
@@ -59,11 +60,11 @@ async def check_inputs(request: Request) -> None:
     problems: list[dict[str, Any]] = []
     route = request.scope.get("route")
     ints = _int_params(route) if isinstance(route, APIRoute) else []
-    for location, name in ints:
+    for location, name, minimum in ints:
         values = ([request.path_params.get(name)] if location == "path"
                   else request.query_params.getlist(name))
         for value in values:
-            problem = _out_of_range(location, name, value)
+            problem = _out_of_range(location, name, value, minimum=minimum)
             if problem:
                 problems.append(problem)
     for name, value in request.path_params.items():
@@ -76,15 +77,18 @@ async def check_inputs(request: Request) -> None:
         raise RequestValidationError(problems)
 
 
-def _int_params(route: APIRoute) -> list[tuple[str, str]]:
+def _int_params(route: APIRoute) -> list[tuple[str, str, int]]:
+    """(location, name, lowest value) of the route's int path and query parameters, cached on the route."""
     cached = route.__dict__.get(_ROUTE_INTS)
     if cached is None:
         cached = []
         stack = [route.dependant]
         while stack:
             dependant = stack.pop()
-            cached += [("path", p.alias) for p in dependant.path_params if _is_int(p.field_info.annotation)]
-            cached += [("query", p.alias) for p in dependant.query_params if _is_int(p.field_info.annotation)]
+            cached += [("path", p.alias, _minimum(p.field_info)) for p in dependant.path_params
+                       if _is_int(p.field_info.annotation)]
+            cached += [("query", p.alias, _minimum(p.field_info)) for p in dependant.query_params
+                       if _is_int(p.field_info.annotation)]
             stack += dependant.dependencies
         route.__dict__[_ROUTE_INTS] = cached
     return cached
@@ -99,16 +103,26 @@ def _is_int(annotation: Any) -> bool:
     return False
 
 
-def _out_of_range(location: str, name: str, value: Any) -> dict[str, Any] | None:
+def _minimum(field_info: Any) -> int:
+    """The parameter's own lower bound (``ge``/``gt`` in its metadata), else ROW_ID_MIN (an identifier)."""
+    for item in field_info.metadata:
+        if isinstance(getattr(item, "ge", None), int):
+            return int(item.ge)
+        if isinstance(getattr(item, "gt", None), int):
+            return int(item.gt) + 1
+    return ROW_ID_MIN
+
+
+def _out_of_range(location: str, name: str, value: Any, *, minimum: int) -> dict[str, Any] | None:
     if not isinstance(value, str):
         return None
     try:
         number = _INT.validate_python(value)
     except ValidationError:
         return None  # not an integer at all: the route's own validation words that
-    if number < ROW_ID_MIN:
-        return {"type": "greater_than_equal", "loc": (location, name), "input": value, "ctx": {"ge": ROW_ID_MIN},
-                "msg": f"Input should be greater than or equal to {ROW_ID_MIN}"}
+    if number < minimum:
+        return {"type": "greater_than_equal", "loc": (location, name), "input": value, "ctx": {"ge": minimum},
+                "msg": f"Input should be greater than or equal to {minimum}"}
     if number > ROW_ID_MAX:
         return {"type": "less_than_equal", "loc": (location, name), "input": value, "ctx": {"le": ROW_ID_MAX},
                 "msg": f"Input should be less than or equal to {ROW_ID_MAX}"}

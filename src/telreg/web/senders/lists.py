@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -164,7 +164,7 @@ def import_file(
 
 @router.get("/export")
 def export(request: Request, session: DbSession, sender: MaybeSender, runtime: RuntimeDep, register: str = "",
-           client: str = "", full: bool = False, offset: int = 0) -> Response:
+           client: str = "", full: bool = False, offset: Annotated[int, Query(ge=0)] = 0) -> Response:
     """The current state (or with ``full`` the whole history) as the CSV the upload reads back; at most
     MAX_EXPORT_ROWS (100,000) rows per file, a longer list in parts (``offset``, issue 14)."""
     if (elsewhere := detour(request, sender)) is not None:
