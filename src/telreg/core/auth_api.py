@@ -49,26 +49,19 @@ class SignedIn(BaseModel):
     csrf_token: str = Field(description="Send it as the X-CSRF-Token header with every change")
 
 
-_RATE_LIMITED = {429: {"description": "Too many sign-in attempts from this address; see Retry-After"}}
-
-
-def _limit(request: Request, session: DbSession, runtime: RuntimeDep, scope: str) -> None:
-    """Count a sign-in-like request against its address (before anything else touches the session)."""
-    rate_limits.hit(session, clock=runtime.clock, scope=scope, key=rate_limits.client_address(request),
-                    limit=runtime.settings.signin_rate_limit, window_seconds=runtime.settings.signin_rate_window_seconds)
 
 
 @router.post(
     "/login", response_model=SignedIn, dependencies=[Public],
     responses={202: {"model": SecondFactorPending,
                      "description": "Password accepted; the sign-in completes after a second factor"},
-               401: {"description": "Wrong password or locked account"}, **_RATE_LIMITED},  # type: ignore[dict-item]
+               401: {"description": "Wrong password or locked account"}, **rate_limits.SIGNIN_LIMITED},  # type: ignore[dict-item]
 )
 def login(
     body: LoginRequest, request: Request, session: DbSession, runtime: RuntimeDep
 ) -> Response | SignedIn:
     """Sign in with a username and password; the session cookie carries the sign-in."""
-    _limit(request, session, runtime, "staff-login")
+    rate_limits.limit_signin(request, session, scope="staff-login")
     outcome = authenticate(session, clock=runtime.clock, username=body.username, password=body.password,
                            settings=runtime.settings)
     if outcome.user is None:
@@ -136,8 +129,8 @@ class PasswordChangeRequest(BaseModel):
     new_password: str = Field(max_length=1000)
 
 
-def _limit_password_change(request: Request, session: DbSession, runtime: RuntimeDep) -> None:
-    _limit(request, session, runtime, "staff-password-change")  # the current password is a guess too
+def _limit_password_change(request: Request, session: DbSession) -> None:
+    rate_limits.limit_signin(request, session, scope="staff-password-change")  # the current password is a guess too
 
 
 # The limit is listed first: it must count before the sign-in check writes (last seen), or on SQLite the count

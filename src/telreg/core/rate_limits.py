@@ -50,7 +50,7 @@ from telreg.core.errors import DomainError
 from telreg.core.i18n import N_
 from telreg.core.rate_limit_models import RateLimitCounter
 
-__all__ = ["RateLimited", "client_address", "hit", "sweep", "window_of"]
+__all__ = ["SIGNIN_LIMITED", "RateLimited", "client_address", "hit", "limit_signin", "sweep", "window_of"]
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 KEY_LENGTH = 128  # longer keys are stored as their SHA-256 (the column's width)
@@ -101,6 +101,19 @@ def sweep(session: Session, *, clock: Clock) -> int:
     """Delete the counters of windows that have ended; return how many went. Runs in the caller's transaction."""
     result = session.execute(delete(RateLimitCounter).where(RateLimitCounter.expires_at <= clock.now()))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+SIGNIN_LIMITED = {429: {"description": "Too many attempts from this address; see Retry-After"}}
+"""The OpenAPI ``responses`` entry of a route counted by :func:`limit_signin`."""
+
+
+def limit_signin(request: Any, session: Session, *, scope: str) -> None:
+    """Count a sign-in-like request (log-in, security question, reset, password change, second factor) against
+    its address under the sign-in limit (``signin_rate_limit`` per ``signin_rate_window_seconds``). Call it
+    first, before the request writes (see the module docstring)."""
+    runtime = request.app.state.runtime
+    hit(session, clock=runtime.clock, scope=scope, key=client_address(request),
+        limit=runtime.settings.signin_rate_limit, window_seconds=runtime.settings.signin_rate_window_seconds)
 
 
 def client_address(request: Any) -> str:

@@ -85,8 +85,5 @@ def sweep_uploads(session: Session, *, data_dir: Path, now: dt.datetime, grace: 
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()

@@ -124,9 +124,7 @@ def enrolling_user(request: Request, session: Session, *, runtime: Runtime) -> t
 def limit_second_step(request: Request, session: Session, *, runtime: Runtime) -> None:
     """Count a second-step attempt against its address, as the sign-in forms are counted (429 past the limit;
     call it first). The account's own lockout counts the wrong codes themselves (core.two_factor.verify)."""
-    rate_limits.hit(session, clock=runtime.clock, scope="staff-two-factor", key=rate_limits.client_address(request),
-                    limit=runtime.settings.signin_rate_limit,
-                    window_seconds=runtime.settings.signin_rate_window_seconds)
+    rate_limits.limit_signin(request, session, scope="staff-two-factor")
 
 
 def complete(request: Request, session: Session, runtime: Runtime, user: User) -> None:

@@ -60,13 +60,6 @@ _REFUSED = {401: {"description": "Wrong username/password, locked, expired one-t
             429: {"description": "Too many attempts from this address; see Retry-After"}}
 
 
-_LIMITED = {429: {"description": "Too many attempts from this address; see Retry-After"}}
-
-
-def limit_signin(request: Request, session: DbSession, runtime: RuntimeDep, scope: str) -> None:
-    """Count a sign-in-like request against its address (call it first, before the session is touched)."""
-    rate_limits.hit(session, clock=runtime.clock, scope=scope, key=rate_limits.client_address(request),
-                    limit=runtime.settings.signin_rate_limit, window_seconds=runtime.settings.signin_rate_window_seconds)
 
 
 def _refusal(error: DomainError, request: Request) -> JSONResponse:
@@ -111,7 +104,7 @@ def captcha_audio(token: Annotated[str, Path(max_length=64)], session: ReadSessi
 @router.post("/login", response_model=SenderSignedIn, responses=_REFUSED, dependencies=[Public])  # type: ignore[arg-type]
 def login(body: SenderLogin, request: Request, session: DbSession, runtime: RuntimeDep) -> Any:
     """Log in with username, password and the CAPTCHA's characters; the session cookie carries the sign-in."""
-    limit_signin(request, session, runtime, "sender-login")
+    rate_limits.limit_signin(request, session, scope="sender-login")
     if not captcha.verify(session, runtime.clock, token=body.captcha_token, answer=body.captcha_answer):
         return _refusal(captcha.CaptchaFailed(), request)  # a wrong CAPTCHA is not a password failure
     result = signin.log_in(session, clock=runtime.clock, settings=runtime.settings, username=body.username,
@@ -130,8 +123,8 @@ def logout(request: Request, session: DbSession, runtime: RuntimeDep) -> Respons
     return Response(status_code=204)
 
 
-def _limit_password_change(request: Request, session: DbSession, runtime: RuntimeDep) -> None:
-    limit_signin(request, session, runtime, "sender-password-change")  # the current password is a guess too
+def _limit_password_change(request: Request, session: DbSession) -> None:
+    rate_limits.limit_signin(request, session, scope="sender-password-change")  # the current password is a guess too
 
 
 # The limit is listed first: it must count before the sign-in check writes (last seen), or on SQLite the count
@@ -149,12 +142,12 @@ def change_password(body: PasswordChange, request: Request, sender: SignedInSend
 
 
 @router.get("/security-question", response_model=SecurityQuestionOut, dependencies=[Public],
-            responses=_LIMITED)  # type: ignore[arg-type]
+            responses=rate_limits.SIGNIN_LIMITED)  # type: ignore[arg-type]
 def security_question(request: Request, session: DbSession, runtime: RuntimeDep,
                       username: Annotated[str, Query(max_length=100)]) -> Any:
     """The security question to answer on the "forgot password" form. Every username gets one (a name with no
     account gets a decoy, always the same), so this cannot tell which usernames exist."""
-    limit_signin(request, session, runtime, "sender-security-question")
+    rate_limits.limit_signin(request, session, scope="sender-security-question")
     return SecurityQuestionOut(username=username, question=signin.security_question(
         session, username=username, settings=runtime.settings))
 
@@ -162,7 +155,7 @@ def security_question(request: Request, session: DbSession, runtime: RuntimeDep,
 @router.post("/reset", response_model=MessageOut, responses=_REFUSED, dependencies=[Public])  # type: ignore[arg-type]
 def reset_password(body: PasswordReset, request: Request, session: DbSession, runtime: RuntimeDep) -> Any:
     """Choose a new password after answering the security question (a wrong answer counts as a failed log-in)."""
-    limit_signin(request, session, runtime, "sender-reset")
+    rate_limits.limit_signin(request, session, scope="sender-reset")
     if not captcha.verify(session, runtime.clock, token=body.captcha_token, answer=body.captcha_answer):
         return _refusal(captcha.CaptchaFailed(), request)
     result = signin.reset_with_security_answer(session, clock=runtime.clock, settings=runtime.settings,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from telreg.core import captcha, sessions
+from telreg.core import captcha, rate_limits, sessions
 from telreg.core.access import Public
 from telreg.core.errors import DomainError, InvalidInput
 from telreg.core.i18n import N_
@@ -19,7 +19,7 @@ from telreg.deps import DbSession, RuntimeDep
 from telreg.runtime import Runtime
 from telreg.senders import signin
 from telreg.senders.deps import end_sender_session, start_sender_session
-from telreg.senders.signin_api import audio_url, limit_signin
+from telreg.senders.signin_api import audio_url
 from telreg.web import i18n
 from telreg.web.render import flash, redirect, render
 from telreg.web.senders.common import SENDER_NAME_KEY, MaybeSender, SenderPage, detour, error_field, explain
@@ -72,7 +72,7 @@ def login(
     next: Annotated[str, Form()] = "",
 ) -> Response:
     """Check the CAPTCHA, then the password; a failure is shown on the form and its counter is committed."""
-    limit_signin(request, session, runtime, "sender-login-page")
+    rate_limits.limit_signin(request, session, scope="sender-login-page")
     t = i18n.translator(i18n.choose_language(request))
     # The picture first: a script without the answer learns nothing about the password and locks no one out.
     if not captcha.verify(session, runtime.clock, token=captcha_token, answer=captcha_answer):
@@ -128,7 +128,7 @@ def change_password(
     if (elsewhere := detour(request, sender, allow_forced=True)) is not None:
         return elsewhere
     assert sender is not None
-    limit_signin(request, session, runtime, "sender-password-page")  # the current password is a guess too
+    rate_limits.limit_signin(request, session, scope="sender-password-page")  # the current password is a guess too
     try:
         if new_password != new_password_again:
             raise InvalidInput(N_("The two new passwords are not the same; type the new password again in both fields."))
@@ -169,7 +169,7 @@ def forgot(
     """Step 1 (username only): show the question. Step 2 (with the answer): set the new password.
 
     Every username is asked a question (a decoy when it has no account), so the page cannot tell which exist."""
-    limit_signin(request, session, runtime, "sender-forgot-page")
+    rate_limits.limit_signin(request, session, scope="sender-forgot-page")
     context: dict[str, Any] = {"username_value": username}
     try:
         with session.begin_nested():

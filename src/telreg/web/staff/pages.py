@@ -90,8 +90,7 @@ def login(
 ) -> Response:
     """Check the password (and, after repeated failures, the CAPTCHA first); a failure is shown on the form and
     its counter is committed (towards the lockout)."""
-    rate_limits.hit(session, clock=runtime.clock, scope="staff-login-page", key=rate_limits.client_address(request),
-                    limit=runtime.settings.signin_rate_limit, window_seconds=runtime.settings.signin_rate_window_seconds)
+    rate_limits.limit_signin(request, session, scope="staff-login-page")
     t = i18n.translator(i18n.choose_language(request))
     if _captcha_needed(request, session, runtime, username) and not captcha.verify(
             session, runtime.clock, token=captcha_token, answer=captcha_answer):
