@@ -6,7 +6,6 @@ import datetime as dt
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
-
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -211,6 +210,56 @@ class Settings(BaseSettings):
         None, description="Staff roles that must sign in with a second factor (an authenticator app's code), "
         "JSON list; unset: the roles that see personal data, admin and operator-staff, in production, none in "
         "development and test (the demo signs in without a phone); anyone enrolled is always asked"
+    )
+    # e-Cert certification authority (telreg.ecert, issue 15)
+    ecert_dir: Path | None = Field(
+        None, description="Directory of the CA's certificates and software keys (default: data_dir/ecert); the "
+        "offline root's key there is an encrypted PKCS#8 file that only `telreg ecert init|root-sign` opens"
+    )
+    ecert_key_passphrase_file: Path | None = Field(
+        None, description="File holding the passphrase of the issuing CA's (and OCSP/document signers') software "
+        "keys; generated under data_dir outside production when unset, required in production without an HSM"
+    )
+    ecert_hsm_module: Path | None = Field(
+        None, description="PKCS#11 library of the HSM that holds the CA keys (e.g. /usr/lib/softhsm/libsofthsm2.so); "
+        "unset: software keys"
+    )
+    ecert_hsm_token_label: str = Field("telreg-ca", description="Label of the HSM token holding the CA keys")
+    ecert_hsm_pin_file: Path | None = Field(None, description="File holding the HSM user PIN")
+    ecert_profiles: str = Field(
+        "hong-kong", description="Certificate profiles: a shipped set (hong-kong) or the path of a .toml file"
+    )
+    ecert_public_url: str = Field(
+        "http://localhost:8000", description="Base URL put into certificates for the CRL distribution point, the "
+        "OCSP responder and the CA certificates (…/ecert/crl/…, …/ecert/ocsp, …/ecert/ca/…)"
+    )
+    ecert_crl_times: list[dt.time] = Field(
+        default_factory=lambda: [dt.time(9, 15), dt.time(14, 15), dt.time(19, 0)],
+        description="Hong Kong times of the scheduled CRL issues (a revocation also issues one at once)"
+    )
+    ecert_crl_validity_hours: int = Field(
+        24, ge=1, description="Hours from a CRL's thisUpdate to its nextUpdate"
+    )
+    ecert_ocsp_validity_hours: int = Field(
+        24, ge=8, le=240, description="Hours a pre-signed OCSP response is valid (8 hours to 10 days)"
+    )
+    ecert_ocsp_refresh_fraction: float = Field(
+        0.5, gt=0, lt=1, description="A pre-signed OCSP response is re-signed once this fraction of its validity "
+        "has passed, well before nextUpdate"
+    )
+    ecert_subscription_fee_cents: int = Field(
+        5_000, ge=0, description="Default annual subscription fee of a certificate (HK cents; the fee table's "
+        "revisions override it from their date)"
+    )
+    ecert_reminder_days: list[int] = Field(
+        default_factory=lambda: [30, 7], description="Days before a subscription lapses when a reminder is mailed"
+    )
+    ecert_daily_at: dt.time = Field(
+        dt.time(0, 30), description="Daily subscription run: reminders, holds on lapse (HK time)"
+    )
+    mtls_host: str = Field("127.0.0.1", description="Address of the client-certificate (mutual TLS) listener")
+    mtls_port: int | None = Field(
+        None, description="Port of the mutual-TLS listener for senders' automation (unset: not started)"
     )
 
     @model_validator(mode="after")

@@ -17,7 +17,8 @@ MODEL_MODULES = ("telreg.core.models", "telreg.dnc.models", "telreg.core.mail", 
                  "telreg.core.two_factor_models",
                  "telreg.core.rate_limit_models", "telreg.senders.lists.import_models",
                  "telreg.core.session_models",
-                 "telreg.core.tlog.models")
+                 "telreg.core.tlog.models",
+                 "telreg.ecert.models")
 
 
 def import_all_models() -> None:

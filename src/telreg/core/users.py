@@ -18,7 +18,7 @@ from telreg.core.models import User
 from telreg.core.passwords import PasswordUnchanged
 
 # Role names are lower-case words joined by hyphens (migration 2026-12-06-2130 renamed operator_staff).
-ROLES = frozenset({"admin", "dnc-officer", "operator-staff", "regulator"})
+ROLES = frozenset({"admin", "ca-officer", "dnc-officer", "operator-staff", "regulator"})
 OPERATOR_ROLE = "operator-staff"  # the one role whose accounts belong to a network operator
 MAX_OPERATOR_CODE = 32
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH  # the one password policy (core.passwords), as for senders
@@ -268,7 +268,8 @@ def change_password(session: Session, *, clock: Clock, username: str, current_pa
 
 # What a person calls each role (the English keeps the code, which API clients match on).
 ROLE_NAMES = {"dnc-officer": N_("do-not-call officer"), "operator-staff": N_("operator staff"),
-              "regulator": N_("regulator"), "admin": N_("administrator")}
+              "regulator": N_("regulator"), "admin": N_("administrator"),
+              "ca-officer": N_("certification authority officer")}
 
 
 def require_role(user: User, role: str) -> None:
