@@ -19,7 +19,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
 
-__all__ = ["Authority", "CaKey", "DelegatedSigner", "Hierarchy", "SoftwareKey", "key_algorithm", "signing_hash"]
+__all__ = ["Authority", "CaKey", "DelegatedSigner", "Hierarchy", "KeyStore", "SoftwareKey", "key_algorithm",
+           "signing_hash"]
 
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 PublicKey = ec.EllipticCurvePublicKey | rsa.RSAPublicKey
@@ -38,6 +39,15 @@ class CaKey(Protocol):
     def sign_certificate(self, builder: x509.CertificateBuilder) -> x509.Certificate: ...
 
     def sign_crl(self, builder: x509.CertificateRevocationListBuilder) -> x509.CertificateRevocationList: ...
+
+
+class KeyStore(Protocol):
+    """Where CA keys are generated and found again by label: encrypted PKCS#8 files (hierarchy.py) or a PKCS#11
+    token (hsm.py)."""
+
+    def generate(self, label: str, algorithm: str) -> CaKey: ...
+
+    def load(self, label: str) -> CaKey: ...
 
 
 def key_algorithm(key: PublicKey | PrivateKey) -> str:
