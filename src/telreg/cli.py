@@ -63,7 +63,7 @@ def _register_subapps() -> None:
     app.add_typer(keys_app, name="keys")
     from telreg.core.audit_cli import app as audit_app  # issue 14, the verifiable audit log
     app.add_typer(audit_app, name="audit")
-    from telreg.core.two_factor_cli import app as two_factor_app  # noqa: E402 -- issue 14, staff two-factor
+    from telreg.core.two_factor_cli import app as two_factor_app  # issue 14, staff two-factor
     app.add_typer(two_factor_app, name="two-factor")
     from telreg.ecert.cli import app as ecert_app  # issue 15, the e-Cert certification authority
     app.add_typer(ecert_app, name="ecert")
