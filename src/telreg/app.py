@@ -19,6 +19,7 @@ from telreg.config import Settings
 from telreg.core.access import document_access, public, public_openapi
 from telreg.core.errors import DomainError
 from telreg.core.i18n import N_, Msgid, format_message, language_from_header
+from telreg.ecert.profiles import get_profiles
 from telreg.realname.policy import get_policy
 from telreg.runtime import Runtime, build_runtime
 
@@ -29,6 +30,7 @@ STATIC_DIR = Path(__file__).parent / "web" / "static"
 def create_app(runtime: Runtime | None = None) -> FastAPI:
     runtime = runtime or build_runtime()
     get_policy(runtime.settings)  # a broken real-name policy stops start-up, naming the file and line
+    get_profiles(runtime.settings)  # so do broken certificate profiles (telreg.ecert.profiles)
     app = FastAPI(title="telreg", version="0.1.0",
                   description="Do-not-call registers, real-name registration, e-Cert",
                   docs_url=None, redoc_url=None)  # /docs and /redoc are served offline: web/api_docs.py
@@ -83,8 +85,14 @@ def _include_routers(app: FastAPI) -> None:
     from telreg.senders.usage_api import router as senders_usage_router
     from telreg.senders.washing.api import router as senders_washing_router
     from telreg.core.audit_api import router as audit_router
+    from telreg.ecert.signing import router as checkpoint_signature_router
+    from telreg.ecert.api import router as ecert_lifecycle_router
+    from telreg.ecert.subscription_api import router as ecert_subscription_router
+    from telreg.ecert.status_api import router as ecert_status_router
+    from telreg.ecert.client_auth_api import router as ecert_client_auth_router
     from telreg.web.pages import router as pages_router
 
+    app.include_router(ecert_status_router)  # first: OCSP is the hot path, matched before ~250 routes
     app.include_router(core_router)
     app.include_router(auth_router)
     app.include_router(two_factor_router)
@@ -105,6 +113,10 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(realname_reports_router)
     app.include_router(realname_verification_router)
     app.include_router(audit_router)
+    app.include_router(checkpoint_signature_router)  # GET /audit/checkpoint.p7s (issue 15)
+    app.include_router(ecert_lifecycle_router)
+    app.include_router(ecert_subscription_router)
+    app.include_router(ecert_client_auth_router)
     app.include_router(pages_router)
 
 

@@ -230,7 +230,7 @@ class Settings(BaseSettings):
         "hong-kong", description="Certificate profiles: a shipped set (hong-kong) or the path of a .toml file"
     )
     ecert_public_url: str = Field(
-        "http://localhost:8000", description="Base URL put into certificates for the CRL distribution point, the "
+        "http://127.0.0.1:8000", description="Base URL put into certificates for the CRL distribution point, the "
         "OCSP responder and the CA certificates (…/ecert/crl/…, …/ecert/ocsp, …/ecert/ca/…)"
     )
     ecert_crl_times: list[dt.time] = Field(
@@ -261,6 +261,11 @@ class Settings(BaseSettings):
     mtls_port: int | None = Field(
         None, description="Port of the mutual-TLS listener for senders' automation (unset: not started)"
     )
+    mtls_cert_file: Path | None = Field(
+        None, description="PEM certificate (chain) of the mutual-TLS listener; unset: a `server` certificate for "
+        "TELREG_MTLS_HOST is issued by the CA at start-up and kept under the CA directory, reused while valid"
+    )
+    mtls_key_file: Path | None = Field(None, description="PEM private key of TELREG_MTLS_CERT_FILE (mode 0600)")
 
     @model_validator(mode="after")
     def _no_weak_hashing_in_production(self) -> Settings:

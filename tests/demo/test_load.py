@@ -49,7 +49,7 @@ def _status(runtime: Runtime, number: str) -> dict[str, Any]:
 def test_demo_creates_staff_who_can_sign_in_with_the_documented_passwords(runtime: Runtime) -> None:
     summary = _load(runtime)
 
-    assert summary.users == ["officer", "admin", "clerk", "regulator"]
+    assert summary.users == ["officer", "admin", "clerk", "regulator", "ca.officer"]
     with unit_of_work(runtime.session_factory) as session:
         for demo in DEMO_USERS:
             outcome = users.authenticate(
@@ -63,6 +63,7 @@ def test_demo_creates_staff_who_can_sign_in_with_the_documented_passwords(runtim
             "admin": ["admin"],
             "clerk": ["operator-staff"],
             "regulator": ["regulator"],
+            "ca.officer": ["ca-officer"],
         }
         assert users.get_user(session, "clerk").operator_code == "harbour"  # shop staff act for one operator
 
@@ -143,7 +144,7 @@ def test_loading_fills_in_only_what_is_missing(runtime: Runtime) -> None:
 
     summary = _load(runtime)
 
-    assert summary.users == ["officer", "clerk", "regulator"]
+    assert summary.users == ["officer", "clerk", "regulator", "ca.officer"]
     with unit_of_work(runtime.session_factory) as session:
         assert users.authenticate(
             session, clock=runtime.clock, username="admin", password="a private password"
@@ -188,7 +189,7 @@ def test_cli_demo_load_json_and_as_of(runtime: Runtime, cli) -> None:  # type: i
 
     assert code == 0
     data = json.loads(out)
-    assert data["users"] == ["officer", "admin", "clerk", "regulator"]
+    assert data["users"] == ["officer", "admin", "clerk", "regulator", "ca.officer"]
     first = data["listings"][0]
     assert first == {"number": "21234567", "register": "fax", "registered_on": "2025-10-02"}  # 60 days before
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from telreg.core.users import ROLES
 from telreg.dnc.vocabulary import Channel, ListingEvent, Verification
+from telreg.ecert.applications import SUBSCRIBER_PROFILES
 from telreg.realname.words import CAPTURE_NAMES, DOCUMENT_NAMES, STATE_NAMES
 from telreg.senders.vocabulary import AccountState, Capacity, PaymentMethod
 
@@ -37,6 +38,7 @@ CODE_SPELLINGS = frozenset(
     | _spellings(m.value for m in PaymentMethod)
     | _spellings(DOCUMENT_NAMES) | _spellings(CAPTURE_NAMES) | _spellings(STATE_NAMES)
     | {"not-stated", "awaiting-payment", "operator_staff", "3-months", "12-months"}
+    | _spellings(SUBSCRIBER_PROFILES) | {"root-ca", "issuing-ca", "ocsp-signing"}  # e-Cert profiles
 )
 _TAGGED = re.compile(r"<(script|style|template)\b.*?</\1\s*>", re.S | re.I)
 _TAG = re.compile(r"<[^>]+>")

@@ -54,6 +54,9 @@ CLERK_PAGES = [("/staff/realname/register", 200), ("/staff/realname/ports?operat
 REGULATOR_PAGES = [("/staff/realname/compliance", 200), ("/staff/realname/ports?operator=op1", 200),
                    ("/staff/realname/queues?operator=op1", 200)]
 MAINLAND_PUBLIC = [("/realname/lookup", 200)]
+CA_PAGES = [("/staff/ecert/applications", 200), ("/staff/ecert/certificates", 200),
+            ("/staff/ecert/certificates/{good}", 200), ("/staff/ecert/certificates/{held}", 200),
+            ("/staff/ecert/subscriptions", 200), ("/ecert", 200), ("/ecert?serial={revoked}", 200)]
 
 # Not pages: parts htmx swaps in, files, exports, and addresses that only redirect.
 NOT_PAGES = {"/senders", "/senders/apply/documents", "/senders/apply/done",
@@ -64,7 +67,9 @@ NOT_PAGES = {"/senders", "/senders/apply/documents", "/senders/apply/done",
              # the audit log's checkpoint and tiles are text and bytes for verifiers (C2SP tlog-tiles)
              "/audit/checkpoint", "/audit/tile/{level}/{address:path}", "/audit/tile/entries/{address:path}",
              # reached only half-way through a sign-in; NOT checked at phone width (a gap, noted on issue 14)
-             "/staff/two-factor/verify"}
+             "/staff/two-factor/verify",
+             # bytes for verifiers and OCSP clients: the checkpoint's CMS signature, OCSP over GET (RFC 6960)
+             "/audit/checkpoint.p7s", "/ecert/ocsp/{encoded:path}"}
 
 
 # What sticks out: the outermost elements whose right edge passes the viewport (not those inside a box that
@@ -215,6 +220,18 @@ def test_the_mainland_lookup_fits_a_phone(phone: Any, runtime: Runtime, lang: st
     assert _too_wide(phone, MAINLAND_PUBLIC, lang) == {}
 
 
+@pytest.mark.browser
+@pytest.mark.xdist_group("browser")
+@LANGS
+def test_a_ca_officers_pages_and_the_certificate_status_page_fit_a_phone(phone: Any, runtime: Runtime,
+                                                                        lang: str) -> None:
+    from tests.web.test_ecert_pages import world
+
+    w = world(runtime)  # a CA, certificates valid, on hold and revoked, an application waiting
+    _staff(phone, runtime, "ca.lau", ("ca-officer",))
+    assert _too_wide(phone, CA_PAGES, lang, good=w.good, held=w.held, revoked=w.revoked) == {}
+
+
 def _pages(routes: list[Any], prefix: str = "", hidden: bool = False) -> set[str]:
     """The GET addresses among ROUTES left out of the API's schema (the pages), through included routers."""
     found: set[str] = set()
@@ -231,8 +248,9 @@ def _pages(routes: list[Any], prefix: str = "", hidden: bool = False) -> set[str
 def test_every_page_is_checked_at_phone_width(client: Any) -> None:
     """Every page the app serves is in a role's list above (or is not a page): a new page joins a list."""
     checked = {re.sub(r"\?.*", "", path) for path, _ in
-               PUBLIC + SENDER_PAGES + OFFICER_PAGES + CLERK_PAGES + REGULATOR_PAGES + MAINLAND_PUBLIC}
-    checked = {path.replace("{wash}", "{wash_id}").replace("{account}", "{account_id}") for path in checked}
+               PUBLIC + SENDER_PAGES + OFFICER_PAGES + CLERK_PAGES + REGULATOR_PAGES + MAINLAND_PUBLIC + CA_PAGES}
+    checked = {path.replace("{wash}", "{wash_id}").replace("{account}", "{account_id}")
+               .replace("{good}", "{serial}").replace("{held}", "{serial}") for path in checked}
     served = {path for path in _pages(client.app.routes)
               if not path.startswith(("/openapi", "/docs", "/redoc"))}
     assert {"/", "/senders/profile", "/staff/realname/ports"} <= served  # the pages are found at all

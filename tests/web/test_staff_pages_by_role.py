@@ -24,10 +24,11 @@ CAPTCHA = "K7PQ2"
 OFFICER_LINKS = ["/staff", "/staff/paper", "/staff/senders", "/staff/mail"]
 CLERK_LINKS = ["/staff/realname/register", "/staff/realname/queues", "/staff/realname/ports"]
 REGULATOR_LINKS = ["/staff/realname/compliance", "/staff/realname/queues", "/staff/realname/ports"]
+CA_LINKS = ["/staff/ecert/applications", "/staff/ecert/certificates", "/staff/ecert/subscriptions"]
 LANDING = {"officer": "/staff", "admin": "/staff", "clerk": "/staff/realname/register",
-           "regulator": "/staff/realname/compliance"}
-MENU = {"officer": OFFICER_LINKS, "clerk": CLERK_LINKS, "regulator": REGULATOR_LINKS,
-        "admin": [*OFFICER_LINKS, "/staff/realname/compliance", *CLERK_LINKS]}
+           "regulator": "/staff/realname/compliance", "ca.officer": "/staff/ecert/applications"}
+MENU = {"officer": OFFICER_LINKS, "clerk": CLERK_LINKS, "regulator": REGULATOR_LINKS, "ca.officer": CA_LINKS,
+        "admin": [*OFFICER_LINKS, "/staff/realname/compliance", *CLERK_LINKS, *CA_LINKS]}
 
 
 def _sign_in(client: Any, username: str, password: str, next_url: str | None = None) -> Any:
@@ -45,7 +46,7 @@ def _menu(html: str) -> list[str]:
             if href.startswith("/staff") and "lang=" not in href]
 
 
-@pytest.mark.parametrize("username", ["officer", "clerk", "regulator", "admin"])
+@pytest.mark.parametrize("username", ["officer", "clerk", "regulator", "ca.officer", "admin"])
 def test_each_role_lands_on_its_own_page_and_sees_only_its_links(client: Any, runtime: Runtime,
                                                                  username: str) -> None:
     demo_world(runtime)
@@ -101,6 +102,8 @@ def test_a_user_without_a_page_role_is_told_so(client: Any, runtime: Runtime, la
     ("regulator", "/staff/realname/register", "/staff/realname/compliance"),
     ("officer", "/staff/numbers?number=28123456", "/staff/numbers?number=28123456"),
     ("admin", "/staff/realname/register", "/staff/realname/register"),
+    ("ca.officer", "/staff/paper", "/staff/ecert/applications"),
+    ("ca.officer", "/staff/ecert/certificates?serial=ab", "/staff/ecert/certificates?serial=ab"),
 ])
 def test_sign_in_goes_on_to_the_page_asked_for_when_it_is_for_the_role(client: Any, runtime: Runtime,
                                                                        username: str, asked: str,
@@ -112,7 +115,7 @@ def test_sign_in_goes_on_to_the_page_asked_for_when_it_is_for_the_role(client: A
 # ---- no raw values, no English on Chinese pages ----------------------------------------------------------
 
 def _public_pages(client: Any, world: Any) -> list[str]:
-    return ["/", "/status?number=28123456", "/senders", "/senders/login"]
+    return ["/", "/status?number=28123456", "/senders", "/senders/login", "/ecert", "/ecert?serial=1a2b3c"]
 
 
 def _sender_pages(client: Any, world: Any) -> list[str]:
@@ -143,6 +146,7 @@ ROLE_PAGES = {
         "/staff/numbers?number=21234567"]),
     "operator-staff": _staff_pages("clerk", CLERK_LINKS),
     "regulator": _staff_pages("regulator", [*REGULATOR_LINKS, "/staff/realname/queues?operator=peak"]),
+    "ca-officer": _staff_pages("ca.officer", [*CA_LINKS, "/staff/ecert/certificates?state=good"]),
     "admin": _staff_pages("admin", ["/staff"]),
 }
 

@@ -6,7 +6,9 @@ import importlib
 
 HANDLER_MODULES = ("telreg.dnc.jobs", "telreg.core.mail", "telreg.senders.jobs", "telreg.dnc.publish.jobs",
                    "telreg.senders.washing.jobs", "telreg.realname.lifecycle_jobs",
-                   "telreg.core.tlog.jobs", "telreg.senders.file_sweep")
+                   "telreg.core.tlog.jobs", "telreg.senders.file_sweep",
+                   "telreg.ecert.subscription_jobs", "telreg.ecert.status_jobs",
+                   "telreg.ecert.identity_jobs")
 
 
 def load_handlers() -> None:

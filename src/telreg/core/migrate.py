@@ -18,7 +18,9 @@ MODEL_MODULES = ("telreg.core.models", "telreg.dnc.models", "telreg.core.mail", 
                  "telreg.core.rate_limit_models", "telreg.senders.lists.import_models",
                  "telreg.core.session_models",
                  "telreg.core.tlog.models",
-                 "telreg.ecert.models")
+                 "telreg.ecert.models", "telreg.ecert.status_models",
+                 "telreg.ecert.subscription_models",
+                 "telreg.ecert.mtls_models")
 
 
 def import_all_models() -> None:

@@ -42,6 +42,8 @@ def load(
         typer.echo(f"added real-name operator {code}")
     for number in summary.registrations:
         typer.echo(f"registered {number} under the real-name rules")
+    if summary.ca_created:
+        typer.echo("created the demo certification authority (root passphrase in data_dir/ecert-demo-root-passphrase)")
     if summary.published is not None:
         typer.echo(f"published the registers as at the close of {summary.published}")
     typer.echo("demo sign-in (demonstration databases only):")

@@ -24,6 +24,7 @@ from telreg.core.clock import HK, Clock, FixedClock
 from telreg.core.errors import NotFound, ProductionGuard
 from telreg.core.i18n import N_
 from telreg.core.models import WeatherWarning
+from telreg.demo.ecert import load_ca
 from telreg.demo.realname import load_realname
 from telreg.demo.sender import DEMO_SENDER, load_sender
 from telreg.demo.verification import load_verification_flags
@@ -53,6 +54,7 @@ DEMO_USERS = (
     DemoUser("admin", "admin", "platform-demo-2026", "Demo Administrator"),
     DemoUser("clerk", "operator-staff", "harbour-demo-2026", "Demo Shop Clerk", operator="harbour"),
     DemoUser("regulator", "regulator", "oversight-demo-2026", "Demo Regulator"),
+    DemoUser("ca.officer", "ca-officer", "certify-demo-2026", "Demo CA Officer"),
 )
 
 
@@ -92,12 +94,13 @@ class DemoSummary:
     operators: list[str] = field(default_factory=list)  # real-name operators
     registrations: list[str] = field(default_factory=list)  # numbers registered under the real-name rules
     verification_flags: list[str] = field(default_factory=list)  # documents flagged in the verification register
+    ca_created: bool = False  # the demo certification authority (demo/ecert.py)
     published: dt.date | None = None
 
     @property
     def changed(self) -> bool:
         return bool(self.users or self.listings or self.warnings or self.senders or self.operators
-                    or self.registrations or self.verification_flags or self.published)
+                    or self.registrations or self.verification_flags or self.ca_created or self.published)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -109,6 +112,7 @@ class DemoSummary:
             "senders": self.senders,
             "realname": {"operators": self.operators, "registrations": self.registrations,
                          "verification_flags": self.verification_flags},
+            "ecert": {"ca_created": self.ca_created},
             "published": self.published.isoformat() if self.published else None,
         }
 
@@ -150,6 +154,8 @@ def load_demo(session: Session, *, clock: Clock, settings: Settings) -> DemoSumm
     realname = load_realname(session, clock=clock, settings=settings)
     summary.operators, summary.registrations = realname.operators, realname.registrations
     summary.verification_flags = load_verification_flags(session, clock=clock, settings=settings)
+    # Files outside the database too (keys, certificates), so it comes late, with the publication.
+    summary.ca_created = load_ca(session, clock=clock, settings=settings, actor=ACTOR)
     summary.published = _publish_once(session, clock=clock, settings=settings)
     return summary
 

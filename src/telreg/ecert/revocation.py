@@ -3,7 +3,7 @@
 Every change is a conditional UPDATE on the state the caller saw, so two officers (or an officer and the
 subscription run) acting at once cannot both succeed: the loser gets ``StatusConflict``. Each change writes a
 status event and an audit event in the caller's transaction, and enqueues ``ecert.status-changed``: the worker
-issues a CRL at once and re-signs the certificate's OCSP response (status.py), so a revocation shows within
+issues a CRL at once and re-signs the certificate's OCSP response (status_jobs.py), so a revocation shows within
 minutes, not at the next scheduled CRL.
 
 A certificate still in ``intent`` (recorded, and perhaps signed, when issuance failed half-way) can be revoked:
@@ -52,8 +52,8 @@ def hold(session: Session, *, clock: Clock, certificate: Certificate, actor: str
          details: dict[str, Any] | None = None) -> Certificate:
     """Suspend (certificateHold) a good certificate until it is released."""
     if certificate.state != "good":
-        raise StatusConflict(N_("Only a valid certificate can be put on hold; %(serial)s is %(state)s."),
-                             serial=certificate.serial, state=certificate.state)
+        raise StatusConflict(N_("Only a valid certificate can be put on hold; %(serial)s is on hold or revoked "
+                                "already, or not issued yet."), serial=certificate.serial, state=certificate.state)
     now = clock.now()
     _change(session, certificate, expected="good", state="hold", revoked_at=now, reason="certificateHold", now=now)
     return _record(session, clock=clock, certificate=certificate, action="hold", reason="certificateHold",

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from telreg.config import Settings
-from telreg.core import audit
+from telreg.core import audit, jobs
 from telreg.core.clock import HK, Clock, today
 from telreg.core.errors import InvalidInput
 from telreg.core.i18n import N_
@@ -52,6 +53,12 @@ def terminate(session: Session, *, clock: Clock, settings: Settings, policy: Pol
                                 number=row.number)
     quotas.release(session, identity_id=current.holder_id, operator_id=current.operator_id,
                    service=current.quota_service)
+    if session.scalar(select(Registration.id).where(Registration.holder_id == current.holder_id,
+                                                    Registration.ended_at.is_(None)).limit(1)) is None:
+        # The holder's last current registration: the CA revokes the certificates it verified (a job: realname
+        # knows no CA).
+        jobs.enqueue(session, clock=clock, kind="ecert.identity-changed",
+                     payload={"identity_id": current.holder_id, "cause": "terminated", "result": None})
     row.state, row.state_changed_at = "terminated", now
     due_by = load_calendar(session, settings).add_working_days(today(clock), policy.termination_working_days)
     audit.record(session, clock=clock, actor=actor, action="realname-terminated", subject_type=AUDIT_SUBJECT,

@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from telreg.core import audit
+from telreg.core import audit, jobs
 from telreg.core.clock import Clock, to_hk, today
 from telreg.core.errors import Conflict, InvalidInput, NotFound
 from telreg.core.files import decode_text_upload
@@ -41,6 +41,7 @@ from telreg.realname import words
 from telreg.realname import verification_repository as repository
 from telreg.realname.documents import DOCUMENT_TYPES, check_document
 from telreg.realname.identities import document_index
+from telreg.realname.repository import identity_by_index
 from telreg.realname.verification import Verdict, VerificationResult
 from telreg.realname.verification_models import FLAG_RESULTS, SEALED_FIELDS, VerificationFlag
 
@@ -217,6 +218,10 @@ def _load(session: Session, *, vault: Vault, clock: Clock, raw: list[tuple[int, 
         owner_name_sealed=vault.seal(SEALED_FIELDS["owner_name"], row.owner_name) if row.owner_name else None,
         loaded_at=now, loaded_by=actor[:100]) for row, _ in fresh])
     outcome.added = [flag.id for flag in added]
+    for flag in added:  # the CA revokes or holds the identity's certificates (a job: realname knows no CA)
+        if (holder := identity_by_index(session, flag.document_index)) is not None:
+            jobs.enqueue(session, clock=clock, kind="ecert.identity-changed",
+                         payload={"identity_id": holder.id, "cause": "flagged", "result": flag.result})
     outcome.replaced = [(old.id, new.id) for (_, old), new in zip(fresh, added, strict=True)
                         if old is not None]
     replaced_by = {old: new for old, new in outcome.replaced}

@@ -57,6 +57,9 @@ __all__ = [
 ]
 
 SENDER_KEY = "sender_account"
+# Set in a request's ASGI scope only by the mutual-TLS listener (telreg.ecert.mtls), from the verified client
+# certificate: the SenderCaller it resolved. No header can set it; the public listener never does.
+CLIENT_CERTIFICATE = "telreg.client_certificate"
 
 API_KEY_SCHEME = HTTPBearer(
     scheme_name="senderApiKey", bearerFormat="tr_<prefix>.<secret>", auto_error=False,
@@ -165,7 +168,7 @@ class SenderCaller:
 async def _csrf_unless_api_key(request: Request) -> None:
     # Async because reading a form body is; kept apart from the database work below, which must not run on the
     # event loop: a request blocked there on a row or SQLite lock would stop the holder from ever committing.
-    if bearer_token(request) is None:
+    if bearer_token(request) is None and CLIENT_CERTIFICATE not in request.scope:
         await verify_csrf(request)
 
 
@@ -180,6 +183,9 @@ def sender_caller(
     which. Without the header, the browser session is checked as :data:`CurrentSender` does, with its CSRF token
     on anything that changes or costs.
     """
+    certified = request.scope.get(CLIENT_CERTIFICATE)
+    if isinstance(certified, SenderCaller):  # the mutual-TLS listener checked the certificate on this request
+        return certified
     bearer = bearer_token(request)
     if bearer is not None:
         # Imported here: api_keys imports SenderCaller from this module.

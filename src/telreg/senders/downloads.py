@@ -8,6 +8,10 @@ request's transaction, for misuse investigations (UEMO s.58). The files themselv
 
 File names are checked against that whitelist before any path is built, so a name can never leave the
 publication's directory.
+
+The publication's ``manifest.json`` (every file's size and checksums) and its signature ``manifest.json.p7s`` (issue
+15: a detached CMS signature by the e-Cert document signer) are handed to any sender who may download a register
+now; they hold no number, so they are not recorded as downloads.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ _FILE_NAME = re.compile(
 )
 _CONTENT_TYPES = {"": "application/zip", ".md5": "text/plain; charset=us-ascii",
                   ".sha256": "text/plain; charset=us-ascii"}
+_MANIFEST_FILES = {"manifest.json": "application/json", "manifest.json.p7s": "application/pkcs7-signature"}
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,8 @@ def open_download(
     """Clear one file of a publication ("latest" or a date) for the caller, record the download, return the file."""
     ensure_account_usable(caller)
     ensure_usage_open(clock, settings, what="Downloads")
+    if file_name in _MANIFEST_FILES:
+        return _manifest_file(settings=settings, publication=publication, file_name=file_name)
     register, checksum = parse_file_name(file_name)
     ensure_register_usable(caller, register)
     store = PublicationStore(settings.data_dir)
@@ -148,6 +155,21 @@ def open_download(
     return DownloadFile(path, file_name, register, day, _CONTENT_TYPES[checksum], size, sha256, md5)
 
 
+def _manifest_file(*, settings: Settings, publication: str, file_name: str) -> DownloadFile:
+    """A publication's manifest or its signature (absent when the publication was made without a CA)."""
+    store = PublicationStore(settings.data_dir)
+    day = _publication_date(store, publication)
+    path = store.path_for(day) / file_name
+    if not path.is_file():
+        raise PublicationNotFound(N_("The publication of %(publication)s was not signed: it was made before the "
+                                     "platform's certification authority was set up."),
+                                  publication=day.isoformat(), file_name=file_name)
+    content = path.read_bytes()
+    return DownloadFile(path, file_name, "", day, _MANIFEST_FILES[file_name], len(content),
+                        hashlib.sha256(content).hexdigest(),
+                        hashlib.md5(content, usedforsecurity=False).hexdigest())
+
+
 def available(*, clock: Clock, settings: Settings, caller: SenderCaller) -> dict[str, Any]:
     """The latest publication's files of every register the caller may use now, with sizes and checksums;
     registers it holds but may not use are listed with the reason."""
@@ -167,6 +189,8 @@ def available(*, clock: Clock, settings: Settings, caller: SenderCaller) -> dict
         "previous": None,
         "generated_at": None,
         "line_ending": None,
+        "manifest_url": None,
+        "signature_url": None,
         "registers": [],
         "unavailable": unavailable,
     }
@@ -175,7 +199,10 @@ def available(*, clock: Clock, settings: Settings, caller: SenderCaller) -> dict
     day = dates[-1]
     manifest = store.manifest(day)
     result.update(publication=day.isoformat(), previous=manifest.get("previous"),
-                  generated_at=manifest.get("generated_at"), line_ending=manifest.get("line_ending"))
+                  generated_at=manifest.get("generated_at"), line_ending=manifest.get("line_ending"),
+                  manifest_url=f"{DOWNLOAD_PATH}/{day.isoformat()}/manifest.json",
+                  signature_url=(f"{DOWNLOAD_PATH}/{day.isoformat()}/manifest.json.p7s"
+                                 if (store.path_for(day) / "manifest.json.p7s").is_file() else None))
     for register in sorted(caller.registers):
         entry = manifest["registers"].get(register)
         if entry is None:

@@ -207,6 +207,9 @@ class PublicationsOut(BaseModel):
     previous: str | None
     generated_at: str | None
     line_ending: str | None
+    manifest_url: str | None = Field(None, description="The publication's manifest.json: every file's checksums")
+    signature_url: str | None = Field(None, description="manifest.json.p7s, a detached CMS signature of the "
+                                      "manifest by the e-Cert document signer (None: published unsigned)")
     registers: list[PublishedRegisterOut]
     unavailable: list[UnavailableRegisterOut]
 

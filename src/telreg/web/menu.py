@@ -4,6 +4,7 @@
     dnc-officer      /staff (the DNC dashboard)      dashboard, paper applications, sender accounts, mail delivery
     operator-staff   /staff/realname/register        register a SIM, compliance queues, number porting
     regulator        /staff/realname/compliance      real-name compliance, compliance queues, number porting
+    ca-officer       /staff/ecert/applications       e-Cert applications, certificates, subscriptions and fees
     admin            /staff (the DNC dashboard)      every link (an administrator passes every role check)
 
 A user with several roles lands on the page of the first of ``ROLE_ORDER`` it holds (the working roles before
@@ -29,10 +30,10 @@ from telreg.core.users import OPERATOR_ROLE, get_user, is_locked
 __all__ = ["HOME", "ROLE_ORDER", "MenuLink", "landing_page", "may_open", "menu_context", "staff_menu",
            "staff_roles"]
 
-ADMIN, DNC_OFFICER, REGULATOR = "admin", "dnc-officer", "regulator"
-ROLE_ORDER = (DNC_OFFICER, OPERATOR_ROLE, REGULATOR, ADMIN)
+ADMIN, DNC_OFFICER, REGULATOR, CA_OFFICER = "admin", "dnc-officer", "regulator", "ca-officer"
+ROLE_ORDER = (DNC_OFFICER, OPERATOR_ROLE, REGULATOR, CA_OFFICER, ADMIN)
 LANDING = {DNC_OFFICER: "/staff", OPERATOR_ROLE: "/staff/realname/register",
-           REGULATOR: "/staff/realname/compliance", ADMIN: "/staff"}
+           REGULATOR: "/staff/realname/compliance", CA_OFFICER: "/staff/ecert/applications", ADMIN: "/staff"}
 HOME = "/staff/home"  # sends a signed-in user to its landing page, or says that no page is for its roles
 
 
@@ -53,6 +54,9 @@ STAFF_LINKS = (
     MenuLink("/staff/realname/register", N_("Register a SIM"), frozenset({OPERATOR_ROLE})),
     MenuLink("/staff/realname/queues", N_("Compliance queues"), frozenset({OPERATOR_ROLE, REGULATOR})),
     MenuLink("/staff/realname/ports", N_("Number porting"), frozenset({OPERATOR_ROLE, REGULATOR})),
+    MenuLink("/staff/ecert/applications", N_("e-Cert applications"), frozenset({CA_OFFICER})),
+    MenuLink("/staff/ecert/certificates", N_("e-Cert certificates"), frozenset({CA_OFFICER})),
+    MenuLink("/staff/ecert/subscriptions", N_("e-Cert subscriptions and fees"), frozenset({CA_OFFICER})),
 )
 # Staff pages outside the menu, by the roles that may open them (for where a sign-in may go on to).
 _OTHER_AREAS = (

@@ -3,6 +3,7 @@
     web/dnc/       the public status page, the do-not-call officer's dashboard, number history, paper forms
     web/senders/   the senders' portal (apply, sign in, use, lists, washing) and the officers' sender pages
     web/realname/  the shop registration, compliance queues and dashboard, porting, the public lookup
+    web/ecert/     the CA officers' counter pages and the public certificate-status page
     web/staff/     staff sign-in, shared by every staff role; mail delivery (the outbox) for officers
     web/dev/       the development inbox (mails, SMS, calls, faxes of the demo); 404 in production
     web/api_docs   the API's documentation pages, /docs and /redoc, with their files (no CDN)
@@ -28,6 +29,8 @@ from telreg.web.staff.mail import router as staff_mail_router
 from telreg.web.staff.pages import router as staff_router
 from telreg.web.staff.two_factor import router as staff_two_factor_router
 from telreg.web.dev.inbox import router as dev_inbox_router
+from telreg.web.ecert.officer import router as ecert_officer_router
+from telreg.web.ecert.public import router as ecert_public_router
 from telreg.web.api_docs import router as api_docs_router
 
 __all__ = ["router"]
@@ -52,3 +55,5 @@ router.include_router(realname_shop_router)
 router.include_router(realname_porting_router)
 router.include_router(realname_queue_router)
 router.include_router(realname_dashboard_router)
+router.include_router(ecert_public_router)
+router.include_router(ecert_officer_router)

@@ -8,6 +8,11 @@ it 23:00 outside production). Past dates are derived from the present listings a
 Publications are made in date order, since every register's change-file sequence continues the previous
 publication's; a date earlier than the latest publication is refused unless it already exists. Publishing a date
 that exists reports it and changes nothing.
+
+Each publication's manifest is signed (``manifest.json.p7s``, a detached CMS signature by the e-Cert document
+signer, telreg.ecert.signing) in the temporary directory, so the signature appears with the publication in its one
+rename. Without a CA the publication goes out unsigned with a warning; once a CA exists, production refuses to
+publish what it cannot sign (signing.py says why).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from telreg.core.clock import HK, Clock
 from telreg.core.errors import Conflict, InvalidInput
 from telreg.core.i18n import N_
 from telreg.dnc.publish.build import PAUSE_HOOK, build_publication
-from telreg.dnc.publish.store import PublicationStore
+from telreg.dnc.publish.store import MANIFEST, PublicationStore
 
 __all__ = ["PublicationResult", "cutoff_for", "list_publications", "prune", "publish"]
 
@@ -37,10 +42,11 @@ class PublicationResult:
     path: Path
     manifest: dict[str, Any]
     swept: list[str] = field(default_factory=list)
+    signed: bool | None = None  # manifest.json.p7s written (None: an existing publication, not looked at)
 
     def as_dict(self) -> dict[str, Any]:
         return {"date": self.date.isoformat(), "status": self.status, "path": str(self.path),
-                "swept": self.swept, "manifest": self.manifest}
+                "swept": self.swept, "manifest": self.manifest, "signed": self.signed}
 
 
 def cutoff_for(day: dt.date, settings: Settings) -> dt.datetime:
@@ -95,8 +101,12 @@ def publish(
             pause_hook=None if settings.is_production else os.environ.get(PAUSE_HOOK),
         )
         store.write_manifest(temporary, manifest)
+        # Imported here: the CA's modules (and their web imports) are loaded only when a publication is made.
+        from telreg.ecert.signing import sign_file
+
+        signature = sign_file(temporary / MANIFEST, settings=settings, clock=clock)
         path = store.commit(temporary, day)
-    return PublicationResult(day, "published", path, manifest, swept)
+    return PublicationResult(day, "published", path, manifest, swept, signed=signature is not None)
 
 
 def list_publications(*, settings: Settings) -> list[dict[str, Any]]:

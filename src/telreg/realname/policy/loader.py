@@ -2,43 +2,37 @@
 
 from __future__ import annotations
 
-import tomllib
-import types
-import typing
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
 from telreg.config import Settings
 from telreg.core.i18n import N_
+from telreg.core.toml_data import load_model
 from telreg.realname.errors import PolicyError
-from telreg.realname.policy.locate import KeyPath, key_lines, line_of
 from telreg.realname.policy.model import Policy
 
 SHIPPED_POLICIES = ("hong-kong", "mainland-china")
+# Our own checks whose message says it all: repeating the offending value would only add noise.
+_INPUT_HIDDEN_FOR = ("steps_out_of_order", "duplicate_quota", "unknown_document", "version_shape", "wrong_holder")
 
 
 def load_policy(name_or_path: str) -> Policy:
     """Return the policy shipped under this name (hong-kong, mainland-china) or read from a .toml path."""
     source, text = _read(name_or_path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:  # its message already carries the line and column
-        raise PolicyError(N_("The real-name policy %(source)s is not valid TOML: %(detail)s."), source=source,
-                          detail=str(exc)) from None
-    try:
-        return Policy.model_validate(data)
-    except ValidationError as exc:
-        problems = _problems(exc, key_lines(text))
-        listing = "\n".join(
-            f"  {source}, line {p['line']}: {p['message']}" if p["line"] else f"  {source}: {p['message']}"
-            for p in problems
-        )
-        raise PolicyError(N_("The real-name policy %(source)s is not valid:\n%(listing)s"), source=source,
-                          problems=problems, listing=listing) from None
+    return load_model(Policy, source=source, text=text, not_toml=_not_toml, invalid=_invalid,
+                      input_hidden_for=_INPUT_HIDDEN_FOR)
+
+
+def _not_toml(source: str, detail: str) -> PolicyError:  # tomllib's message already carries line and column
+    return PolicyError(N_("The real-name policy %(source)s is not valid TOML: %(detail)s."), source=source,
+                       detail=detail)
+
+
+def _invalid(source: str, problems: list[dict[str, Any]], listing: str) -> PolicyError:
+    return PolicyError(N_("The real-name policy %(source)s is not valid:\n%(listing)s"), source=source,
+                       problems=problems, listing=listing)
 
 
 def get_policy(settings: Settings) -> Policy:
@@ -70,64 +64,3 @@ def _read(name_or_path: str) -> tuple[str, str]:
     except UnicodeDecodeError:
         raise PolicyError(N_("The real-name policy %(source)s is not UTF-8 text."),
                           source=str(path)) from None
-
-
-def _problems(exc: ValidationError, lines: dict[KeyPath, int]) -> list[dict[str, Any]]:
-    problems = []
-    for error in exc.errors():
-        path: KeyPath = tuple(error["loc"])
-        context = error.get("ctx") or {}
-        if "index" in context:  # our list checks name the element at fault, and the key within it
-            path += (context["index"],) + ((context["key"],) if "key" in context else ())
-        kind = error["type"]
-        if kind == "missing":
-            line, _ = line_of(lines, path[:-1])
-            # No square brackets around names: the CLI prints messages with Rich, which reads [x] as markup.
-            parent = path[:-1]
-            if not parent:
-                where = "the top level"
-            elif isinstance(parent[-1], int):
-                where = f"this {_dotted(parent[:-1])!r} entry"
-            else:
-                where = f"table {_dotted(parent)!r}"
-            message = f"missing key {path[-1]!r} in {where}"
-        elif kind == "extra_forbidden":
-            line, _ = line_of(lines, path)
-            allowed = _allowed_keys(path[:-1])
-            message = f"unknown key {_dotted(path)!r}"
-            if allowed:
-                message += f" (allowed here: {', '.join(allowed)})"
-        else:
-            line, _ = line_of(lines, path)
-            message = f"{_dotted(path)}: {error['msg']}"
-            if kind not in ("steps_out_of_order", "duplicate_quota", "unknown_document", "version_shape",
-                            "wrong_holder"):
-                message += f" (got {error['input']!r})"
-        problems.append({"line": line, "key": _dotted(path), "message": message})
-    return sorted(problems, key=lambda p: (p["line"] or 0, p["key"]))
-
-
-def _dotted(path: KeyPath) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def _allowed_keys(path: KeyPath) -> list[str]:
-    """List the keys the model accepts at this table path (empty when the path leads nowhere known)."""
-    model: Any = Policy
-    for part in path:
-        if isinstance(part, int):
-            continue
-        field = model.model_fields.get(part) if _is_model(model) else None
-        if field is None:
-            return []
-        model = field.annotation
-        while typing.get_origin(model) in (list, typing.Union, types.UnionType):
-            model = typing.get_args(model)[0]
-    return list(model.model_fields) if _is_model(model) else []
-
-
-def _is_model(candidate: Any) -> bool:
-    return isinstance(candidate, type) and issubclass(candidate, BaseModel)

@@ -1,21 +1,27 @@
 """`telreg scrub`: the sender's own offline tool — no database, only the downloaded publication and files.
 
     telreg scrub LIST --register sms --publication sms-dated.zip [--column NAME] [--instructions CSV]
-                 [--send-date YYYY-MM-DD] [--warning-days FILE] --out DIR
+                 [--send-date YYYY-MM-DD] [--warning-days FILE] [--ca-root root.crt] --out DIR
 
 The send date defaults to today in Hong Kong (``--as-of`` moves "today" outside production, as elsewhere).
+
+When the publication's signed manifest (``manifest.json`` + ``manifest.json.p7s``) is beside the zip, the scrub
+checks the signature against the e-Cert root (``--ca-root``, or ``root.crt`` beside the zip) and that the zip is the
+one the manifest lists (telreg.ecert.cms.verify_publication, imported only then): a signature that does not verify
+refuses the scrub; no signature scrubs as before, and the receipt says "unsigned".
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -24,11 +30,12 @@ from telreg.config_defaults import scrub_variables_set
 from telreg.core.calendar import WorkingCalendar, load_holidays
 from telreg.core.cli_support import AsOfOption, clock_for, parse_date
 from telreg.core.errors import InvalidInput
-from telreg.core.i18n import N_
+from telreg.core.i18n import N_, Message, Msgid
 from telreg.dnc.vocabulary import Register
 from telreg.senders.scrub.engine import DECISIONS
+from telreg.senders.scrub.errors import PublicationRefused
 from telreg.senders.scrub.instructions import load_instructions
-from telreg.senders.scrub.publication import load_publication, read_warning_days
+from telreg.senders.scrub.publication import Publication, load_publication, read_warning_days
 from telreg.senders.scrub.service import check_send_date, scrub_list
 
 __all__ = ["register", "scrub"]
@@ -53,6 +60,8 @@ def scrub(
                                                                              "one ISO date per line")] = None,
     threads: Annotated[int, typer.Option("--threads", min=1, max=64,
                                          help="Worker threads (at most the CPU count)")] = 2,
+    ca_root: Annotated[Path | None, typer.Option("--ca-root", help="The e-Cert root certificate to check the "
+                                                 "publication's signature with (default: root.crt beside it)")] = None,
     as_of: AsOfOption = None,
 ) -> None:
     """Scrub a calling list against a do-not-call publication and your own consent/unsubscribe lists."""
@@ -81,11 +90,12 @@ def scrub(
                                     protection_days=lambda: settings.result().protection_working_days)
             given = loader.submit(load_instructions, instructions) if instructions else None
             loader.submit(load_holidays)  # on a thread that is free again: the publication needs them at its end
+            signature = loader.submit(_publication_signature, publication, ca_root=ca_root, at=now, loading=loading)
             size = list_file.stat().st_size if list_file.is_file() else 0
             with _progress(show=size >= _PROGRESS_FROM) as advance:
                 result = scrub_list(list_file, publication=loading, instructions=given, send_date=day, now=now,
                                     out_dir=out, column=column, warning_days_given=warning_days is not None,
-                                    threads=threads, progress=advance)
+                                    threads=threads, progress=advance, publication_signature=signature)
     finally:
         if collecting:
             gc.enable()
@@ -95,10 +105,29 @@ def scrub(
                f"(send date {day}) in {result.seconds:.2f} s: {report['kept']:,} kept, {report['not_kept']:,} not")
     for name in DECISIONS:
         typer.echo(f"  {name:<26} {report['counts'][name]:>12,}")
+    signed = result.receipt["publication_signature"]
+    typer.echo(f"publication signature: verified, signed by {signed['signer']} at {signed['signed_at']}"
+               if signed["verified"] else f"publication signature: none ({signed['reason']})")
     for warning in report["warnings"]:
         typer.echo(f"note: {warning}", err=True)
     typer.echo(f"wrote {out / 'kept.csv'}, rejected.csv, report.json, receipt.json")
     sys.stdout.flush()
+
+
+def _publication_signature(zip_path: Path, *, ca_root: Path | None, at: dt.datetime,
+                           loading: Future[Publication]) -> dict[str, Any]:
+    """The receipt's ``publication_signature``; a signature that does not verify refuses the publication."""
+    if ca_root is None and not (zip_path.parent / "manifest.json.p7s").is_file():
+        return {"verified": False, "status": "unsigned", "reason": f"no manifest.json.p7s beside {zip_path.name}"}
+    from telreg.ecert.cms import BadSignature, verify_publication  # 60 ms of imports, only for a signed one
+
+    try:
+        return verify_publication(zip_path, sha256=lambda: loading.result().sha256, ca_root=ca_root, at=at)
+    except BadSignature as exc:
+        reason = Message(exc.template, **exc.extra) if isinstance(exc.template, Msgid) else exc.message
+        raise PublicationRefused(Message.join([
+            Message(N_("The publication's signature was checked and %(file)s is not scrubbed against:"),
+                    file=zip_path.name), reason])) from None
 
 
 @dataclass(frozen=True)

@@ -130,11 +130,13 @@ def scrub_list(
     threads: int = 2,
     chunk_bytes: int = CHUNK_BYTES,
     progress: Callable[[int, int], None] | None = None,
+    publication_signature: dict[str, Any] | Future[dict[str, Any]] | None = None,
 ) -> ScrubResult:
     """Scrub ``list_path`` and write kept.csv, rejected.csv, report.json and receipt.json into ``out_dir``.
 
     The publication and the instructions may be futures still loading: pass 1 needs neither, so they load beside it
-    (a refusal stops the scrub as soon as it is known, before any output is written)."""
+    (a refusal stops the scrub as soon as it is known, before any output is written). So may the outcome of the
+    publication's signature check (``telreg scrub``; telreg.ecert.cms.verify_publication), put into the receipt."""
     check_send_date(send_date, today=now.date())
     # More threads than cores only add memory: each holds 25 MB in pass 1 and ~15 MB of scratch in pass 2.
     threads = max(1, min(threads, os.cpu_count() or 1))
@@ -166,7 +168,7 @@ def scrub_list(
             line_counts.append(lines)
             buffers.give(chunk.buf)
             advance(chunk)
-            _raise_if_failed(publication, instructions)
+            _raise_if_failed(publication, instructions, publication_signature)
 
         with source.open() as stream:
             _pipeline(pool, iter_chunks(stream, layout=layout, chunk_bytes=chunk_bytes, hasher=hasher,
@@ -176,6 +178,7 @@ def scrub_list(
 
         def prepare() -> tuple[Rules, Lookup, OutputWriter]:
             rules = Rules(_resolved(publication), _resolved(instructions) or Instructions.empty(), send_date)
+            _resolved(publication_signature)  # a signature that does not verify: no output is opened
             lookup = Lookup.build(rules.publication.listed, finder.repeated, room=finder.spare())
             return rules, lookup, OutputWriter(out_dir, layout=layout, rules=rules)
 
@@ -225,6 +228,8 @@ def scrub_list(
                              repeated=finder.repeated_numbers, seconds=seconds, warning_days_given=warning_days_given)
             receipt = _receipt(source, list_sha256=list_sha256, rules=rules, counts=counts, now=now,
                                warning_days_given=warning_days_given)
+            if publication_signature is not None:
+                receipt["publication_signature"] = _resolved(publication_signature)
             writer.finish(report, receipt)
         except BaseException:
             _abandon(prepared)

@@ -22,7 +22,7 @@ __all__ = ["router"]
 BASE = "/api/v1/senders/me/washes"
 router = APIRouter(prefix=BASE, tags=["senders: washing service"])
 _MEDIA = {"kept.csv": "text/csv", "rejected.csv": "text/csv", "report.json": "application/json",
-          "receipt.json": "application/json"}
+          "receipt.json": "application/json", "receipt.json.p7s": "application/pkcs7-signature"}
 
 
 @router.post("", response_model=WashOut, status_code=202, responses={200: {"description": "The same client "
@@ -64,7 +64,10 @@ def _language(request: Request) -> str:
 
 @router.get("/{wash_id}/files/{name}", response_class=FileResponse)
 def download(wash_id: int, name: str, caller: SenderCallerDep, session: DbSession, runtime: RuntimeDep) -> Any:
-    """kept.csv, rejected.csv, report.json or receipt.json of a finished wash (410 once its results expired)."""
+    """kept.csv, rejected.csv, report.json or receipt.json of a finished wash (410 once its results expired), or
+    receipt.json.p7s, the receipt's detached CMS signature by the platform's e-Cert document signer (404 when the
+    wash ran before the platform had a CA): ``openssl cms -verify -binary -content receipt.json -inform DER -in
+    receipt.json.p7s -CAfile root.pem``."""
     path = service.result_file(session, clock=runtime.clock, settings=runtime.settings, account_id=caller.account_id,
                                wash_id=wash_id, name=name)
     return FileResponse(path, media_type=_MEDIA[name], filename=f"wash-{wash_id}-{name}",

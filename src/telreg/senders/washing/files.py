@@ -32,6 +32,7 @@ __all__ = ["INCOMING", "OUTPUTS", "Leftover", "Upload", "discard", "input_path",
            "move_into_place", "out_dir", "receive", "remove_leftover", "remove_wash_files", "safe_name"]
 
 OUTPUTS = ("kept.csv", "rejected.csv", "report.json", "receipt.json")
+SIGNATURE = "receipt.json.p7s"  # the receipt's detached CMS signature (issue 15), when the platform has a CA
 _COPY_CHUNK = 1 << 20
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 INCOMING = ".incoming-"

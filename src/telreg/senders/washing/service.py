@@ -8,6 +8,9 @@ worker runs.
 A worker runs a wash in three steps so that no database transaction is held open while a large list is scrubbed
 (on SQLite that would hold the writer lock): :func:`start` marks it running and gathers its inputs, :func:`scrub`
 runs without the database, :func:`finish` records the outcome.
+
+The receipt is signed by the platform's e-Cert document signer (``receipt.json.p7s``, telreg.ecert.signing) as
+soon as the scrub has written it, when the platform has a CA; without one the wash's results are unsigned.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from telreg.core.errors import InvalidInput
 from telreg.core.i18n import N_, Message, Msgid, translate
 from telreg.core.weather import load_calendar
 from telreg.dnc.publish.store import PublicationStore
+from telreg.ecert.signing import sign_file
 from telreg.senders.deps import SenderCaller
 from telreg.senders.errors import WashExpired, WashNotFound, WashNotReady, WashReferenceReused, WashRefused
 from telreg.senders.lists import service as lists
@@ -144,7 +148,7 @@ def result_file(session: Session, *, clock: Clock, settings: Settings, account_i
                 name: str) -> Path:
     """Path of one output file of a finished wash of the account."""
     wash = get(session, account_id=account_id, wash_id=wash_id)
-    if name not in files.OUTPUTS:
+    if name not in files.OUTPUTS and name != files.SIGNATURE:
         raise WashNotFound(N_("A wash has no file %(name)s; its files are %(files)s."), wash_id=wash_id,
                            name=repr(name), files=", ".join(files.OUTPUTS))
     if wash.state == "expired" or (wash.state == "done" and wash.expires_at <= clock.now()):
@@ -155,6 +159,9 @@ def result_file(session: Session, *, clock: Clock, settings: Settings, account_i
         raise WashNotReady(_NOT_READY[wash.state], wash_id=wash.id, state=wash.state, **(
             {"reason": failure_reason(wash) or ""} if wash.state == "failed" else {}))
     path = files.out_dir(settings.data_dir, wash.id) / name
+    if name == files.SIGNATURE and not path.is_file() and path.with_name(files.OUTPUTS[-1]).is_file():
+        raise WashNotFound(N_("The receipt of wash #%(wash_id)s was not signed: the platform's certification "
+                              "authority was not set up when it ran."), wash_id=wash.id, name=name)
     if not path.is_file():
         raise WashExpired(N_("The results of wash #%(wash_id)s are no longer kept; upload the list again."),
                           wash_id=wash.id)
@@ -299,6 +306,7 @@ def scrub(plan: Plan, *, clock: Clock, settings: Settings) -> Outcome:
         result = scrub_list(plan.list_path, publication=publication, instructions=plan.instructions,
                             send_date=plan.send_date, now=clock.now(), out_dir=plan.out_dir, column=plan.column,
                             warning_days_given=True, threads=2)
+        sign_file(plan.out_dir / "receipt.json", settings=settings, clock=clock)
     except Exception as exc:  # every failure ends the wash "failed", with why
         if not isinstance(exc, InvalidInput):
             log.warning("wash %s failed: %r", plan.wash_id, exc, exc_info=exc)

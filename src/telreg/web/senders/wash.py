@@ -29,7 +29,7 @@ from telreg.web.senders.common import MaybeSender, SenderPage, detour, error_fie
 router = APIRouter(prefix="/senders/washes", dependencies=[SenderPage])  # each page calls detour()
 POLL_SECONDS = 2
 _MEDIA = {"kept.csv": "text/csv", "rejected.csv": "text/csv", "report.json": "application/json",
-          "receipt.json": "application/json"}
+          "receipt.json": "application/json", "receipt.json.p7s": "application/pkcs7-signature"}
 _FIELDS = ("register", "send_date", "column", "client", "client_reference", "file")
 
 
