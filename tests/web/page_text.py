@@ -40,7 +40,9 @@ CODE_SPELLINGS = frozenset(
     | {"not-stated", "awaiting-payment", "operator_staff", "3-months", "12-months"}
     | _spellings(SUBSCRIBER_PROFILES) | {"root-ca", "issuing-ca", "ocsp-signing"}  # e-Cert profiles
 )
-_TAGGED = re.compile(r"<(script|style|template)\b.*?</\1\s*>", re.S | re.I)
+# <pre> blocks are commands and file contents to copy as they are (openssl's options, a checksum line): not prose
+# a reader is given in a language, so neither English runs nor code spellings are looked for in them.
+_TAGGED = re.compile(r"<(script|style|template|pre)\b.*?</\1\s*>", re.S | re.I)
 _TAG = re.compile(r"<[^>]+>")
 _KEYED = re.compile(r"\b[a-z][a-z_-]*:\d+\b"
                     r"|\b(?:officer|staff|sender|system|ivr|api-key|verification):[\w.-]+")
@@ -50,7 +52,7 @@ _CODES = "|".join(re.escape(code) for code in sorted(CODE_SPELLINGS, key=len, re
 _CODE = re.compile(r"(?<![\w.@/-])(" + _CODES + r")(?![\w@/-]|\.\w)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+|(?<!\w)/[\w./?=&%-]+")
-_FILE = re.compile(r"[\w.-]+\.(?:pdf|csv|zip|png|jpe?g|txt|sha256|md5)\b", re.I)
+_FILE = re.compile(r"[\w.-]+\.(?:pdf|csv|zip|png|jpe?g|txt|sha256|md5|json|p7s|crt|pem|crl|p12)\b", re.I)
 _WITH_DIGIT = re.compile(r"\S*\d\S*")
 _RUN = re.compile(r"[A-Za-z][A-Za-z'’]*(?:[ \t\u00a0]+[A-Za-z][A-Za-z'’]*)+")
 

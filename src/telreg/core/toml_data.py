@@ -17,11 +17,13 @@ import tomllib
 import types
 import typing
 from collections.abc import Callable, Collection
+from importlib import resources
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-__all__ = ["KeyPath", "key_lines", "line_of", "load_model", "problems_of"]
+__all__ = ["KeyPath", "key_lines", "line_of", "load_model", "problems_of", "read_source"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -29,6 +31,34 @@ KeyPath = tuple[str | int, ...]
 
 _QUOTES = frozenset("\"'")
 _BARE_KEY = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def read_source(
+    name_or_path: str,
+    *,
+    package: str,
+    shipped: Collection[str],
+    unknown: Callable[[str], Exception],
+    unreadable: Callable[[str, str], Exception],
+    not_utf8: Callable[[str], Exception],
+) -> tuple[str, str]:
+    """Return (source, text) of a shipped file (``<package>/files/<name>.toml``) or of a ``.toml`` path.
+
+    The caller's error factories word the refusals: ``unknown(name)`` for a name that is neither shipped nor a
+    .toml path, ``unreadable(path, detail)``, ``not_utf8(path)``.
+    """
+    if name_or_path in shipped:
+        shipped_file = resources.files(package) / "files" / f"{name_or_path}.toml"
+        return str(shipped_file), shipped_file.read_text(encoding="utf-8")
+    if not name_or_path.endswith(".toml"):
+        raise unknown(name_or_path)
+    path = Path(name_or_path)
+    try:
+        return str(path), path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise unreadable(str(path), str(exc.strerror or exc)) from None
+    except UnicodeDecodeError:
+        raise not_utf8(str(path)) from None
 
 
 def key_lines(text: str) -> dict[KeyPath, int]:

@@ -17,12 +17,12 @@ from collections.abc import Sequence
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import PrivateFormat, pkcs12
 
 from telreg.core.i18n import N_
 from telreg.ecert.errors import BadRequestData
 from telreg.ecert.keys import PrivateKey
+from telreg.ecert.software_keys import generate_private_key
 
 __all__ = ["MIN_PASSWORD_CHARS", "bundle", "check_password", "generate_key", "generate_password", "open_bundle"]
 
@@ -36,13 +36,11 @@ _PBKDF2_ROUNDS = 600_000  # OWASP 2023 for PBKDF2-HMAC-SHA256; opening a bundle 
 
 def generate_key(algorithm: str) -> PrivateKey:
     """Generate a subscriber's key of the profile's algorithm (``ec-p256``, ``ec-p384``, ``rsa-2048``, …)."""
-    if algorithm == "ec-p256":
-        return ec.generate_private_key(ec.SECP256R1())
-    if algorithm == "ec-p384":
-        return ec.generate_private_key(ec.SECP384R1())
-    if algorithm in ("rsa-2048", "rsa-3072"):
-        return rsa.generate_private_key(public_exponent=65537, key_size=int(algorithm[4:]))
-    raise BadRequestData(N_("The CA cannot generate keys of algorithm %(algorithm)s."), algorithm=algorithm)
+    try:
+        return generate_private_key(algorithm)
+    except ValueError:
+        raise BadRequestData(N_("The CA cannot generate keys of algorithm %(algorithm)s."),
+                             algorithm=algorithm) from None
 
 
 def check_password(password: str | None) -> str | None:

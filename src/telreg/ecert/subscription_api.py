@@ -20,7 +20,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from telreg.core.clock import hk_iso
-from telreg.deps import DbSession, ReadSession, RuntimeDep
+from telreg.deps import DbSession, RuntimeDep
 from telreg.ecert import fees, subscriptions
 from telreg.ecert.deps import CA_CHANGE, CaOfficer
 from telreg.ecert.subscription_models import EcertFreePeriod
@@ -142,7 +142,7 @@ class PaymentOutcomeOut(BaseModel):
 # ---- fees ---------------------------------------------------------------------------------------------------------
 
 @router.get("/fees", response_model=FeeTableOut)
-def fee_table(session: ReadSession, runtime: RuntimeDep, officer: CaOfficer) -> Any:
+def fee_table(session: DbSession, runtime: RuntimeDep, officer: CaOfficer) -> Any:
     """The annual subscription fees: the default, every revision, and the fee in force today per profile."""
     return fees.fee_table(session, settings=runtime.settings, clock=runtime.clock)
 
@@ -156,7 +156,7 @@ def revise_fee(body: FeeRevision, session: DbSession, runtime: RuntimeDep, offic
 
 
 @router.get("/fees/free-periods", response_model=list[FreePeriodOut])
-def free_periods(session: ReadSession, officer: CaOfficer, include_withdrawn: bool = False) -> Any:
+def free_periods(session: DbSession, officer: CaOfficer, include_withdrawn: bool = False) -> Any:
     """The free-use periods (those in force; with include_withdrawn, the withdrawn ones too)."""
     return [_period(row) for row in fees.free_periods(session, include_withdrawn=include_withdrawn)]
 
@@ -181,14 +181,14 @@ def withdraw_free_period(period_id: int, session: DbSession, runtime: RuntimeDep
 # ---- subscriptions ------------------------------------------------------------------------------------------------
 
 @router.get("/subscriptions", response_model=list[SubscriptionOut])
-def list_subscriptions(session: ReadSession, runtime: RuntimeDep, officer: CaOfficer,
+def list_subscriptions(session: DbSession, runtime: RuntimeDep, officer: CaOfficer,
                        which: Literal["due", "lapsed"] = Query("due")) -> Any:
     """Subscriptions due soon (within the reminder days) or lapsed (their certificates are held until paid)."""
     return subscriptions.list_subscriptions(session, clock=runtime.clock, settings=runtime.settings, which=which)
 
 
 @router.get("/subscriptions/{serial}", response_model=SubscriptionOut)
-def get_subscription(serial: str, session: ReadSession, runtime: RuntimeDep, officer: CaOfficer) -> Any:
+def get_subscription(serial: str, session: DbSession, runtime: RuntimeDep, officer: CaOfficer) -> Any:
     """A certificate's subscription, with its payments."""
     return subscriptions.subscription_view(session, clock=runtime.clock, settings=runtime.settings, serial=serial)
 

@@ -4,13 +4,11 @@ each mistake (the same reader as the real-name policies: telreg.core.toml_data).
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from telreg.config import Settings
 from telreg.core.i18n import N_
-from telreg.core.toml_data import load_model
+from telreg.core.toml_data import load_model, read_source
 from telreg.ecert.errors import ProfileError
 from telreg.ecert.profiles.model import Profiles
 
@@ -45,21 +43,13 @@ def _invalid(source: str, problems: list[dict[str, Any]], listing: str) -> Profi
 
 
 def _read(name_or_path: str) -> tuple[str, str]:
-    if name_or_path in SHIPPED_PROFILES:
-        shipped = resources.files("telreg.ecert.profiles") / "files" / f"{name_or_path}.toml"
-        return str(shipped), shipped.read_text(encoding="utf-8")
-    if not name_or_path.endswith(".toml"):
-        raise ProfileError(
+    return read_source(
+        name_or_path, package="telreg.ecert.profiles", shipped=SHIPPED_PROFILES,
+        unknown=lambda given: ProfileError(
             N_("There are no certificate profiles called %(given)s: choose one of %(known)s or give the path of "
-               "a .toml file."),
-            source=name_or_path, given=repr(name_or_path), known=", ".join(SHIPPED_PROFILES),
-        )
-    path = Path(name_or_path)
-    try:
-        return str(path), path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ProfileError(N_("The certificate profiles %(source)s cannot be read: %(detail)s."), source=str(path),
-                           detail=str(exc.strerror or exc)) from None
-    except UnicodeDecodeError:
-        raise ProfileError(N_("The certificate profiles %(source)s are not UTF-8 text."),
-                           source=str(path)) from None
+               "a .toml file."), source=given, given=repr(given), known=", ".join(SHIPPED_PROFILES)),
+        unreadable=lambda path, detail: ProfileError(
+            N_("The certificate profiles %(source)s cannot be read: %(detail)s."), source=path, detail=detail),
+        not_utf8=lambda path: ProfileError(N_("The certificate profiles %(source)s are not UTF-8 text."),
+                                           source=path),
+    )

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from telreg.config import Settings
 from telreg.core.i18n import N_
-from telreg.core.toml_data import load_model
+from telreg.core.toml_data import load_model, read_source
 from telreg.realname.errors import PolicyError
 from telreg.realname.policy.model import Policy
 
@@ -46,21 +44,12 @@ def _cached(name_or_path: str) -> Policy:
 
 
 def _read(name_or_path: str) -> tuple[str, str]:
-    if name_or_path in SHIPPED_POLICIES:
-        shipped = resources.files("telreg.realname.policy") / "files" / f"{name_or_path}.toml"
-        return str(shipped), shipped.read_text(encoding="utf-8")
-    if not name_or_path.endswith(".toml"):
-        raise PolicyError(
+    return read_source(
+        name_or_path, package="telreg.realname.policy", shipped=SHIPPED_POLICIES,
+        unknown=lambda given: PolicyError(
             N_("There is no real-name policy called %(given)s: choose one of %(known)s or give the path of a "
-               ".toml file."),
-            source=name_or_path, given=repr(name_or_path), known=", ".join(SHIPPED_POLICIES),
-        )
-    path = Path(name_or_path)
-    try:
-        return str(path), path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PolicyError(N_("The real-name policy %(source)s cannot be read: %(detail)s."), source=str(path),
-                          detail=str(exc.strerror or exc)) from None
-    except UnicodeDecodeError:
-        raise PolicyError(N_("The real-name policy %(source)s is not UTF-8 text."),
-                          source=str(path)) from None
+               ".toml file."), source=given, given=repr(given), known=", ".join(SHIPPED_POLICIES)),
+        unreadable=lambda path, detail: PolicyError(
+            N_("The real-name policy %(source)s cannot be read: %(detail)s."), source=path, detail=detail),
+        not_utf8=lambda path: PolicyError(N_("The real-name policy %(source)s is not UTF-8 text."), source=path),
+    )
