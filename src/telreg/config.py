@@ -266,6 +266,10 @@ class Settings(BaseSettings):
         "TELREG_MTLS_HOST is issued by the CA at start-up and kept under the CA directory, reused while valid"
     )
     mtls_key_file: Path | None = Field(None, description="PEM private key of TELREG_MTLS_CERT_FILE (mode 0600)")
+    ecert_signer_renew_days: int = Field(
+        30, ge=1, description="The worker renews the OCSP and document signers when fewer than this many days of "
+        "their certificates remain"
+    )
 
     @model_validator(mode="after")
     def _no_weak_hashing_in_production(self) -> Settings:

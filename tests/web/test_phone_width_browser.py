@@ -63,6 +63,7 @@ NOT_PAGES = {"/senders", "/senders/apply/documents", "/senders/apply/done",
              "/senders/washes/{wash_id}/status", "/senders/washes/{wash_id}/files/{name}",
              "/senders/downloads/{publication}/{file_name}", "/senders/lists/export",
              "/staff/paper/{application_id}/bill", "/staff/senders/documents/{document_id}",
+             "/staff/senders/{account_id}/client-certificates/{binding_id}/certificate.pem",
              "/dev/inbox/messages", "/metrics",
              # the audit log's checkpoint and tiles are text and bytes for verifiers (C2SP tlog-tiles)
              "/audit/checkpoint", "/audit/tile/{level}/{address:path}", "/audit/tile/entries/{address:path}",

@@ -7,6 +7,7 @@ operator's: read from a file (--root-passphrase-file) or typed twice, never echo
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +18,7 @@ from telreg.config import Settings
 from telreg.core.cli_support import AsOfOption, print_json, runtime, session_scope
 from telreg.core.i18n import N_
 from telreg.ecert.errors import BadRequestData
-from telreg.ecert.hierarchy import ca_dir, ca_info, init_hierarchy, renew_signer, root_sign_crl
+from telreg.ecert.hierarchy import SIGNER_ROLES, ca_dir, ca_info, init_hierarchy, renew_signer, root_sign_crl
 
 __all__ = ["register"]
 
@@ -50,12 +51,15 @@ def init_command(
     with session_scope(rt) as session:
         init_hierarchy(rt.settings, clock=rt.clock, root_passphrase=passphrase, hsm=hsm, session=session,
                        actor="cli")
-    _print_info(rt.settings, as_json=as_json, heading="Certification authority created. For the ceremony minutes:")
+    _print_info(rt.settings, now=rt.clock.now(), as_json=as_json,
+                heading="Certification authority created. For the ceremony minutes:")
 
 
-def ca_info_command(as_json: JsonOption = False) -> None:
-    """Print the CA's certificates: subject, serial, validity, key, SHA-256 fingerprint."""
-    _print_info(runtime().settings, as_json=as_json, heading=None)
+def ca_info_command(as_json: JsonOption = False, as_of: AsOfOption = None) -> None:
+    """Print the CA's certificates: subject, serial, validity, key, SHA-256 fingerprint; a delegated signer ending
+    within TELREG_ECERT_SIGNER_RENEW_DAYS is marked (the worker renews it)."""
+    rt = runtime(as_of)
+    _print_info(rt.settings, now=rt.clock.now(), as_json=as_json, heading=None)
 
 
 def root_sign_crl_command(
@@ -81,6 +85,7 @@ def renew_signer_command(
     rt = runtime(as_of)
     with session_scope(rt) as session:
         signer = renew_signer(rt.settings, clock=rt.clock, role=role, session=session, actor="cli")
+    assert signer is not None  # None only with only_if_due, for a signer not due yet
     cert = signer.certificate
     typer.echo(f"{role}: serial {format(cert.serial_number, 'x')}, valid until {cert.not_valid_after_utc.isoformat()}")
 
@@ -100,11 +105,18 @@ def _root_passphrase(path: Path | None, *, confirm: bool) -> bytes:
     return text.encode("utf-8")
 
 
-def _print_info(settings: Settings, *, as_json: bool, heading: str | None) -> None:
+def _print_info(settings: Settings, *, now: dt.datetime, as_json: bool, heading: str | None) -> None:
     info = ca_info(settings)
+    window = dt.timedelta(days=settings.ecert_signer_renew_days)
+    # A delegated signer ending within the renewal window: the worker's daily job renews it (signer_jobs.py); an
+    # operator who sees this mark for long knows the worker is not running.
+    due = {role for role in SIGNER_ROLES
+           if dt.datetime.fromisoformat(info.certificates[role]["not_after"]) - now < window}
     if as_json:
-        print_json({"directory": str(ca_dir(settings)), "keys": info.keys,
-                    "certificates": info.certificates})
+        certificates: dict[str, dict[str, object]] = {role: dict(facts) for role, facts in info.certificates.items()}
+        for role in SIGNER_ROLES:
+            certificates[role]["renewal_due"] = role in due
+        print_json({"directory": str(ca_dir(settings)), "keys": info.keys, "certificates": certificates})
         return
     if heading:
         typer.echo(heading)
@@ -114,3 +126,6 @@ def _print_info(settings: Settings, *, as_json: bool, heading: str | None) -> No
         typer.echo(f"    serial {facts['serial']}  key {facts['key']}  valid {facts['not_before']} .. "
                    f"{facts['not_after']}")
         typer.echo(f"    SHA-256 {facts['sha256']}")
+        if role in due:
+            typer.echo(f"    RENEWAL DUE: ends within {settings.ecert_signer_renew_days} days "
+                       f"(the worker renews it; or `telreg ecert renew-signer {role}`)")

@@ -9,6 +9,7 @@ import typer
 from telreg.core import mail
 from telreg.core.cli_support import AsOfOption, parse_date, print_json, runtime, session_scope
 from telreg.core.clock import to_hk
+from telreg.ecert import client_auth_cli
 from telreg.senders import (api_keys, applications, documents, downloads, fees, jobs, payments, profile,
                             signin)
 from telreg.senders.lists import cli as lists_cli
@@ -18,6 +19,7 @@ app = typer.Typer(no_args_is_help=True, help="Senders' subscription accounts")
 fees_app = typer.Typer(help="The fee table (run without a sub-command to show it)")
 app.add_typer(fees_app, name="fees")
 app.add_typer(lists_cli.app, name="lists")
+app.add_typer(client_auth_cli.app, name="client-cert")
 
 OfficerOption = Annotated[str, typer.Option("--officer", help="Username of the officer acting")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]

@@ -1,19 +1,25 @@
 """Officer pages for subscription accounts: applications by state; an account (documents, orders and payments,
-automation, one-time password, unlock, downloads log); the fee table with its revision form."""
+automation, client certificates for mutual TLS, one-time password, unlock, downloads log); the fee table with its
+revision form."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from telreg.core.errors import DomainError, InvalidInput
-from telreg.core.i18n import N_
+from telreg.core.i18n import N_, format_message
 from telreg.core.security import CsrfChecked, DncOfficer
 from telreg.deps import DbSession, RuntimeDep
+from telreg.ecert import client_auth
+from telreg.ecert import repository as ecert_repository
+from telreg.ecert.requests import MAX_CSR_BYTES
 from telreg.runtime import Runtime
 from telreg.senders import (
     api_keys,
@@ -29,6 +35,7 @@ from telreg.senders import (
 from telreg.senders.errors import AccountNotFound, DocumentNotFound, OrderNotFound
 from telreg.senders.vocabulary import AccountState, PaymentMethod, Plan, format_hkd, parse_hkd, parse_method, parse_plan
 from telreg.web import i18n, paging
+from telreg.web.confirm import confirm_page, confirmed
 from telreg.web.render import flash, redirect, render
 from telreg.web.senders.common import error_field, explain
 
@@ -104,6 +111,7 @@ def controls_context(request: Request, session: Session, runtime: Runtime, accou
                                                  offset=pages.offset),
         "downloads_pages": pages,
         "keys": api_keys.list_keys(session, account_id=account.id),
+        "client_certificates": client_auth.list_bindings(session, account_id=account.id),
         "locked_until": account.locked_until if account.locked_until and account.locked_until > now else None,
     }
 
@@ -272,3 +280,119 @@ def unlock(request: Request, session: DbSession, runtime: RuntimeDep, user: DncO
                             status_code=exc.status_code)
     flash(request, "flash_unlocked", id=account_id)
     return redirect(f"/staff/senders/{account_id}")
+
+
+# ---- account controls: client certificates for the mutual-TLS listener (issue 15 §4) ---------------------------
+# The same services as /api/v1/senders/accounts/{id}/client-certificates (ecert/client_auth.py), one per action.
+
+# Keyed words of these routes (flash messages), added to the pages' keyed words as web/ecert/messages.py does.
+CLIENT_CERT_MESSAGES = {
+    "flash_client_cert_bound": N_("Client certificate %(serial)s is bound to account %(id)s."),
+    "flash_client_cert_unbound": N_("Client certificate %(serial)s no longer signs account %(id)s in."),
+}
+for _key, _message in CLIENT_CERT_MESSAGES.items():
+    i18n.MESSAGES.setdefault(_key, _message)
+
+
+def _client_certs(account_id: int) -> str:
+    return f"/staff/senders/{account_id}#client-certificates-title"
+
+
+@router.post("/{account_id}/client-certificates", response_class=HTMLResponse, dependencies=[CsrfChecked])
+def bind_client_certificate(
+    request: Request,
+    session: DbSession,
+    runtime: RuntimeDep,
+    user: DncOfficer,
+    account_id: int,
+    serial: Annotated[str, Form()] = "",
+    csr: Annotated[str, Form()] = "",
+    csr_file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """Bind an issued client-automation certificate by serial, or issue one from the sender's CSR (pasted or
+    uploaded) and bind it; the certificate issued now is shown with its chain to copy or download."""
+    uploaded = csr_file.file.read(MAX_CSR_BYTES + 1) if csr_file is not None and csr_file.filename else b""
+    request_csr: bytes | str = uploaded or csr.strip()
+    form = {"serial": serial[:64], "csr": csr[:MAX_CSR_BYTES]}  # what was typed, kept for the form again
+    try:
+        if bool(serial.strip()) == bool(request_csr):
+            raise InvalidInput(N_("Give either the serial of an issued client certificate or the sender's CSR, "
+                                  "not both."))
+        with session.begin_nested():
+            if serial.strip():
+                view = client_auth.bind_existing(session, clock=runtime.clock, account_id=account_id,
+                                                 serial=serial, officer=user.username)
+            else:
+                from telreg.ecert.hierarchy import load_hierarchy
+
+                hierarchy = load_hierarchy(runtime.settings)
+                view, certificate = client_auth.issue_and_bind(session, runtime=runtime, hierarchy=hierarchy,
+                                                               account_id=account_id, csr=request_csr,
+                                                               officer=user.username)
+    except DomainError as exc:
+        return account_page(request, session, runtime, account_id, _problem(request, exc, "client-cert"),
+                            form=form, status_code=exc.status_code)
+    if serial.strip():
+        flash(request, "flash_client_cert_bound", serial=view.serial, id=account_id)
+        return redirect(_client_certs(account_id))
+    issued = {"serial": view.serial, "binding_id": view.id, "pem": _pem(certificate),
+              "chain_pem": _pem(hierarchy.issuing.certificate)}
+    response = account_page(request, session, runtime, account_id, {"issued_client_certificate": issued})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/{account_id}/client-certificates/{binding_id}/certificate.pem")
+def client_certificate_file(session: DbSession, runtime: RuntimeDep, user: DncOfficer, account_id: int,
+                            binding_id: int) -> Response:
+    """The bound certificate and the issuing CA's certificate after it (PEM), to hand to the sender."""
+    view = _binding(session, account_id=account_id, binding_id=binding_id)
+    row = ecert_repository.certificate_by_serial(session, view.serial)
+    from telreg.ecert.hierarchy import load_hierarchy
+
+    chain = _pem(load_hierarchy(runtime.settings).issuing.certificate)
+    body = (_pem(x509.load_der_x509_certificate(row.der)) if row is not None and row.der else "") + chain
+    return Response(body, media_type="application/x-pem-file",
+                    headers={"Content-Disposition": f'attachment; filename="client-{view.serial}.pem"',
+                             "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
+
+
+@router.post("/{account_id}/client-certificates/{binding_id}/unbind", response_class=HTMLResponse,
+             dependencies=[CsrfChecked])
+def unbind_client_certificate(request: Request, session: DbSession, runtime: RuntimeDep, user: DncOfficer,
+                              account_id: int, binding_id: int,
+                              confirm: Annotated[str, Form()] = "") -> Response:
+    """End a binding (after a confirmation step): the certificate no longer signs the sender's scripts in."""
+    if not confirmed(confirm):
+        view = _binding(session, account_id=account_id, binding_id=binding_id)
+        lang = i18n.choose_language(request)
+        return confirm_page(
+            request, title=format_message(lang, N_("Unbind client certificate %(serial)s?"), {"serial": view.serial}),
+            question=format_message(lang, N_("Certificate %(serial)s will no longer sign account %(id)s in on the "
+                                              "mutual-TLS listener. It stays valid as a certificate (revoke it with "
+                                              "the CA to end it), and it cannot be bound again."),
+                                    {"serial": view.serial, "id": account_id}),
+            details=[(format_message(lang, N_("Bound by")), view.bound_by)],
+            action=f"/staff/senders/{account_id}/client-certificates/{binding_id}/unbind",
+            button=format_message(lang, N_("Unbind the certificate")), back=_client_certs(account_id))
+    try:
+        with session.begin_nested():
+            view = client_auth.unbind(session, clock=runtime.clock, account_id=account_id, binding_id=binding_id,
+                                      officer=user.username)
+    except DomainError as exc:
+        return account_page(request, session, runtime, account_id, _problem(request, exc, "client-cert"),
+                            status_code=exc.status_code)
+    flash(request, "flash_client_cert_unbound", serial=view.serial, id=account_id)
+    return redirect(_client_certs(account_id))
+
+
+def _binding(session: Session, *, account_id: int, binding_id: int) -> client_auth.BindingView:
+    for view in client_auth.list_bindings(session, account_id=account_id):
+        if view.id == binding_id:
+            return view
+    raise client_auth.BindingNotFound(N_("Account %(account_id)s has no client certificate %(binding_id)s."),
+                                      account_id=account_id, binding_id=binding_id)
+
+
+def _pem(certificate: x509.Certificate) -> str:
+    return certificate.public_bytes(serialization.Encoding.PEM).decode()
