@@ -182,8 +182,7 @@ class _TimedKey:
 @contextlib.contextmanager
 def timed_issuance(hierarchy: Any, phases: Counter[str]) -> Iterator[Any]:
     """Time the steps of the real issuance path (module functions wrapped for the duration); yield the hierarchy
-    to issue with (its issuing key timed). The wrappers add a few perf_counter calls per issuance, nothing else:
-    the row's flush that ``audit.record`` would do anyway is done just before it, to tell the two apart."""
+    to issue with (its issuing key timed). The wrappers add a few perf_counter calls per issuance, nothing else."""
     from telreg.core import audit
     from telreg.ecert import issuance
     from telreg.ecert.keys import Authority
@@ -197,26 +196,34 @@ def timed_issuance(hierarchy: Any, phases: Counter[str]) -> Iterator[Any]:
                 phases[name] += time.perf_counter() - started
         return wrapper
 
-    original_record, original_lint, original_intents = audit.record, issuance._build_and_lint, issuance._record_intents
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
 
-    def record(session: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
-        session.flush()
-        flushed = time.perf_counter()
-        phases["row update (flush)"] += flushed - started
-        try:
-            return original_record(session, **kwargs)
-        finally:
-            phases["audit event"] += time.perf_counter() - flushed
+    original_record_many, original_lint, original_intents = (audit.record_many, issuance._build_and_lint,
+                                                             issuance._record_intents)
+    flush_started: list[float] = []
 
-    audit.record = record  # type: ignore[assignment]
+    # The rows' UPDATE is the flush just before the audit events are written (issuance flushes, then calls
+    # audit.record_many): timed with the session's flush events, the events' INSERT by wrapping record_many.
+    def before_flush(*_: Any) -> None:
+        flush_started.append(time.perf_counter())
+
+    def after_flush(*_: Any) -> None:
+        if flush_started:
+            phases["row update (flush)"] += time.perf_counter() - flush_started.pop()
+
+    audit.record_many = timed("audit event", original_record_many)  # type: ignore[assignment]
     issuance._build_and_lint = timed("checks + linting twin", original_lint)  # type: ignore[assignment]
     issuance._record_intents = timed("intent transaction", original_intents)  # type: ignore[assignment]
+    event.listen(Session, "before_flush", before_flush)
+    event.listen(Session, "after_flush_postexec", after_flush)
     try:
         yield dataclasses.replace(hierarchy, issuing=Authority(certificate=hierarchy.issuing.certificate,
                                                                key=_TimedKey(hierarchy.issuing.key, phases)))
     finally:
-        audit.record = original_record  # type: ignore[assignment]
+        event.remove(Session, "before_flush", before_flush)
+        event.remove(Session, "after_flush_postexec", after_flush)
+        audit.record_many = original_record_many  # type: ignore[assignment]
         issuance._build_and_lint = original_lint  # type: ignore[assignment]
         issuance._record_intents = original_intents  # type: ignore[assignment]
 
