@@ -14,6 +14,7 @@ from telreg.core.db import unit_of_work
 from telreg.ecert.hierarchy import init_hierarchy
 from telreg.ecert.keys import Hierarchy
 from telreg.runtime import Runtime
+from tests.ecert.softhsm import softhsm  # noqa: F401 -- the SoftHSM2 fixture, defined once for every module
 
 ROOT_PASSPHRASE = b"correct horse battery staple"
 PUBLIC_URL = "http://ecert.telreg.test"

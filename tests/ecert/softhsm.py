@@ -9,7 +9,9 @@ loads the library: ``shared`` for the tests that only add keys under labels of t
 
 A missing SoftHSM2 fails these tests, never skips them: `.ci/run` installs Debian's ``softhsm2``.
 
-Use: ``from tests.ecert.softhsm import softhsm  # noqa: F401`` in a test module, then the ``softhsm`` fixture.
+Use: the ``softhsm`` fixture, which tests/ecert/conftest.py defines once: one definition, so one SoftHSM2
+configuration per test process (the library reads SOFTHSM2_CONF once; a second copy of the fixture in another
+module made a second pool whose "fresh" tokens were the first pool's, already used).
 """
 
 from __future__ import annotations

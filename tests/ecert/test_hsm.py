@@ -43,7 +43,7 @@ from telreg.ecert.hsm import (
 from telreg.ecert.issuance import issue_certificate
 from telreg.runtime import Runtime
 from tests.ecert.pkilint_checks import lint_certificate, lint_crl
-from tests.ecert.softhsm import SoftHsm, softhsm, token_session  # noqa: F401 (softhsm is a fixture)
+from tests.ecert.softhsm import SoftHsm, token_session
 
 NOW = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
 
@@ -91,7 +91,7 @@ def _pem(path: Path, thing: x509.Certificate | x509.CertificateRevocationList) -
 
 
 @pytest.fixture
-def store(softhsm: SoftHsm) -> HsmKeyStore:  # noqa: F811 (the fixture imported above)
+def store(softhsm: SoftHsm) -> HsmKeyStore:
     return HsmKeyStore(softhsm.settings())
 
 
@@ -129,7 +129,7 @@ def test_certificates_and_a_crl_signed_in_the_token_verify_with_openssl(store: H
 
 
 def test_the_key_is_the_same_for_another_store_and_another_process(store: HsmKeyStore,
-                                                                   softhsm: SoftHsm) -> None:  # noqa: F811
+                                                                   softhsm: SoftHsm) -> None:
     label = _label()
     made = store.generate(label, "ec-p256")
     again = HsmKeyStore(softhsm.settings()).load(label)
@@ -177,7 +177,7 @@ def test_threads_sign_at_once_through_one_key(store: HsmKeyStore, tmp_path: Path
 
 @pytest.mark.parametrize(("algorithm", "secret"), [("ec-p256", Attribute.VALUE),
                                                    ("rsa-2048", Attribute.PRIVATE_EXPONENT)])
-def test_the_private_key_cannot_be_read_or_wrapped_out_of_the_token(store: HsmKeyStore, softhsm: SoftHsm,  # noqa: F811
+def test_the_private_key_cannot_be_read_or_wrapped_out_of_the_token(store: HsmKeyStore, softhsm: SoftHsm,
                                                                     algorithm: str, secret: Attribute) -> None:
     label = _label()
     store.generate(label, algorithm)
@@ -226,7 +226,7 @@ def test_an_unknown_label(store: HsmKeyStore) -> None:
     assert refused.value.code == "ca_not_ready"
 
 
-def test_an_absent_library_or_a_file_that_is_not_one(softhsm: SoftHsm, tmp_path: Path) -> None:  # noqa: F811
+def test_an_absent_library_or_a_file_that_is_not_one(softhsm: SoftHsm, tmp_path: Path) -> None:
     missing = tmp_path / "libnohsm.so"
     with pytest.raises(CaNotReady) as refused:
         HsmKeyStore(softhsm.settings(ecert_hsm_module=missing))
@@ -239,14 +239,14 @@ def test_an_absent_library_or_a_file_that_is_not_one(softhsm: SoftHsm, tmp_path:
     assert refused.value.message.startswith(f"The HSM's PKCS#11 library {not_a_library} cannot be loaded: ")
 
 
-def test_an_absent_token_names_the_tokens_present(softhsm: SoftHsm) -> None:  # noqa: F811
+def test_an_absent_token_names_the_tokens_present(softhsm: SoftHsm) -> None:
     with pytest.raises(CaNotReady) as refused:
         HsmKeyStore(softhsm.settings(token="telreg-ca-elsewhere"))
     assert refused.value.message.startswith("The HSM has no token labelled telreg-ca-elsewhere (tokens present: ")
     assert "telreg-shared" in refused.value.message
 
 
-def test_a_wrong_pin_is_refused_before_and_after_a_good_login(softhsm: SoftHsm, tmp_path: Path) -> None:  # noqa: F811
+def test_a_wrong_pin_is_refused_before_and_after_a_good_login(softhsm: SoftHsm, tmp_path: Path) -> None:
     token = softhsm.take_token()
     wrong = tmp_path / "wrong.pin"
     wrong.write_text("000000\n", encoding="utf-8")
@@ -262,7 +262,7 @@ def test_a_wrong_pin_is_refused_before_and_after_a_good_login(softhsm: SoftHsm, 
     assert refused.value.message == expected
 
 
-def test_the_pin_file_unset_missing_empty_or_exposed_in_production(softhsm: SoftHsm, tmp_path: Path) -> None:  # noqa: F811
+def test_the_pin_file_unset_missing_empty_or_exposed_in_production(softhsm: SoftHsm, tmp_path: Path) -> None:
     with pytest.raises(CaNotReady, match="set TELREG_ECERT_HSM_PIN_FILE"):
         HsmKeyStore(softhsm.settings(ecert_hsm_pin_file=None))
     with pytest.raises(CaNotReady) as refused:
@@ -283,7 +283,7 @@ def test_the_pin_file_unset_missing_empty_or_exposed_in_production(softhsm: Soft
     assert HsmKeyStore(production).token_label == "telreg-shared"  # private now: accepted
 
 
-def test_no_hsm_configured(softhsm: SoftHsm) -> None:  # noqa: F811
+def test_no_hsm_configured(softhsm: SoftHsm) -> None:
     with pytest.raises(CaNotReady, match="No HSM is configured"):
         HsmKeyStore(softhsm.settings(ecert_hsm_module=None))
 
@@ -336,7 +336,7 @@ def test_a_signature_that_does_not_verify_never_leaves_the_module(store: HsmKeyS
 
 # The failed search on the dead session is finalised by python-pkcs11 later, complaining to no one in particular.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_a_session_the_token_dropped_is_opened_again(softhsm: SoftHsm) -> None:  # noqa: F811
+def test_a_session_the_token_dropped_is_opened_again(softhsm: SoftHsm) -> None:
     from telreg.ecert import hsm
 
     token = softhsm.take_token()
@@ -351,7 +351,7 @@ def test_a_session_the_token_dropped_is_opened_again(softhsm: SoftHsm) -> None: 
 # ---- end to end: a CA whose root and issuing keys are in the token ---------------------------------------------
 
 @pytest.fixture
-def settings(settings: Settings, softhsm: SoftHsm) -> Settings:  # noqa: F811
+def settings(settings: Settings, softhsm: SoftHsm) -> Settings:
     """The test runtime's settings with the CA keys in a token of their own (the labels are fixed)."""
     return softhsm.settings(settings, token=softhsm.take_token())
 

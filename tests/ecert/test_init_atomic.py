@@ -29,7 +29,7 @@ from telreg.ecert.models import Certificate
 from telreg.runtime import Runtime
 
 from .conftest import ROOT_PASSPHRASE
-from .softhsm import SoftHsm, softhsm, token_session  # noqa: F401 (softhsm is a fixture)
+from .softhsm import SoftHsm, token_session
 
 
 class Injected(RuntimeError):
@@ -295,7 +295,7 @@ def test_the_cli_says_a_failed_init_can_be_run_again(runtime: Runtime, cli: Any,
     _assert_usable(runtime, load_hierarchy(runtime.settings))
 
 
-def test_an_hsm_init_that_failed_names_the_labels_to_delete(runtime: Runtime, softhsm: SoftHsm,  # noqa: F811
+def test_an_hsm_init_that_failed_names_the_labels_to_delete(runtime: Runtime, softhsm: SoftHsm,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """Keys in a token are not rolled back: the next init refuses, naming them, until an operator deletes them."""
     from pkcs11 import Attribute
