@@ -10,6 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -211,3 +214,35 @@ def cli(runtime: Runtime):  # type: ignore[no-untyped-def]
         return result.exit_code, result.stdout, result.stderr
 
     return run
+
+
+# ---- live server -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def live_server(runtime: Runtime) -> Iterator[str]:
+    """Serve the real app on a free loopback port for the duration of one test; yield its base URL."""
+    import uvicorn
+
+    from telreg.app import create_app
+
+    # Bind first and hand the socket over, so no other process can take the port in between.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(runtime), log_level="warning", lifespan="on", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="live-server")
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

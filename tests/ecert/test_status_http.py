@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import socket
 import subprocess
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,31 +34,9 @@ from .pkilint_checks import lint_crl, lint_ocsp_response
 
 
 @pytest.fixture
-def server(runtime: Runtime) -> Iterator[str]:
-    """The real app on a free loopback port (the socket is bound first, so no one else takes the port)."""
-    import uvicorn
-
-    from telreg.app import create_app
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime), log_level="warning", lifespan="on",
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="ocsp-server")
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+def server(live_server: str) -> str:
+    """The real app on a free loopback port (tests/conftest.py's live server)."""
+    return live_server
 
 
 @pytest.fixture
