@@ -270,6 +270,19 @@ class Settings(BaseSettings):
         30, ge=1, description="The worker renews the OCSP and document signers when fewer than this many days of "
         "their certificates remain"
     )
+    lawful_country_code: str = Field(
+        "HK", min_length=2, max_length=2, description="ISO 3166 country of this platform in HI-1 message headers")
+    lawful_receiver_id: str = Field(
+        "telreg", min_length=1, description="The platform's unique identifier in HI-1 headers (ReceiverIdentifier)")
+    lawful_message_max_bytes: int = Field(
+        8 * 1024 * 1024, ge=1024, description="Largest HI-1 message accepted (bytes; warrants travel base64 inside)")
+    lawful_document_max_bytes: int = Field(
+        5 * 1024 * 1024, ge=1024, description="Largest warrant document accepted (bytes; PDF only)")
+    lawful_schema_dir: Path | None = Field(
+        None, description="Directory of the official ETSI TS 103 120 XSD and JSON schemas; unset: schemas/etsi/ "
+        "of the installation. HI-1 messages are validated against them when present")
+    dual_control_valid_hours: int = Field(
+        24, ge=1, description="Hours a two-person-rule request waits for its approval, and an approval for its use")
 
     @model_validator(mode="after")
     def _no_weak_hashing_in_production(self) -> Settings:

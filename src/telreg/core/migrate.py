@@ -20,7 +20,8 @@ MODEL_MODULES = ("telreg.core.models", "telreg.dnc.models", "telreg.core.mail", 
                  "telreg.core.tlog.models",
                  "telreg.ecert.models", "telreg.ecert.status_models",
                  "telreg.ecert.subscription_models",
-                 "telreg.ecert.mtls_models")
+                 "telreg.ecert.mtls_models",
+                 "telreg.core.dual_control_models", "telreg.lawful.models")
 
 
 def import_all_models() -> None:

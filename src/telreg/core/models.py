@@ -24,6 +24,9 @@ class User(Base):
     # The network operator an ``operator-staff`` account acts for (its code, not a key: the kernel does not
     # know the real-name context's tables); None for every other role.
     operator_code: Mapped[str | None] = mapped_column(String(32))
+    # The law-enforcement agency an ``le-officer`` / ``le-supervisor`` account belongs to (its code; the lawful
+    # context's ``la_agencies`` holds the agencies); None for every other role.
+    agency_code: Mapped[str | None] = mapped_column(String(32))
     is_active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     # Set when the last allowed wrong password is tried: signing in is refused until then (core/lockout.py).

@@ -18,9 +18,14 @@ from telreg.core.models import User
 from telreg.core.passwords import PasswordUnchanged
 
 # Role names are lower-case words joined by hyphens (migration 2026-12-06-2130 renamed operator_staff).
-ROLES = frozenset({"admin", "ca-officer", "dnc-officer", "operator-staff", "regulator"})
-OPERATOR_ROLE = "operator-staff"  # the one role whose accounts belong to a network operator
+ROLES = frozenset({"admin", "ca-officer", "dnc-officer", "le-officer", "le-supervisor", "operator-compliance",
+                   "operator-staff", "regulator"})
+OPERATOR_ROLE = "operator-staff"  # the shop staff of a network operator
+COMPLIANCE_ROLE = "operator-compliance"  # an operator's compliance officer: lawful-access approvals, consent
+OPERATOR_ROLES = frozenset({OPERATOR_ROLE, COMPLIANCE_ROLE})  # the roles whose accounts belong to an operator
+AGENCY_ROLES = frozenset({"le-officer", "le-supervisor"})  # the roles whose accounts belong to a law-enforcement agency
 MAX_OPERATOR_CODE = 32
+MAX_AGENCY_CODE = 32
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH  # the one password policy (core.passwords), as for senders
 MAX_FAILED_LOGINS = 5
 DEFAULT_LOCK_MINUTES = 15  # settings.staff_lock_minutes when the caller has settings
@@ -28,12 +33,14 @@ DEFAULT_LOCK_MINUTES = 15  # settings.staff_lock_minutes when the caller has set
 
 def create_user(
     session: Session, *, clock: Clock, username: str, password: str, roles: list[str], display_name: str | None = None,
-    actor: str = "cli", operator: str | None = None,
+    actor: str = "cli", operator: str | None = None, agency: str | None = None,
 ) -> User:
     """Create a staff account; the password is stored only as an argon2 hash.
 
     An ``operator-staff`` account must name the operator it acts for (``operator``, the operator's code);
     other accounts must not, so an operator given by mistake to an administrator is not silently ignored.
+    The same holds for ``operator-compliance`` accounts, and for law-enforcement accounts (``le-officer``,
+    ``le-supervisor``) and the agency they belong to (``agency``, the agency's code).
     """
     username = username.strip().lower()
     if not username or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
@@ -44,6 +51,7 @@ def create_user(
         raise InvalidInput(N_("Unknown role(s) %(unknown)s; choose from %(choices)s."), roles=roles,
                            unknown=str(unknown), choices=str(sorted(ROLES)))
     operator_code = _operator_of(username, roles=roles, operator=operator)
+    agency_code = _agency_of(username, roles=roles, agency=agency)
     validate_password(password, username=username)
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise Conflict(N_("A user named '%(username)s' already exists."), username=username)
@@ -53,6 +61,7 @@ def create_user(
         password_hash=passwords.hash_secret(password),
         roles=sorted(set(roles)),
         operator_code=operator_code,
+        agency_code=agency_code,
         is_active=True,
         failed_logins=0,
         created_at=clock.now(),
@@ -64,7 +73,8 @@ def create_user(
         raise Conflict(N_("A user named '%(username)s' already exists."), username=username) from None
     audit.record(session, clock=clock, actor=actor, action="user-created", subject_type="user",
                  subject_key=username,
-                 details={"roles": user.roles, **({"operator": operator_code} if operator_code else {})})
+                 details={"roles": user.roles, **({"operator": operator_code} if operator_code else {}),
+                          **({"agency": agency_code} if agency_code else {})})
     return user
 
 
@@ -94,10 +104,11 @@ def set_operator(session: Session, *, clock: Clock, username: str, operator: str
 def _operator_of(username: str, *, roles: list[str], operator: str | None) -> str | None:
     """Return the normalised operator code the account acts for, checking it goes with the roles."""
     code = (operator or "").strip().lower() or None
-    if OPERATOR_ROLE in roles:
+    held = OPERATOR_ROLES.intersection(roles)
+    if held:
         if code is None:
             raise InvalidInput(N_("An %(role)s account acts for one operator: say which, by its code."),
-                               username=username, field="operator", role=OPERATOR_ROLE)
+                               username=username, field="operator", role=min(held))
         if len(code) > MAX_OPERATOR_CODE:
             raise InvalidInput(N_("An operator code has at most %(most)s characters (got '%(operator)s')."),
                                operator=code, most=MAX_OPERATOR_CODE)
@@ -106,6 +117,24 @@ def _operator_of(username: str, *, roles: list[str], operator: str | None) -> st
         raise InvalidInput(N_("Only an %(role)s account acts for an operator; '%(username)s' has roles "
                               "%(roles)s."), username=username, operator=code, role=OPERATOR_ROLE,
                            roles=str(sorted(set(roles))))
+    return None
+
+
+def _agency_of(username: str, *, roles: list[str], agency: str | None) -> str | None:
+    """Return the normalised code of the law-enforcement agency the account belongs to, checking the roles."""
+    code = (agency or "").strip().lower() or None
+    held = AGENCY_ROLES.intersection(roles)
+    if held:
+        if code is None:
+            raise InvalidInput(N_("An %(role)s account belongs to one law-enforcement agency: say which, by its "
+                                  "code."), username=username, field="agency", role=min(held))
+        if len(code) > MAX_AGENCY_CODE:
+            raise InvalidInput(N_("An agency code has at most %(most)s characters (got '%(agency)s')."),
+                               agency=code, most=MAX_AGENCY_CODE)
+        return code
+    if code is not None:
+        raise InvalidInput(N_("Only a law-enforcement account belongs to an agency; '%(username)s' has roles "
+                              "%(roles)s."), username=username, agency=code, roles=str(sorted(set(roles))))
     return None
 
 
@@ -269,7 +298,9 @@ def change_password(session: Session, *, clock: Clock, username: str, current_pa
 # What a person calls each role (the English keeps the code, which API clients match on).
 ROLE_NAMES = {"dnc-officer": N_("do-not-call officer"), "operator-staff": N_("operator staff"),
               "regulator": N_("regulator"), "admin": N_("administrator"),
-              "ca-officer": N_("certification authority officer")}
+              "ca-officer": N_("certification authority officer"),
+              "operator-compliance": N_("operator compliance officer"),
+              "le-officer": N_("law-enforcement officer"), "le-supervisor": N_("law-enforcement supervisor")}
 
 
 def require_role(user: User, role: str) -> None:

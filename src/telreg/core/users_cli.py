@@ -16,19 +16,25 @@ app = typer.Typer(no_args_is_help=True, help="Staff accounts")
 def add(
     username: str,
     role: Annotated[list[str], typer.Option(
-        "--role", help="admin | dnc-officer | operator-staff | regulator (repeatable)")],
+        "--role", help="admin | ca-officer | dnc-officer | le-officer | le-supervisor | operator-compliance | "
+                       "operator-staff | regulator (repeatable)")],
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
                                           envvar="TELREG_NEW_USER_PASSWORD")],
     name: Annotated[str | None, typer.Option("--name", help="Display name")] = None,
     operator: Annotated[str | None, typer.Option(
-        "--operator", help="Operator code an operator-staff account acts for (required for it)")] = None,
+        "--operator", help="Operator code an operator-staff / operator-compliance account acts for (required for "
+                           "them)")] = None,
+    agency: Annotated[str | None, typer.Option(
+        "--agency", help="Agency code of an le-officer / le-supervisor account (required for them)")] = None,
 ) -> None:
-    """Create a staff account with the given roles (operator staff: with their operator)."""
+    """Create a staff account with the given roles (operator staff: with their operator; law enforcement: with
+    their agency)."""
     rt = runtime()
     with session_scope(rt) as session:
         user = users.create_user(session, clock=rt.clock, username=username, password=password, roles=role,
-                                 display_name=name, operator=operator)
-        acts_for = f" for operator {user.operator_code}" if user.operator_code else ""
+                                 display_name=name, operator=operator, agency=agency)
+        acts_for = (f" for operator {user.operator_code}" if user.operator_code else
+                    f" of agency {user.agency_code}" if user.agency_code else "")
         typer.echo(f"created user {user.username} with roles {', '.join(user.roles)}{acts_for}")
 
 

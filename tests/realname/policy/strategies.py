@@ -72,4 +72,11 @@ policies = st.fixed_dictionaries({
         key: st.integers(1, 10_000) for key in ("code_minutes", "max_attempts", "window_minutes",
                                                 "codes_per_number", "codes_per_document", "access_minutes")
     }),
+    "lawful_access": st.fixed_dictionaries({
+        key: st.integers(1, 10_000) for key in ("emergency_backing_hours", "approval_valid_hours",
+                                                "result_valid_hours")
+    }),
+    "retention": st.fixed_dictionaries({"personal_data_days": _days}),
+    "consent_purposes": st.lists(st.sampled_from(["value-added-marketing", "research", "partner-offers"]),
+                                 max_size=3, unique=True),
 })

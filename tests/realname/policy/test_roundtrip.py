@@ -41,7 +41,8 @@ def test_valid_policy_round_trips_through_toml(data: dict[str, Any], inline: boo
 
 def _tables(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], dict[str, Any]]]:
     found = [((), data), (("documents",), data["documents"]), (("lifecycle",), data["lifecycle"]),
-             (("lookup",), data["lookup"])]
+             (("lookup",), data["lookup"]), (("lawful_access",), data["lawful_access"]),
+             (("retention",), data["retention"])]
     found += [(("quotas", i), q) for i, q in enumerate(data["quotas"])]
     found += [(("lifecycle", "steps", i), s) for i, s in enumerate(data["lifecycle"]["steps"])]
     return found

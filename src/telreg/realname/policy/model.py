@@ -161,6 +161,24 @@ class Lookup(_Frozen):
     access_minutes: int = Field(30, ge=1, description="How long a proved lookup stays open")
 
 
+class LawfulAccess(_Frozen):
+    """The jurisdiction's clocks for lawful access to registration records (issue 16, lawful/)."""
+
+    emergency_backing_hours: int = Field(
+        48, ge=1, description="Hours an emergency release may stand before a warrant must be attached")
+    approval_valid_hours: int = Field(
+        72, ge=1, description="Hours an operator's approval of a task stays good for the second person's release")
+    result_valid_hours: int = Field(
+        72, ge=1, description="Hours a released result may be downloaded (once) before it is destroyed")
+
+
+class Retention(_Frozen):
+    """How long personal data is kept once it no longer serves a registration (issue 16, realname/retention)."""
+
+    personal_data_days: int = Field(
+        730, ge=0, description="Days after a holder's last registration ended before their personal data is erased")
+
+
 class Policy(_Frozen):
     name: str = Field(min_length=1, description="Short name, e.g. hong-kong")
     version: str = Field(description="YEAR.N, e.g. 2026.1")
@@ -180,6 +198,11 @@ class Policy(_Frozen):
     real_name_target_percent: float = Field(ge=0, le=100, description="Aimed-at registered share of numbers")
     one_identity_lookup: bool = Field(description="A person may see all numbers under their identity")
     lookup: Lookup = Field(default_factory=Lookup, description="The one-identity lookup's limits")
+    lawful_access: LawfulAccess = Field(default_factory=LawfulAccess, description="Lawful access's clocks")
+    retention: Retention = Field(default_factory=Retention, description="Retention of personal data")
+    consent_purposes: list[str] = Field(
+        default_factory=lambda: ["value-added-marketing"],
+        description="Uses beyond the service a holder may consent to (codes; realname/consent)")
 
     @field_validator("version")
     @classmethod
