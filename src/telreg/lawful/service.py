@@ -24,9 +24,11 @@ __all__ = ["approve", "authorisation_detail", "download_result", "endorse", "han
            "preview", "refuse_endorsement", "reject", "release", "requests_of", "sweep"]
 
 
-def handle_message(session: Session, *, runtime: Runtime, user: User, message: RequestMessage) -> ResponseMessage:
+def handle_message(session: Session, *, runtime: Runtime, user: User, message: RequestMessage,
+                   lang: str = "en") -> ResponseMessage:
     """Apply every action of an HI-1 request message from an agency's officer, or none (one bad action rejects
-    the whole message: the answer then carries the failing action's ErrorInformation and nothing is changed)."""
+    the whole message: the answer then carries the failing action's ErrorInformation, in ``lang``, and nothing
+    is changed)."""
     raise NotImplementedError
 
 

@@ -72,6 +72,9 @@ class Number(Base):
     state: Mapped[str] = mapped_column(String(20))
     deadline: Mapped[dt.date | None] = mapped_column(Date)  # legacy numbers: register by this day
     legacy: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The SIM card now serving the number (ITU-T E.118, 19-20 digits), when the operator's numbering data gives
+    # it; lawful-access tasks may name a target by it (lawful/matching.py).
+    iccid: Mapped[str | None] = mapped_column(String(22), unique=True)
     created_at: Mapped[dt.datetime]
     state_changed_at: Mapped[dt.datetime]
 
