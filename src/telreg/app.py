@@ -73,10 +73,12 @@ def _include_routers(app: FastAPI) -> None:
     from telreg.core.dev_api import router as dev_router
     from telreg.dnc.api import router as dnc_router
     from telreg.realname.api import router as realname_router
+    from telreg.realname.consent_api import router as realname_consent_router  # issue 16 §3
     from telreg.realname.lookup_api import router as realname_lookup_router
     from telreg.realname.lookup_api import staff_router as realname_flags_router
     from telreg.realname.porting_api import router as realname_porting_router
     from telreg.realname.reports_api import router as realname_reports_router
+    from telreg.realname.retention_api import router as realname_retention_router
     from telreg.realname.verification_api import router as realname_verification_router
     from telreg.senders.api import router as senders_router
     from telreg.senders.lists.api import router as senders_lists_router
@@ -90,6 +92,10 @@ def _include_routers(app: FastAPI) -> None:
     from telreg.ecert.subscription_api import router as ecert_subscription_router
     from telreg.ecert.status_api import router as ecert_status_router
     from telreg.ecert.client_auth_api import router as ecert_client_auth_router
+    from telreg.incidents.api import router as incidents_router  # issue 16 §5
+    from telreg.lawful.oversight_api import router as lawful_oversight_router
+    from telreg.lawful.api import router as lawful_router  # issue 16 §1-2, HI-1 and the decisions
+    from telreg.core.dual_control_api import router as approvals_router  # issue 16, the two-person rule
     from telreg.web.pages import router as pages_router
 
     app.include_router(ecert_status_router)  # first: OCSP is the hot path, matched before ~250 routes
@@ -111,12 +117,18 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(realname_flags_router)
     app.include_router(realname_porting_router)
     app.include_router(realname_reports_router)
+    app.include_router(realname_retention_router)
     app.include_router(realname_verification_router)
+    app.include_router(realname_consent_router)
     app.include_router(audit_router)
     app.include_router(checkpoint_signature_router)  # GET /audit/checkpoint.p7s (issue 15)
     app.include_router(ecert_lifecycle_router)
     app.include_router(ecert_subscription_router)
     app.include_router(ecert_client_auth_router)
+    app.include_router(incidents_router)
+    app.include_router(lawful_oversight_router)
+    app.include_router(lawful_router)
+    app.include_router(approvals_router)
     app.include_router(pages_router)
 
 

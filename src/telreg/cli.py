@@ -67,6 +67,12 @@ def _register_subapps() -> None:
     app.add_typer(two_factor_app, name="two-factor")
     from telreg.ecert.cli import app as ecert_app  # issue 15, the e-Cert certification authority
     app.add_typer(ecert_app, name="ecert")
+    from telreg.incidents.cli import app as incident_app  # issue 16 §5, personal-data incidents
+    app.add_typer(incident_app, name="incident")
+    from telreg.core.dual_control_cli import app as approvals_app  # issue 16, the two-person rule
+    app.add_typer(approvals_app, name="approvals")
+    from telreg.lawful.cli import app as lawful_app  # issue 16, lawful access: agencies, the sweep
+    app.add_typer(lawful_app, name="lawful")
 
 
 def main() -> None:

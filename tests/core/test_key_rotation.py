@@ -166,14 +166,18 @@ def test_a_row_written_between_read_and_write_is_not_overwritten(runtime: Any, c
 def test_the_cli_reports_counts_and_never_shows_key_material(cli: Any, runtime: Any, clock: Any,
                                                                caplog: pytest.LogCaptureFixture) -> None:
     _seal_people(runtime, clock)
+    _two_admins(runtime)
     old = runtime.vault.current_key_id
     caplog.set_level(logging.DEBUG)
-    code, out, err = cli("keys", "rotate", "--key-id", "k-cli", "--batch-size", "2")
+    rotation = _approved(cli, "key-rotation", "key_id=k-cli")  # alice asks, bob approves (the two-person rule)
+    code, out, err = cli("keys", "rotate", "--key-id", "k-cli", "--batch-size", "2", "--approval", rotation,
+                         "--by", "alice")
     assert code == 0, err
     assert "key k-cli added and made current" in out and "re-sealed 17 value(s) under key k-cli" in out
     code, status, _ = cli("keys", "status")
     assert f"{old}: 0 value(s)" in status and "k-cli (current): 17 value(s)" in status
-    code, out2, err2 = cli("keys", "retire", old)
+    retirement = _approved(cli, "key-retirement", f"key_id={old}")
+    code, out2, err2 = cli("keys", "retire", old, "--approval", retirement, "--by", "alice")
     assert code == 0 and f"key {old} retired" in out2
 
     document = json.loads(key_rotation.key_file_path(runtime.settings).read_text())
@@ -222,3 +226,65 @@ def test_the_index_key_rotation_recomputes_every_document_index_and_resumes(cli:
     assert [r.document_index for r in _identities(runtime)] == right
     assert set(right).isdisjoint(old_indexes)
     assert after["index_key"] not in out
+
+
+# ---- the two-person rule at the command line (core/dual_control.py) ---------------------------------------------
+
+
+def _two_admins(runtime: Any) -> None:
+    from telreg.core.users import create_user
+
+    with unit_of_work(runtime.session_factory) as session:
+        for name in ("alice", "bob"):
+            create_user(session, clock=runtime.clock, username=name, password="correct horse battery",
+                        roles=["admin"])
+
+
+def _approved(cli: Any, kind: str, *params: str, approve: bool = True) -> str:
+    """Alice asks for KIND with PARAMS, Bob approves; return the request's id."""
+    args = [arg for param in params for arg in ("--param", param)]
+    code, out, err = cli("approvals", "request", kind, *args, "--reason", "scheduled", "--by", "alice")
+    assert code == 0, err
+    request_id = str(json.loads(out)["id"])
+    if approve:
+        code, _, err = cli("approvals", "approve", request_id, "--reason", "checked", "--by", "bob")
+        assert code == 0, err
+    return request_id
+
+
+def test_keys_are_not_rotated_without_a_matching_approval(cli: Any, runtime: Any, clock: Any) -> None:
+    _seal_people(runtime, clock)
+    _two_admins(runtime)
+    before = key_rotation.key_file_path(runtime.settings).read_text()
+
+    code, _, err = cli("keys", "rotate", "--key-id", "k-x")
+    assert code == 1 and "two-person rule" in err
+    assert "telreg approvals request key-rotation --param key_id=k-x" in err
+    code, _, err = cli("keys", "rotate", "--index-key")
+    assert code == 1 and "telreg approvals request index-key-rotation" in err
+
+    waiting = _approved(cli, "key-rotation", "key_id=k-x", approve=False)
+    code, _, err = cli("approvals", "approve", waiting, "--reason", "fine", "--by", "alice")
+    assert code == 1 and "you asked for it, so someone else must approve it" in err
+    code, _, err = cli("keys", "rotate", "--key-id", "k-x", "--approval", waiting, "--by", "alice")
+    assert code == 1 and f"Request {waiting} is pending, not approved and unused" in err
+
+    other = _approved(cli, "key-rotation", "key_id=k-x")
+    code, _, err = cli("keys", "rotate", "--key-id", "k-y", "--approval", other, "--by", "alice")
+    assert code == 1 and 'approved {"key_id":"k-x"}, not {"key_id":"k-y"}' in err
+    code, _, err = cli("keys", "rotate", "--key-id", "k-x", "--approval", other, "--by", "bob")
+    assert code == 1 and "the person who asked runs the operation, not bob" in err
+    assert key_rotation.key_file_path(runtime.settings).read_text() == before  # nothing ran
+
+    clock.advance(hours=runtime.settings.dual_control_valid_hours, seconds=1)
+    code, _, err = cli("keys", "rotate", "--key-id", "k-x", "--approval", other, "--by", "alice")
+    assert code == 1 and f"The approval of request {other} expired" in err
+    assert key_rotation.key_file_path(runtime.settings).read_text() == before
+
+    fresh = _approved(cli, "key-rotation", "key_id=k-x")
+    code, out, err = cli("keys", "rotate", "--key-id", "k-x", "--approval", fresh, "--by", "alice")
+    assert code == 0 and "under key k-x" in out, err
+    code, _, err = cli("keys", "rotate", "--key-id", "k-x", "--approval", fresh, "--by", "alice")
+    assert code == 1 and f"Request {fresh} is used, not approved and unused" in err
+    code, listing, _ = cli("approvals", "list", "--state", "used")
+    assert f"{fresh}\tused by bob\tkey-rotation" in listing

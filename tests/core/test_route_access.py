@@ -102,7 +102,9 @@ def test_a_route_without_a_declaration_or_with_two_is_named() -> None:
 # ---- (b) every route, called by every kind of caller ----------------------------------------------------------
 
 STAFF_ROLES = {"admin": ("admin",), "officer": ("dnc-officer",), "clerk": ("operator-staff",),
-               "regulator": ("regulator",), "ca.officer": ("ca-officer",)}  # the demo staff accounts and their roles
+               "regulator": ("regulator",), "ca.officer": ("ca-officer",),
+               "compliance": ("operator-compliance",), "detective": ("le-officer",),
+               "inspector": ("le-supervisor",)}  # the demo staff accounts and their roles
 SENDER_SESSION_ID, SENDER_KEY_ID = "sender-session", "sender-key"
 # Path parameters: plausible values, with ids that do not exist so that no call changes the demo data much.
 PATH_VALUES = {"number": "61234567", "username": "nobody-here", "register": "sms", "publication": "2026-03-01",

@@ -1,6 +1,13 @@
 """`telreg keys`: rotate the personal-data encryption keys and retire old ones (see core/key_rotation.py).
 
 Only key ids are ever printed; the key material stays in the key file.
+
+Rotating and retiring are under the two-person rule (core/dual_control.py): one administrator asks
+(``telreg approvals request key-rotation --param key_id=… --reason … --by ALICE``), another approves, and the one
+who asked runs the command with ``--approval ID --by ALICE``. The approval is used (once) before the work starts;
+an interrupted rotation is finished by ``telreg keys reindex`` / a new approved run. ``reindex`` and ``status``
+change no key and need none. The library functions (core/key_rotation.py) stay unguarded: the rule is at the
+edges that run them.
 """
 
 from __future__ import annotations
@@ -16,6 +23,28 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from telreg.core.cli_support import runtime
 
 app = typer.Typer(no_args_is_help=True, help="Personal-data encryption keys")
+ApprovalOption = Annotated[int | None, typer.Option("--approval", help="The approved two-person-rule request "
+                                                    "(telreg approvals request …)")]
+ByOption = Annotated[str | None, typer.Option("--by", help="Your username: the administrator who asked for it")]
+
+
+def _use_approval(kind: str, params: dict[str, str | list[str]], approval: int | None, by: str | None) -> None:
+    """Consume the approval of this very operation, or refuse with the command that asks for one."""
+    from telreg.core import dual_control
+    from telreg.core.cli_support import session_scope
+    from telreg.core.dual_control_cli import acting_user, how_to_ask
+    from telreg.core.i18n import N_
+
+    shown = {name: ",".join(value) if isinstance(value, list) else value for name, value in params.items()}
+    if approval is None or not by:
+        raise dual_control.DualControlRefused(
+            N_("This needs a second administrator's approval (the two-person rule). Ask for it with `%(command)s`, "
+               "have another administrator approve it, then run this again with --approval ID --by YOU."),
+            command=how_to_ask(kind, shown))
+    rt = runtime()
+    with session_scope(rt) as session:
+        dual_control.consume(session, clock=rt.clock, request_id=approval, kind=kind, params=params,
+                             user=acting_user(session, by))
 
 _ROTATE_HELP = """Add a new personal-data key, make it current, and re-seal every sealed value under it.
 
@@ -41,9 +70,18 @@ def rotate(
                                                      "(refused while a value still uses it); repeatable")] = None,
     index_key: Annotated[bool, typer.Option("--index-key", help="Replace the blind-index key and recompute every "
                                             "index instead (servers and workers stopped)")] = False,
+    approval: ApprovalOption = None,
+    by: ByOption = None,
 ) -> None:
     from telreg.core import key_rotation
 
+    if index_key:
+        _use_approval("index-key-rotation", {}, approval, by)
+    else:
+        params: dict[str, str | list[str]] = {"key_id": key_id} if key_id else {}
+        if retire:
+            params["retire"] = sorted(set(retire))
+        _use_approval("key-rotation", params, approval, by)
     rt = runtime()
     console = Console()
     if index_key:
@@ -113,10 +151,12 @@ def _print_reindexed(console: Console, changed: dict[str, int]) -> None:
 
 
 @app.command("retire")
-def retire(key_id: Annotated[str, typer.Argument(help="The old key id to remove from the ring")]) -> None:
+def retire(key_id: Annotated[str, typer.Argument(help="The old key id to remove from the ring")],
+           approval: ApprovalOption = None, by: ByOption = None) -> None:
     """Remove an old key from the key ring; refused while any stored value is still sealed with it."""
     from telreg.core import key_rotation
 
+    _use_approval("key-retirement", {"key_id": key_id}, approval, by)
     rt = runtime()
     key_rotation.retire_key(rt.session_factory, key_rotation.key_file_path(rt.settings), key_id, clock=rt.clock)
     typer.echo(f"key {key_id} retired")

@@ -21,7 +21,11 @@ MODEL_MODULES = ("telreg.core.models", "telreg.dnc.models", "telreg.core.mail", 
                  "telreg.ecert.models", "telreg.ecert.status_models",
                  "telreg.ecert.subscription_models",
                  "telreg.ecert.mtls_models",
-                 "telreg.core.dual_control_models", "telreg.lawful.models")
+                 "telreg.realname.retention_models",
+                 "telreg.incidents.models",
+                 "telreg.realname.consent_models",
+                 "telreg.core.dual_control_models", "telreg.lawful.models",
+                 "telreg.realname.policy.overrides_models")
 
 
 def import_all_models() -> None:

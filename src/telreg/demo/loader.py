@@ -25,6 +25,7 @@ from telreg.core.errors import NotFound, ProductionGuard
 from telreg.core.i18n import N_
 from telreg.core.models import WeatherWarning
 from telreg.demo.ecert import load_ca
+from telreg.demo.lawful import load_agencies
 from telreg.demo.realname import load_realname
 from telreg.demo.sender import DEMO_SENDER, load_sender
 from telreg.demo.verification import load_verification_flags
@@ -44,7 +45,8 @@ class DemoUser:
     role: str
     password: str
     display_name: str
-    operator: str | None = None  # the operator an operator-staff account acts for
+    operator: str | None = None  # the operator an operator-staff / operator-compliance account acts for
+    agency: str | None = None  # the law-enforcement agency of an le-officer / le-supervisor account
 
 
 # Documented on purpose: these exist only in demonstration databases (load_demo refuses production). They pass
@@ -55,6 +57,14 @@ DEMO_USERS = (
     DemoUser("clerk", "operator-staff", "harbour-demo-2026", "Demo Shop Clerk", operator="harbour"),
     DemoUser("regulator", "regulator", "oversight-demo-2026", "Demo Regulator"),
     DemoUser("ca.officer", "ca-officer", "certify-demo-2026", "Demo CA Officer"),
+    # Lawful access (issue 16): two compliance officers of one operator, because a release needs a second person
+    # (vault mode); an agency's officer and the supervisor who endorses its emergencies.
+    DemoUser("compliance", "operator-compliance", "approve-demo-2026", "Demo Compliance Officer",
+             operator="harbour"),
+    DemoUser("compliance2", "operator-compliance", "release-demo-2026", "Demo Second Compliance Officer",
+             operator="harbour"),
+    DemoUser("detective", "le-officer", "warrant-demo-2026", "Demo Police Officer", agency="hkpf"),
+    DemoUser("inspector", "le-supervisor", "endorse-demo-2026", "Demo Police Supervisor", agency="hkpf"),
 )
 
 
@@ -95,12 +105,14 @@ class DemoSummary:
     registrations: list[str] = field(default_factory=list)  # numbers registered under the real-name rules
     verification_flags: list[str] = field(default_factory=list)  # documents flagged in the verification register
     ca_created: bool = False  # the demo certification authority (demo/ecert.py)
+    agencies: list[str] = field(default_factory=list)  # law-enforcement agencies (demo/lawful.py)
     published: dt.date | None = None
 
     @property
     def changed(self) -> bool:
         return bool(self.users or self.listings or self.warnings or self.senders or self.operators
-                    or self.registrations or self.verification_flags or self.ca_created or self.published)
+                    or self.registrations or self.verification_flags or self.ca_created or self.agencies
+                    or self.published)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -113,6 +125,7 @@ class DemoSummary:
             "realname": {"operators": self.operators, "registrations": self.registrations,
                          "verification_flags": self.verification_flags},
             "ecert": {"ca_created": self.ca_created},
+            "lawful": {"agencies": self.agencies},
             "published": self.published.isoformat() if self.published else None,
         }
 
@@ -145,6 +158,7 @@ def load_demo(session: Session, *, clock: Clock, settings: Settings) -> DemoSumm
         )
     today = clock.now().astimezone(HK).date()
     summary = DemoSummary()
+    summary.agencies = load_agencies(session, clock=clock)
     _load_users(session, clock=clock, summary=summary)
     # Warnings first, so that the protection dates computed for the listings already account for them.
     _load_warnings(session, clock=clock, today=today, summary=summary)
@@ -191,6 +205,7 @@ def _load_users(session: Session, *, clock: Clock, summary: DemoSummary) -> None
             roles=[demo.role],
             display_name=demo.display_name,
             operator=demo.operator,
+            agency=demo.agency,
             actor=ACTOR,
         )
         summary.users.append(demo.username)

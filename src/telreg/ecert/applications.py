@@ -34,6 +34,7 @@ from telreg.ecert import repository, requests
 from telreg.ecert.errors import ApplicationClosed, ApplicationNotFound, BadRequestData
 from telreg.ecert.models import KEY_ORIGINS, Application, Certificate
 from telreg.ecert.subjects import KeyedDocument, VerifiedSubject, find_verified, recheck
+from telreg.realname import consent
 
 __all__ = ["AUDIT_SUBJECT", "SUBSCRIBER_PROFILES", "ProfileTerms", "add_with_reference", "check_csr",
            "check_email", "claim_for_issue", "closed_error", "get_application", "profile_terms", "reject",
@@ -129,6 +130,9 @@ def _record(session: Session, *, clock: Clock, subject: VerifiedSubject, terms: 
                           "value_added_consent": value_added_consent,
                           "renewal_of": renewal_of.serial if renewal_of else None,
                           "identity_id": row.identity_id})
+    # The answer is also the subscriber's instruction to the CA in the one consent history (issue 16 §3).
+    consent.record_ecert_answer(session, clock=clock, identity_id=row.identity_id, granted=value_added_consent,
+                                given_at=consent_recorded_at, actor=actor, reference=row.reference)
     return row
 
 

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from telreg.config import Settings
     from telreg.ecert.keys import DelegatedSigner
 
-__all__ = ["SIGNATURE_SUFFIX", "ca_exists", "document_signer", "router", "sign_file"]
+__all__ = ["SIGNATURE_SUFFIX", "ca_exists", "document_signer", "router", "sign_bytes", "sign_file"]
 
 SIGNATURE_SUFFIX = ".p7s"
 CMS_MEDIA_TYPE = "application/pkcs7-signature"
@@ -101,6 +101,15 @@ def sign_file(path: Path, *, settings: Settings, clock: Clock) -> Path | None:
         os.fsync(out.fileno())
     os.replace(partial, target)  # the signature is whole or absent
     return target
+
+
+def sign_bytes(data: bytes, *, settings: Settings, clock: Clock, what: str) -> bytes | None:
+    """A detached CMS signature (DER) of DATA by the document signer, or None when it goes out unsigned (same
+    rule as :func:`sign_file`: no CA outside production, with a warning; WHAT names the document in the log)."""
+    signer = _signer_or_none(settings, clock=clock, what=what)
+    if signer is None:
+        return None
+    return sign_detached(data, signer, signed_at=clock.now())
 
 
 # ---- the audit checkpoint's signature ---------------------------------------------------------------------------

@@ -14,7 +14,9 @@ from telreg.config import get_settings
 from telreg.core.cli_support import AsOfOption, clock_for, parse_date, print_json
 from telreg.core.clock import today
 from telreg.realname import lifecycle_cli, policy_cli, porting_cli, registration_cli, verification_cli
+from telreg.realname import retention_cli
 from telreg.realname.documents import DOCUMENT_TYPES, check_document
+from telreg.realname import bulk_export_cli  # issue 16
 
 app = typer.Typer(no_args_is_help=True, help="Real-name registration of SIM cards and numbers")
 policy_cli.register(app)
@@ -22,6 +24,8 @@ registration_cli.register(app)
 lifecycle_cli.register(app)
 porting_cli.register(app)
 verification_cli.register(app)
+retention_cli.register(app)
+bulk_export_cli.register(app)  # issue 16: `telreg realname export`, under the two-person rule
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
 

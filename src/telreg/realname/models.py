@@ -95,6 +95,7 @@ class Identity(Base):
     address_sealed: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
+    erased_at: Mapped[dt.datetime | None]  # personal data erased after retention (realname/retention.py)
 
 
 class Registration(Base):

@@ -27,10 +27,13 @@ def show(
     """Print the active policy (TELREG_REALNAME_POLICY)."""
     settings = get_settings()
     policy = get_policy(settings)
+    from telreg.realname.policy.overrides_cli import policy_in_force  # issue 16: approved changes in force
+
+    policy, changed = policy_in_force(policy)
     if as_json:
         print_json({"source": settings.realname_policy, **policy.model_dump(mode="json")})
         return
-    for line in describe(policy=policy, source=settings.realname_policy):
+    for line in [*describe(policy=policy, source=settings.realname_policy), *changed]:
         typer.echo(line)
 
 
@@ -95,3 +98,8 @@ def _lines(lines: list[str]) -> str:
 
 def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
+
+
+from telreg.realname.policy import overrides_cli as _overrides_cli  # issue 16: `policy set`, `overrides`
+
+_overrides_cli.register(policy_app)

@@ -41,7 +41,9 @@ HOME = "/staff/home"  # sends a signed-in user to its landing page, or says that
 class MenuLink:
     path: str
     label: Msgid
-    roles: frozenset[str]  # who may use it (administrators always may)
+    roles: frozenset[str]  # who may use it (administrators too, unless admin_passes is False)
+    # Lawful access keeps its duties apart (lawful/deps.py): an administrator is not offered its pages.
+    admin_passes: bool = True
 
 
 STAFF_LINKS = (
@@ -60,17 +62,17 @@ STAFF_LINKS = (
 )
 # Staff pages outside the menu, by the roles that may open them (for where a sign-in may go on to).
 _OTHER_AREAS = (
-    ("/staff/numbers", frozenset({DNC_OFFICER})),
+    ("/staff/numbers", frozenset({DNC_OFFICER}), True),
 )
 
 
-def _allowed(roles: Collection[str], needed: frozenset[str]) -> bool:
-    return ADMIN in roles or not needed.isdisjoint(roles)
+def _allowed(roles: Collection[str], needed: frozenset[str], *, admin_passes: bool = True) -> bool:
+    return (admin_passes and ADMIN in roles) or not needed.isdisjoint(roles)
 
 
 def staff_menu(roles: Collection[str]) -> list[MenuLink]:
     """Return the staff links the roles may use, in menu order (none for a user without a staff role)."""
-    return [link for link in STAFF_LINKS if _allowed(roles, link.roles)]
+    return [link for link in STAFF_LINKS if _allowed(roles, link.roles, admin_passes=link.admin_passes)]
 
 
 def landing_page(roles: Iterable[str]) -> str | None:
@@ -81,13 +83,13 @@ def landing_page(roles: Iterable[str]) -> str | None:
 
 def may_open(roles: Collection[str], path: str) -> bool:
     """Tell whether a staff page is for these roles (by the area of its path); other paths are not judged."""
-    areas = [(link.path, link.roles) for link in STAFF_LINKS] + list(_OTHER_AREAS)
-    matching = [(area, needed) for area, needed in areas
+    areas = [(link.path, link.roles, link.admin_passes) for link in STAFF_LINKS] + list(_OTHER_AREAS)
+    matching = [(area, needed, admin) for area, needed, admin in areas
                 if path == area or (area != "/staff" and path.startswith(area + "/"))]
     if not matching:
         return True
-    _, needed = max(matching, key=lambda item: len(item[0]))
-    return _allowed(roles, needed)
+    _, needed, admin_passes = max(matching, key=lambda item: len(item[0]))
+    return _allowed(roles, needed, admin_passes=admin_passes)
 
 
 def staff_roles(request: Request) -> frozenset[str]:

@@ -14,7 +14,9 @@ from fastapi import APIRouter
 from telreg.web.dnc.officer import router as dnc_officer_router
 from telreg.web.dnc.paper import router as paper_router
 from telreg.web.dnc.public import router as public_router
+from telreg.web.realname.consent import router as realname_consent_router
 from telreg.web.realname.dashboard import router as realname_dashboard_router
+from telreg.web.realname.retention import router as realname_retention_router
 from telreg.web.realname.lookup import router as realname_lookup_router
 from telreg.web.realname.porting import router as realname_porting_router
 from telreg.web.realname.queues import router as realname_queue_router
@@ -26,11 +28,15 @@ from telreg.web.senders.signin import router as sender_signin_router
 from telreg.web.senders.use import router as sender_use_router
 from telreg.web.senders.wash import router as sender_wash_router
 from telreg.web.staff.mail import router as staff_mail_router
+from telreg.web.staff.approvals import router as staff_approvals_router  # issue 16, the two-person rule
 from telreg.web.staff.pages import router as staff_router
 from telreg.web.staff.two_factor import router as staff_two_factor_router
 from telreg.web.dev.inbox import router as dev_inbox_router
 from telreg.web.ecert.officer import router as ecert_officer_router
+from telreg.web.incidents.pages import router as incidents_router  # issue 16 §5
 from telreg.web.ecert.public import router as ecert_public_router
+from telreg.web.lawful.pages import router as lawful_router
+from telreg.web.lawful_oversight.pages import router as lawful_oversight_router
 from telreg.web.api_docs import router as api_docs_router
 
 __all__ = ["router"]
@@ -41,6 +47,7 @@ router.include_router(api_docs_router)
 router.include_router(staff_router)
 router.include_router(staff_two_factor_router)
 router.include_router(staff_mail_router)
+router.include_router(staff_approvals_router)
 router.include_router(dev_inbox_router)  # refuses every request in production (404)
 router.include_router(dnc_officer_router)
 router.include_router(paper_router)
@@ -55,5 +62,10 @@ router.include_router(realname_shop_router)
 router.include_router(realname_porting_router)
 router.include_router(realname_queue_router)
 router.include_router(realname_dashboard_router)
+router.include_router(realname_consent_router)  # issue 16 §3
+router.include_router(realname_retention_router)
 router.include_router(ecert_public_router)
 router.include_router(ecert_officer_router)
+router.include_router(incidents_router)
+router.include_router(lawful_router)
+router.include_router(lawful_oversight_router)

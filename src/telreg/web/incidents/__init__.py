@@ -1,0 +1,1 @@
+"""The incident pages, /staff/incidents… (administrator, regulator, an operator's compliance officer)."""
