@@ -66,7 +66,7 @@ def test_the_sweep_revokes_an_emergency_not_backed_in_time(cli: Any, runtime: Ru
     assert sum(int(count) for count in done.values()) >= 1
     with unit_of_work(runtime.session_factory) as session:
         view = service.authorisation_detail(session, user=get_user(session, people["officer"]),
-                                            object_id=filed.authorisation_id)
+                                            object_id=filed.authorisation_id, vault=runtime.vault)
     assert view.status == d.INVALID and view.emergency_outcome == "revoked"
     assert [task.status for task in view.tasks] == [d.INVALID]
     assert [task.result_state for task in view.tasks] == ["destroyed"]

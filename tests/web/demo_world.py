@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from telreg.core.db import unit_of_work
 from telreg.core.files import store_document
 from telreg.demo import load_demo
+from telreg.demo.lawful import DEMO_AGENCIES
 from telreg.demo.loader import DEMO_USERS
 from telreg.demo.realname import DEMO_OPERATORS
 from telreg.demo.sender import DEMO_SENDER
@@ -34,7 +35,7 @@ PASSWORDS = {user.username: user.password for user in DEMO_USERS}
 PASSWORDS[DEMO_SENDER.username] = DEMO_SENDER.password
 # Names people gave things (companies, operators, holders, keys): data, shown as written in any language.
 NAMES = (DEMO_SENDER.name, DEMO_SENDER.username, *(name for _, name in DEMO_OPERATORS), KEY_LABEL,
-         "Demo Trading Limited", "HO Wing Sze", "LAM Mei", *PASSWORDS)
+         "Demo Trading Limited", "HO Wing Sze", "LAM Mei", *PASSWORDS, *(name for _, name in DEMO_AGENCIES))
 
 
 @dataclass(frozen=True)

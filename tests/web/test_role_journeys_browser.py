@@ -123,7 +123,7 @@ def _clerk(page: Any, lang: str) -> None:
     _staff_sign_in(page, lang, "clerk")
     _landed(page, "/staff/realname/register", lang)
     assert _staff_menu(page) == ["/staff/realname/register", "/staff/realname/queues",
-                                 "/staff/realname/ports"]
+                                 "/staff/realname/ports", "/staff/realname/consents"]
     assert page.locator("#register-form").is_visible() and page.locator("#holder_name").is_visible()
     _check_words(page, lang, "the shop")
     page.goto("/staff/realname/ports")
@@ -134,15 +134,49 @@ def _regulator(page: Any, lang: str) -> None:
     _staff_sign_in(page, lang, "regulator")
     _landed(page, "/staff/realname/compliance", lang)
     assert _staff_menu(page) == ["/staff/realname/compliance", "/staff/realname/queues",
-                                 "/staff/realname/ports"]
+                                 "/staff/realname/ports", "/staff/lawful/oversight", "/staff/lawful/transparency",
+                                 "/staff/realname/retention", "/staff/incidents", "/staff/approvals"]
     assert page.locator("#live tr[data-operator='harbour'] th").inner_text() == "Harbour Mobile (demo)"
     assert page.locator("#rate-chart").is_visible()
     _check_words(page, lang, "the compliance dashboard")
+    for path, where in (("/staff/lawful/oversight", "lawful-access oversight"),
+                        ("/staff/lawful/transparency", "the transparency report")):
+        page.goto(path)
+        _check_words(page, lang, where)
+
+
+def _compliance(page: Any, lang: str) -> None:
+    _staff_sign_in(page, lang, "compliance")
+    _landed(page, "/staff/lawful/queue", lang)
+    assert _staff_menu(page) == ["/staff/realname/consents", "/staff/lawful/queue", "/staff/realname/retention",
+                                 "/staff/incidents", "/staff/approvals"]
+    _check_words(page, lang, "the lawful-access queue")
+    for path, where in (("/staff/realname/consents", "consents"), ("/staff/approvals", "two-person approvals"),
+                        ("/staff/incidents", "incidents")):
+        page.goto(path)
+        _check_words(page, lang, where)
+
+
+def _detective(page: Any, lang: str) -> None:
+    _staff_sign_in(page, lang, "detective")
+    _landed(page, "/staff/lawful/requests", lang)
+    assert _staff_menu(page) == ["/staff/lawful/requests"]
+    _check_words(page, lang, "the agency's requests")
+    page.goto("/staff/lawful/requests/new")
+    _check_words(page, lang, "a new request")
+
+
+def _inspector(page: Any, lang: str) -> None:
+    _staff_sign_in(page, lang, "inspector")
+    _landed(page, "/staff/lawful/endorsements", lang)
+    assert _staff_menu(page) == ["/staff/lawful/endorsements", "/staff/lawful/requests"]
+    _check_words(page, lang, "endorsements")
 
 
 JOURNEYS: dict[str, Callable[[Any, str], None]] = {
     "public": _public, "sender": _sender, "dnc-officer": _officer, "operator-staff": _clerk,
-    "regulator": _regulator,
+    "regulator": _regulator, "operator-compliance": _compliance, "le-officer": _detective,
+    "le-supervisor": _inspector,
 }
 
 

@@ -22,13 +22,23 @@ from tests.web.page_text import english_runs, raw_values, visible_text
 LANGS = ("en", "zh-Hant", "zh-Hans")
 CAPTCHA = "K7PQ2"
 OFFICER_LINKS = ["/staff", "/staff/paper", "/staff/senders", "/staff/mail"]
-CLERK_LINKS = ["/staff/realname/register", "/staff/realname/queues", "/staff/realname/ports"]
-REGULATOR_LINKS = ["/staff/realname/compliance", "/staff/realname/queues", "/staff/realname/ports"]
+CLERK_LINKS = ["/staff/realname/register", "/staff/realname/queues", "/staff/realname/ports",
+               "/staff/realname/consents"]
+GOVERNANCE_LINKS = ["/staff/realname/retention", "/staff/incidents", "/staff/approvals"]
+REGULATOR_LINKS = ["/staff/realname/compliance", "/staff/realname/queues", "/staff/realname/ports",
+                   "/staff/lawful/oversight", "/staff/lawful/transparency", *GOVERNANCE_LINKS]
 CA_LINKS = ["/staff/ecert/applications", "/staff/ecert/certificates", "/staff/ecert/subscriptions"]
+COMPLIANCE_LINKS = ["/staff/realname/consents", "/staff/lawful/queue", *GOVERNANCE_LINKS]
+DETECTIVE_LINKS = ["/staff/lawful/requests"]
+INSPECTOR_LINKS = ["/staff/lawful/endorsements", "/staff/lawful/requests"]
 LANDING = {"officer": "/staff", "admin": "/staff", "clerk": "/staff/realname/register",
-           "regulator": "/staff/realname/compliance", "ca.officer": "/staff/ecert/applications"}
+           "regulator": "/staff/realname/compliance", "ca.officer": "/staff/ecert/applications",
+           "compliance": "/staff/lawful/queue", "detective": "/staff/lawful/requests",
+           "inspector": "/staff/lawful/endorsements"}
+# An administrator is offered every page but lawful access's and the consents' (they keep their duties apart).
 MENU = {"officer": OFFICER_LINKS, "clerk": CLERK_LINKS, "regulator": REGULATOR_LINKS, "ca.officer": CA_LINKS,
-        "admin": [*OFFICER_LINKS, "/staff/realname/compliance", *CLERK_LINKS, *CA_LINKS]}
+        "compliance": COMPLIANCE_LINKS, "detective": DETECTIVE_LINKS, "inspector": INSPECTOR_LINKS,
+        "admin": [*OFFICER_LINKS, "/staff/realname/compliance", *CLERK_LINKS[:3], *CA_LINKS, *GOVERNANCE_LINKS]}
 
 
 def _sign_in(client: Any, username: str, password: str, next_url: str | None = None) -> Any:
@@ -46,7 +56,8 @@ def _menu(html: str) -> list[str]:
             if href.startswith("/staff") and "lang=" not in href]
 
 
-@pytest.mark.parametrize("username", ["officer", "clerk", "regulator", "ca.officer", "admin"])
+@pytest.mark.parametrize("username", ["officer", "clerk", "regulator", "ca.officer", "compliance", "detective",
+                                      "inspector", "admin"])
 def test_each_role_lands_on_its_own_page_and_sees_only_its_links(client: Any, runtime: Runtime,
                                                                  username: str) -> None:
     demo_world(runtime)
@@ -74,7 +85,8 @@ def test_several_roles_land_on_the_first_in_order_and_see_all_their_links(client
     make_officer(runtime, username="ms.ho", roles=("regulator", "operator-staff"), operator="harbour")
     signed = _sign_in(client, "ms.ho", OFFICER_PASSWORD)
     assert signed.headers["location"] == "/staff/realname/register"  # operator-staff comes before regulator
-    assert _menu(client.get("/staff/realname/queues").text) == ["/staff/realname/compliance", *CLERK_LINKS]
+    assert _menu(client.get("/staff/realname/queues").text) == ["/staff/realname/compliance", *CLERK_LINKS,
+                                                                 *REGULATOR_LINKS[3:]]
 
 
 @pytest.mark.parametrize(("lang", "heading"), [("en", "No staff pages for this account"),
@@ -147,6 +159,9 @@ ROLE_PAGES = {
     "operator-staff": _staff_pages("clerk", CLERK_LINKS),
     "regulator": _staff_pages("regulator", [*REGULATOR_LINKS, "/staff/realname/queues?operator=peak"]),
     "ca-officer": _staff_pages("ca.officer", [*CA_LINKS, "/staff/ecert/certificates?state=good"]),
+    "operator-compliance": _staff_pages("compliance", COMPLIANCE_LINKS),
+    "le-officer": _staff_pages("detective", [*DETECTIVE_LINKS, "/staff/lawful/requests/new"]),
+    "le-supervisor": _staff_pages("inspector", INSPECTOR_LINKS),
     "admin": _staff_pages("admin", ["/staff"]),
 }
 

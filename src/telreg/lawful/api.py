@@ -123,11 +123,11 @@ def refuse(object_id: str, body: RefuseIn, session: DbSession, runtime: RuntimeD
 # --- the operator's compliance officers --------------------------------------------------------------------
 
 @router.get("/queue", response_model=list[TaskOut])
-def queue(session: DbSession, user: ComplianceOfficer,
+def queue(session: DbSession, runtime: RuntimeDep, user: ComplianceOfficer,
           status: Annotated[str | None, Query(description=f"One of: {', '.join(TASK_STATUSES)}",
                                               max_length=32)] = None) -> Any:
     """The tasks routed to the officer's operator, oldest first; targets masked."""
-    return service.operator_queue(session, user=user, status=status)
+    return service.operator_queue(session, user=user, status=status, vault=runtime.vault)
 
 
 @router.get("/tasks/{object_id}/preview", response_model=MatchPreviewOut)

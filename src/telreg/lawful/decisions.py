@@ -127,7 +127,7 @@ def approve(session: Session, *, runtime: Runtime, user: User, task_object_id: s
                                 "narrower window."), reference=task.reference,
                              holders=len({r.identity_id for r in repository.task_records(session, task.id)}))
     now = runtime.clock.now()
-    hours = effective_policy(session, runtime.settings).lawful_access
+    hours = effective_policy(session, runtime.settings, clock=runtime.clock).lawful_access
     if authorisation.legal_type == WARRANT:
         if not repository.set_where(session, Task, task.id, where={"status": AWAITING_APPROVAL},
                                     status=AWAITING_DISCLOSURE, approved_by=user.username, approved_at=now,

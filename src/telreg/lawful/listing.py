@@ -21,13 +21,12 @@ from telreg.lawful.models import Agency, Authorisation, Result, Task
 from telreg.lawful.targets import mask_target, open_target
 from telreg.lawful.views import AuthorisationView, DocumentView, TaskView
 
-__all__ = ["authorisation_detail", "operator_queue", "requests_of"]
+__all__ = ["authorisation_detail", "operator_queue", "operator_task", "requests_of"]
 
 AGENCY, OPERATOR, OVERSIGHT = "agency", "operator", "oversight"
-HIDDEN = "********"
 
 
-def requests_of(session: Session, *, vault: Vault | None, user: User,
+def requests_of(session: Session, *, vault: Vault, user: User,
                 status: str | None = None) -> list[AuthorisationView]:
     agency = _agency_of(session, user)
     if agency is None:
@@ -36,7 +35,7 @@ def requests_of(session: Session, *, vault: Vault | None, user: User,
             for a in repository.authorisations(session, agency_id=agency.id, status=status)]
 
 
-def authorisation_detail(session: Session, *, vault: Vault | None, user: User, object_id: str) -> AuthorisationView:
+def authorisation_detail(session: Session, *, vault: Vault, user: User, object_id: str) -> AuthorisationView:
     row = repository.authorisation(session, object_id)
     if row is not None:
         agency = _agency_of(session, user)
@@ -50,13 +49,23 @@ def authorisation_detail(session: Session, *, vault: Vault | None, user: User, o
     raise ObjectNotFound(N_("There is no object %(object_id)s of your agency."), object_id=object_id)
 
 
-def operator_queue(session: Session, *, vault: Vault | None, user: User, status: str | None = None) -> list[TaskView]:
+def operator_queue(session: Session, *, vault: Vault, user: User, status: str | None = None) -> list[TaskView]:
     operator = _operator_of(session, user)
     if operator is None:
         return []
     tasks = repository.operator_tasks(session, operator, status=status)
     found = repository.results_of_tasks(session, [t.id for t in tasks])
     return [_task_view(session, vault, t, OPERATOR, found.get(t.id)) for t in tasks]
+
+
+def operator_task(session: Session, *, vault: Vault, user: User, task_object_id: str) -> TaskView:
+    """One task of the compliance officer's operator; ObjectNotFound for any other."""
+    operator = _operator_of(session, user)
+    task = repository.task(session, task_object_id)
+    if operator is None or task is None or task.operator_id != operator:
+        raise ObjectNotFound(N_("There is no task %(object_id)s in your queue."), object_id=task_object_id)
+    result = repository.results_of_tasks(session, [task.id]).get(task.id)
+    return _task_view(session, vault, task, OPERATOR, result)
 
 
 def _agency_of(session: Session, user: User) -> Agency | None:
@@ -72,7 +81,7 @@ def _operator_of(session: Session, user: User) -> int | None:
     return operator.id if operator is not None else None
 
 
-def _authorisation_view(session: Session, vault: Vault | None, row: Authorisation, audience: str,
+def _authorisation_view(session: Session, vault: Vault, row: Authorisation, audience: str,
                         operator_id: int | None) -> AuthorisationView:
     agency = repository.agency(session, row.agency_id)
     tasks = repository.tasks_of(session, row.id)
@@ -91,15 +100,12 @@ def _authorisation_view(session: Session, vault: Vault | None, row: Authorisatio
         documents=documents, tasks=tuple(_task_view(session, vault, t, audience, found.get(t.id)) for t in tasks))
 
 
-def _task_view(session: Session, vault: Vault | None, task: Task, audience: str, result: Result | None) -> TaskView:
+def _task_view(session: Session, vault: Vault, task: Task, audience: str, result: Result | None) -> TaskView:
     authorisation = session.get(Authorisation, task.authorisation_id)
     assert authorisation is not None
     requester = audience == AGENCY
-    if vault is None:  # nothing to open the target with: hidden entirely
-        shown = HIDDEN
-    else:
-        target = open_target(vault, format_name=task.target_format, sealed=task.target_sealed)
-        shown = target.normalised if requester else mask_target(target)
+    target = open_target(vault, format_name=task.target_format, sealed=task.target_sealed)
+    shown = target.normalised if requester else mask_target(target)
     operator = repository.operator(session, task.operator_id) if task.operator_id is not None else None
     return TaskView(
         object_id=task.object_id, authorisation_object_id=authorisation.object_id, reference=task.reference,

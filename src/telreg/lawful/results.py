@@ -68,7 +68,7 @@ def build_result(session: Session, *, runtime: Runtime, task: Task, authorisatio
     key, nonce = AESGCM.generate_key(bit_length=256), os.urandom(12)
     plaintext = struct.pack(">I", len(records)) + records + signature
     ciphertext = AESGCM(key).encrypt(nonce, plaintext, _aad(task))
-    hours = effective_policy(session, runtime.settings).lawful_access.result_valid_hours
+    hours = effective_policy(session, runtime.settings, clock=runtime.clock).lawful_access.result_valid_hours
     return repository.add(session, Result(
         task_id=task.id, state="available", record_count=len(document["records"]),
         key_sealed=runtime.vault.seal_bytes(KEY_FIELD, key), nonce=nonce, ciphertext=ciphertext,

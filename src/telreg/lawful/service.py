@@ -27,7 +27,7 @@ from telreg.lawful.hi1.model import RequestMessage, ResponseMessage
 from telreg.lawful.views import AuthorisationView, MatchPreview, ResultDownload, TaskView
 from telreg.runtime import Runtime
 
-__all__ = ["approve", "authorisation_detail", "download_result", "endorse", "handle_message", "operator_queue",
+__all__ = ["approve", "authorisation_detail", "download_result", "endorse", "handle_message", "operator_queue", "operator_task",
            "preview", "refuse_endorsement", "reject", "release", "requests_of", "sweep"]
 
 
@@ -39,14 +39,13 @@ def handle_message(session: Session, *, runtime: Runtime, user: User, message: R
     return messages.handle_message(session, runtime=runtime, user=user, message=message, lang=lang)
 
 
-def requests_of(session: Session, *, user: User, status: str | None = None,
-                vault: Vault | None = None) -> list[AuthorisationView]:
+def requests_of(session: Session, *, user: User, vault: Vault,
+                status: str | None = None) -> list[AuthorisationView]:
     """The authorisations of the user's agency, newest first (an officer sees the whole agency's)."""
     return listing.requests_of(session, vault=vault, user=user, status=status)
 
 
-def authorisation_detail(session: Session, *, user: User, object_id: str,
-                         vault: Vault | None = None) -> AuthorisationView:
+def authorisation_detail(session: Session, *, user: User, object_id: str, vault: Vault) -> AuthorisationView:
     """One authorisation as the user may see it: its agency in full; an operator's compliance officer only its
     own tasks (targets masked); the regulator everything, masked. ObjectNotFound for anyone else."""
     return listing.authorisation_detail(session, vault=vault, user=user, object_id=object_id)
@@ -63,10 +62,14 @@ def refuse_endorsement(session: Session, *, runtime: Runtime, user: User, object
     decisions.refuse_endorsement(session, runtime=runtime, user=user, object_id=object_id, reason=reason)
 
 
-def operator_queue(session: Session, *, user: User, status: str | None = None,
-                   vault: Vault | None = None) -> list[TaskView]:
+def operator_queue(session: Session, *, user: User, vault: Vault, status: str | None = None) -> list[TaskView]:
     """The tasks routed to the compliance officer's operator (targets masked), oldest first."""
     return listing.operator_queue(session, vault=vault, user=user, status=status)
+
+
+def operator_task(session: Session, *, user: User, vault: Vault, task_object_id: str) -> TaskView:
+    """One task of the compliance officer's operator (target masked); ObjectNotFound for any other."""
+    return listing.operator_task(session, vault=vault, user=user, task_object_id=task_object_id)
 
 
 def preview(session: Session, *, user: User, task_object_id: str) -> MatchPreview:

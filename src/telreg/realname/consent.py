@@ -40,6 +40,7 @@ from telreg.realname.consent_models import CHANNELS, DECISIONS, Consent
 from telreg.realname.errors import NotRegistered, NumberNotFound
 from telreg.realname.models import Number, Operator
 from telreg.realname.numbers import parse_subscriber_number
+from telreg.realname.policy import get_policy
 from telreg.realname.policy.overrides import effective_policy
 
 __all__ = ["AUDIT_SUBJECT", "CA", "ECERT_PURPOSE", "ConsentState", "Controller", "Export", "InvalidConsentTime",
@@ -92,14 +93,14 @@ class Export:
     content: str
 
 
-def known_purposes(session: Session, settings: Settings) -> list[str]:
+def known_purposes(session: Session, settings: Settings, *, clock: Clock) -> list[str]:
     """The purposes of the policy in force (with approved changes applied)."""
-    return list(effective_policy(session, settings).consent_purposes)
+    return list(effective_policy(session, settings, clock=clock).consent_purposes)
 
 
-def ensure_purpose(session: Session, settings: Settings, purpose: str) -> None:
+def ensure_purpose(session: Session, settings: Settings, purpose: str, *, clock: Clock) -> None:
     """Refuse a purpose the policy does not list, naming the ones it does."""
-    known = known_purposes(session, settings)
+    known = known_purposes(session, settings, clock=clock)
     if purpose not in known:
         raise UnknownPurpose(N_("%(given)s is not a purpose consent is recorded for; the policy's purposes are "
                                 "%(known)s."), field="purpose", given=repr(purpose),
@@ -108,7 +109,7 @@ def ensure_purpose(session: Session, settings: Settings, purpose: str) -> None:
 
 def find_number(session: Session, settings: Settings, number: str) -> Number:
     """The number row for NUMBER as typed (any spelling of the jurisdiction); NumberNotFound when none."""
-    national = parse_subscriber_number(number, jurisdiction=effective_policy(session, settings).jurisdiction)
+    national = parse_subscriber_number(number, jurisdiction=get_policy(settings).jurisdiction)
     row = repository.number_row(session, national)
     if row is None:
         raise NumberNotFound(N_("No operator has number %(number)s."), number=national)
@@ -122,7 +123,7 @@ def record(session: Session, *, clock: Clock, settings: Settings, user: User, nu
     Refused: an unknown purpose, decision or channel; a number of another operator (403); a number with no
     current holder (409); a time in the future or before the number was registered to its holder.
     """
-    ensure_purpose(session, settings, purpose)
+    ensure_purpose(session, settings, purpose, clock=clock)
     _ensure_choice("decision", decision, DECISIONS, consent_words.DECISION_NAMES)
     _ensure_choice("channel", channel, CHANNELS, consent_words.CHANNEL_NAMES)
     row = find_number(session, settings, number)
@@ -211,7 +212,7 @@ def consenting_numbers(session: Session, *, operator_id: int, purpose: str) -> l
 def marketing_list(session: Session, *, clock: Clock, settings: Settings, user: User,
                    purpose: str) -> tuple[Operator, list[str]]:
     """The numbers the compliance officer's operator may use for PURPOSE, audited with their count."""
-    ensure_purpose(session, settings, purpose)
+    ensure_purpose(session, settings, purpose, clock=clock)
     code = staff.operator_scope(user)
     operator = repository.operator_by_code(session, code) if code else None
     staff.ensure_acts_for(user, operator.code if operator else None)

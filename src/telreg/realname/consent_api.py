@@ -94,7 +94,7 @@ def record(body: ConsentIn, session: DbSession, runtime: RuntimeDep, user: Opera
             responses={404: {"description": "unknown_number"}, 422: {"description": "unknown_purpose"}})
 def check(number: str, purpose: str, session: ReadSession, runtime: RuntimeDep, user: OperatorAccount) -> Any:
     """May your operator use this number's holder's data for the purpose? Ask before every such use."""
-    consent.ensure_purpose(session, runtime.settings, purpose)
+    consent.ensure_purpose(session, runtime.settings, purpose, clock=runtime.clock)
     row = consent.find_number(session, runtime.settings, number)
     operator = session.get(Operator, row.operator_id)
     ensure_acts_for(user, operator.code if operator else None)

@@ -50,7 +50,9 @@ def document_index(vault: Vault, *, doc_type: str, normalised: str) -> str:
 def find_or_create(session: Session, *, vault: Vault, clock: Clock, party: CheckedParty) -> Identity:
     """Return the identity of this party's document, creating it (sealed) when it is new."""
     index = document_index(vault, doc_type=party.doc_type, normalised=party.normalised)
-    existing = repository.identity_by_index(session, index)
+    # Locked: an erasure (realname/retention.py locks the row too) either finishes first — then its new blind
+    # index no longer matches and a fresh identity is made — or waits and finds a current registration.
+    existing = repository.identity_by_index(session, index, lock=True)
     if existing is None:
         now = clock.now()
         row = Identity(
@@ -67,7 +69,7 @@ def find_or_create(session: Session, *, vault: Vault, clock: Clock, party: Check
         )
         if (stored := repository.add_identity(session, row)) is not None:
             return stored
-        existing = repository.identity_by_index(session, index)  # a concurrent registration created it
+        existing = repository.identity_by_index(session, index, lock=True)  # a concurrent registration made it
         assert existing is not None, "the unique index refused the identity, so it exists"
     _ensure_same(vault, existing, party)
     if party.address and existing.address_sealed is None:  # completing the record is not a correction

@@ -48,8 +48,11 @@ def add_number(session: Session, row: Number) -> Number | None:
 # ---- identities ------------------------------------------------------------------------------------------
 
 
-def identity_by_index(session: Session, index: str) -> Identity | None:
-    return session.scalar(select(Identity).where(Identity.document_index == index))
+def identity_by_index(session: Session, index: str, *, lock: bool = False) -> Identity | None:
+    """The identity of a document's blind index; ``lock``: held FOR UPDATE until the transaction ends (PostgreSQL),
+    so the retention worker cannot erase it between this read and the registration that names it."""
+    stmt = select(Identity).where(Identity.document_index == index)
+    return session.scalar(stmt.with_for_update() if lock else stmt)
 
 
 def identity(session: Session, identity_id: int) -> Identity:

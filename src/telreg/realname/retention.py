@@ -59,10 +59,10 @@ state and dates, which stay. Only an expired or revoked certificate is erased: n
 **Races**: :func:`erase` locks the identity row (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite lets one writer in
 at a time) and checks again inside the transaction that it is due, not held and not kept. A registration or a
 lawful task naming the identity takes a key-share lock on it (its foreign key) when it inserts, so one committed
-or inserting before the lock stops the erasure. The window left: a registration that found the identity by its
-document *before* the lock and inserts *after* it waits for the erasure to commit and is then tied to an erased
-identity (closing it needs realname/identities.find_or_create to lock the identity and look at ``erased_at``;
-it is not this module's). Two workers erasing at once: the second waits for the lock, then sees ``erased_at``
+or inserting before the lock stops the erasure. A registration looks the identity up FOR UPDATE too
+(realname/identities.find_or_create): if it came first, the erasure waits and then finds a current registration;
+if the erasure came first, the registration's look-up waits, then no longer matches (the blind index was
+replaced) and makes a fresh identity. Two workers erasing at once: the second waits for the lock, then sees ``erased_at``
 set and does nothing; the unique ``realname_erasures.identity_id`` makes a second record impossible anyway.
 """
 

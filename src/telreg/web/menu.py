@@ -1,11 +1,17 @@
 """The staff menu and landing page by role: each role sees the links it may use and lands on its own page.
 
-    role             lands on                        its links
-    dnc-officer      /staff (the DNC dashboard)      dashboard, paper applications, sender accounts, mail delivery
-    operator-staff   /staff/realname/register        register a SIM, compliance queues, number porting
-    regulator        /staff/realname/compliance      real-name compliance, compliance queues, number porting
-    ca-officer       /staff/ecert/applications       e-Cert applications, certificates, subscriptions and fees
-    admin            /staff (the DNC dashboard)      every link (an administrator passes every role check)
+    role                 lands on                     its links
+    dnc-officer          /staff (the DNC dashboard)   dashboard, paper applications, sender accounts, mail delivery
+    operator-staff       /staff/realname/register     register a SIM, compliance queues, number porting, consents
+    operator-compliance  /staff/lawful/queue          lawful-access queue, consents, retention, incidents, approvals
+    le-supervisor        /staff/lawful/endorsements   endorsements, lawful-access requests
+    le-officer           /staff/lawful/requests       lawful-access requests
+    regulator            /staff/realname/compliance   real-name compliance, compliance queues, number porting,
+                                                      lawful-access oversight, transparency report, retention,
+                                                      incidents, approvals
+    ca-officer           /staff/ecert/applications    e-Cert applications, certificates, subscriptions and fees
+    admin                /staff (the DNC dashboard)   every link but those of lawful access and consents (an
+                                                      administrator passes every role check but theirs)
 
 A user with several roles lands on the page of the first of ``ROLE_ORDER`` it holds (the working roles before
 ``admin``, whose page is only a starting point) and sees the links of all of them. A user with none of these
@@ -25,14 +31,16 @@ from telreg.core import i18n as i18n_core
 from telreg.core.errors import NotFound
 from telreg.core.i18n import NP_, N_, Msgid
 from telreg.core.security import signed_in_username
-from telreg.core.users import OPERATOR_ROLE, get_user, is_locked
+from telreg.core.users import COMPLIANCE_ROLE, OPERATOR_ROLE, get_user, is_locked
 
 __all__ = ["HOME", "ROLE_ORDER", "MenuLink", "landing_page", "may_open", "menu_context", "staff_menu",
            "staff_roles"]
 
 ADMIN, DNC_OFFICER, REGULATOR, CA_OFFICER = "admin", "dnc-officer", "regulator", "ca-officer"
-ROLE_ORDER = (DNC_OFFICER, OPERATOR_ROLE, REGULATOR, CA_OFFICER, ADMIN)
-LANDING = {DNC_OFFICER: "/staff", OPERATOR_ROLE: "/staff/realname/register",
+LE_OFFICER, LE_SUPERVISOR = "le-officer", "le-supervisor"
+ROLE_ORDER = (DNC_OFFICER, OPERATOR_ROLE, COMPLIANCE_ROLE, LE_SUPERVISOR, LE_OFFICER, REGULATOR, CA_OFFICER, ADMIN)
+LANDING = {DNC_OFFICER: "/staff", OPERATOR_ROLE: "/staff/realname/register", COMPLIANCE_ROLE: "/staff/lawful/queue",
+           LE_SUPERVISOR: "/staff/lawful/endorsements", LE_OFFICER: "/staff/lawful/requests",
            REGULATOR: "/staff/realname/compliance", CA_OFFICER: "/staff/ecert/applications", ADMIN: "/staff"}
 HOME = "/staff/home"  # sends a signed-in user to its landing page, or says that no page is for its roles
 
@@ -59,6 +67,22 @@ STAFF_LINKS = (
     MenuLink("/staff/ecert/applications", N_("e-Cert applications"), frozenset({CA_OFFICER})),
     MenuLink("/staff/ecert/certificates", N_("e-Cert certificates"), frozenset({CA_OFFICER})),
     MenuLink("/staff/ecert/subscriptions", N_("e-Cert subscriptions and fees"), frozenset({CA_OFFICER})),
+    MenuLink("/staff/realname/consents", NP_("menu", "Consents"), frozenset({OPERATOR_ROLE, COMPLIANCE_ROLE}),
+             admin_passes=False),
+    MenuLink("/staff/lawful/queue", NP_("menu", "Lawful-access queue"), frozenset({COMPLIANCE_ROLE}),
+             admin_passes=False),
+    MenuLink("/staff/lawful/endorsements", NP_("menu", "Endorsements"), frozenset({LE_SUPERVISOR}),
+             admin_passes=False),
+    MenuLink("/staff/lawful/requests", NP_("menu", "Lawful-access requests"), frozenset({LE_OFFICER, LE_SUPERVISOR}),
+             admin_passes=False),
+    MenuLink("/staff/lawful/oversight", NP_("menu", "Lawful-access oversight"), frozenset({REGULATOR}),
+             admin_passes=False),
+    MenuLink("/staff/lawful/transparency", NP_("menu", "Transparency report"), frozenset({REGULATOR}),
+             admin_passes=False),
+    MenuLink("/staff/realname/retention", NP_("menu", "Retention and erasure"),
+             frozenset({REGULATOR, COMPLIANCE_ROLE})),
+    MenuLink("/staff/incidents", NP_("menu", "Incidents"), frozenset({REGULATOR, COMPLIANCE_ROLE})),
+    MenuLink("/staff/approvals", NP_("menu", "Two-person approvals"), frozenset({REGULATOR, COMPLIANCE_ROLE})),
 )
 # Staff pages outside the menu, by the roles that may open them (for where a sign-in may go on to).
 _OTHER_AREAS = (

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from telreg.config import Settings
 from telreg.core import audit, dual_control
-from telreg.core.clock import HK, Clock, SystemClock, today
+from telreg.core.clock import HK, Clock, today
 from telreg.core.errors import InvalidInput
 from telreg.core.i18n import N_
 from telreg.core.models import User
@@ -215,14 +215,10 @@ def in_force(session: Session, *, clock: Clock) -> list[InForce]:
     return sorted(current.values(), key=lambda c: c.key)
 
 
-def effective_policy(session: Session, settings: Settings, *, clock: Clock | None = None) -> Policy:
-    """The policy in force now (the file's, with the approved changes applied).
-
-    Pass the runtime's clock (``clock=runtime.clock``); without one the system's time decides which changes are
-    in force.
-    """
+def effective_policy(session: Session, settings: Settings, *, clock: Clock) -> Policy:
+    """The policy in force at the clock's now (the file's, with the approved changes applied)."""
     base = get_policy(settings)
-    changes = in_force(session, clock=clock or SystemClock())
+    changes = in_force(session, clock=clock)
     if not changes:
         return base
     key = (str(session.get_bind().url), settings.realname_policy, tuple(c.id for c in changes))

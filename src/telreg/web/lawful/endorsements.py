@@ -60,7 +60,7 @@ def endorse(object_id: str, request: Request, session: DbSession, runtime: Runti
             form: Form) -> Response:
     """Endorse an emergency request (with an optional note)."""
     try:
-        view = service.authorisation_detail(session, user=user, object_id=object_id)
+        view = service.authorisation_detail(session, user=user, object_id=object_id, vault=runtime.vault)
         service.endorse(session, runtime=runtime, user=user, object_id=object_id, note=text(form, "note") or None)
     except DomainError as exc:
         return _refused(request, session, runtime, user, object_id, exc)
@@ -74,7 +74,7 @@ def refuse(object_id: str, request: Request, session: DbSession, runtime: Runtim
     """Refuse an emergency request with a reason, after a confirmation step."""
     reason = text(form, "reason")
     try:
-        view = service.authorisation_detail(session, user=user, object_id=object_id)
+        view = service.authorisation_detail(session, user=user, object_id=object_id, vault=runtime.vault)
         if not reason:
             raise InvalidInput(N_("Give the reason for refusing the emergency request."))
         if not confirmed(text(form, "confirm")):

@@ -15,12 +15,11 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from telreg.core.errors import DomainError
-from telreg.core.i18n import N_
 from telreg.core.models import User
+from telreg.core.vault import Vault
 from telreg.deps import DbSession, RuntimeDep
 from telreg.lawful import service
 from telreg.lawful.deps import COMPLIANCE_CHANGE, ComplianceOfficer
-from telreg.lawful.errors import ObjectNotFound
 from telreg.lawful.hi1 import dictionaries as d
 from telreg.lawful.views import TaskView
 from telreg.web import i18n
@@ -35,27 +34,29 @@ PAGE = "/staff/lawful/queue"
 
 
 @router.get("", response_class=HTMLResponse)
-def queue_page(request: Request, session: DbSession, user: ComplianceOfficer) -> HTMLResponse:
+def queue_page(request: Request, session: DbSession, runtime: RuntimeDep, user: ComplianceOfficer) -> HTMLResponse:
     """The tasks routed to the officer's operator, oldest first (``?status=`` narrows them)."""
     status = request.query_params.get("status")
     status = status if status in d.TASK_STATUSES else None
-    rows = service.operator_queue(session, user=user, status=status)
+    rows = service.operator_queue(session, user=user, status=status, vault=runtime.vault)
     return render(request, "lawful/queue.html", {"rows": rows, "status": status, "statuses": d.TASK_STATUSES,
                                                  "w": words(i18n.choose_language(request))})
 
 
-def _task(session: Session, user: User, task_object_id: str) -> TaskView:
-    for task in service.operator_queue(session, user=user):
-        if task.object_id == task_object_id:
-            return task
-    raise ObjectNotFound(N_("There is no task %(object_id)s in your queue."), object_id=task_object_id)
+def _task(request: Request, session: Session, user: User, task_object_id: str) -> TaskView:
+    return service.operator_task(session, user=user, vault=_vault(request), task_object_id=task_object_id)
+
+
+def _vault(request: Request) -> Vault:
+    return request.app.state.runtime.vault
 
 
 def _task_page(request: Request, session: Session, user: User, task_object_id: str, *,
                extra: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
-    task = _task(session, user, task_object_id)
+    task = _task(request, session, user, task_object_id)
     preview = service.preview(session, user=user, task_object_id=task_object_id)
-    authorisation = service.authorisation_detail(session, user=user, object_id=task.authorisation_object_id)
+    authorisation = service.authorisation_detail(session, user=user, object_id=task.authorisation_object_id,
+                                                 vault=_vault(request))
     context = {"task": task, "preview": preview, "a": authorisation, "w": words(i18n.choose_language(request)),
                "may_decide": task.status == d.AWAITING_APPROVAL,
                "may_release": task.status == d.AWAITING_DISCLOSURE and task.approved_by != user.username,
@@ -81,7 +82,7 @@ def approve(task_object_id: str, request: Request, session: DbSession, runtime: 
             user: ComplianceOfficer, form: Form) -> Response:
     """Approve the task with a reason (first person)."""
     try:
-        task = _task(session, user, task_object_id)
+        task = _task(request, session, user, task_object_id)
         service.approve(session, runtime=runtime, user=user, task_object_id=task_object_id,
                         reason=text(form, "reason"))
     except DomainError as exc:
@@ -96,7 +97,7 @@ def reject(task_object_id: str, request: Request, session: DbSession, runtime: R
     """Reject the task with a reason, after a confirmation step."""
     reason = text(form, "reason")
     try:
-        task = _task(session, user, task_object_id)
+        task = _task(request, session, user, task_object_id)
         if reason and not confirmed(text(form, "confirm")):
             t = i18n.translator(i18n.choose_language(request))
             return confirm_page(request, title=t("la_confirm_reject_title"),
@@ -116,7 +117,7 @@ def release(task_object_id: str, request: Request, session: DbSession, runtime: 
             user: ComplianceOfficer) -> Response:
     """Release the approved task to the requesting officer (second person)."""
     try:
-        task = _task(session, user, task_object_id)
+        task = _task(request, session, user, task_object_id)
         service.release(session, runtime=runtime, user=user, task_object_id=task_object_id)
     except DomainError as exc:
         return _refused(request, session, user, task_object_id, exc)

@@ -175,7 +175,7 @@ def warrant_page(object_id: str, request: Request, session: DbSession, runtime: 
 def attach_warrant(object_id: str, request: Request, session: DbSession, runtime: RuntimeDep, user: LeMember,
                    form: Form) -> Response:
     """Attach the warrant (a CREATE DocumentObject through the HI-1 path)."""
-    view = service.authorisation_detail(session, user=user, object_id=object_id)
+    view = service.authorisation_detail(session, user=user, object_id=object_id, vault=runtime.vault)
     try:
         warrant = _warrant(form, runtime)
         if warrant is None:
@@ -197,7 +197,7 @@ def attach_warrant(object_id: str, request: Request, session: DbSession, runtime
 def cancel_request(object_id: str, request: Request, session: DbSession, runtime: RuntimeDep, user: LeMember,
                    form: Form) -> Response:
     """Cancel the request (DesiredStatus Cancelled), after a confirmation step."""
-    view = service.authorisation_detail(session, user=user, object_id=object_id)
+    view = service.authorisation_detail(session, user=user, object_id=object_id, vault=runtime.vault)
     if not confirmed(text(form, "confirm")):
         t = i18n.translator(i18n.choose_language(request))
         return confirm_page(request, title=t("la_confirm_cancel_title"),

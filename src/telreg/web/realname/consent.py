@@ -57,7 +57,7 @@ def _number_view(session: Session, runtime: Runtime, user: User, number: str, la
     ensure_acts_for(user, operator.code if operator else None)
     controller = consent.Controller.operator(row.operator_id)
     states = []
-    for purpose in consent.known_purposes(session, runtime.settings):
+    for purpose in consent.known_purposes(session, runtime.settings, clock=runtime.clock):
         state = consent.check(session, number=row.number, purpose=purpose, controller=controller)
         states.append({"purpose": _word(lang, consent_words.PURPOSE_NAMES, purpose), "code": purpose,
                        "allowed": state.allowed, "decision": _word(lang, consent_words.DECISION_NAMES, state.decision),
@@ -73,7 +73,7 @@ def _number_view(session: Session, runtime: Runtime, user: User, number: str, la
 def _page(request: Request, session: Session, runtime: Runtime, user: User, *, number: str | None,
           form: FormFields | None = None, error: DomainError | None = None, status_code: int = 200) -> HTMLResponse:
     lang = i18n.choose_language(request)
-    purposes = consent.known_purposes(session, runtime.settings)
+    purposes = consent.known_purposes(session, runtime.settings, clock=runtime.clock)
     context: dict[str, Any] = {
         "number": number or "",
         "form": form or {},
