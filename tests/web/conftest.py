@@ -45,10 +45,11 @@ def make_officer(
     password: str = OFFICER_PASSWORD,
     roles: tuple[str, ...] = ("dnc-officer",),
     operator: str | None = None,
+    agency: str | None = None,
 ) -> str:
     with unit_of_work(runtime.session_factory) as session:
         create_user(session, clock=runtime.clock, username=username, password=password, roles=list(roles),
-                    operator=operator)
+                    operator=operator, agency=agency)
     return username
 
 

@@ -48,7 +48,8 @@ def _is_int(annotation: Any) -> bool:
 @pytest.fixture
 def edge(runtime: Runtime) -> Iterator[tuple[TestClient, str]]:
     """A client signed in as staff holding every role, and its CSRF token."""
-    make_officer(runtime, username="edge.probe", password=PASSWORD, roles=tuple(sorted(ROLES)), operator="HKT")
+    make_officer(runtime, username="edge.probe", password=PASSWORD, roles=tuple(sorted(ROLES)), operator="HKT",
+                 agency="hkpf")
     with TestClient(create_app(runtime), raise_server_exceptions=False) as client:
         signed_in = client.post("/api/v1/auth/login", json={"username": "edge.probe", "password": PASSWORD})
         assert signed_in.status_code == 200, signed_in.text

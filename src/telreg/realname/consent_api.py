@@ -32,7 +32,7 @@ from telreg.core.masking import mask_number
 from telreg.core.models import User
 from telreg.core.security import SESSION_SCHEME, CsrfChecked, CurrentUser
 from telreg.core.users import COMPLIANCE_ROLE, OPERATOR_ROLE, ROLE_NAMES
-from telreg.deps import DbSession, ReadSession, RuntimeDep
+from telreg.deps import DbSession, RuntimeDep
 from telreg.realname import consent, lookup
 from telreg.realname.consent_schemas import ConsentIn, ConsentOut, ConsentStateOut
 from telreg.realname.lookup_api import ACCESS_KEY
@@ -92,7 +92,7 @@ def record(body: ConsentIn, session: DbSession, runtime: RuntimeDep, user: Opera
 
 @router.get("/check", response_model=ConsentStateOut,
             responses={404: {"description": "unknown_number"}, 422: {"description": "unknown_purpose"}})
-def check(number: str, purpose: str, session: ReadSession, runtime: RuntimeDep, user: OperatorAccount) -> Any:
+def check(number: str, purpose: str, session: DbSession, runtime: RuntimeDep, user: OperatorAccount) -> Any:
     """May your operator use this number's holder's data for the purpose? Ask before every such use."""
     consent.ensure_purpose(session, runtime.settings, purpose, clock=runtime.clock)
     row = consent.find_number(session, runtime.settings, number)
