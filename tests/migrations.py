@@ -1,16 +1,22 @@
-"""Running one migration file's own functions in a test: load the module by its file name, run a step."""
+"""Running one migration file's own functions in a test: load the module by its file name, run a step; compare
+what the migrations built with what the models describe, for some tables."""
 
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Collection
 from types import ModuleType
+from typing import Any
 
+from alembic.autogenerate import compare_metadata
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
+from sqlalchemy.exc import SAWarning
 
-from telreg.core.migrate import MIGRATIONS_DIR
+from telreg.core.db import Base
+from telreg.core.migrate import MIGRATIONS_DIR, import_all_models
 
 
 def load_migration(filename: str) -> ModuleType:
@@ -27,3 +33,18 @@ def run_step(engine: Engine, step: Callable[[], None]) -> None:
     """Run a migration's ``upgrade`` or ``downgrade`` in one transaction, as Alembic would."""
     with engine.begin() as connection, Operations.context(MigrationContext.configure(connection)):
         step()
+
+
+def schema_differences(engine: Engine, tables: Collection[str]) -> list[Any]:
+    """What differs between the database the migrations built and the models, for TABLES (their columns,
+    indexes and constraints): empty when the migration builds exactly what the models say."""
+
+    def ours(obj, name, kind, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+        table = name if kind == "table" else getattr(getattr(obj, "table", None), "name", None)
+        return table in tables
+
+    import_all_models()
+    with engine.connect() as conn, warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)  # other contexts' expression indexes, which SQLite cannot reflect
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": ours})
+        return list(compare_metadata(context, Base.metadata))

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from telreg.core.cli_support import AsOfOption, print_json, runtime, session_scope
+from telreg.demo.lawful import load_lawful_request
 from telreg.demo.loader import DEMO_USERS, load_demo
 from telreg.demo.sender import DEMO_SENDER
 
@@ -23,10 +24,13 @@ def load(
     rt = runtime(as_of)
     with session_scope(rt) as session:
         summary = load_demo(session, clock=rt.clock, settings=rt.settings)
+    # Its own transaction, after the accounts and numbers it names are committed (the request runs the same
+    # use case as the API).
+    lawful_request = load_lawful_request(rt)
     if as_json:
-        print_json(summary.as_dict())
+        print_json({**summary.as_dict(), "lawful_request": lawful_request})
         return
-    if not summary.changed:
+    if not summary.changed and lawful_request is None:
         typer.echo("demo data already loaded; nothing changed")
     for username in summary.users:
         typer.echo(f"created user {username}")
@@ -44,10 +48,15 @@ def load(
         typer.echo(f"registered {number} under the real-name rules")
     if summary.ca_created:
         typer.echo("created the demo certification authority (root passphrase in data_dir/ecert-demo-root-passphrase)")
+    for code in summary.agencies:
+        typer.echo(f"added law-enforcement agency {code}")
+    if lawful_request is not None:
+        typer.echo(f"filed the lawful-access request {lawful_request} as detective: awaiting approval and release "
+                   "by harbour's compliance officers (compliance, then compliance2)")
     if summary.published is not None:
         typer.echo(f"published the registers as at the close of {summary.published}")
     typer.echo("demo sign-in (demonstration databases only):")
     for user in DEMO_USERS:
-        acts_for = f" for {user.operator}" if user.operator else ""
+        acts_for = f" for {user.operator}" if user.operator else f" of {user.agency}" if user.agency else ""
         typer.echo(f"  {user.username:<11} password {user.password:<18} role {user.role}{acts_for}")
     typer.echo(f"  {DEMO_SENDER.username:<11} password {DEMO_SENDER.password:<18} sender account (senders' portal)")

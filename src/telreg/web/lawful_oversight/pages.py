@@ -19,8 +19,8 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from telreg.core.clock import today
-from telreg.core.errors import DomainError, InvalidInput
-from telreg.core.i18n import N_, Msgid
+from telreg.core.errors import DomainError
+from telreg.core.i18n import N_
 from telreg.deps import DbSession, RuntimeDep
 from telreg.lawful import oversight, transparency
 from telreg.lawful.agencies import list_agencies
@@ -33,6 +33,7 @@ from telreg.web.confirm import confirm_page, confirmed
 from telreg.web.lawful.charts import bar_chart
 from telreg.web.lawful_oversight.words import namer
 from telreg.web.paging import paginate
+from telreg.web.query import optional_day
 from telreg.web.realname.common import FormFields, form_fields
 from telreg.web.render import flash, redirect, render
 
@@ -110,15 +111,6 @@ def report_wrong_person(object_id: str, request: Request, session: DbSession, ru
     return redirect(OVERSIGHT)
 
 
-def _day(value: str | None, *, what: Msgid) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(N_("%(what)s: '%(value)s' is not a date such as 2026-03-02."), what=what,
-                           value=value) from None
-
 
 @router.get("/transparency", response_class=HTMLResponse)
 def transparency_page(
@@ -132,8 +124,8 @@ def transparency_page(
     """Show the transparency report of a period: tables, bar charts, and the CSV to download."""
     lang = i18n.choose_language(request)
     say = namer(lang)
-    end = _day(date_to, what=N_("To")) or today(runtime.clock)
-    start = _day(date_from, what=N_("From")) or end - dt.timedelta(days=DEFAULT_DAYS)
+    end = optional_day(date_to, what=N_("To")) or today(runtime.clock)
+    start = optional_day(date_from, what=N_("From")) or end - dt.timedelta(days=DEFAULT_DAYS)
     report = transparency.transparency_report(session, date_from=start, date_to=end)
     operators = {operator.code: operator.name for operator in list_operators(session)}
     no_operator = i18n.translator(lang)("lo_no_operator")

@@ -16,7 +16,6 @@ from fastapi.responses import HTMLResponse
 
 from telreg.core.access import Access, declares
 from telreg.core.clock import today
-from telreg.core.errors import InvalidInput
 from telreg.core.i18n import N_
 from telreg.core.models import User
 from telreg.core.security import CurrentUser
@@ -26,6 +25,7 @@ from telreg.realname import reports
 from telreg.realname.policy import get_policy
 from telreg.realname.reports_api import DEFAULT_DAYS, REGULATOR_ROLE
 from telreg.realname.staff import visible_operators
+from telreg.web.query import optional_day
 from telreg.web.realname.chart import rate_chart
 from telreg.web.render import render
 
@@ -52,8 +52,8 @@ def compliance_dashboard(
 ) -> HTMLResponse:
     """Show the real-name rate of every operator over the period, against the policy's target."""
     policy = get_policy(runtime.settings)
-    end = _day(date_to, what=N_("To")) or today(runtime.clock)
-    start = _day(date_from, what=N_("From")) or end - dt.timedelta(days=DEFAULT_DAYS)
+    end = optional_day(date_to, what=N_("To")) or today(runtime.clock)
+    start = optional_day(date_from, what=N_("From")) or end - dt.timedelta(days=DEFAULT_DAYS)
     rows = reports.compliance(session, date_from=start, date_to=end)
     period = urlencode({"from": start.isoformat(), "to": end.isoformat()})
     context: dict[str, Any] = {
@@ -70,12 +70,3 @@ def compliance_dashboard(
     }
     return render(request, "realname/dashboard.html", context)
 
-
-def _day(value: str | None, *, what: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(N_("%(what)s: '%(value)s' is not a date such as 2026-03-02."), what=what,
-                           value=value) from None

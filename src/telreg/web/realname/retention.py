@@ -8,17 +8,16 @@ document type only.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from telreg.core.errors import InvalidInput
 from telreg.core.i18n import N_
 from telreg.deps import DbSession, RuntimeDep
 from telreg.realname.retention_api import RetentionReader, build_report
+from telreg.web.query import optional_day
 from telreg.web.render import render
 
 router = APIRouter(prefix="/staff/realname")
@@ -34,18 +33,9 @@ def retention_page(
     date_to: Annotated[str | None, Query(alias="to")] = None,
 ) -> HTMLResponse:
     """Show what personal data is due for erasure, held, kept, and what was erased in the period."""
-    data = build_report(session, runtime, user, date_from=_day(date_from, what=N_("From")),
-                        date_to=_day(date_to, what=N_("To")))
+    data = build_report(session, runtime, user, date_from=optional_day(date_from, what=N_("From")),
+                        date_to=optional_day(date_to, what=N_("To")))
     period = urlencode({"from": data["from"], "to": data["to"]})
     context: dict[str, Any] = {"report": data, "csv_url": f"/api/v1/realname/retention?{period}&format=csv"}
     return render(request, "realname/retention.html", context)
 
-
-def _day(value: str | None, *, what: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(N_("%(what)s: '%(value)s' is not a date such as 2026-03-02."), what=what,
-                           value=value) from None
