@@ -49,7 +49,7 @@ def _status(runtime: Runtime, number: str) -> dict[str, Any]:
 def test_demo_creates_staff_who_can_sign_in_with_the_documented_passwords(runtime: Runtime) -> None:
     summary = _load(runtime)
 
-    assert summary.users == ["officer", "admin", "clerk", "regulator", "ca.officer"]
+    assert summary.users == ["officer", "admin", "clerk", "regulator", "ca.officer", "compliance", "compliance2", "detective", "inspector"]
     with unit_of_work(runtime.session_factory) as session:
         for demo in DEMO_USERS:
             outcome = users.authenticate(
@@ -64,8 +64,15 @@ def test_demo_creates_staff_who_can_sign_in_with_the_documented_passwords(runtim
             "clerk": ["operator-staff"],
             "regulator": ["regulator"],
             "ca.officer": ["ca-officer"],
+            "compliance": ["operator-compliance"],
+            "compliance2": ["operator-compliance"],
+            "detective": ["le-officer"],
+            "inspector": ["le-supervisor"],
         }
         assert users.get_user(session, "clerk").operator_code == "harbour"  # shop staff act for one operator
+        # Two compliance officers of one operator: a release needs a second person (vault mode).
+        assert {users.get_user(session, u).operator_code for u in ("compliance", "compliance2")} == {"harbour"}
+        assert {users.get_user(session, u).agency_code for u in ("detective", "inspector")} == {"hkpf"}
 
 
 def test_demo_lists_numbers_on_all_three_registers_on_past_dates(runtime: Runtime) -> None:
@@ -144,7 +151,7 @@ def test_loading_fills_in_only_what_is_missing(runtime: Runtime) -> None:
 
     summary = _load(runtime)
 
-    assert summary.users == ["officer", "clerk", "regulator", "ca.officer"]
+    assert summary.users == ["officer", "clerk", "regulator", "ca.officer", "compliance", "compliance2", "detective", "inspector"]
     with unit_of_work(runtime.session_factory) as session:
         assert users.authenticate(
             session, clock=runtime.clock, username="admin", password="a private password"
@@ -189,7 +196,7 @@ def test_cli_demo_load_json_and_as_of(runtime: Runtime, cli) -> None:  # type: i
 
     assert code == 0
     data = json.loads(out)
-    assert data["users"] == ["officer", "admin", "clerk", "regulator", "ca.officer"]
+    assert data["users"] == ["officer", "admin", "clerk", "regulator", "ca.officer", "compliance", "compliance2", "detective", "inspector"]
     first = data["listings"][0]
     assert first == {"number": "21234567", "register": "fax", "registered_on": "2025-10-02"}  # 60 days before
 

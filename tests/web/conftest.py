@@ -1,4 +1,4 @@
-"""Fixtures of the web tests: a live server on a loopback port, headless Chromium, and small data helpers.
+"""Fixtures of the web tests: small data helpers (the live server and headless Chromium are in tests/conftest.py).
 
 The live server is the real app (uvicorn, in a thread) on the test ``runtime``, so browser tests run on
 SQLite and on PostgreSQL like every storage test. Chromium is the system one (/usr/bin/chromium): when it is
@@ -7,13 +7,8 @@ missing the browser tests skip, unless TELREG_REQUIRE_BROWSER=1 (CI) makes that 
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from telreg.core.db import unit_of_work
 from telreg.core.users import create_user
@@ -21,16 +16,8 @@ from telreg.dnc.service import deregister_number, register_number
 from telreg.dnc.vocabulary import Channel, Register, Verification
 from telreg.runtime import Runtime
 
-CHROMIUM = Path(os.environ.get("TELREG_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+# The browser fixtures (`browser`, `page`) are in tests/conftest.py: defined once, so every test directory gets the
+# same Chromium per worker (a second definition would start a second Playwright in the worker, which it refuses).
 OFFICER = "officer.chan"
 OFFICER_PASSWORD = "correct horse battery"
 
@@ -101,29 +88,3 @@ def form_token(html: str) -> str:
 # ---- browser ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """One headless Chromium per test worker (browser tests share a worker through xdist_group)."""
-    if not CHROMIUM.exists():
-        message = f"Chromium is not installed at {CHROMIUM}"
-        if os.environ.get("TELREG_REQUIRE_BROWSER", "") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Any, live_server: str) -> Iterator[Any]:
-    """A fresh browser context (no cookies) on the live server, English unless a test switches."""
-    context = browser.new_context(base_url=live_server, locale="en-GB")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        context.close()

@@ -289,16 +289,15 @@ def _append(session: Session, *, clock: Clock, identity_id: int, controller: Con
         reference=reference))
 
 
-_CHOICE_ERRORS = {
-    "decision": N_("%(given)s is not a decision on consent; use one of %(known)s."),
-    "channel": N_("%(given)s is not a channel consent is given through; use one of %(known)s."),
-}
-
-
 def _ensure_choice(field: str, given: str, known: tuple[str, ...], names: dict[str, Any]) -> None:
-    if given not in known:
-        listed = words.comma_list(Message.term(code, names[code]) for code in known)
-        raise InvalidInput(_CHOICE_ERRORS[field], field=field, given=repr(given), known=listed)
+    if given in known:
+        return
+    listed = words.comma_list(Message.term(code, names[code]) for code in known)
+    if field == "decision":
+        raise InvalidInput(N_("%(given)s is not a decision on consent; use one of %(known)s."), field=field,
+                           given=repr(given), known=listed)
+    raise InvalidInput(N_("%(given)s is not a channel consent is given through; use one of %(known)s."),
+                       field=field, given=repr(given), known=listed)
 
 
 def _word(lang: str, names: dict[str, Any], code: str) -> str:

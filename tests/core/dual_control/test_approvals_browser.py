@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from telreg.runtime import Runtime
-from tests.web.conftest import browser, page  # noqa: F401  (the browser fixtures live with the web tests)
 
 from .helpers import PASSWORD, make_people, make_registrations
 

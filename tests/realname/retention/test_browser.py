@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from telreg.runtime import Runtime
-from tests.web.conftest import OFFICER_PASSWORD, browser, make_officer, page, switch_language  # noqa: F401 - fixtures
+from tests.web.conftest import OFFICER_PASSWORD, make_officer, switch_language
 
 from .world import build_world
 
