@@ -22,7 +22,8 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def signed_in(runtime: Runtime) -> Iterator[tuple[TestClient, str]]:
-    make_officer(runtime, username="doc.probe", password=PASSWORD, roles=tuple(sorted(ROLES)), operator="HKT")
+    make_officer(runtime, username="doc.probe", password=PASSWORD, roles=tuple(sorted(ROLES)), operator="HKT",
+                 agency="hkpf")
     with TestClient(create_app(runtime), raise_server_exceptions=False) as client:
         response = client.post("/api/v1/auth/login", json={"username": "doc.probe", "password": PASSWORD})
         assert response.status_code == 200, response.text
