@@ -22,13 +22,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from telreg.core.errors import DomainError
 from telreg.core.exports import attachment
 from telreg.core.i18n import N_, language_from_header
 from telreg.deps import DbSession, RuntimeDep
 from telreg.lawful import service
-from telreg.lawful.deps import COMPLIANCE_CHANGE, LE_CHANGE, SUPERVISOR_CHANGE, ComplianceOfficer, LeMember, \
-    LeSupervisor
+from telreg.lawful.deps import (
+    COMPLIANCE_CHANGE,
+    LE_CHANGE,
+    SUPERVISOR_CHANGE,
+    ComplianceOfficer,
+    LeMember,
+    LeSupervisor,
+)
+from telreg.lawful.errors import MessageTooLarge, UnsupportedMessageType
 from telreg.lawful.hi1 import codec
 from telreg.lawful.hi1.dictionaries import TASK_STATUSES
 from telreg.lawful.schemas import EndorseIn, MatchPreviewOut, ReasonIn, RefuseIn, TaskOut
@@ -36,16 +42,6 @@ from telreg.lawful.schemas import EndorseIn, MatchPreviewOut, ReasonIn, RefuseIn
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1/lawful", tags=["lawful access"])
-
-
-class UnsupportedMessageType(DomainError):
-    status_code = 415
-    code = "hi1_unsupported_media_type"
-
-
-class MessageTooLarge(DomainError):
-    status_code = 413
-    code = "hi1_message_too_large"
 
 
 def _too_large(limit: int) -> MessageTooLarge:

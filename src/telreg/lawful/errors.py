@@ -1,6 +1,8 @@
 """Errors of lawful access.
 
     DomainError (core/errors.py)
+    ├── UnsupportedMessageType (415 hi1_unsupported_media_type) — neither XML nor JSON
+    ├── MessageTooLarge (413 hi1_message_too_large) — past TELREG_LAWFUL_MESSAGE_MAX_BYTES
     ├── MessageMalformed (422 hi1_malformed) — not an HI-1 message telreg can read: bad XML/JSON, a DTD or entity,
     │                                          a schema violation; names the line (XML) or the JSON path
     ├── RequestInvalid (422 lawful_request_invalid) — a readable message that breaks a rule: no legal basis, a
@@ -22,6 +24,16 @@ JSON API into the one error handler's answer.
 from __future__ import annotations
 
 from telreg.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+
+
+class UnsupportedMessageType(DomainError):
+    status_code = 415
+    code = "hi1_unsupported_media_type"
+
+
+class MessageTooLarge(DomainError):
+    status_code = 413
+    code = "hi1_message_too_large"
 
 
 class MessageMalformed(InvalidInput):
