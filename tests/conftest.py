@@ -29,6 +29,7 @@ from telreg.core.db import Base, make_engine
 from telreg.core.migrate import import_all_models, upgrade
 from telreg.core.notify import FakeFax, FakeSms, FakeTelephony
 from telreg.runtime import Runtime, build_runtime
+from tests.migrations import restore_reference_rows
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 START = dt.datetime(2026, 3, 2, 10, 0, tzinfo=HK)  # a Monday morning, registrations open
@@ -89,6 +90,7 @@ def _truncate_all(engine: Engine) -> None:
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        restore_reference_rows(conn)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

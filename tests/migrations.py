@@ -3,6 +3,7 @@ what the migrations built with what the models describe, for some tables."""
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import warnings
 from collections.abc import Callable, Collection
@@ -12,7 +13,7 @@ from typing import Any
 from alembic.autogenerate import compare_metadata
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SAWarning
 
 from telreg.core.db import Base
@@ -48,3 +49,19 @@ def schema_differences(engine: Engine, tables: Collection[str]) -> list[Any]:
         warnings.simplefilter("ignore", SAWarning)  # other contexts' expression indexes, which SQLite cannot reflect
         context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": ours})
         return list(compare_metadata(context, Base.metadata))
+
+
+# Rows a migration inserts as reference data (the fine scale), put back after the PostgreSQL tests' TRUNCATE.
+_REFERENCE_ROWS = (("2026-12-08-1000_enforcement.py", "fine_scale_table", "STARTING_SCALE"),)
+
+
+@functools.cache
+def _cached_migration(filename: str) -> ModuleType:
+    return load_migration(filename)
+
+
+def restore_reference_rows(connection: Connection) -> None:
+    """Insert the reference rows the migrations made (a truncated database lost them)."""
+    for filename, table, rows in _REFERENCE_ROWS:
+        migration = _cached_migration(filename)
+        connection.execute(getattr(migration, table)().insert(), getattr(migration, rows))

@@ -96,6 +96,10 @@ def _include_routers(app: FastAPI) -> None:
     from telreg.lawful.oversight_api import router as lawful_oversight_router
     from telreg.lawful.api import router as lawful_router  # issue 16 §1-2, HI-1 and the decisions
     from telreg.core.dual_control_api import router as approvals_router  # issue 16, the two-person rule
+    from telreg.enforcement.reports_api import router as enforcement_reports_router  # issue 17
+    from telreg.enforcement.cases_api import router as enforcement_cases_router
+    from telreg.enforcement.seeds_api import router as enforcement_seeds_router
+    from telreg.enforcement.statistics_api import router as enforcement_statistics_router
     from telreg.web.pages import router as pages_router
 
     app.include_router(ecert_status_router)  # first: OCSP is the hot path, matched before ~250 routes
@@ -129,6 +133,10 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(lawful_oversight_router)
     app.include_router(lawful_router)
     app.include_router(approvals_router)
+    app.include_router(enforcement_reports_router)
+    app.include_router(enforcement_cases_router)
+    app.include_router(enforcement_seeds_router)
+    app.include_router(enforcement_statistics_router)
     app.include_router(pages_router)
 
 

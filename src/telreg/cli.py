@@ -73,6 +73,8 @@ def _register_subapps() -> None:
     app.add_typer(approvals_app, name="approvals")
     from telreg.lawful.cli import app as lawful_app  # issue 16, lawful access: agencies, the sweep
     app.add_typer(lawful_app, name="lawful")
+    from telreg.enforcement.cli import app as enforcement_app  # issue 17, reports, cases, notices, seed numbers
+    app.add_typer(enforcement_app, name="enforcement")
 
 
 def main() -> None:

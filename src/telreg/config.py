@@ -284,6 +284,23 @@ class Settings(BaseSettings):
     dual_control_valid_hours: int = Field(
         24, ge=1, description="Hours a two-person-rule request waits for its approval, and an approval for its use")
 
+    report_attachment_max_bytes: int = Field(
+        5 * 1024 * 1024, ge=1024, description="Largest attachment of a report to the regulator (a screenshot, a fax "
+        "image or a recording; bytes)")
+    report_attachments_max: int = Field(5, ge=1, le=20, description="Most attachments one report may carry")
+    report_duplicate_minutes: int = Field(
+        60, ge=1, description="Minutes within which the same report submitted again is the first one, not a new one")
+    report_code_minutes: int = Field(
+        15, ge=1, description="Minutes a report's one-time code (sent to the receiving number) stays valid; an "
+        "unproved report lapses after them")
+    report_code_attempts: int = Field(5, ge=1, description="Wrong one-time codes a report tolerates before it lapses")
+    notice_compliance_days: int = Field(
+        28, ge=1, description="Days an enforcement notice gives by default to rectify the contravention")
+    information_reply_days: int = Field(
+        14, ge=1, description="Days a sender is given by default to answer a request for information")
+    seeds_per_account: int = Field(
+        3, ge=1, le=20, description="Seed numbers placed in each subscriber's copies of a register (tracing leaks)")
+
     @model_validator(mode="after")
     def _no_weak_hashing_in_production(self) -> Settings:
         if self.env is Environment.production and self.password_hashing != "standard":

@@ -11,7 +11,8 @@ HANDLER_MODULES = ("telreg.dnc.jobs", "telreg.core.mail", "telreg.senders.jobs",
                    "telreg.ecert.identity_jobs", "telreg.ecert.signer_jobs",
                    "telreg.lawful.jobs",
                    "telreg.realname.retention_jobs",
-                   "telreg.core.dual_control_jobs")
+                   "telreg.core.dual_control_jobs",
+                   "telreg.enforcement.jobs")
 
 
 def load_handlers() -> None:

@@ -22,7 +22,7 @@ MODEL_MODULES = ("telreg.core.models", "telreg.dnc.models", "telreg.core.mail", 
                  "telreg.ecert.subscription_models",
                  "telreg.ecert.mtls_models",
                  "telreg.realname.retention_models",
-                 "telreg.incidents.models",
+                 "telreg.incidents.models", "telreg.enforcement.models",
                  "telreg.realname.consent_models",
                  "telreg.core.dual_control_models", "telreg.lawful.models",
                  "telreg.realname.policy.overrides_models")

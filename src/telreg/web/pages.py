@@ -37,6 +37,10 @@ from telreg.web.incidents.pages import router as incidents_router  # issue 16 §
 from telreg.web.ecert.public import router as ecert_public_router
 from telreg.web.lawful.pages import router as lawful_router
 from telreg.web.lawful_oversight.pages import router as lawful_oversight_router
+from telreg.web.enforcement.public import router as enforcement_public_router  # issue 17
+from telreg.web.enforcement.officer import router as enforcement_officer_router
+from telreg.web.enforcement.seeds import router as enforcement_seeds_router
+from telreg.web.enforcement.statistics import router as enforcement_statistics_router
 from telreg.web.api_docs import router as api_docs_router
 
 __all__ = ["router"]
@@ -69,3 +73,7 @@ router.include_router(ecert_officer_router)
 router.include_router(incidents_router)
 router.include_router(lawful_router)
 router.include_router(lawful_oversight_router)
+router.include_router(enforcement_public_router)
+router.include_router(enforcement_officer_router)
+router.include_router(enforcement_seeds_router)
+router.include_router(enforcement_statistics_router)

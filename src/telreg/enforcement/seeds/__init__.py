@@ -1,0 +1,1 @@
+"""Seed numbers: PLACEHOLDER (groundwork) — the seed-number work fills this package."""
