@@ -9,8 +9,8 @@ inside); a second click says it is no longer available.
 approves (released at once) → 49 hours pass without a warrant → the sweep runs → the officer's page shows the
 task revoked and no download.
 
-The Content-Security-Policy is watched throughout: no refused script or style on any page. And every lawful-access
-page of every role fits a phone (390 px): nothing scrolls sideways, in English and in Chinese.
+The Content-Security-Policy is watched throughout: no refused script or style on any page. That every lawful-access
+page fits a phone is checked with every other page's, in tests/web/test_phone_width_browser.py.
 """
 
 from __future__ import annotations
@@ -175,24 +175,3 @@ def test_an_emergency_not_backed_in_time_is_revoked(page: Any, runtime: Runtime)
     assert page.locator("#authorisation").get_attribute("data-status") == d.INVALID
     assert page.locator("#emergency-outcome").count() == 1
     assert reports == []
-
-
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.mark.parametrize("lang", ["en", "zh-Hant"])
-def test_every_lawful_page_fits_a_phone(page: Any, runtime: Runtime, lang: str) -> None:
-    """At phone width nothing scrolls sideways (a wide table scrolls inside its own box), for every role."""
-    from tests.web.test_lawful_pages import _pages, world
-
-    w = world(runtime)
-    page.set_viewport_size(PHONE)
-    wide: dict[str, int] = {}
-    for role, paths in _pages(w).items():
-        _sign_in(page, w.people[role], paths[0].split("?")[0])
-        for path in paths:
-            response = page.goto(path + ("&" if "?" in path else "?") + f"lang={lang}")
-            assert response is not None and response.status == 200, path
-            if (width := page.evaluate("document.documentElement.scrollWidth")) > PHONE["width"]:
-                wide[f"{role} {path}"] = width
-    assert wide == {}
