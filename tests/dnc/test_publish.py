@@ -130,7 +130,7 @@ def test_retention_prunes_old_files_but_keeps_every_manifest_and_the_latest(runt
     code, out, err = cli("dnc", "prune", "--json", "--as-of", "2026-03-06T23:30")
     assert code == 0, err
     deleted = json.loads(out)["deleted"]
-    assert {name.split("/")[0] for name in deleted} == {"2026-03-02", "2026-03-03"} and len(deleted) == 2 * 27
+    assert {name.split("/")[0] for name in deleted} == {"2026-03-02", "2026-03-03"} and len(deleted) == 2 * 36
     store = PublicationStore(runtime.settings.data_dir)
     assert store.dates() == days  # manifests stay
     assert [d for d in days if store.has_files(d)] == days[2:]

@@ -40,7 +40,8 @@ LONG = "a-very-long-file-name-without-spaces-from-the-scanner-0001.pdf"
 
 # Each role's pages: (path, the status it answers with). "{account}" and "{wash}" are filled in by the setup.
 PUBLIC = [("/", 200), (f"/status?number={LISTED}", 200), ("/status?number=123", 422), ("/senders/apply", 200),
-          ("/senders/login", 200), ("/senders/forgot", 200), ("/staff/login", 200), ("/dev/inbox", 200)]
+          ("/senders/login", 200), ("/senders/forgot", 200), ("/staff/login", 200), ("/dev/inbox", 200),
+          ("/statistics/enforcement", 200), ("/report", 200), ("/report/status", 200)]
 SENDER_PAGES = [("/senders/profile", 200), ("/senders/downloads", 200), ("/senders/check", 200),
                 ("/senders/lists?register=sms", 200), (f"/senders/lists?register=sms&number={LISTED}", 200),
                 ("/senders/washes", 200), ("/senders/washes/{wash}", 200), ("/senders/api-keys", 200),
@@ -52,7 +53,10 @@ OFFICER_PAGES = [("/staff", 200), (f"/staff/numbers?number={LISTED}", 200), ("/s
 CLERK_PAGES = [("/staff/realname/register", 200), ("/staff/realname/ports?operator=op1", 200),
                ("/staff/realname/queues?operator=op1", 200), ("/staff/realname/consents", 200)]
 REGULATOR_PAGES = [("/staff/realname/compliance", 200), ("/staff/realname/ports?operator=op1", 200),
-                   ("/staff/realname/queues?operator=op1", 200)]
+                   ("/staff/realname/queues?operator=op1", 200), ("/staff/enforcement/statistics", 200),
+                   ("/staff/enforcement/reports", 200), ("/staff/enforcement/reports/new", 200),
+                   ("/staff/enforcement/cases", 200), ("/staff/enforcement/fines", 200),
+                   ("/staff/enforcement/seeds", 200)]
 # Lawful access (issue 16): "{authorisation}", "{task}" and "{incident}" are filled in by the setup.
 LE_OFFICER_PAGES = [("/staff/lawful/requests", 200), ("/staff/lawful/requests/new", 200),
                     ("/staff/lawful/requests/{authorisation}", 200),
@@ -83,7 +87,15 @@ NOT_PAGES = {"/senders", "/senders/apply/documents", "/senders/apply/done",
              # bytes for verifiers and OCSP clients: the checkpoint's CMS signature, OCSP over GET (RFC 6960)
              "/audit/checkpoint.p7s", "/ecert/ocsp/{encoded:path}",
              # an incident's affected holders for notification, as CSV
-             "/staff/incidents/{reference}/affected.csv"}
+             "/staff/incidents/{reference}/affected.csv",
+             # enforcement (issue 17): a report's attachment and a case's document are files; one report and one
+             # case are checked at phone width by the officer's journey (test_enforcement_officer_browser.py)
+             "/staff/enforcement/reports/{reference}/attachments/{attachment_id}",
+             "/staff/enforcement/documents/{reference}",
+             "/staff/enforcement/reports/{reference}", "/staff/enforcement/cases/{reference}",
+             # a report's code and done pages need a report made: checked at phone width by the reporter's
+             # journey (test_enforcement_report_browser.py)
+             "/report/{reference}/proof", "/report/{reference}/done"}
 
 
 # What sticks out: the outermost elements whose right edge passes the viewport (not those inside a box that

@@ -135,7 +135,9 @@ def _regulator(page: Any, lang: str) -> None:
     _landed(page, "/staff/realname/compliance", lang)
     assert _staff_menu(page) == ["/staff/realname/compliance", "/staff/realname/queues",
                                  "/staff/realname/ports", "/staff/lawful/oversight", "/staff/lawful/transparency",
-                                 "/staff/realname/retention", "/staff/incidents", "/staff/approvals"]
+                                 "/staff/realname/retention", "/staff/incidents", "/staff/approvals",
+                                 "/staff/enforcement/reports", "/staff/enforcement/cases",
+                                 "/staff/enforcement/statistics"]
     assert page.locator("#live tr[data-operator='harbour'] th").inner_text() == "Harbour Mobile (demo)"
     assert page.locator("#rate-chart").is_visible()
     _check_words(page, lang, "the compliance dashboard")

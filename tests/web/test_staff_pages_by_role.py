@@ -25,8 +25,10 @@ OFFICER_LINKS = ["/staff", "/staff/paper", "/staff/senders", "/staff/mail"]
 CLERK_LINKS = ["/staff/realname/register", "/staff/realname/queues", "/staff/realname/ports",
                "/staff/realname/consents"]
 GOVERNANCE_LINKS = ["/staff/realname/retention", "/staff/incidents", "/staff/approvals"]
+# Enforcement (issue 17): the regulator's, and an administrator's too (enforcement/deps.py).
+ENFORCEMENT_LINKS = ["/staff/enforcement/reports", "/staff/enforcement/cases", "/staff/enforcement/statistics"]
 REGULATOR_LINKS = ["/staff/realname/compliance", "/staff/realname/queues", "/staff/realname/ports",
-                   "/staff/lawful/oversight", "/staff/lawful/transparency", *GOVERNANCE_LINKS]
+                   "/staff/lawful/oversight", "/staff/lawful/transparency", *GOVERNANCE_LINKS, *ENFORCEMENT_LINKS]
 CA_LINKS = ["/staff/ecert/applications", "/staff/ecert/certificates", "/staff/ecert/subscriptions"]
 COMPLIANCE_LINKS = ["/staff/realname/consents", "/staff/lawful/queue", *GOVERNANCE_LINKS]
 DETECTIVE_LINKS = ["/staff/lawful/requests"]
@@ -38,7 +40,8 @@ LANDING = {"officer": "/staff", "admin": "/staff", "clerk": "/staff/realname/reg
 # An administrator is offered every page but lawful access's and the consents' (they keep their duties apart).
 MENU = {"officer": OFFICER_LINKS, "clerk": CLERK_LINKS, "regulator": REGULATOR_LINKS, "ca.officer": CA_LINKS,
         "compliance": COMPLIANCE_LINKS, "detective": DETECTIVE_LINKS, "inspector": INSPECTOR_LINKS,
-        "admin": [*OFFICER_LINKS, "/staff/realname/compliance", *CLERK_LINKS[:3], *CA_LINKS, *GOVERNANCE_LINKS]}
+        "admin": [*OFFICER_LINKS, "/staff/realname/compliance", *CLERK_LINKS[:3], *CA_LINKS, *GOVERNANCE_LINKS,
+                  *ENFORCEMENT_LINKS]}
 
 
 def _sign_in(client: Any, username: str, password: str, next_url: str | None = None) -> Any:

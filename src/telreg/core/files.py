@@ -23,7 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from telreg.core.errors import InvalidInput
-from telreg.core.i18n import N_, Message
+from telreg.core.i18n import N_, Message, Msgid
 
 # Recognised by their first bytes, not by the name or the declared content type, which a client chooses freely.
 SIGNATURES: dict[str, tuple[bytes, ...]] = {
@@ -62,6 +62,25 @@ def sniff_type(content: bytes) -> str | None:
     for content_type, prefixes in SIGNATURES.items():
         if content.startswith(prefixes):
             return content_type
+    return None
+
+
+def sniff_media(content: bytes) -> str | None:
+    """The type of a picture, fax image or recording by its first 16 bytes (PDF, PNG, JPEG, TIFF, WAV, MP3, Ogg,
+    M4A); None when it is none of them. Only areas that take recordings use it (enforcement reports)."""
+    known = sniff_type(content)
+    if known is not None:
+        return known
+    if content.startswith((b"II*\x00", b"MM\x00*")):
+        return "image/tiff"
+    if content.startswith(b"RIFF") and content[8:12] == b"WAVE":
+        return "audio/wav"
+    if content.startswith(b"OggS"):
+        return "audio/ogg"
+    if content.startswith(b"ID3") or (len(content) > 1 and content[0] == 0xFF and content[1] & 0xE6 == 0xE2):
+        return "audio/mpeg"  # an ID3 tag, or an MPEG audio frame's sync bits with layer III
+    if content[4:8] == b"ftyp" and content[8:11] in (b"M4A", b"M4B", b"mp4", b"iso"):
+        return "audio/mp4"
     return None
 
 
@@ -108,11 +127,17 @@ def document_path(data_dir: Path, area: str, sha256: str) -> Path:
     return Path(data_dir) / "uploads" / area / sha256[:2] / sha256
 
 
+NOT_A_DOCUMENT = N_("'%(filename)s' is not a PDF, PNG or JPEG file.")
+
+
 def receive_document(data_dir: Path, *, filename: str, stream: _Readable, max_bytes: int, area: str,
-                     on_chunk: Callable[[int], None] | None = None) -> PendingFile:
+                     on_chunk: Callable[[int], None] | None = None,
+                     sniff: Callable[[bytes], str | None] = sniff_type,
+                     not_accepted: Msgid = NOT_A_DOCUMENT) -> PendingFile:
     """Copy STREAM to a temporary file in chunks (never whole in memory), refusing it as soon as it is known to
     be too large or not a PDF, PNG or JPEG. ON_CHUNK is told each chunk's size (a request's total cap may
-    refuse there). The file is named in every refusal; a refused file leaves nothing on disk."""
+    refuse there). The file is named in every refusal; a refused file leaves nothing on disk. SNIFF and
+    NOT_ACCEPTED widen the accepted types (``sniff_media``) with the sentence refusing the others."""
     safe_name = Path(filename).name[:255] or "upload"
     directory = Path(data_dir) / "uploads" / area
     directory.mkdir(parents=True, exist_ok=True)
@@ -132,18 +157,17 @@ def receive_document(data_dir: Path, *, filename: str, stream: _Readable, max_by
                     on_chunk(len(chunk))
                 if len(head) < _SNIFF_BYTES:
                     head += chunk[: _SNIFF_BYTES - len(head)]
-                    if len(head) >= _SNIFF_BYTES and sniff_type(head) is None:
-                        raise UnacceptableFile(N_("'%(filename)s' is not a PDF, PNG or JPEG file."),
-                                               filename=safe_name)
+                    if len(head) >= _SNIFF_BYTES and sniff(head) is None:
+                        raise UnacceptableFile(not_accepted, filename=safe_name)
                 digest.update(chunk)
                 handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         if size == 0:
             raise UnacceptableFile(N_("'%(filename)s' is empty."), filename=safe_name)
-        content_type = sniff_type(head)
+        content_type = sniff(head)
         if content_type is None:
-            raise UnacceptableFile(N_("'%(filename)s' is not a PDF, PNG or JPEG file."), filename=safe_name)
+            raise UnacceptableFile(not_accepted, filename=safe_name)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

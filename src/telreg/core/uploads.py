@@ -45,7 +45,9 @@ FORM_ROOM = 256 * 1024  # the form's other fields and the multipart framing, bes
 # Addresses taking documents (most of them from anyone, no account): bodies capped before they are read.
 PUBLIC_UPLOAD_PATHS = ("/api/v1/senders/applications", "/senders/apply", "/api/v1/senders/me/documents",
                        "/senders/documents", "/api/v1/dnc/paper-applications", "/staff/paper/new",
-                       "/api/v1/realname/verification/flags")
+                       "/api/v1/realname/verification/flags",
+                       # reports to the regulator (issue 17): screenshots, fax images, recordings
+                       "/api/v1/reports", "/report", "/api/v1/enforcement/reports", "/staff/enforcement/reports/new")
 
 
 class UploadTooLarge(DomainError):

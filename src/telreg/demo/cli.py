@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from telreg.core.cli_support import AsOfOption, print_json, runtime, session_scope
+from telreg.demo.enforcement import load_enforcement
 from telreg.demo.lawful import load_lawful_request
 from telreg.demo.loader import DEMO_USERS, load_demo
 from telreg.demo.sender import DEMO_SENDER
@@ -27,10 +28,12 @@ def load(
     # Its own transaction, after the accounts and numbers it names are committed (the request runs the same
     # use case as the API).
     lawful_request = load_lawful_request(rt)
+    enforcement = load_enforcement(rt)  # its own transaction too: reports, cases, a notice, seed numbers
     if as_json:
-        print_json({**summary.as_dict(), "lawful_request": lawful_request})
+        print_json({**summary.as_dict(), "lawful_request": lawful_request,
+                    "enforcement": enforcement.as_dict()})
         return
-    if not summary.changed and lawful_request is None:
+    if not summary.changed and lawful_request is None and not enforcement.changed:
         typer.echo("demo data already loaded; nothing changed")
     for username in summary.users:
         typer.echo(f"created user {username}")
@@ -53,6 +56,15 @@ def load(
     if lawful_request is not None:
         typer.echo(f"filed the lawful-access request {lawful_request} as detective: awaiting approval and release "
                    "by harbour's compliance officers (compliance, then compliance2)")
+    if enforcement.reports:
+        typer.echo(f"recorded {len(enforcement.reports)} enforcement reports "
+                   f"({', '.join(enforcement.reports)}) in the cases {', '.join(enforcement.cases)}; "
+                   f"information request {', '.join(enforcement.documents)} served, enforcement notice "
+                   f"{', '.join(enforcement.notices)} served and past its deadline")
+    if enforcement.seeds:
+        typer.echo(f"added {len(enforcement.seeds)} seed numbers to the pool: {', '.join(enforcement.seeds)}")
+    for what in enforcement.missing:
+        typer.echo(f"enforcement demo: left out, {what} is missing")
     if summary.published is not None:
         typer.echo(f"published the registers as at the close of {summary.published}")
     typer.echo("demo sign-in (demonstration databases only):")

@@ -13,7 +13,9 @@
     │                                       before the deadline)
     ├── AmbiguousSender (409 enforcement_ambiguous_sender) — the identification matches several accounts; the
     │                                       officer chooses (the candidates are in the error's values)
-    └── SeedRefused (422 enforcement_seed_refused) — a seed number that is listed, not a Hong Kong number, or in use
+    ├── SeedRefused (422 enforcement_seed_refused) — a seed number that is listed, not a Hong Kong number, or in use
+    └── DocumentAltered (409 enforcement_document_altered) — a case document's stored file no longer has the
+                                            SHA-256 recorded for it (altered on disk): reported, never served
 
 Each is raised with its sentence marked for the catalogs (``N_``) and the offending values as parameters.
 """
@@ -22,8 +24,8 @@ from __future__ import annotations
 
 from telreg.core.errors import Conflict, InvalidInput, NotFound
 
-__all__ = ["AmbiguousSender", "CaseNotFound", "CodeRefused", "ReportInvalid", "ReportNotFound", "SeedRefused",
-           "StepRefused"]
+__all__ = ["AmbiguousSender", "CaseNotFound", "CodeRefused", "DocumentAltered", "ReportInvalid", "ReportNotFound",
+           "SeedRefused", "StepRefused"]
 
 
 class ReportInvalid(InvalidInput):
@@ -52,3 +54,7 @@ class AmbiguousSender(Conflict):
 
 class SeedRefused(InvalidInput):
     code = "enforcement_seed_refused"
+
+
+class DocumentAltered(Conflict):  # cases work (issue 17 §3): documents are verified whenever they are opened
+    code = "enforcement_document_altered"

@@ -118,6 +118,8 @@ class ReportAttachment(Base):
     content_type: Mapped[str] = mapped_column(String(64))
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
+    # The stored file's path: core/sweeper.py keeps only the files a ``path`` column names (migration c17b).
+    path: Mapped[str] = mapped_column(String(500))
     uploaded_at: Mapped[dt.datetime]
 
 
@@ -196,6 +198,9 @@ class CaseDocument(Base):
     content_type: Mapped[str] = mapped_column(String(64))
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
+    # cases work (migration c17c): the stored file's path, so core/sweeper.py keeps it (it keeps files a
+    # ``path`` column names and removes the others)
+    path: Mapped[str] = mapped_column(String(500))
     params: Mapped[dict[str, Any]]
     dated: Mapped[dt.date] = mapped_column(Date)
     reply_due: Mapped[dt.date | None] = mapped_column(Date)  # an information request's deadline

@@ -5,11 +5,16 @@ words cannot drift between the code and the database.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from telreg.dnc.vocabulary import Register
 
 REGISTERS = tuple(r.value for r in Register)
 UNSURE = "unsure"  # the reporter does not know which register the message concerns
 REGISTER_CLAIMS = (*REGISTERS, UNSURE)
+# The registers started with Phase 2 of the Unsolicited Electronic Messages Ordinance: no message before this day
+# can have been sent to a listed number (a report's arrival time is refused before it).
+REGISTERS_STARTED = dt.date(2007, 12, 22)
 
 # online: the public form or API; phone / paper: taken by an officer; operator-feed: a message at a seed number
 # reported by an operator's feed (or an officer on its behalf).

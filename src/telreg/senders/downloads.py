@@ -12,6 +12,11 @@ publication's directory.
 The publication's ``manifest.json`` (every file's size and checksums) and its signature ``manifest.json.p7s`` (issue
 15: a detached CMS signature by the e-Cert document signer) are handed to any sender who may download a register
 now; they hold no number, so they are not recorded as downloads.
+
+Every account is handed its own copy of the numbers, dated and change files: the shared file with the account's
+seed numbers inserted (issue 17, ``telreg.enforcement.seeds``: a message at one of them traces a leaked copy to the
+account), with its own checksum files and manifest (signed anew). The download log records the SHA-256 of the bytes
+handed out. Nothing names the seeds to the sender.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from telreg.core.errors import InvalidInput
 from telreg.core.i18n import N_
 from telreg.dnc.publish.store import PublicationStore
 from telreg.dnc.service import in_update_window, seconds_until_window_closes
+from telreg.enforcement.seeds import files as seed_files
 from telreg.senders import repository
 from telreg.senders.errors import AccountNotFound, BadFileName, PublicationNotFound
 from telreg.senders.models import SenderDownload
@@ -122,7 +128,8 @@ def open_download(
     ensure_account_usable(caller)
     ensure_usage_open(clock, settings, what="Downloads")
     if file_name in _MANIFEST_FILES:
-        return _manifest_file(settings=settings, publication=publication, file_name=file_name)
+        return _manifest_file(session, clock=clock, settings=settings, caller=caller, publication=publication,
+                              file_name=file_name)
     register, checksum = parse_file_name(file_name)
     ensure_register_usable(caller, register)
     store = PublicationStore(settings.data_dir)
@@ -137,7 +144,14 @@ def open_download(
                                      "are kept for %(days)s days and its files were removed; download the "
                                      "latest publication."), publication=day.isoformat(), file_name=file_name,
                                   days=settings.publication_retention_days)
-    entry = _entry(store.manifest(day), register, file_name) if not checksum else None
+    zip_name = file_name[: len(file_name) - len(checksum)]
+    # The account's own copy (its seed numbers inserted: enforcement.seeds), or None when the shared file is it.
+    mine = seed_files.account_file(session, clock=clock, settings=settings, account_id=caller.account_id,
+                                   register=register, day=day, file_name=zip_name)
+    if mine is not None:
+        path = mine.path.with_name(mine.path.name + checksum)
+    entry = (mine.written.as_dict() if mine is not None else _entry(store.manifest(day), register, file_name)
+             ) if not checksum else None
     if entry is not None:
         size, sha256, md5 = int(entry["bytes"]), str(entry["sha256"]), str(entry["md5"])
     else:  # a checksum file (a few dozen bytes), or a zip the manifest does not describe
@@ -147,7 +161,7 @@ def open_download(
     repository.add(session, SenderDownload(
         account_id=caller.account_id, register=register, publication_date=day, file_name=file_name,
         api_key_id=caller.api_key_id, client_address=(client_address or None) and client_address[:64],
-        downloaded_at=clock.now(),
+        downloaded_at=clock.now(), sha256=sha256,
     ))
     audit.record(session, clock=clock, actor=f"sender:{caller.account_id}", action="sender-register-downloaded",
                  subject_type="sender", subject_key=str(caller.account_id), register=register,
@@ -155,11 +169,18 @@ def open_download(
     return DownloadFile(path, file_name, register, day, _CONTENT_TYPES[checksum], size, sha256, md5)
 
 
-def _manifest_file(*, settings: Settings, publication: str, file_name: str) -> DownloadFile:
-    """A publication's manifest or its signature (absent when the publication was made without a CA)."""
+def _manifest_file(session: Session, *, clock: Clock, settings: Settings, caller: SenderCaller, publication: str,
+                   file_name: str) -> DownloadFile:
+    """A publication's manifest or its signature (absent when the publication was made without a CA): the
+    account's own when its files of that publication carry seed numbers (its sizes and checksums, signed anew)."""
     store = PublicationStore(settings.data_dir)
     day = _publication_date(store, publication)
     path = store.path_for(day) / file_name
+    mine = seed_files.account_manifest(session, clock=clock, settings=settings, account_id=caller.account_id,
+                                       day=day, registers=sorted(caller.access.held),
+                                       assign=sorted(caller.registers))
+    if mine is not None:
+        path = mine.with_name(file_name)
     if not path.is_file():
         raise PublicationNotFound(N_("The publication of %(publication)s was not signed: it was made before the "
                                      "platform's certification authority was set up."),
@@ -170,9 +191,13 @@ def _manifest_file(*, settings: Settings, publication: str, file_name: str) -> D
                         hashlib.md5(content, usedforsecurity=False).hexdigest())
 
 
-def available(*, clock: Clock, settings: Settings, caller: SenderCaller) -> dict[str, Any]:
+def available(*, clock: Clock, settings: Settings, caller: SenderCaller, session: Session | None = None
+              ) -> dict[str, Any]:
     """The latest publication's files of every register the caller may use now, with sizes and checksums;
-    registers it holds but may not use are listed with the reason."""
+    registers it holds but may not use are listed with the reason.
+
+    With a session the sizes and checksums are those of the account's own files (its seed numbers assigned now
+    if it has none yet, so that what is listed is what it downloads)."""
     ensure_account_usable(caller)
     now = clock.now()
     closed = in_update_window(now, settings)
@@ -203,8 +228,11 @@ def available(*, clock: Clock, settings: Settings, caller: SenderCaller) -> dict
                   manifest_url=f"{DOWNLOAD_PATH}/{day.isoformat()}/manifest.json",
                   signature_url=(f"{DOWNLOAD_PATH}/{day.isoformat()}/manifest.json.p7s"
                                  if (store.path_for(day) / "manifest.json.p7s").is_file() else None))
+    mine = (seed_files.account_registers(session, clock=clock, settings=settings, account_id=caller.account_id,
+                                         day=day, registers=sorted(caller.registers))
+            if session is not None else {})
     for register in sorted(caller.registers):
-        entry = manifest["registers"].get(register)
+        entry = mine.get(register) or manifest["registers"].get(register)
         if entry is None:
             continue
         files = [_file_view(day, kind, entry[kind]) for kind in ("numbers", "dated", "changes")]

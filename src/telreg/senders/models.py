@@ -226,6 +226,8 @@ class SenderDownload(Base):
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("sender_api_keys.id"))
     client_address: Mapped[str | None] = mapped_column(String(64))
     downloaded_at: Mapped[dt.datetime]
+    # The SHA-256 of the bytes handed out: with seed numbers each account has its own copy (migration c17d).
+    sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 class SenderCheck(Base):

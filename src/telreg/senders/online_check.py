@@ -3,7 +3,8 @@
 Per number and register the answer is ``listed`` / ``not_listed`` — or ``invalid`` with the reason, for an entry
 that is not a registrable Hong Kong number (one bad entry never fails the whole request) — with the registration
 date, the day protection starts (the 10th working day after it, the same rule as ``dnc.service``) and whether
-protection is in force on the day asked about (default: today in Hong Kong). Listings are read with one
+protection is in force on the day asked about (default: today in Hong Kong). The account's own seed numbers
+(issue 17, enforcement.seeds) are listings for that account, as in its downloaded files. Listings are read with one
 set-based query for all the numbers. Each check is recorded (account, registers, how many numbers, address).
 """
 
@@ -22,6 +23,7 @@ from telreg.core.i18n import N_
 from telreg.core.phone import parse_registrable
 from telreg.core.weather import load_calendar
 from telreg.dnc import repository as dnc_repository
+from telreg.enforcement.seeds.files import seed_listings
 from telreg.senders import repository
 from telreg.senders.errors import TooManyNumbers
 from telreg.senders.models import SenderCheck
@@ -88,6 +90,10 @@ def check_numbers(
     # One query for every number (WHERE number IN (...)); a per-number loop would be 100 round trips.
     found = {(row.number, row.register): row.registration_date
              for row in dnc_repository.listings_among(session, wanted) if row.register in chosen}
+    # The account's seed numbers are listings for this account (issue 17): the answer agrees with its files.
+    for key, listed_on in seed_listings(session, account_id=caller.account_id, numbers=wanted, registers=chosen,
+                                        day=today(clock)).items():
+        found.setdefault(key, listed_on)
     calendar = load_calendar(session, settings) if found else None
     starts: dict[dt.date, dt.date] = {}
 

@@ -28,9 +28,9 @@ def _address(request: Request) -> str | None:
 
 
 @router.get("/me/publications", response_model=PublicationsOut)
-def my_publications(caller: SenderCallerDep, runtime: RuntimeDep) -> Any:
+def my_publications(caller: SenderCallerDep, session: DbSession, runtime: RuntimeDep) -> Any:
     """The latest publication's files for every register you may download now, with sizes, MD5 and SHA-256."""
-    return downloads.available(clock=runtime.clock, settings=runtime.settings, caller=caller)
+    return downloads.available(clock=runtime.clock, settings=runtime.settings, caller=caller, session=session)
 
 
 @router.get("/me/downloads/{publication}/{file_name}", response_class=FileResponse,

@@ -83,6 +83,9 @@ STAFF_LINKS = (
              frozenset({REGULATOR, COMPLIANCE_ROLE})),
     MenuLink("/staff/incidents", NP_("menu", "Incidents"), frozenset({REGULATOR, COMPLIANCE_ROLE})),
     MenuLink("/staff/approvals", NP_("menu", "Two-person approvals"), frozenset({REGULATOR, COMPLIANCE_ROLE})),
+    MenuLink("/staff/enforcement/reports", NP_("menu", "Reports from the public"), frozenset({REGULATOR})),
+    MenuLink("/staff/enforcement/cases", NP_("menu", "Enforcement cases"), frozenset({REGULATOR})),
+    MenuLink("/staff/enforcement/statistics", NP_("menu", "Enforcement statistics"), frozenset({REGULATOR})),
 )
 # Staff pages outside the menu, by the roles that may open them (for where a sign-in may go on to).
 _OTHER_AREAS = (

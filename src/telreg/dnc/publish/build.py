@@ -26,7 +26,7 @@ from telreg.dnc.publish.source import register_state
 from telreg.dnc.publish.store import PublicationStore
 from telreg.dnc.vocabulary import Register
 
-__all__ = ["FORMAT_VERSION", "PAUSE_HOOK", "build_publication", "diff_states"]
+__all__ = ["FORMAT_VERSION", "NUMBERS_SIDECAR", "PAUSE_HOOK", "build_publication", "diff_states"]
 
 FORMAT_VERSION = 1
 # Test hook (never honoured in production): after the first file is written, create the file this variable names
@@ -46,6 +46,16 @@ def diff_states(prev_n: U64, prev_d: U64, cur_n: U64, cur_d: U64) -> tuple[U64, 
     kept_prev = unchanged(prev_n, prev_d, cur_n, cur_d)
     kept_cur = unchanged(cur_n, cur_d, prev_n, prev_d)
     return prev_n[~kept_prev], cur_n[~kept_cur], cur_d[~kept_cur]
+
+
+NUMBERS_SIDECAR = ".numbers.npy"
+
+
+def _save_numbers(path: Path, numbers: U64) -> None:
+    with open(path, "wb") as out:
+        np.save(out, numbers.astype(np.uint32))
+        out.flush()
+        os.fsync(out.fileno())
 
 
 @dataclass
@@ -87,14 +97,20 @@ def _build_register(ctx: _Context, register: Register, previous_manifest: dict[s
     name = register.value
     numbers, dates = register_state(ctx.session, register=register, day=ctx.day, cutoff=ctx.cutoff)
 
-    def write(stem: str, data: bytes, lines: int) -> WrittenFile:
+    def write(stem: str, data: bytes, lines: int, index: dict[str, Any] | None = None) -> WrittenFile:
         written = formats.write_zip(ctx.directory / f"{stem}.zip", entry=f"{stem}.txt", data=data, lines=lines,
-                                    stamp=ctx.cutoff, pool=ctx.pool)
+                                    stamp=ctx.cutoff, pool=ctx.pool, chunk_index=index)
         ctx.written()
         return written
 
-    dated = write(f"{name}-dated", formats.format_dated(numbers, dates), len(numbers))
-    only_numbers = write(f"{name}-numbers", formats.format_numbers(numbers), len(numbers))
+    # Sidecars for the per-account variants (enforcement.seeds.variants): the sorted numbers as uint32 and each
+    # zip's chunk index. Never in the manifest, never served (downloads whitelists the file names).
+    sorted_numbers = f"{name}{NUMBERS_SIDECAR}"
+    _save_numbers(ctx.directory / sorted_numbers, numbers)
+    dated = write(f"{name}-dated", formats.format_dated(numbers, dates), len(numbers),
+                  {"width": formats.DATED_WIDTH, "numbers": sorted_numbers})
+    only_numbers = write(f"{name}-numbers", formats.format_numbers(numbers), len(numbers),
+                         {"width": formats.NUMBERS_WIDTH, "numbers": sorted_numbers})
 
     prev_n, prev_d = _previous_state(ctx, register, previous_manifest)
     removed, added, added_dates = diff_states(prev_n, prev_d, numbers, dates)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import json
 import os
 import struct
 import zipfile
@@ -33,6 +34,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -41,19 +43,24 @@ try:  # ISA-L deflates ~3x faster than zlib at level 1 and releases the GIL
     from isal import isal_zlib as _deflate_lib
 except ImportError:  # pragma: no cover - isal is a declared dependency; zlib keeps the formats identical
     _deflate_lib = zlib  # type: ignore[assignment]
+_crc32_combine = getattr(_deflate_lib, "crc32_combine", None)
 
 __all__ = [
+    "CHUNK_INDEX_SUFFIX",
     "CRLF",
     "DATED_WIDTH",
     "NUMBERS_WIDTH",
     "WrittenFile",
     "apply_changes",
+    "crc32_combine",
+    "deflate_chunks",
     "format_changes",
     "format_dated",
     "format_numbers",
     "parse_dated",
     "read_zip_entry",
     "write_zip",
+    "zip_headers",
 ]
 
 CRLF = b"\r\n"
@@ -144,6 +151,58 @@ def _deflate_chunk(chunk: bytes, final: bool) -> bytes:
     return compressor.compress(chunk) + compressor.flush(zlib.Z_FINISH if final else zlib.Z_SYNC_FLUSH)
 
 
+def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
+    """The CRC-32 of A+B from crc32(A), crc32(B) and len(B) (ISA-L's, or zlib's GF(2) method in Python)."""
+    if _crc32_combine is not None:
+        return int(_crc32_combine(crc1, crc2, len2))
+    return _crc32_combine_gf2(crc1, crc2, len2)
+
+
+_CRC_POLY = 0xEDB88320
+
+
+def _multmodp(a: int, b: int) -> int:
+    m, p = 1 << 31, 0
+    while True:
+        if a & m:
+            p ^= b
+            if (a & (m - 1)) == 0:
+                break
+        m >>= 1
+        b = (b >> 1) ^ _CRC_POLY if b & 1 else b >> 1
+    return p
+
+
+_X2N = [1 << 30]  # x^(2^k) mod p, reflected (zlib's x2n_table)
+for _ in range(31):
+    _X2N.append(_multmodp(_X2N[-1], _X2N[-1]))
+
+
+def _crc32_combine_gf2(crc1: int, crc2: int, len2: int) -> int:
+    """zlib 1.2.12's crc32_combine: crc1 times x^(8*len2) mod p, plus crc2."""
+    p, k, n = 1 << 31, 3, len2
+    while n:
+        if n & 1:
+            p = _multmodp(_X2N[k & 31], p)
+        n >>= 1
+        k += 1
+    return _multmodp(p, crc1) ^ crc2
+
+
+def deflate_chunks(data: bytes, *, pool: ThreadPoolExecutor | None = None) -> list[tuple[bytes, int, int]]:
+    """Deflate in independent chunks: (compressed bytes, raw length, CRC-32 of the raw chunk) per chunk."""
+    view = memoryview(data)
+    starts = list(range(0, len(data), CHUNK)) or [0]
+    jobs = [(bytes(view[s : s + CHUNK]), i == len(starts) - 1) for i, s in enumerate(starts)]
+
+    def run(job: tuple[bytes, bool]) -> tuple[bytes, int, int]:
+        return _deflate_chunk(*job), len(job[0]), zlib.crc32(job[0])
+
+    if pool is None or len(jobs) == 1:
+        return [run(job) for job in jobs]
+    return list(pool.map(run, jobs))
+
+
 def deflate(data: bytes, *, pool: ThreadPoolExecutor | None = None) -> list[bytes]:
     """Deflate in independent chunks (on the pool's threads when given); the parts concatenate to one stream."""
     view = memoryview(data)
@@ -168,44 +227,95 @@ class WrittenFile:
                 "lines": self.lines, "content_bytes": self.content_bytes}
 
 
-def write_zip(
-    path: Path, *, entry: str, data: bytes, lines: int, stamp: dt.datetime, pool: ThreadPoolExecutor | None = None
-) -> WrittenFile:
-    """Write a one-entry zip, its .md5 and .sha256 files; fsync all three; hash the zip while writing it."""
-    parts = deflate(data, pool=pool)
-    size = sum(len(p) for p in parts)
-    if size >= 0xFFFFFFFF or len(data) >= 0xFFFFFFFF:
+def zip_headers(entry: str, *, crc: int, size: int, raw: int, stamp: dt.datetime | tuple[int, int]
+                ) -> tuple[bytes, bytes, bytes]:
+    """The local header, central directory entry and end record of a one-entry deflated zip."""
+    if size >= 0xFFFFFFFF or raw >= 0xFFFFFFFF:
         raise ValueError("a register file of 4 GiB or more would need ZIP64")  # 250 million numbers
-    crc = zlib.crc32(data)
-    mtime, mdate = dos_datetime(stamp)
+    mtime, mdate = stamp if isinstance(stamp, tuple) else dos_datetime(stamp)
     name = entry.encode("ascii")
-    common = struct.pack("<HHHHHIII", 20, 0, zipfile.ZIP_DEFLATED, mtime, mdate, crc, size, len(data))
+    common = struct.pack("<HHHHHIII", 20, 0, zipfile.ZIP_DEFLATED, mtime, mdate, crc, size, raw)
     local = struct.pack("<I", 0x04034B50) + common + struct.pack("<HH", len(name), 0) + name
     central = (
         struct.pack("<IH", 0x02014B50, (3 << 8) | 20) + common
         + struct.pack("<HHHHHII", len(name), 0, 0, 0, 1, 0o100644 << 16, 0) + name
     )
     end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central), len(local) + size, 0)
-    md5, sha = hashlib.md5(usedforsecurity=False), hashlib.sha256()
-    with open(path, "wb") as out:
-        for piece in (local, *parts, central, end):
-            md5.update(piece)
-            sha.update(piece)
-            out.write(piece)
-        out.flush()
-        os.fsync(out.fileno())
-    written = WrittenFile(path.name, len(local) + size + len(central) + len(end), md5.hexdigest(),
-                          sha.hexdigest(), lines, len(data))
-    _write_synced(path.with_name(path.name + ".md5"), f"{written.md5}  {path.name}\n".encode())
-    _write_synced(path.with_name(path.name + ".sha256"), f"{written.sha256}  {path.name}\n".encode())
+    return local, central, end
+
+
+# The chunk index written beside a zip (``<name>.zip.chunks``; never in the manifest, never served): where each
+# deflate chunk starts in the zip and how long it is, its raw length and CRC-32, so that an account's variant
+# (enforcement.seeds.variants) recompresses only the chunks that receive lines and copies the others.
+CHUNK_INDEX_SUFFIX = ".chunks"
+
+
+def write_zip(
+    path: Path, *, entry: str, data: bytes, lines: int, stamp: dt.datetime, pool: ThreadPoolExecutor | None = None,
+    chunk_index: dict[str, Any] | None = None,
+) -> WrittenFile:
+    """Write a one-entry zip, its .md5 and .sha256 files; fsync all three; hash the zip while writing it.
+
+    With ``chunk_index`` (extra fields such as the line width), the chunk index is written beside the zip too."""
+    chunks = deflate_chunks(data, pool=pool)
+    parts = [c[0] for c in chunks]
+    size = sum(len(p) for p in parts)
+    crc = 0
+    for _, raw_length, chunk_crc in chunks:
+        crc = crc32_combine(crc, chunk_crc, raw_length)
+    local, central, end = zip_headers(entry, crc=crc, size=size, raw=len(data), stamp=stamp)
+    written = _write_pieces(path, (local, *parts, central, end), lines=lines, content_bytes=len(data))
+    if chunk_index is not None:
+        offset, rows = len(local), []
+        for compressed, raw_length, chunk_crc in chunks:
+            rows.append([offset, len(compressed), raw_length, chunk_crc])
+            offset += len(compressed)
+        index = {"format": 1, "entry": entry, "chunk": CHUNK, "level": DEFLATE_LEVEL,
+                 "stamp": list(dos_datetime(stamp)), "lines": lines, "sha256": written.sha256,
+                 "chunks": rows, **chunk_index}
+        _write_synced(path.with_name(path.name + CHUNK_INDEX_SUFFIX), json.dumps(index).encode())
     return written
 
 
-def _write_synced(path: Path, content: bytes) -> None:
+def _hash_all(hasher: Any, pieces: list[bytes | memoryview]) -> Any:
+    for piece in pieces:
+        hasher.update(piece)  # hashlib releases the GIL for large buffers
+    return hasher
+
+
+def _write_pieces(path: Path, pieces: Iterable[bytes | memoryview], *, lines: int, content_bytes: int,
+                  sync: bool = True, pool: ThreadPoolExecutor | None = None) -> WrittenFile:
+    """Write a zip from its pieces, hashing it on the way, and its .md5 and .sha256 files (with a pool, the two
+    hashes run on its threads while the file is written)."""
+    md5, sha = hashlib.md5(usedforsecurity=False), hashlib.sha256()
+    size = 0
+    if pool is not None:
+        pieces = list(pieces)
+        hashed = [pool.submit(_hash_all, md5, pieces), pool.submit(_hash_all, sha, pieces)]
+    with open(path, "wb") as out:
+        for piece in pieces:
+            if pool is None:
+                md5.update(piece)
+                sha.update(piece)
+            out.write(piece)
+            size += len(piece)
+        out.flush()
+        if sync:
+            os.fsync(out.fileno())
+    if pool is not None:
+        md5, sha = hashed[0].result(), hashed[1].result()
+    written = WrittenFile(path.name, size, md5.hexdigest(), sha.hexdigest(), lines, content_bytes)
+    _write_synced(path.with_name(path.name + ".md5"), f"{written.md5}  {path.name}\n".encode(), sync=sync)
+    _write_synced(path.with_name(path.name + ".sha256"), f"{written.sha256}  {path.name}\n".encode(), sync=sync)
+    return written
+
+
+def _write_synced(path: Path, content: bytes, *, sync: bool = True) -> None:
     with open(path, "wb") as out:
         out.write(content)
         out.flush()
-        os.fsync(out.fileno())
+        if sync:
+            os.fsync(out.fileno())
 
 
 def read_zip_entry(source: Path | bytes) -> bytes:

@@ -25,13 +25,16 @@ from typing import Any
 
 __all__ = [
     "MANIFEST",
+    "VARIANTS_DIR",
     "PublicationStore",
 ]
 
 MANIFEST = "manifest.json"
 _DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TEMP_PREFIX = ".building-"
-_PRUNABLE = (".zip", ".zip.md5", ".zip.sha256")
+_PRUNABLE = (".zip", ".zip.md5", ".zip.sha256", ".zip.chunks", ".numbers.npy")
+# Per-account variants of the files (enforcement.seeds.variants) are cached here, inside the publication.
+VARIANTS_DIR = ".seeds"
 
 
 def _fsync_dir(path: Path) -> None:
@@ -124,6 +127,12 @@ class PublicationStore:
                 if entry.name.endswith(_PRUNABLE):
                     entry.unlink()
                     deleted.append(f"{day.isoformat()}/{entry.name}")
+            variants = self.path_for(day) / VARIANTS_DIR
+            if variants.is_dir():  # the accounts' variants go with the files; their manifests stay
+                for entry in sorted(variants.rglob("*")):
+                    if entry.is_file() and entry.name.endswith(_PRUNABLE):
+                        entry.unlink()
+                        deleted.append(f"{day.isoformat()}/{entry.relative_to(self.path_for(day))}")
         return deleted
 
     def has_files(self, day: dt.date) -> bool:

@@ -1,48 +1,31 @@
 """The automatic assessment of one report: what the platform's own records say about the message, line by line,
 each with the rule behind it, and a verdict class (vocabulary.VERDICTS).
 
-PLACEHOLDER (groundwork): the assessment work replaces this module's body; the names and signatures below are the
-interface the intake (reports.py), the cases (cases.py), the pages and the statistics use.
+    listing.py     the number's listing on a register at a moment, from its append-only history
+    protection.py  when protection started (the working calendar as it stood), the first publication carrying it
+    sender.py      who the sender is; its subscription, downloads, online checks, washes and own instructions
+    verdict.py     the verdict's precedence (documented there)
+    compose.py     the lines, in reading order (their codes are listed there); rules.py the rules they cite
+    types.py       Line and Assessment (``as_dict()`` is what the report keeps)
+    describe.py    the lines in a reader's language, for pages and the API
+
+The assessment reads; it never writes (``assess_and_store`` keeps the result on the report). It costs a handful of
+queries (the number's events and listings, the warnings, the sender's rows for the registers concerned) plus a
+scan of the sender's recent wash results for the number.
 """
 
 from __future__ import annotations
-
-import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from telreg.config import Settings
 from telreg.core.clock import Clock
+from telreg.enforcement.assessment.compose import compose as _compose
+from telreg.enforcement.assessment.describe import describe
+from telreg.enforcement.assessment.types import Assessment, Line
 from telreg.enforcement.models import Report
 
-__all__ = ["Assessment", "Line", "assess", "assess_and_store"]
-
-
-@dataclass(frozen=True)
-class Line:
-    """One finding: ``code`` a stable name (e.g. ``listed-at-arrival``), ``outcome`` yes | no | unknown | info,
-    ``finding`` and ``rule`` the catalog msgids of the sentence and of the rule, ``params`` their values."""
-
-    code: str
-    outcome: str
-    finding: str
-    rule: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Assessment:
-    verdict: str
-    lines: tuple[Line, ...]
-    computed_at: dt.datetime | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"verdict": self.verdict,
-                "computed_at": self.computed_at.isoformat() if self.computed_at else None,
-                "lines": [{"code": x.code, "outcome": x.outcome, "finding": x.finding, "rule": x.rule,
-                           "params": x.params} for x in self.lines]}
+__all__ = ["Assessment", "Line", "assess", "assess_and_store", "describe"]
 
 
 def assess(session: Session, *, clock: Clock, settings: Settings, report: Report,
@@ -50,7 +33,8 @@ def assess(session: Session, *, clock: Clock, settings: Settings, report: Report
     """Assess a report against the listing history, the publications, the sender's downloads, washes and own
     consent/unsubscribe instructions. ``account_id``: the subscriber the sender is (else the report's case's
     account, else a unique match of its identification, else none)."""
-    return Assessment("insufficient_information", (), clock.now())
+    verdict, lines = _compose(session, settings=settings, report=report, account_id=account_id)
+    return Assessment(verdict, tuple(lines), clock.now())
 
 
 def assess_and_store(session: Session, *, clock: Clock, settings: Settings, report: Report,

@@ -1,11 +1,16 @@
-"""enforcement: cases (no schema change yet; the cases work adds its columns here if it needs any)
+"""enforcement: cases — a case document's stored path (core/sweeper.py keeps the files a ``path`` column names)
 
 Revision ID: c17c00000001
 Revises: c17b00000001
 Create Date: 2026-12-08 10:20:00+08:00
+
+The table is new in this release and empty, so the column is added NOT NULL without a default.
 """
 
 from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
 
 revision = 'c17c00000001'
 down_revision = 'c17b00000001'
@@ -14,8 +19,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table('enf_documents', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('path', sa.String(length=500), nullable=False))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('enf_documents', schema=None) as batch_op:
+        batch_op.drop_column('path')

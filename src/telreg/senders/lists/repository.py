@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,7 +12,8 @@ from sqlalchemy.orm import Session
 from telreg.core.db import dialect_insert
 from telreg.senders.lists.models import SAME_INSTRUCTION, SenderInstruction
 
-__all__ = ["add_new", "count_history", "current", "current_counts", "find_same", "history"]
+__all__ = ["LATEST_FIRST", "add_new", "count_history", "current", "current_counts", "find_same", "history",
+           "number_latest_first"]
 
 
 def add_new(session: Session, rows: Sequence[dict[str, Any]]) -> list[tuple[int, str]]:
@@ -40,16 +42,15 @@ def _one_list(account_id: int, client_ref: str, register: str) -> tuple[Any, ...
             SenderInstruction.register == register)
 
 
-def _latest(account_id: int, client_ref: str, register: str) -> Any:
-    """The ids of each number's latest instruction, as a subquery (column ``id``).
+# The order in which a number's instructions supersede one another, the one in force first: latest = greatest
+# given_at; at the same given_at 'unsubscribe' sorts after 'consent' and wins (the rule of
+# senders.scrub.instructions); the id only breaks ties between identical instructions.
+LATEST_FIRST = (SenderInstruction.given_at.desc(), SenderInstruction.instruction.desc(), SenderInstruction.id.desc())
 
-    Latest = greatest given_at; at the same given_at 'unsubscribe' sorts after 'consent' and wins (the rule of
-    senders.scrub.instructions); the id only breaks ties between identical instructions.
-    """
-    rank = func.row_number().over(
-        partition_by=SenderInstruction.number,
-        order_by=(SenderInstruction.given_at.desc(), SenderInstruction.instruction.desc(), SenderInstruction.id.desc()),
-    ).label("rank")
+
+def _latest(account_id: int, client_ref: str, register: str) -> Any:
+    """The ids of each number's latest instruction (LATEST_FIRST), as a subquery (column ``id``)."""
+    rank = func.row_number().over(partition_by=SenderInstruction.number, order_by=LATEST_FIRST).label("rank")
     ranked = select(SenderInstruction.id, rank).where(*_one_list(account_id, client_ref, register)).subquery()
     return select(ranked.c.id).where(ranked.c.rank == 1).subquery()
 
@@ -90,3 +91,13 @@ def count_history(session: Session, *, account_id: int, client_ref: str, registe
     if number is not None:
         query = query.where(SenderInstruction.number == number)
     return int(session.scalar(query) or 0)
+
+
+def number_latest_first(session: Session, *, account_ids: Sequence[int], registers: Sequence[str], number: str,
+                        at: dt.datetime) -> list[SenderInstruction]:
+    """One number's instructions given at or before ``at`` on any list of the accounts (any client_ref) for the
+    registers, the one in force first (LATEST_FIRST) — enforcement's assessment reads them (issue 17)."""
+    query = select(SenderInstruction).where(
+        SenderInstruction.account_id.in_(list(account_ids)), SenderInstruction.register.in_(list(registers)),
+        SenderInstruction.number == number, SenderInstruction.given_at <= at)
+    return list(session.scalars(query.order_by(*LATEST_FIRST)))

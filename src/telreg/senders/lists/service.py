@@ -35,7 +35,7 @@ from telreg.senders.lists.models import SenderInstruction
 from telreg.senders.vocabulary import parse_register
 
 __all__ = ["ImportResult", "ListKey", "apply_rows", "count_history", "current", "current_counts", "export_csv",
-           "history", "import_csv", "list_registers", "open_list", "record", "validated_rows"]
+           "history", "import_csv", "in_force_at", "list_registers", "open_list", "record", "validated_rows"]
 
 _LIST_STATUSES = frozenset({"active", "not-started", "grace"})
 MAX_CLIENT_REF = 64
@@ -177,6 +177,18 @@ def current(session: Session, *, key: ListKey, limit: int | None = None,
     of them with LIMIT and OFFSET."""
     return repository.current(session, account_id=key.account_id, client_ref=key.client_ref,
                               register=key.register, limit=limit, offset=offset)
+
+
+def in_force_at(session: Session, *, account_ids: Iterable[int], registers: Iterable[str], number: str,
+                at: dt.datetime) -> dict[tuple[int, str], SenderInstruction]:
+    """Per (account, register), the number's instruction in force at ``at`` across all the account's lists (any
+    client_ref): the latest given at or before ``at``, by the same-time rule of the module docstring (issue 17's
+    assessment reads it; one rule, repository.LATEST_FIRST)."""
+    found: dict[tuple[int, str], SenderInstruction] = {}
+    for row in repository.number_latest_first(session, account_ids=sorted(set(account_ids)),
+                                              registers=sorted(set(registers)), number=number, at=to_hk(at)):
+        found.setdefault((row.account_id, row.register), row)
+    return found
 
 
 def current_counts(session: Session, *, key: ListKey) -> dict[str, int]:

@@ -263,7 +263,8 @@ def start(session: Session, *, clock: Clock, settings: Settings, wash_id: int) -
         register=wash.register,
         send_date=wash.send_date,
         column=wash.column,
-        publication=latest_publication(settings, wash.register),
+        publication=account_publication(session, clock=clock, settings=settings, account_id=wash.account_id,
+                                        register=wash.register),
         calendar=load_calendar(session, settings),
         instructions=own_instructions(session, key=key),
     )
@@ -277,6 +278,19 @@ def latest_publication(settings: Settings, register: str) -> Path | None:
         if path.is_file():
             return path
     return None
+
+
+def account_publication(session: Session, *, clock: Clock, settings: Settings, account_id: int, register: str
+                        ) -> Path | None:
+    """The account's copy of the newest dated file (its seed numbers are listings for it, issue 17)."""
+    shared = latest_publication(settings, register)
+    if shared is None:
+        return None
+    from telreg.enforcement.seeds.files import account_file
+
+    mine = account_file(session, clock=clock, settings=settings, account_id=account_id, register=register,
+                        day=dt.date.fromisoformat(shared.parent.name), file_name=shared.name, assign_now=False)
+    return mine.path if mine is not None else shared
 
 
 def own_instructions(session: Session, *, key: lists.ListKey) -> Instructions:

@@ -41,7 +41,7 @@ def _problem(request: Request, exc: DomainError) -> dict[str, Any]:
 # ---- downloads ------------------------------------------------------------------------------------------------
 
 @router.get("/downloads", response_class=HTMLResponse)
-def downloads_page(request: Request, runtime: RuntimeDep, sender: MaybeSender) -> Response:
+def downloads_page(request: Request, session: DbSession, runtime: RuntimeDep, sender: MaybeSender) -> Response:
     """The latest publication's files with size, date, MD5 and SHA-256, and a notice during the update window."""
     if (elsewhere := detour(request, sender)) is not None:
         return elsewhere
@@ -50,7 +50,7 @@ def downloads_page(request: Request, runtime: RuntimeDep, sender: MaybeSender) -
     caller = SenderCaller(sender)
     try:
         context["listing"] = downloads.available(clock=runtime.clock, settings=runtime.settings,
-                                                 caller=caller)
+                                                 caller=caller, session=session)
     except DomainError as exc:  # a pending or expired account: say why on the page
         context.update(_problem(request, exc))
     else:  # why a register held is closed, in the page's language (the API's listing says it in English)
