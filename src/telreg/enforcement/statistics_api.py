@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from telreg.core.access import Public
 from telreg.core.exports import attachment
 from telreg.core.i18n import N_
-from telreg.deps import ReadSession, RuntimeDep
+from telreg.deps import DbSession, ReadSession, RuntimeDep
 from telreg.enforcement import statistics
 from telreg.enforcement.deps import EnforcementOfficer
 
@@ -41,7 +41,7 @@ def _months(runtime: Any, date_from: str | None, date_to: str | None, *,
 
 
 @router.get("/api/v1/enforcement/statistics")
-def enforcement_statistics(session: ReadSession, runtime: RuntimeDep, user: EnforcementOfficer,
+def enforcement_statistics(session: DbSession, runtime: RuntimeDep, user: EnforcementOfficer,
                            date_from: From = None, date_to: To = None) -> dict[str, Any]:
     """Monthly figures per register (fax, sms, prerecorded, unsure): reports received and their verdict
     classes, cases opened, enforcement notices served, notices referred for prosecution."""
@@ -51,7 +51,7 @@ def enforcement_statistics(session: ReadSession, runtime: RuntimeDep, user: Enfo
 
 @router.get("/api/v1/enforcement/statistics.csv", response_class=Response,
             responses={200: {"content": {"text/csv": {}}, "description": "One row per month and register"}})
-def enforcement_statistics_csv(session: ReadSession, runtime: RuntimeDep, user: EnforcementOfficer,
+def enforcement_statistics_csv(session: DbSession, runtime: RuntimeDep, user: EnforcementOfficer,
                                date_from: From = None, date_to: To = None) -> Response:
     """The monthly figures as CSV: a header row, then one row per month and register."""
     start, end = _months(runtime, date_from, date_to)

@@ -133,6 +133,8 @@ KEPT_SEALED = {
     "staff_two_factor.secret_sealed": "a staff member's sign-in secret, not a subscriber's data",
     "la_tasks.target_sealed": "the agency's request (its target), kept under lawful access's own rules",
     "la_results.key_sealed": "a released result's data key, shredded by the result's own lifecycle",
+    "enf_reports.contact_sealed": "a reporter's contact for the acknowledgement of a report to the regulator, "
+                                  "not a subscriber's data; kept with the report (enforcement evidence)",
 }
 
 

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 
 from telreg.core.access import Public
 from telreg.core.i18n import N_, NP_, Msgid, translate
-from telreg.deps import ReadSession, RuntimeDep
+from telreg.deps import DbSession, ReadSession, RuntimeDep
 from telreg.enforcement import statistics
 from telreg.enforcement.deps import EnforcementOfficer
 from telreg.enforcement.statistics import UNASSESSED, VERDICT_CLASSES, Month, MonthlyFigures
@@ -113,7 +113,7 @@ def _figures_context(figures: MonthlyFigures, lang: str, *, prefix: str) -> dict
 
 
 @router.get(STAFF_PAGE, response_class=HTMLResponse)
-def staff_statistics(request: Request, session: ReadSession, runtime: RuntimeDep, user: EnforcementOfficer,
+def staff_statistics(request: Request, session: DbSession, runtime: RuntimeDep, user: EnforcementOfficer,
                      date_from: From = None, date_to: To = None) -> HTMLResponse:
     """Show the monthly enforcement figures of a range of months: tables per register, charts, the CSV."""
     lang = i18n.choose_language(request)
