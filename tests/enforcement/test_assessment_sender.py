@@ -47,7 +47,7 @@ def test_latest_instruction_wins_and_an_unsubscribe_wins_a_tie_at_the_same_secon
     for key, number in numbers.items():
         if key != "unlisted-unsubscribe":
             register(session, runtime, at(MON, 10), number=number)
-    noon = at(dt.date(2026, 3, 10), 12)
+    noon = at(dt.date(2026, 3, 5), 12)  # binding from 17 March (UEMO s.10's 10 working days), before the arrival
     instruct(session, account_id=account.id, kind="consent", given_at=noon, number=numbers["tie"])
     instruct(session, account_id=account.id, kind="unsubscribe", given_at=noon, number=numbers["tie"])
     instruct(session, account_id=account.id, kind="unsubscribe", given_at=noon, number=numbers["consent-later"])
@@ -62,9 +62,9 @@ def test_latest_instruction_wins_and_an_unsubscribe_wins_a_tie_at_the_same_secon
 
     assert results["tie"].verdict == "unsubscribe_ignored"
     tie = results["tie"].line("instruction")
-    assert (tie.params["instruction"], tie.params["given_at"]) == ("unsubscribe", "2026-03-10 12:00:00+08:00")
+    assert (tie.params["instruction"], tie.params["given_at"]) == ("unsubscribe", "2026-03-05 12:00:00+08:00")
     assert results["consent-later"].verdict == "consent_recorded"
-    assert results["unlisted-unsubscribe"].verdict == "unsubscribe_ignored"  # s.9: listed or not
+    assert results["unlisted-unsubscribe"].verdict == "unsubscribe_ignored"  # s.10: listed or not
     assert outcome(results["unlisted-unsubscribe"], "listed-at-arrival") == "no"
     assert results["after-arrival"].verdict == "apparent_contravention"
     assert outcome(results["after-arrival"], "instruction") == "no"
@@ -173,7 +173,7 @@ def test_an_ambiguous_sender_the_case_account_and_the_officer_choice(session, ru
     session.flush()
 
     no_instruction = _assess(session, runtime, sender="ACME Offers")
-    instruct(session, account_id=second.id, kind="unsubscribe", given_at=at(dt.date(2026, 3, 10)))
+    instruct(session, account_id=second.id, kind="unsubscribe", given_at=at(dt.date(2026, 3, 5)))
     ambiguous = _assess(session, runtime, sender="ACME Offers")
     chosen = _assess(session, runtime, sender="ACME Offers", account_id=second.id)
     now = at(MON)
@@ -254,3 +254,31 @@ def test_a_list_line_holds_the_number_however_it_is_spelled_but_not_inside_a_lon
     assert [line.rsplit(b",", 1)[1] for line in found] == [b"a", b"b", b"c", b"d", b"e"]
     assert _lines_with(path, _number_pattern("91234567"), 2) == lines[:2]
     assert _lines_with(tmp_path / "missing.csv", _number_pattern("91234567"), 2) == []
+
+
+def test_an_unsubscribe_binds_from_the_tenth_working_day_after_it_was_given(session, runtime):
+    """UEMO s.10: a sender has 10 working days to honour an unsubscribe; until then the instruction before it
+    stands. Given Thursday 5 March 2026 at 12:00, it binds from Tuesday 17 March (Sunday 8 and 15 do not count)."""
+    account = _account(session, runtime)
+    numbers = {"consent-before": "91234581", "nothing-before": "91234582"}
+    for number in numbers.values():
+        register(session, runtime, at(MON, 10), number=number)
+    given = at(dt.date(2026, 3, 5), 12)
+    instruct(session, account_id=account.id, kind="consent", given_at=given - dt.timedelta(days=1),
+             number=numbers["consent-before"])
+    for number in numbers.values():
+        instruct(session, account_id=account.id, kind="unsubscribe", given_at=given, number=number)
+
+    day_before = at(dt.date(2026, 3, 16), 23, 59)
+    first_day = at(dt.date(2026, 3, 17), 0, 1)
+    pending = _assess(session, runtime, number=numbers["consent-before"], received_at=day_before)
+    assert pending.verdict == "consent_recorded"
+    line = pending.line("unsubscribe-pending")
+    assert (line.params["binds_from"], line.params["given_at"]) == ("2026-03-17", "2026-03-05 12:00:00+08:00")
+    assert pending.line("instruction").params["instruction"] == "consent"
+    assert _assess(session, runtime, number=numbers["nothing-before"],
+                   received_at=day_before).verdict == "apparent_contravention"
+    assert _assess(session, runtime, number=numbers["consent-before"],
+                   received_at=first_day).verdict == "unsubscribe_ignored"
+    assert _assess(session, runtime, number=numbers["nothing-before"],
+                   received_at=first_day).verdict == "unsubscribe_ignored"

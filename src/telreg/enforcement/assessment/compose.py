@@ -50,6 +50,7 @@ from telreg.enforcement.assessment.rules import (
     R_VERDICT,
     R_WASHES,
     UNKNOWN_SENDER,
+    UNSUBSCRIBE_WORKING_DAYS,
     VERDICT_FINDINGS,
 )
 from telreg.enforcement.assessment.types import Line
@@ -319,16 +320,45 @@ def _account_lines(session: Session, out: _Lines, settings: Settings, *, account
     if instruction is None:
         out.add("instruction", "no", N_("Account #%(account_id)s had recorded no consent or unsubscribe instruction "
                                         "for the number on the %(register)s register by the time the message "
-                                        "arrived."), R_INSTRUCTION, **base)
+                                        "arrived."), R_INSTRUCTION, **base, days=UNSUBSCRIBE_WORKING_DAYS)
     else:
         finding = (N_("The instruction of account #%(account_id)s in force for the number on the %(register)s "
                       "register when the message arrived was an unsubscribe, given %(given_at)s (%(client_ref)s).")
                    if instruction.instruction == "unsubscribe" else
                    N_("The instruction of account #%(account_id)s in force for the number on the %(register)s "
                       "register when the message arrived was a consent, given %(given_at)s (%(client_ref)s)."))
-        out.add("instruction", "yes", finding, R_INSTRUCTION, **base, instruction=instruction.instruction,
+        out.add("instruction", "yes", finding, R_INSTRUCTION, **base, days=UNSUBSCRIBE_WORKING_DAYS,
+                instruction=instruction.instruction,
                 given_at=to_hk(instruction.given_at).isoformat(sep=" "), client_ref=instruction.client_ref,
                 how=instruction.how)
+
+
+def _binding(session: Session, out: _Lines, found: dict[tuple[int, str], SenderInstruction], *,
+             calendars: Calendars, number: str, arrival: dt.datetime) -> dict[tuple[int, str], SenderInstruction]:
+    """Per (account, register), the instruction that bound the sender when the message arrived: an unsubscribe
+    binds from the UNSUBSCRIBE_WORKING_DAYS-th working day after it was given (UEMO s.10); before that the
+    instruction given before it stands (a consent still defends, or nothing)."""
+    bound: dict[tuple[int, str], SenderInstruction] = {}
+    for (account_id, register), row in found.items():
+        current: SenderInstruction | None = row
+        while current is not None and current.instruction == "unsubscribe":
+            given = to_hk(current.given_at)
+            binds_from = calendars.as_stood.add_working_days(given.date(), UNSUBSCRIBE_WORKING_DAYS)
+            if arrival.date() >= binds_from:
+                break
+            out.add("unsubscribe-pending", "info",
+                    N_("Account #%(account_id)s was given an unsubscribe for the number on the %(register)s register "
+                       "%(given_at)s; it binds from %(binds_from)s, after the message arrived, so the instruction "
+                       "before it stood."), R_INSTRUCTION, account_id=account_id, register=register,
+                    given_at=given.isoformat(sep=" "), binds_from=binds_from.isoformat(),
+                    days=UNSUBSCRIBE_WORKING_DAYS)
+            # The instruction before it: given strictly before its second (a consent at the same second lost the tie).
+            earlier = senders.instructions(session, account_ids=(account_id,), registers=(register,), number=number,
+                                           at=current.given_at - dt.timedelta(seconds=1))
+            current = earlier.get((account_id, register))
+        if current is not None:
+            bound[(account_id, register)] = current
+    return bound
 
 
 def _wash_lines(session: Session, out: _Lines, settings: Settings, *, account_id: int, register: str, number: str,
@@ -412,8 +442,9 @@ def compose(session: Session, *, settings: Settings, report: Report,
 
     facts = senders.resolve(session, report=report, account_id=account_id)
     _sender_line(session, out, report, facts)
-    found = senders.instructions(session, account_ids=facts.candidates, registers=registers, number=number,
-                                 at=arrival)
+    found = _binding(session, out, senders.instructions(session, account_ids=facts.candidates, registers=registers,
+                                                        number=number, at=arrival),
+                     calendars=calendars, number=number, arrival=arrival)
     if facts.account_id is not None:
         for register in registers:
             _account_lines(session, out, settings, account_id=facts.account_id, register=register, number=number,
@@ -422,7 +453,7 @@ def compose(session: Session, *, settings: Settings, report: Report,
     elif facts.ambiguous:
         for code, rule in (("subscription", R_SUBSCRIPTION), ("downloads", R_DOWNLOADS), ("washes", R_WASHES),
                            ("instruction", R_INSTRUCTION)):
-            out.add(code, "unknown", UNKNOWN_SENDER, rule)
+            out.add(code, "unknown", UNKNOWN_SENDER, rule, days=UNSUBSCRIBE_WORKING_DAYS)
 
     senders_considered: tuple[int | None, ...] = (facts.account_id,) if facts.account_id is not None else (
         facts.candidates if facts.ambiguous else (None,))

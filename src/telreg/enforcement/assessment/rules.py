@@ -5,7 +5,7 @@ from __future__ import annotations
 from telreg.core.i18n import N_
 
 __all__ = ["R_CALENDAR", "R_CHECKS", "R_DOWNLOADS", "R_INSTRUCTION", "R_LISTED", "R_PROTECTION", "R_PUBLICATION",
-           "R_REGISTER", "R_REMOVAL", "R_SEED", "R_SENDER", "R_SUBSCRIPTION", "R_VERDICT", "R_WASHES",
+           "R_REGISTER", "R_REMOVAL", "UNSUBSCRIBE_WORKING_DAYS", "R_SEED", "R_SENDER", "R_SUBSCRIPTION", "R_VERDICT", "R_WASHES",
            "UNKNOWN_SENDER", "VERDICT_FINDINGS"]
 
 R_REGISTER = N_("The register is the one the message concerns: fax for a fax, SMS for a short message, "
@@ -17,7 +17,7 @@ R_LISTED = N_("A number is on a register from its registration until it is dereg
 R_REMOVAL = N_("A deregistered number, or one removed because its service was terminated, is not listed from the "
                "moment of its removal; registering it again starts a new listing with a new registration date, "
                "and protection counts from that date.")
-R_PROTECTION = N_("A number is protected from the %(days)sth working day after its registration date (UEMO s.10; "
+R_PROTECTION = N_("A number is protected from the %(days)sth working day after its registration date (UEMO Part 2; "
                   "s.2 'working day'): Sundays, general holidays and days on which a black rainstorm or gale "
                   "(typhoon signal 8 or above) warning was in force between %(window)s are not working days; "
                   "Saturdays are. A message on the day protection starts, at any time that day (Hong Kong time), "
@@ -44,8 +44,12 @@ R_WASHES = N_("A wash's results (the kept and rejected lines, and the signed rec
               "the wash's decision for them can be read.")
 R_INSTRUCTION = N_("The latest instruction given at or before the message's arrival is in force, on any of the "
                    "sender's lists; when a consent and an unsubscribe were given at the same second, the unsubscribe "
-                   "wins. A consent is a defence (UEMO s.10); an unsubscribe must be honoured whether or not the "
-                   "number is listed (UEMO s.9).")
+                   "wins. A consent is a defence against the register; an unsubscribe must be honoured whether or "
+                   "not the number is listed, from the %(days)sth working day after it was given (UEMO s.10): "
+                   "until then the instruction before it stands.")
+# UEMO s.10: a sender has 10 working days to honour an unsubscribe request (a statutory period, like the
+# protection's; counted with the same calendar as it stood when the message arrived).
+UNSUBSCRIBE_WORKING_DAYS = 10
 R_VERDICT = N_("Precedence: an unsubscribe in force comes first, whether or not the number is listed; then not "
                "listed; then not yet protected; then a consent in force (a defence); otherwise an apparent "
                "contravention. When the registers or the accounts the sender may be give different verdicts, or "

@@ -3,14 +3,16 @@
 Precedence, for one register and one sender (the first that applies wins):
 
 1. ``unsubscribe_ignored``: the sender's instruction in force at the arrival (the latest given at or before it; an
-   unsubscribe wins a tie at the same second) is an unsubscribe. It outranks everything, "not listed" included:
-   UEMO s.9 makes an unsubscribe request binding whether or not the number is on a register, and the scrub treats
-   it the same way (blocked_unsubscribed comes before every listing decision, senders/scrub/engine.py).
+   unsubscribe wins a tie at the same second) is an unsubscribe that had become binding: UEMO s.10 gives a sender
+   10 working days to honour one, and until then the instruction before it stands (compose.py looks it up). It
+   outranks everything, "not listed" included: an unsubscribe request binds whether or not the number is on a
+   register, and the scrub treats it the same way (blocked_unsubscribed comes before every listing decision,
+   senders/scrub/engine.py).
 2. ``insufficient_information``: the listing history cannot say whether the number was listed (a removal that does
    not give the registration date it removed).
 3. ``not_listed``: the number was not on the register when the message arrived.
 4. ``not_yet_protected``: listed, but protection had not started on the arrival day.
-5. ``consent_recorded``: listed and protected, and the instruction in force is a consent (a defence, UEMO s.10).
+5. ``consent_recorded``: listed and protected, and the instruction in force is a consent (a defence against the register).
 6. ``apparent_contravention``: listed and protected, and no consent.
 
 A report is assessed on every register it may concern (all of them when the reporter was not sure and the
