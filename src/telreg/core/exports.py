@@ -16,6 +16,7 @@ A phone number the service normalised to digits starts with a digit anyway.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable
 from typing import IO, Any
@@ -56,3 +57,12 @@ class _SafeWriter:
 def csv_writer(out: IO[str], **options: Any) -> _SafeWriter:
     """``csv.writer(out, **options)`` for a file people open in a spreadsheet: every cell ``formula_safe``."""
     return _SafeWriter(out, **options)
+
+
+def csv_text(header: Iterable[Any], rows: Iterable[Iterable[Any]], **options: Any) -> str:
+    """A whole CSV document (a header row, then the rows) written by :func:`csv_writer`."""
+    out = io.StringIO()
+    writer = csv_writer(out, **options)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()

@@ -253,6 +253,26 @@ def recurring(name: str) -> Callable[[Schedule], Schedule]:
     return decorate
 
 
+def slot_key(kind: str, at: dt.datetime, *, minutes: int) -> str:
+    """The unique key of the ``minutes``-long slot (UTC; ``minutes`` divides an hour) that AT falls in."""
+    utc = at.astimezone(dt.UTC)
+    start = utc.replace(minute=utc.minute - utc.minute % minutes, second=0, microsecond=0)
+    return f"{kind}:{start.strftime('%Y-%m-%dT%H:%MZ')}"
+
+
+def every(kind: str, *, minutes: int) -> Schedule:
+    """Queue one ``kind`` job per ``minutes``-long slot, under the slot's unique key: the schedule is harmless at
+    every worker iteration, two workers cannot queue one slot twice, and a slot caught up late runs once.
+    Returns the registered schedule (a module keeps it as ``schedule``)."""
+
+    def schedule(session: Session, runtime: Runtime) -> None:
+        now = runtime.clock.now()
+        key = slot_key(kind, now, minutes=minutes)
+        enqueue(session, clock=runtime.clock, kind=kind, payload={"slot": key}, run_at=now, unique_key=key)
+
+    return recurring(kind)(schedule)
+
+
 def run_schedules(runtime: Runtime) -> None:
     """Give every recurring schedule its chance to enqueue; one failing schedule neither stops the others nor the
     worker."""

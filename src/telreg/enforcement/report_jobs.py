@@ -26,16 +26,10 @@ log = logging.getLogger("telreg.enforcement")
 
 
 def slot_key(at: dt.datetime) -> str:
-    utc = at.astimezone(dt.UTC)
-    start = utc.replace(minute=utc.minute - utc.minute % SLOT_MINUTES, second=0, microsecond=0)
-    return f"{LAPSE_JOB}:{start.strftime('%Y-%m-%dT%H:%MZ')}"
+    return jobs.slot_key(LAPSE_JOB, at, minutes=SLOT_MINUTES)
 
 
-@jobs.recurring(LAPSE_JOB)
-def schedule(session: Session, runtime: Runtime) -> None:
-    now = runtime.clock.now()
-    jobs.enqueue(session, clock=runtime.clock, kind=LAPSE_JOB, payload={"slot": slot_key(now)}, run_at=now,
-                 unique_key=slot_key(now))
+schedule = jobs.every(LAPSE_JOB, minutes=SLOT_MINUTES)
 
 
 @jobs.handler(LAPSE_JOB)

@@ -24,7 +24,6 @@ cannot match).
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from telreg.core.clock import Clock, today
 from telreg.core.errors import InvalidInput
-from telreg.core.exports import csv_writer
+from telreg.core.exports import csv_text
 from telreg.core.i18n import N_, Msgid
 from telreg.enforcement.models import Case, Notice, Report
 from telreg.enforcement.vocabulary import REGISTER_CLAIMS, UNSURE, VERDICTS
@@ -287,8 +286,4 @@ def figures_rows(figures: MonthlyFigures) -> list[tuple[Any, ...]]:
 
 def figures_csv(figures: MonthlyFigures) -> str:
     """The figures as CSV: a header row (CSV_COLUMNS), then one row per month and register."""
-    out = io.StringIO()
-    writer = csv_writer(out)
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(figures_rows(figures))
-    return out.getvalue()
+    return csv_text(CSV_COLUMNS, figures_rows(figures))

@@ -28,16 +28,10 @@ log = logging.getLogger("telreg.lawful")
 
 def slot_key(at: dt.datetime) -> str:
     """The unique key of the 5-minute slot AT falls in."""
-    utc = at.astimezone(dt.UTC)
-    start = utc.replace(minute=utc.minute - utc.minute % SLOT_MINUTES, second=0, microsecond=0)
-    return f"{SWEEP_JOB}:{start.strftime('%Y-%m-%dT%H:%MZ')}"
+    return jobs.slot_key(SWEEP_JOB, at, minutes=SLOT_MINUTES)
 
 
-@jobs.recurring(SWEEP_JOB)
-def schedule(session: Session, runtime: Runtime) -> None:
-    now = runtime.clock.now()
-    jobs.enqueue(session, clock=runtime.clock, kind=SWEEP_JOB, payload={"slot": slot_key(now)}, run_at=now,
-                 unique_key=slot_key(now))
+schedule = jobs.every(SWEEP_JOB, minutes=SLOT_MINUTES)
 
 
 @jobs.handler(SWEEP_JOB)

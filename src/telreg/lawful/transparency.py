@@ -28,7 +28,6 @@ period: few) to take their median and 90th percentile in Python.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
 import statistics
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
-from telreg.core.exports import csv_writer
+from telreg.core.exports import csv_text
 from telreg.core.models import AuditEvent
 from telreg.lawful.hi1.dictionaries import (
     CANCELLED,
@@ -202,8 +201,4 @@ def report_rows(report: TransparencyReport) -> list[tuple[str, str, Any]]:
 
 
 def report_csv(report: TransparencyReport) -> str:
-    out = io.StringIO()
-    writer = csv_writer(out)
-    writer.writerow(CSV_HEADER)
-    writer.writerows(report_rows(report))
-    return out.getvalue()
+    return csv_text(CSV_HEADER, report_rows(report))
