@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pytest
 from sqlalchemy import select
@@ -68,6 +69,7 @@ def test_a_message_at_a_seed_in_a_downloaded_file_opens_a_case_for_that_account(
         log = event.details["download_log"]
         assert log["count"] == 1 and log["downloads"][0]["file"] == "sms-dated.zip"
         assert log["downloads"][0]["publication_date"] == DAY1.isoformat()
+        assert log["downloads"][0]["sha256"] == hashlib.sha256(copy.content).hexdigest()  # the leaked copy itself
         recent = hits.recent_hits(session)
         assert [(h["report"], h["account_id"], h["case"]) for h in recent] == [
             (body["report"], accounts["sms"], body["case"])]

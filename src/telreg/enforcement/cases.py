@@ -141,7 +141,8 @@ def download_log(session: Session, *, account_id: int, register: str, since: Any
         SenderDownload.downloaded_at >= since).order_by(SenderDownload.downloaded_at, SenderDownload.id)))
     return {"count": len(rows), "downloads": [
         {"file": row.file_name, "publication_date": row.publication_date.isoformat(),
-         "downloaded_at": hk_iso(row.downloaded_at), "address": row.client_address, "api_key_id": row.api_key_id}
+         "downloaded_at": hk_iso(row.downloaded_at), "address": row.client_address, "api_key_id": row.api_key_id,
+         "sha256": row.sha256}  # which bytes it was handed: the account's own copy, matched against a leaked file
         for row in rows[:DOWNLOADS_SHOWN]],
         "addresses": sorted({row.client_address for row in rows if row.client_address}),
         "api_key_ids": sorted({row.api_key_id for row in rows if row.api_key_id is not None}),
