@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +35,12 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     get_profiles(runtime.settings)  # so do broken certificate profiles (telreg.ecert.profiles)
     app = FastAPI(title="telreg", version="0.1.0",
                   description="Do-not-call registers, real-name registration, e-Cert",
-                  docs_url=None, redoc_url=None)  # /docs and /redoc are served offline: web/api_docs.py
+                  docs_url=None, redoc_url=None,  # /docs and /redoc are served offline: web/api_docs.py
+                  lifespan=_lifespan)
     app.state.runtime = runtime
+    from telreg.dnc.listing_index import install as install_listing_index  # built at start-up (issue 18 §2)
+
+    install_listing_index(app)
     app.add_middleware(
         SessionMiddleware,
         secret_key=_secret_key(runtime.settings),
@@ -63,6 +69,14 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     install_openapi_errors(app)  # the documented 422 is the body the validation handler really answers
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    from telreg.senders.check_records import stop_recorder  # online checks' group commit: drain the queue
+
+    await asyncio.to_thread(stop_recorder, app.state.runtime)
 
 
 def _include_routers(app: FastAPI) -> None:

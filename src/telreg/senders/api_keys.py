@@ -46,6 +46,7 @@ __all__ = [
     "create_key",
     "key_view",
     "list_keys",
+    "resolve_key",
     "revoke_key",
     "set_api_access",
 ]
@@ -177,7 +178,17 @@ def revoke_key(session: Session, *, clock: Clock, account_id: int, key_id: int, 
 # ---- scripts presenting a key -----------------------------------------------------------------------------------
 
 def authenticate(session: Session, *, clock: Clock, settings: Settings, bearer: str) -> SenderCaller:
-    """Turn an ``Authorization: Bearer`` key into the caller it stands for, or raise ApiKeyRejected."""
+    """Turn an ``Authorization: Bearer`` key into the caller it stands for, or raise ApiKeyRejected; note the
+    key's last use."""
+    caller = resolve_key(session, clock=clock, settings=settings, bearer=bearer)
+    session.execute(update(SenderApiKey).where(SenderApiKey.id == caller.api_key_id).values(last_used_at=clock.now())
+                    .execution_options(synchronize_session=False))
+    return caller
+
+
+def resolve_key(session: Session, *, clock: Clock, settings: Settings, bearer: str) -> SenderCaller:
+    """The caller an ``Authorization: Bearer`` key stands for, or ApiKeyRejected; reads only (the online check
+    notes the key's last use with its record, core/group_commit.py)."""
     match = _KEY.match(bearer.strip())
     if match is None:
         raise ApiKeyRejected(N_("This is not a telreg API key (expected tr_<prefix>.<secret>, as shown when "
@@ -197,6 +208,4 @@ def authenticate(session: Session, *, clock: Clock, settings: Settings, bearer: 
     access = lifecycle.access(session, clock=clock, settings=settings, account_id=key.account_id)
     if not access.can_log_in:
         raise ApiKeyRejected(access.reason_template, **access.reason_params)
-    session.execute(update(SenderApiKey).where(SenderApiKey.id == key.id).values(last_used_at=clock.now())
-                    .execution_options(synchronize_session=False))
     return SenderCaller(access=access, api_key_id=key.id, scope=frozenset(key.registers.split(",")))

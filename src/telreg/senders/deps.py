@@ -16,14 +16,17 @@ The dependencies declare how they authenticate for the OpenAPI document: the ses
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from telreg.core import sessions
+from telreg.core.db import unit_of_work
 from telreg.core.access import SENDER, SENDER_SESSION, declares
 from telreg.core.errors import NotAuthenticated
 from telreg.core.i18n import N_
@@ -40,15 +43,18 @@ from telreg.core.security import (
 from telreg.deps import DbSession, RuntimeDep
 from telreg.runtime import Runtime
 from telreg.senders import lifecycle, signin
+from telreg.senders.check_cache import TtlCache, generation
 from telreg.senders.errors import AccountNotFound, PasswordChangeRequired
 
 __all__ = [
     "API_KEY_SCHEME",
+    "CheckCallerDep",
     "CurrentSender",
     "SignedInSender",
     "SENDER_KEY",
     "SenderCaller",
     "SenderCallerDep",
+    "check_caller",
     "current_sender",
     "require_sender",
     "end_sender_session",
@@ -196,3 +202,55 @@ def sender_caller(
 
 
 SenderCallerDep = Annotated[SenderCaller, Depends(sender_caller)]
+
+
+# ---- the online check's caller: the same checks, cached for at most a second (issue 18) ----------------------
+
+_CALLERS = TtlCache()
+
+
+def _resolve_key(runtime: Runtime, bearer: str) -> SenderCaller:
+    from telreg.senders import api_keys  # api_keys imports SenderCaller from this module
+
+    with unit_of_work(runtime.read_session_factory) as session:
+        return api_keys.resolve_key(session, clock=runtime.clock, settings=runtime.settings, bearer=bearer)
+
+
+def _resolve_session(request: Request, runtime: Runtime) -> SenderCaller:
+    with unit_of_work(runtime.session_factory) as session:  # may note the session's use (core/sessions.resolve)
+        return SenderCaller(require_sender(request, session, runtime))
+
+
+@declares(SENDER)
+async def check_caller(request: Request, runtime: RuntimeDep, _key: ApiKey, _cookie: SessionCookie) -> SenderCaller:
+    """:func:`sender_caller` for the online check: the same credentials and the same refusals, but a caller
+    accepted in the last second is taken from this process's cache (senders/check_cache.py: a revocation, a
+    suspension or a key change is seen within 1 s, at once when made by this process), so a scripted check
+    costs no database round trip. Async: a cached caller needs no thread; a miss is resolved in the thread pool.
+    The key's last use is noted with the check's record (senders/check_records.py). Refusals are never cached.
+    """
+    certified = request.scope.get(CLIENT_CERTIFICATE)
+    if isinstance(certified, SenderCaller):
+        return certified
+    clock = runtime.clock
+    bearer = bearer_token(request)
+    if bearer is not None:
+        key: tuple[object, ...] = ("key", hashlib.sha256(bearer.encode()).digest())
+        found = _CALLERS.get(key, clock)
+        if found is None:
+            since = generation()
+            found = _CALLERS.put(key, clock, await run_in_threadpool(_resolve_key, runtime, bearer), since=since)
+        return found  # type: ignore[no-any-return]
+    await verify_csrf(request)
+    token, account_id = session_token(request), request.session.get(SENDER_KEY)
+    key = ("session", token, account_id)
+    found = _CALLERS.get(key, clock) if token and account_id else None
+    if found is None:
+        since = generation()
+        found = await run_in_threadpool(_resolve_session, request, runtime)
+        if token and account_id:
+            _CALLERS.put(key, clock, found, since=since)
+    return found  # type: ignore[no-any-return]
+
+
+CheckCallerDep = Annotated[SenderCaller, Depends(check_caller)]

@@ -4,39 +4,81 @@ Per number and register the answer is ``listed`` / ``not_listed`` — or ``inval
 that is not a registrable Hong Kong number (one bad entry never fails the whole request) — with the registration
 date, the day protection starts (the 10th working day after it, the same rule as ``dnc.service``) and whether
 protection is in force on the day asked about (default: today in Hong Kong). The account's own seed numbers
-(issue 17, enforcement.seeds) are listings for that account, as in its downloaded files. Listings are read with one
-set-based query for all the numbers. Each check is recorded (account, registers, how many numbers, address).
+(issue 17, enforcement.seeds) are listings for that account, as in its downloaded files. Each check is recorded
+(account, registers, how many numbers, address): :class:`check_records.CheckRecord`.
+
+Where the answers come from is a :class:`Sources`: :class:`SessionSources` reads the database in the caller's
+transaction (the web page, which records the check in the same transaction); :class:`CachedSources` answers
+from the in-memory listing index and the process's caches (check_cache.py), which is what the API uses so that
+a check costs no database round trip at all (issue 18: the record is then written by group commit).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from telreg.config import Settings
-from telreg.core import audit
+from telreg.core.calendar import WorkingCalendar
 from telreg.core.clock import Clock, today
 from telreg.core.errors import InvalidInput, InvalidNumber
 from telreg.core.i18n import N_
-from telreg.core.phone import parse_registrable
+from telreg.core.phone import REGISTRABLE, classify, parse_registrable
 from telreg.core.weather import load_calendar
 from telreg.dnc import repository as dnc_repository
-from telreg.enforcement.seeds.files import seed_listings
-from telreg.senders import repository
+from telreg.enforcement.seeds.assign import seeds_by_register
+from telreg.senders.check_cache import TtlCache
+from telreg.senders.check_records import CheckRecord, add_records
 from telreg.senders.errors import TooManyNumbers
-from telreg.senders.models import SenderCheck
 from telreg.senders.usage import ensure_account_usable, ensure_register_usable, ensure_usage_open
 from telreg.senders.vocabulary import parse_register
 
 if TYPE_CHECKING:
+    from telreg.runtime import Runtime
     from telreg.senders.deps import SenderCaller
 
-__all__ = ["MAX_NUMBERS", "check_numbers"]
+__all__ = ["MAX_NUMBERS", "CachedSources", "SessionSources", "Sources", "answer_check", "check_numbers",
+           "parse_entry"]
 
 MAX_NUMBERS = 100  # FAQ Q3.8: "This interface will only allow the checking of 100 numbers at a time."
+Found = dict[tuple[str, str], dt.date]
 
+
+class Sources(Protocol):
+    """Where a check's answers come from."""
+
+    def listed(self, numbers: Sequence[str], registers: Sequence[str]) -> Found: ...
+    def seeds(self, account_id: int, numbers: Sequence[str], registers: Sequence[str], day: dt.date) -> Found: ...
+    def protection_starts(self, registered_on: dt.date) -> dt.date: ...
+
+
+# ---- parsing the entries ----------------------------------------------------------------------------------------
+
+# The spellings scripts send nearly always: 8 digits, grouped 4+4 by a space or hyphen, after an optional +852
+# or 852 (with or without one separator). Only these skip the general parser (NFKC folding, letter and shape
+# checks, which cost ~10 µs an entry); everything else, and every entry that is not registrable (whose reason
+# the general parser words), goes through core.phone.parse_registrable. The property test in
+# test_online_check_parse.py holds the two to the same answers.
+_COMMON = re.compile(r"(?:\+852[ -]?|852[ -]?)?([0-9]{4})[ -]?([0-9]{4})")
+
+
+def parse_entry(raw: Any) -> tuple[str | None, str | None]:
+    """(national number, None) or (None, the reason the entry is not a registrable Hong Kong number)."""
+    if isinstance(raw, str) and (match := _COMMON.fullmatch(raw)):
+        national = match.group(1) + match.group(2)
+        if classify(national) in REGISTRABLE:
+            return national, None
+    try:
+        return parse_registrable(None if raw is None else str(raw)).national, None
+    except InvalidNumber as problem:
+        return None, problem.message
+
+
+# ---- the check ------------------------------------------------------------------------------------------------
 
 def _registers(caller: SenderCaller, registers: list[str] | None) -> list[str]:
     if registers is None:  # not said: every register the account may use now
@@ -53,12 +95,75 @@ def _registers(caller: SenderCaller, registers: list[str] | None) -> list[str]:
     return chosen
 
 
-def _parse(raw: Any) -> tuple[str | None, str | None]:
-    """(national number, None) or (None, the reason the entry is not a registrable Hong Kong number)."""
-    try:
-        return parse_registrable(None if raw is None else str(raw)).national, None
-    except InvalidNumber as problem:
-        return None, problem.message
+def admit(*, clock: Clock, settings: Settings, caller: SenderCaller, numbers: Sequence[Any],
+          registers: list[str] | None) -> list[str]:
+    """Refuse a check that may not run (account, update window, size, registers); return the registers."""
+    ensure_account_usable(caller)
+    ensure_usage_open(clock, settings, what="Online checks")
+    if len(numbers) > MAX_NUMBERS:
+        raise TooManyNumbers(
+            N_("A check takes at most %(limit)s numbers per check; this one has %(given)s. Split the list, "
+               "or download the whole register to cleanse a large database."),
+            limit=MAX_NUMBERS, given=len(numbers),
+        )
+    if not numbers:
+        raise InvalidInput(N_("Give at least one number to check."), limit=MAX_NUMBERS, given=0)
+    return _registers(caller, registers)
+
+
+def answer_check(sources: Sources, *, clock: Clock, settings: Settings, caller: SenderCaller,
+                 numbers: Sequence[Any], registers: list[str] | None = None, on_date: dt.date | None = None,
+                 client_address: str | None = None) -> tuple[dict[str, Any], CheckRecord]:
+    """Answer a check of up to 100 numbers from SOURCES; return the answer and the record still to be written."""
+    chosen = admit(clock=clock, settings=settings, caller=caller, numbers=numbers, registers=registers)
+    day = today(clock)
+    on = on_date or day
+    parsed = [parse_entry(raw) for raw in numbers]
+    wanted = sorted({n for n, _ in parsed if n is not None})
+    found = sources.listed(wanted, chosen)
+    # The account's seed numbers are listings for this account (issue 17): the answer agrees with its files.
+    for key, listed_on in sources.seeds(caller.account_id, wanted, chosen, day).items():
+        found.setdefault(key, listed_on)
+    not_listed = {"status": "not_listed", "registered_on": None, "protection_starts_on": None, "protected": False}
+    invalid = {"status": "invalid", "registered_on": None, "protection_starts_on": None, "protected": False}
+    listed_answers: dict[dt.date, dict[str, Any]] = {}  # one answer per registration date (shared, never mutated)
+
+    def answer(number: str, register: str) -> dict[str, Any]:
+        registered_on = found.get((number, register))
+        if registered_on is None:
+            return not_listed
+        known = listed_answers.get(registered_on)
+        if known is None:
+            begins = sources.protection_starts(registered_on)
+            known = listed_answers[registered_on] = {
+                "status": "listed", "registered_on": registered_on.isoformat(),
+                "protection_starts_on": begins.isoformat(), "protected": on >= begins}
+        return known
+
+    results = []
+    invalid_count = listed_count = protected_count = 0
+    for raw, (number, reason) in zip(numbers, parsed):
+        if number is None:
+            invalid_count += 1
+            per_register = {r: invalid for r in chosen}
+        else:
+            per_register = {r: answer(number, r) for r in chosen}
+            answers = per_register.values()
+            listed_count += any(a["status"] == "listed" for a in answers)
+            protected_count += any(a["protected"] for a in answers)
+        results.append({"input": None if raw is None else str(raw), "number": number, "valid": number is not None,
+                        "reason": reason, "registers": per_register})
+    now = clock.now()
+    record = CheckRecord(account_id=caller.account_id, registers=tuple(chosen), numbers_checked=len(numbers),
+                         api_key_id=caller.api_key_id, client_address=client_address, checked_at=now)
+    return {
+        "checked_at": now.isoformat(),
+        "on": on.isoformat(),
+        "registers": chosen,
+        "summary": {"numbers": len(numbers), "invalid": invalid_count, "listed": listed_count,
+                    "protected": protected_count},
+        "results": results,
+    }, record
 
 
 def check_numbers(
@@ -72,67 +177,132 @@ def check_numbers(
     on_date: dt.date | None = None,
     client_address: str | None = None,
 ) -> dict[str, Any]:
-    """Check up to 100 numbers against the caller's registers (all it may use, or those named); record the check."""
-    ensure_account_usable(caller)
-    ensure_usage_open(clock, settings, what="Online checks")
-    if len(numbers) > MAX_NUMBERS:
-        raise TooManyNumbers(
-            N_("A check takes at most %(limit)s numbers per check; this one has %(given)s. Split the list, "
-               "or download the whole register to cleanse a large database."),
-            limit=MAX_NUMBERS, given=len(numbers),
-        )
-    if not numbers:
-        raise InvalidInput(N_("Give at least one number to check."), limit=MAX_NUMBERS, given=0)
-    chosen = _registers(caller, registers)
-    on = on_date or today(clock)
-    parsed = [_parse(raw) for raw in numbers]
-    wanted = sorted({n for n, _ in parsed if n is not None})
-    # One query for every number (WHERE number IN (...)); a per-number loop would be 100 round trips.
-    found = {(row.number, row.register): row.registration_date
-             for row in dnc_repository.listings_among(session, wanted) if row.register in chosen}
-    # The account's seed numbers are listings for this account (issue 17): the answer agrees with its files.
-    for key, listed_on in seed_listings(session, account_id=caller.account_id, numbers=wanted, registers=chosen,
-                                        day=today(clock)).items():
-        found.setdefault(key, listed_on)
-    calendar = load_calendar(session, settings) if found else None
-    starts: dict[dt.date, dt.date] = {}
+    """Check up to 100 numbers against the caller's registers (all it may use, or those named), reading and
+    recording in SESSION's transaction (the web page)."""
+    result, record = answer_check(SessionSources(session, settings), clock=clock, settings=settings, caller=caller,
+                                  numbers=numbers, registers=registers, on_date=on_date,
+                                  client_address=client_address)
+    add_records(session, [record], clock=clock)
+    return result
 
-    def answer(number: str | None, register: str) -> dict[str, Any]:
-        if number is None:
-            return {"status": "invalid", "registered_on": None, "protection_starts_on": None, "protected": False}
-        registered_on = found.get((number, register))
-        if registered_on is None:
-            return {"status": "not_listed", "registered_on": None, "protection_starts_on": None, "protected": False}
-        assert calendar is not None
-        if registered_on not in starts:
-            starts[registered_on] = calendar.add_working_days(registered_on, settings.protection_working_days)
-        begins = starts[registered_on]
-        return {"status": "listed", "registered_on": registered_on.isoformat(),
-                "protection_starts_on": begins.isoformat(), "protected": on >= begins}
 
-    results = [
-        {"input": None if raw is None else str(raw), "number": number, "valid": number is not None,
-         "reason": reason, "registers": {r: answer(number, r) for r in chosen}}
-        for raw, (number, reason) in zip(numbers, parsed)
-    ]
-    now = clock.now()
-    repository.add(session, SenderCheck(
-        account_id=caller.account_id, registers=",".join(chosen), numbers_checked=len(numbers),
-        api_key_id=caller.api_key_id, client_address=(client_address or None) and client_address[:64],
-        checked_at=now,
-    ))
-    audit.record(session, clock=clock, actor=f"sender:{caller.account_id}", action="sender-online-check",
-                 subject_type="sender", subject_key=str(caller.account_id),
-                 details={"registers": chosen, "numbers": len(numbers), "api_key_id": caller.api_key_id})
-    return {
-        "checked_at": now.isoformat(),
-        "on": on.isoformat(),
-        "registers": chosen,
-        "summary": {
-            "numbers": len(numbers),
-            "invalid": sum(1 for r in results if not r["valid"]),
-            "listed": sum(1 for r in results if any(a["status"] == "listed" for a in r["registers"].values())),
-            "protected": sum(1 for r in results if any(a["protected"] for a in r["registers"].values())),
-        },
-        "results": results,
-    }
+# ---- sources ------------------------------------------------------------------------------------------------
+
+class SessionSources:
+    """Answers read in one database session: one set-based query for all the numbers."""
+
+    def __init__(self, session: Session, settings: Settings) -> None:
+        self._session = session
+        self._settings = settings
+        self._calendar: WorkingCalendar | None = None
+
+    def listed(self, numbers: Sequence[str], registers: Sequence[str]) -> Found:
+        return sql_listings(self._session, numbers, registers)
+
+    def seeds(self, account_id: int, numbers: Sequence[str], registers: Sequence[str], day: dt.date) -> Found:
+        return _seeds_among(seeds_by_register(self._session, account_id=account_id, day=day), numbers, registers)
+
+    def protection_starts(self, registered_on: dt.date) -> dt.date:
+        if self._calendar is None:
+            self._calendar = load_calendar(self._session, self._settings)
+        return self._calendar.add_working_days(registered_on, self._settings.protection_working_days)
+
+
+def sql_listings(session: Session, numbers: Sequence[str], registers: Sequence[str]) -> Found:
+    """The listings among NUMBERS on REGISTERS, by one query (WHERE number IN (...))."""
+    return {(row.number, row.register): row.registration_date
+            for row in dnc_repository.listings_among(session, list(numbers)) if row.register in registers}
+
+
+def _seeds_among(seeds: dict[str, Any], numbers: Sequence[str], registers: Sequence[str]) -> Found:
+    found: Found = {}
+    for register in registers:
+        by_number = seeds.get(register)
+        if by_number:
+            for number in numbers:
+                listed_on = by_number.get(number)
+                if listed_on is not None:
+                    found[(number, register)] = listed_on
+    return found
+
+
+_SEEDS = TtlCache()
+_CALENDAR = TtlCache()
+
+
+class CachedSources:
+    """Answers from the listing index and the process's caches; :meth:`warm` says whether answering needs the
+    database (then the caller runs :meth:`load` off the event loop first)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    def warm(self, account_id: int) -> bool:
+        clock = self._runtime.clock
+        return (_SEEDS.get(account_id, clock) is not None and _CALENDAR.get("calendar", clock) is not None
+                and _index_ready(self._runtime))
+
+    def load(self, account_id: int) -> None:
+        """Fill the caches this account's check reads (blocking: database work)."""
+        self._seeds_of(account_id)
+        self._calendar()
+        _listing_index(self._runtime)
+
+    def listed(self, numbers: Sequence[str], registers: Sequence[str]) -> Found:
+        index = _listing_index(self._runtime)
+        found: Found = {}
+        for register in registers:
+            for number, registered_on in index.registration_dates(register, numbers).items():
+                found[(number, register)] = registered_on
+        return found
+
+    def seeds(self, account_id: int, numbers: Sequence[str], registers: Sequence[str], day: dt.date) -> Found:
+        return _seeds_among(self._seeds_of(account_id), numbers, registers)
+
+    def protection_starts(self, registered_on: dt.date) -> dt.date:
+        calendar, starts = self._calendar()
+        begins = starts.get(registered_on)
+        if begins is None:
+            begins = starts[registered_on] = calendar.add_working_days(
+                registered_on, self._runtime.settings.protection_working_days)
+        return begins
+
+    def _seeds_of(self, account_id: int) -> dict[str, dict[str, dt.date]]:
+        runtime = self._runtime
+
+        def load() -> dict[str, dict[str, dt.date]]:
+            with runtime.read_session_factory() as session:
+                by_register = seeds_by_register(session, account_id=account_id, day=today(runtime.clock))
+            return {register: {s.number: s.listed_on for s in seeds} for register, seeds in by_register.items()}
+
+        return _SEEDS.get_or_load(account_id, runtime.clock, load)
+
+    def _calendar(self) -> tuple[WorkingCalendar, dict[dt.date, dt.date]]:
+        runtime = self._runtime
+
+        def load() -> tuple[WorkingCalendar, dict[dt.date, dt.date]]:
+            with runtime.read_session_factory() as session:
+                return load_calendar(session, runtime.settings), {}
+
+        return _CALENDAR.get_or_load("calendar", runtime.clock, load)
+
+
+# ---- the listing index (telreg.dnc.listing_index, issue 18) -------------------------------------------------
+
+class _SqlIndex:
+    """Stand-in with the listing index's interface, reading the database (until the index is wired in)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    def registration_dates(self, register: str, numbers: Sequence[str]) -> dict[str, dt.date]:
+        with self._runtime.read_session_factory() as session:
+            return {number: on for (number, _), on in sql_listings(session, numbers, [register]).items()}
+
+
+def _listing_index(runtime: Runtime) -> Any:
+    return _SqlIndex(runtime)
+
+
+def _index_ready(runtime: Runtime) -> bool:
+    return False  # the stand-in reads the database: never answer on the event loop

@@ -1,0 +1,87 @@
+"""The records of online checks, written by group commit (core/group_commit.py) before each check is answered.
+
+Per check: one ``sender_checks`` row and one ``sender-online-check`` audit event; per API key and batch, one
+UPDATE of its ``last_used_at`` (the latest check's time, never moved back). One writer per runtime (so per
+process), started with the first check and drained when the app shuts down (:func:`stop_recorder`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import insert, or_, update
+from sqlalchemy.orm import Session
+
+from telreg.core import audit
+from telreg.core.clock import Clock
+from telreg.core.group_commit import GroupCommitter
+from telreg.runtime import Runtime
+from telreg.senders.models import SenderApiKey, SenderCheck
+
+__all__ = ["CheckRecord", "add_records", "recorder", "stop_recorder"]
+
+_EXTRA = "senders.check_recorder"
+_CREATING = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRecord:
+    """What is kept of one online check: who, which registers, how many numbers, from where, when."""
+
+    account_id: int
+    registers: tuple[str, ...]
+    numbers_checked: int
+    api_key_id: int | None
+    client_address: str | None
+    checked_at: dt.datetime
+
+
+def add_records(session: Session, records: Sequence[CheckRecord], *, clock: Clock) -> None:
+    """Add the records' rows, audit events and the keys' last use to SESSION (flushed, not committed)."""
+    if not records:
+        return
+    session.execute(insert(SenderCheck), [
+        {"account_id": r.account_id, "registers": ",".join(r.registers), "numbers_checked": r.numbers_checked,
+         "api_key_id": r.api_key_id, "client_address": (r.client_address or None) and r.client_address[:64],
+         "checked_at": r.checked_at}
+        for r in records])
+    audit.record_many(session, clock=clock, events=[
+        {"occurred_at": r.checked_at, "actor": f"sender:{r.account_id}", "action": "sender-online-check",
+         "subject_type": "sender", "subject_key": str(r.account_id),
+         "details": {"registers": list(r.registers), "numbers": r.numbers_checked, "api_key_id": r.api_key_id}}
+        for r in records])
+    last_use: dict[int, dt.datetime] = {}
+    for r in records:
+        if r.api_key_id is not None and (r.api_key_id not in last_use or last_use[r.api_key_id] < r.checked_at):
+            last_use[r.api_key_id] = r.checked_at
+    for key_id, used_at in sorted(last_use.items()):  # one UPDATE per key per batch, in id order (no deadlock)
+        session.execute(update(SenderApiKey)
+                        .where(SenderApiKey.id == key_id,
+                               or_(SenderApiKey.last_used_at.is_(None), SenderApiKey.last_used_at < used_at))
+                        .values(last_used_at=used_at).execution_options(synchronize_session=False))
+
+
+def recorder(runtime: Runtime) -> GroupCommitter[CheckRecord]:
+    """The runtime's check writer (created on first use)."""
+    found = runtime.extras.get(_EXTRA)
+    if found is None:
+        with _CREATING:
+            found = runtime.extras.get(_EXTRA)
+            if found is None:
+                found = GroupCommitter(
+                    runtime.session_factory,
+                    lambda session, records: add_records(session, records, clock=runtime.clock),
+                    name="online-checks",
+                    retry_after=runtime.settings.database_busy_retry_after_seconds)
+                runtime.extras[_EXTRA] = found
+    return found  # type: ignore[return-value]
+
+
+def stop_recorder(runtime: Runtime) -> None:
+    """Write every queued check record and stop the writer (app shutdown); a later check starts a new one."""
+    found = runtime.extras.pop(_EXTRA, None)
+    if isinstance(found, GroupCommitter):
+        found.stop()
