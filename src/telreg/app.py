@@ -41,6 +41,9 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     from telreg.dnc.listing_index import install as install_listing_index  # built at start-up (issue 18 §2)
 
     install_listing_index(app)
+    from telreg.dnc.listing_index import install as install_listing_index  # built at start-up (issue 18 §2)
+
+    install_listing_index(app)
     app.add_middleware(
         SessionMiddleware,
         secret_key=_secret_key(runtime.settings),

@@ -7,8 +7,9 @@ registers are being rebuilt for publication and no change is accepted from any c
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -24,13 +25,18 @@ from telreg.dnc import repository
 from telreg.dnc.models import Listing
 from telreg.dnc.vocabulary import Channel, ListingEvent, Register, Verification
 
+if TYPE_CHECKING:
+    from telreg.dnc.listing_index import ListingIndex
+
 __all__ = [
     "ChangeOutcome",
+    "current_status",
     "deregister_number",
     "ensure_changes_open",
     "in_update_window",
     "number_status",
     "register_number",
+    "status_document",
 ]
 
 
@@ -190,24 +196,51 @@ def deregister_number(
 
 
 def number_status(session: Session, *, settings: Settings, number: str | HKNumber) -> dict[str, Any]:
-    """The stable status document: listed or not on each register, with registration and protection dates."""
+    """The stable status document: listed or not on each register, with registration and protection dates.
+
+    Read in the session's transaction (it sees the caller's own uncommitted changes); the public HTTP look-up
+    answers the same document from the in-memory index instead (``current_status``)."""
     parsed = number if isinstance(number, HKNumber) else parse_registrable(number)
     listings = repository.listings_for(session, parsed.national)
-    calendar = load_calendar(session, settings) if listings else None
+    if not listings:
+        return status_document(parsed.national, {}, protected_from=_never_asked)
+    calendar = load_calendar(session, settings)
+    return status_document(
+        parsed.national, {register: listing.registration_date for register, listing in listings.items()},
+        protected_from=lambda day: calendar.add_working_days(day, settings.protection_working_days),
+    )
+
+
+def current_status(index: ListingIndex, *, number: str | HKNumber) -> dict[str, Any]:
+    """``number_status`` as committed, answered from this process's listing index: no query."""
+    parsed = number if isinstance(number, HKNumber) else parse_registrable(number)
+    registered = {}
+    for register in _REGISTERS:
+        day = index.registration_date(register, parsed.national)
+        if day is not None:
+            registered[register] = day
+    return status_document(parsed.national, registered, protected_from=index.protected_from)
+
+
+def status_document(national: str, registered: Mapping[str, dt.date], *,
+                    protected_from: Callable[[dt.date], dt.date]) -> dict[str, Any]:
+    """The status document of a number listed on REGISTERED's registers since the dates given."""
     registers: dict[str, dict[str, Any]] = {}
-    for register in Register:
-        listing = listings.get(register.value)
-        if listing is None or calendar is None:
-            registers[register.value] = {"listed": False}
-            continue
-        registers[register.value] = {
-            "listed": True,
-            "registered_on": listing.registration_date.isoformat(),
-            "protected_from": calendar.add_working_days(
-                listing.registration_date, settings.protection_working_days
-            ).isoformat(),
-        }
-    return {"number": parsed.national, "registers": registers}
+    for register in _REGISTERS:
+        day = registered.get(register)
+        if day is None:
+            registers[register] = {"listed": False}
+        else:
+            registers[register] = {"listed": True, "registered_on": day.isoformat(),
+                                   "protected_from": protected_from(day).isoformat()}
+    return {"number": national, "registers": registers}
+
+
+def _never_asked(day: dt.date) -> dt.date:
+    raise AssertionError("no listing, no protection date")
+
+
+_REGISTERS = tuple(register.value for register in Register)
 
 
 def listing_history(session: Session, *, number: str | HKNumber) -> list[dict[str, Any]]:

@@ -6,6 +6,9 @@ forms for display are computed on read (identities.py), never stored.
 
     operators ─< numbers ─< registrations >─ identities (holder, guardian, agent, handler)
     operators ─< quota_counters >─ identities          refusals (operator code, number, code, message)
+
+On PostgreSQL numbers, registrations and quota counters are partitioned by operator (migration c18b00000001,
+docs/scaling.md); POSTGRESQL_DIVERGENCES names what the database has there instead of what these models say.
 """
 
 from __future__ import annotations
@@ -40,6 +43,27 @@ NUMBER_STATES = ("unregistered", "active", "outgoing_barred", "suspended", "deac
                  "terminated", "contract")
 END_REASONS = ("transferred", "terminated", "deactivated", "ported")
 HOLDER_KINDS = ("person", "organisation")
+
+# Partitioned by HASH (operator_id) on PostgreSQL; plain tables on SQLite.
+PARTITIONED_BY_OPERATOR = ("realname_numbers", "realname_registrations", "realname_quota_counters")
+# (table, constraint or index) that differ on PostgreSQL because of the partitioning, by the name the models give
+# and the name the database has: a partitioned table's unique keys include operator_id (the global uniqueness of
+# a number and an ICCID lives in realname_number_keys, a trigger-kept table without a model); foreign keys to a
+# number point at realname_number_keys; a port request's registrations are referenced with their operator; and
+# la_task_records.registration_id has no foreign key there (the migration's docstring says why).
+POSTGRESQL_DIVERGENCES = frozenset({
+    ("realname_numbers", "uq_realname_numbers_number"), ("realname_numbers", "uq_realname_numbers_number_operator"),
+    ("realname_numbers", "uq_realname_numbers_iccid"), ("realname_numbers", "uq_realname_numbers_iccid_operator"),
+    ("realname_registrations", "uq_realname_registrations_current"),
+    *((table, f"fk_{table}_number_id_realname_{target}")
+      for table in ("realname_registrations", "realname_lifecycle_events", "realname_lookup_challenges",
+                    "realname_flags", "realname_port_requests") for target in ("numbers", "number_keys")),
+    ("realname_port_requests", "fk_realname_port_requests_registration_before_id_realname_registrations"),
+    ("realname_port_requests", "fk_realname_port_requests_registration_after_id_realname_registrations"),
+    ("realname_port_requests", "fk_realname_port_requests_registration_before_at_donor"),
+    ("realname_port_requests", "fk_realname_port_requests_registration_after_at_recipient"),
+    ("la_task_records", "fk_la_task_records_registration_id_realname_registrations"),
+})
 
 
 class Operator(Base):
@@ -102,7 +126,9 @@ class Registration(Base):
     """A number registered to a holder, from ``registered_at`` until ``ended_at`` (None: current).
 
     At most one current registration per number: a partial unique index on ``number_id`` where ``ended_at``
-    is NULL (SQLite and PostgreSQL both have them), so two concurrent registrations cannot both win.
+    is NULL (SQLite and PostgreSQL both have them), so two concurrent registrations cannot both win. On
+    PostgreSQL the index is ``(number_id, operator_id)``, partitioned: a current registration is at the operator
+    holding the number.
     """
 
     __tablename__ = "realname_registrations"
