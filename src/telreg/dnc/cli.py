@@ -6,17 +6,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from telreg.core.cli_support import AsOfOption, print_json, runtime, session_scope
 from telreg.core.errors import InvalidInput
-from telreg.core.files import store_document
 from telreg.core.i18n import N_
-from telreg.core.users import officer
-from telreg.dnc import feeds, paper, service
+from telreg.dnc import service
 from telreg.dnc.vocabulary import Channel, Verification, parse_registers
 
+# Only what `telreg dnc status` needs is imported here (issue 18 §5: a status look-up in under half a second);
+# the officers' modules (users, files, paper, feeds) and rich are imported by the commands that use them.
 app = typer.Typer(no_args_is_help=True, help="Do-not-call registers")
 paper_app = typer.Typer(no_args_is_help=True, help="Paper applications (with a recent phone bill)")
 feed_app = typer.Typer(no_args_is_help=True, help="Operators' feeds of terminated numbers")
@@ -58,6 +56,9 @@ def register(
     as_of: AsOfOption = None,
 ) -> None:
     """List NUMBER on the given registers on an officer's authority (paper channel)."""
+    from telreg.core.files import store_document
+    from telreg.core.users import officer
+
     _officer_channel(channel)
     rt = runtime(as_of)
     with session_scope(rt) as session:
@@ -85,6 +86,8 @@ def deregister(
     as_of: AsOfOption = None,
 ) -> None:
     """Remove NUMBER from the given registers today, on an officer's authority (paper channel)."""
+    from telreg.core.users import officer
+
     _officer_channel(channel)
     rt = runtime(as_of)
     with session_scope(rt) as session:
@@ -105,6 +108,9 @@ def status(number: str, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(data)
         return
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table("register", "listed", "registered on", "protected from", title=f"Status of {data['number']}")
     for name, entry in data["registers"].items():
         table.add_row(name, "yes" if entry["listed"] else "no", entry.get("registered_on", ""),
@@ -137,6 +143,9 @@ def paper_record(
     as_of: AsOfOption = None,
 ) -> None:
     """Record a paper application with its phone bill; it waits for approval."""
+    from telreg.core.files import store_document
+    from telreg.dnc import paper
+
     rt = runtime(as_of)
     stored = store_document(rt.settings.data_dir, filename=bill.name, content=bill.read_bytes(),
                             max_bytes=rt.settings.max_upload_bytes, area="dnc-paper")
@@ -154,6 +163,8 @@ def paper_list(
     as_json: JsonOption = False,
 ) -> None:
     """List paper applications, newest first."""
+    from telreg.dnc import paper
+
     rt = runtime()
     with session_scope(rt) as session:
         rows = [
@@ -174,6 +185,8 @@ def paper_list(
 def paper_approve(application_id: int, officer_name: OfficerOption, as_json: JsonOption = False,
                   as_of: AsOfOption = None) -> None:
     """Approve a pending paper application: the number is listed (or delisted) today."""
+    from telreg.dnc import paper
+
     rt = runtime(as_of)
     with session_scope(rt) as session:
         outcomes = paper.approve(session, clock=rt.clock, settings=rt.settings, application_id=application_id,
@@ -186,6 +199,8 @@ def paper_reject(application_id: int, officer_name: OfficerOption,
                  reason: Annotated[str, typer.Option("--reason", help="Why, in words the applicant understands")],
                  as_of: AsOfOption = None) -> None:
     """Reject a pending paper application."""
+    from telreg.dnc import paper
+
     rt = runtime(as_of)
     with session_scope(rt) as session:
         application = paper.reject(session, clock=rt.clock, application_id=application_id,
@@ -202,6 +217,9 @@ def feed_import(
     as_of: AsOfOption = None,
 ) -> None:
     """Import an operator's terminated numbers: validated whole first, then their listings are removed."""
+    from telreg.core.users import officer
+    from telreg.dnc import feeds
+
     rt = runtime(as_of)
     with session_scope(rt) as session:
         clerk = officer(session, officer_name)
@@ -226,6 +244,8 @@ def feed_import(
 @feed_app.command("runs")
 def feed_list(as_json: JsonOption = False) -> None:
     """List recent feed imports."""
+    from telreg.dnc import feeds
+
     rt = runtime()
     with session_scope(rt) as session:
         rows = [

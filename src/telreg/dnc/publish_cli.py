@@ -8,8 +8,6 @@ from typing import Annotated
 import typer
 
 from telreg.core.cli_support import AsOfOption, parse_date, print_json, runtime
-from telreg.core.db import unit_of_work
-from telreg.dnc.publish import service
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
 
@@ -21,6 +19,9 @@ def publish(
     as_of: AsOfOption = None,
 ) -> None:
     """Publish every register as it stood at the close (23:00 HK) of a date; an existing publication is kept."""
+    from telreg.core.db import unit_of_work
+    from telreg.dnc.publish import service  # numpy and the zip writers: loaded by the commands that publish
+
     rt = runtime(as_of)
     now = rt.clock.now()
     if date is not None:
@@ -44,6 +45,8 @@ def publish(
 
 def publications(as_json: JsonOption = False) -> None:
     """List publications, newest first."""
+    from telreg.dnc.publish import service
+
     rows = service.list_publications(settings=runtime().settings)
     if as_json:
         print_json(rows)
@@ -56,6 +59,8 @@ def publications(as_json: JsonOption = False) -> None:
 
 def prune(as_json: JsonOption = False, as_of: AsOfOption = None) -> None:
     """Delete published files older than the retention period (manifests are kept)."""
+    from telreg.dnc.publish import service
+
     rt = runtime(as_of)
     deleted = service.prune(clock=rt.clock, settings=rt.settings)
     if as_json:
