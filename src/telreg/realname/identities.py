@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from telreg.core.clock import Clock
@@ -26,7 +28,8 @@ from telreg.realname.models import Identity
 from telreg.realname.outcome import Refused
 from telreg.realname.parties import CheckedParty
 
-__all__ = ["SEALED_FIELDS", "document_index", "find_or_create", "masked", "open_details", "same_name"]
+__all__ = ["SEALED_FIELDS", "KnownIdentity", "document_index", "find_or_create", "masked", "masked_details",
+           "open_details", "same_name"]
 
 # The associated data of each sealed column: a token copied into another column does not open there.
 SEALED_FIELDS = {
@@ -47,40 +50,54 @@ def document_index(vault: Vault, *, doc_type: str, normalised: str) -> str:
     return vault.blind_index(f"document.{_SHARED_NUMBER.get(doc_type, doc_type)}", normalised)
 
 
-def find_or_create(session: Session, *, vault: Vault, clock: Clock, party: CheckedParty) -> Identity:
+@dataclass(frozen=True)
+class KnownIdentity:
+    """An identity as a registration uses it: its id, and its details in clear (to check them and to answer with
+    them masked) — opened once, or taken from the request when the identity was just created."""
+
+    id: int
+    details: dict[str, Any]  # open_details' keys: kind, name, date_of_birth, address, doc_type, document
+
+
+def find_or_create(session: Session, *, vault: Vault, clock: Clock, party: CheckedParty) -> KnownIdentity:
     """Return the identity of this party's document, creating it (sealed) when it is new."""
     index = document_index(vault, doc_type=party.doc_type, normalised=party.normalised)
     # Locked: an erasure (realname/retention.py locks the row too) either finishes first — then its new blind
     # index no longer matches and a fresh identity is made — or waits and finds a current registration.
-    existing = repository.identity_by_index(session, index, lock=True)
+    existing = repository.identity_values_by_index(session, index, lock=True)
     if existing is None:
         now = clock.now()
-        row = Identity(
-            kind=party.kind,
-            doc_type=party.doc_type,
-            document_index=index,
-            document_sealed=vault.seal(SEALED_FIELDS["document"], party.normalised),
-            name_sealed=vault.seal(SEALED_FIELDS["name"], party.name),
-            date_of_birth_sealed=(vault.seal(SEALED_FIELDS["date_of_birth"], party.date_of_birth.isoformat())
-                                  if party.date_of_birth else None),
-            address_sealed=vault.seal(SEALED_FIELDS["address"], party.address) if party.address else None,
-            created_at=now,
-            updated_at=now,
-        )
-        if (stored := repository.add_identity(session, row)) is not None:
-            return stored
-        existing = repository.identity_by_index(session, index, lock=True)  # a concurrent registration made it
+        new_id = repository.insert_identity(session, {
+            "kind": party.kind,
+            "doc_type": party.doc_type,
+            "document_index": index,
+            "document_sealed": vault.seal(SEALED_FIELDS["document"], party.normalised),
+            "name_sealed": vault.seal(SEALED_FIELDS["name"], party.name),
+            "date_of_birth_sealed": (vault.seal(SEALED_FIELDS["date_of_birth"], party.date_of_birth.isoformat())
+                                     if party.date_of_birth else None),
+            "address_sealed": vault.seal(SEALED_FIELDS["address"], party.address) if party.address else None,
+            "created_at": now,
+            "updated_at": now,
+        })
+        if new_id is not None:
+            return KnownIdentity(new_id, {"kind": party.kind, "name": party.name,
+                                          "date_of_birth": party.date_of_birth, "address": party.address,
+                                          "doc_type": party.doc_type, "document": party.normalised})
+        # A concurrent registration made it.
+        existing = repository.identity_values_by_index(session, index, lock=True)
         assert existing is not None, "the unique index refused the identity, so it exists"
-    _ensure_same(vault, existing, party)
+    details = open_details(vault, existing)
+    _ensure_same(details, party)
     if party.address and existing.address_sealed is None:  # completing the record is not a correction
-        existing.address_sealed = vault.seal(SEALED_FIELDS["address"], party.address)
-        existing.updated_at = clock.now()
-        session.flush()
-    return existing
+        repository.complete_identity_address(session, existing.id, at=clock.now(),
+                                             address_sealed=vault.seal(SEALED_FIELDS["address"], party.address))
+        details["address"] = party.address
+    return KnownIdentity(existing.id, details)
 
 
-def open_details(vault: Vault, identity: Identity) -> dict[str, Any]:
-    """Return the identity's details in clear (for the few use cases that need them)."""
+def open_details(vault: Vault, identity: Identity | Row[Any]) -> dict[str, Any]:
+    """Return the identity's details in clear (for the few use cases that need them); IDENTITY is the ORM row or
+    a row of its sealed columns (repository.identity_values_by_index)."""
     born = (dt.date.fromisoformat(vault.open(SEALED_FIELDS["date_of_birth"], identity.date_of_birth_sealed))
             if identity.date_of_birth_sealed else None)
     return {
@@ -96,7 +113,11 @@ def open_details(vault: Vault, identity: Identity) -> dict[str, Any]:
 
 def masked(vault: Vault, identity: Identity) -> dict[str, Any]:
     """Return the identity as pages and API responses show it: every personal value masked."""
-    clear = open_details(vault, identity)
+    return masked_details(open_details(vault, identity))
+
+
+def masked_details(clear: dict[str, Any]) -> dict[str, Any]:
+    """Mask details in clear (``open_details``' keys) as ``masked`` shows them."""
     return {
         "kind": clear["kind"],
         "name": mask_name(clear["name"]),
@@ -116,9 +137,8 @@ def _name_key(name: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKC", name).casefold() if c.isalnum())
 
 
-def _ensure_same(vault: Vault, identity: Identity, party: CheckedParty) -> None:
-    clear = open_details(vault, identity)
-    if identity.kind != party.kind or not same_name(clear["name"], party.name) or (
+def _ensure_same(clear: dict[str, Any], party: CheckedParty) -> None:
+    if clear["kind"] != party.kind or not same_name(clear["name"], party.name) or (
         party.date_of_birth is not None and clear["date_of_birth"] not in (None, party.date_of_birth)
     ):
         raise Refused(

@@ -8,8 +8,10 @@ IMMEDIATE already lets one writer in at a time.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import Row, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from telreg.core.db import add_unless_duplicate, dialect_insert, insert_unless_duplicate, locked
@@ -43,6 +45,102 @@ def number_row(session: Session, number: str, *, for_update: bool = False) -> Nu
 def add_number(session: Session, row: Number) -> Number | None:
     """Insert a number and return it; None when it exists already (a concurrent registration created it)."""
     return insert_unless_duplicate(session, row)
+
+
+# ---- the registration hot path: Core statements, built once per dialect --------------------------------------
+# A registration is a dozen statements; through the ORM each cost more Python (building the statement, its cache
+# key, the unit of work, objects back) than the database spent on it (issue 18). These take and return plain
+# values, and the statements are built once, so only the parameters change per call.
+
+
+def operator_and_number(session: Session, *, code: str, number: str | None) -> Row[Any] | None:
+    """Return (operator id, operator code, id of NUMBER if it exists under any operator) in one round trip; None
+    when no operator has CODE. NUMBER None (it did not parse) looks nothing up."""
+    return session.connection().execute(_OPERATOR_AND_NUMBER, {"code": code, "number": number or ""}).first()
+
+
+_OPERATOR_AND_NUMBER = select(
+    Operator.id, Operator.code,
+    select(Number.id).where(Number.number == bindparam("number")).scalar_subquery().label("number_id"),
+).where(Operator.code == bindparam("code"))
+
+
+def insert_number(session: Session, values: dict[str, Any]) -> int | None:
+    """Insert a number (the columns of ``realname_numbers``); return its id, or None when the number exists (a
+    concurrent registration created it first: on PostgreSQL this waits for that transaction to commit)."""
+    return session.connection().execute(_insert_returning_id(session, Number), values).scalar()
+
+
+def current_registration_id(session: Session, *, number_id: int, operator_id: int) -> int | None:
+    """The id of the number's current registration, if it has one."""
+    return session.connection().execute(_CURRENT_REGISTRATION, {"number_id": number_id,
+                                                                "operator_id": operator_id}).scalar()
+
+
+_CURRENT_REGISTRATION = select(Registration.id).where(
+    Registration.number_id == bindparam("number_id"), Registration.operator_id == bindparam("operator_id"),
+    Registration.ended_at.is_(None))
+
+
+def reactivate_number(session: Session, *, number_id: int, operator_id: int, service: str, line: str,
+                      at: dt.datetime) -> None:
+    """Make an existing number active again with the service and line it is registered for (ORM-enabled, so a
+    Number the session holds sees the change)."""
+    session.execute(update(Number).where(Number.id == number_id, Number.operator_id == operator_id)
+                    .values(service=service, line=line, state="active", state_changed_at=at))
+
+
+_IDENTITY_COLUMNS = (Identity.id, Identity.kind, Identity.doc_type, Identity.document_index,
+                     Identity.document_sealed, Identity.name_sealed, Identity.date_of_birth_sealed,
+                     Identity.address_sealed)
+
+
+def identity_values_by_index(session: Session, index: str, *, lock: bool = False) -> Row[Any] | None:
+    """The sealed columns of the identity of a document's blind index (as ``identity_by_index``, without an ORM
+    object); ``lock``: FOR UPDATE until the transaction ends."""
+    stmt = _IDENTITY_BY_INDEX_LOCKED if lock else _IDENTITY_BY_INDEX
+    return session.connection().execute(stmt, {"index": index}).first()
+
+
+_IDENTITY_BY_INDEX = select(*_IDENTITY_COLUMNS).where(Identity.document_index == bindparam("index"))
+_IDENTITY_BY_INDEX_LOCKED = _IDENTITY_BY_INDEX.with_for_update()  # SQLite renders no FOR UPDATE
+
+
+def insert_identity(session: Session, values: dict[str, Any]) -> int | None:
+    """Insert an identity; return its id, or None when its blind index exists (a concurrent request made it)."""
+    return session.connection().execute(_insert_returning_id(session, Identity), values).scalar()
+
+
+def complete_identity_address(session: Session, identity_id: int, *, address_sealed: str,
+                              at: dt.datetime) -> None:
+    """Record the address of an identity that had none (ORM-enabled: an Identity the session holds sees it)."""
+    session.execute(update(Identity).where(Identity.id == identity_id, Identity.address_sealed.is_(None))
+                    .values(address_sealed=address_sealed, updated_at=at))
+
+
+def insert_registration(session: Session, values: dict[str, Any]) -> int | None:
+    """Insert a registration; return its id, or None when the number already has a current one (the partial
+    unique index: a concurrent registration won the number)."""
+    return session.connection().execute(_insert_returning_id(session, Registration), values).scalar()
+
+
+_BUILT: dict[tuple[str, str], Any] = {}
+
+
+def _built(session: Session, name: str, build: Callable[[], Any]) -> Any:
+    """The statement NAME for this session's database, built on first use (values come as parameters)."""
+    key = (session.get_bind().dialect.name, name)
+    stmt = _BUILT.get(key)
+    if stmt is None:
+        stmt = _BUILT[key] = build()
+    return stmt
+
+
+def _insert_returning_id(session: Session, model: Any) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING id`` into MODEL's table: no id back means a unique key held."""
+    table = model.__table__
+    return _built(session, f"insert {table.name}",
+                  lambda: dialect_insert(session, table).on_conflict_do_nothing().returning(table.c.id))
 
 
 # ---- identities ------------------------------------------------------------------------------------------
@@ -110,15 +208,22 @@ def increment_quota(session: Session, *, identity_id: int, operator_id: int, ser
     """
     if limit is not None and limit <= 0:
         return None
+    limited = limit is not None
+    stmt = _built(session, f"increment quota {limited}", lambda: _increment_quota(session, limited=limited))
+    params = {"identity_id": identity_id, "operator_id": operator_id, "service": service}
+    return session.connection().execute(stmt, {**params, "limit": limit} if limited else params).scalar()
+
+
+def _increment_quota(session: Session, *, limited: bool) -> Any:
     table = QuotaCounter.__table__
-    stmt = dialect_insert(session, table).values(identity_id=identity_id, operator_id=operator_id,
-                                                 service=service, held=1)
-    stmt = stmt.on_conflict_do_update(
+    stmt = dialect_insert(session, table).values(
+        identity_id=bindparam("identity_id"), operator_id=bindparam("operator_id"), service=bindparam("service"),
+        held=1)
+    return stmt.on_conflict_do_update(
         index_elements=[table.c.identity_id, table.c.operator_id, table.c.service],
         set_={"held": table.c.held + 1},
-        where=(table.c.held < limit) if limit is not None else None,
+        where=(table.c.held < bindparam("limit")) if limited else None,
     ).returning(table.c.held)
-    return session.execute(stmt).scalar()
 
 
 def decrement_quota(session: Session, *, identity_id: int, operator_id: int, service: str) -> None:
@@ -177,7 +282,6 @@ def quota_held(session: Session, *, identity_id: int, operator_id: int, service:
 # ---- refusals --------------------------------------------------------------------------------------------
 
 
-def add_refusal(session: Session, row: Refusal) -> Refusal:
-    session.add(row)
-    session.flush()
-    return row
+def add_refusal(session: Session, values: dict[str, Any]) -> None:
+    """Record a refusal (the columns of ``realname_refusals``), one Core INSERT."""
+    session.connection().execute(insert(Refusal.__table__), values)

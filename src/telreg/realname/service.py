@@ -19,7 +19,9 @@ conditional quota upsert.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from telreg.core import audit
@@ -28,7 +30,7 @@ from telreg.core.errors import InvalidNumber
 from telreg.core.i18n import N_
 from telreg.core.vault import Vault
 from telreg.realname import feeds, identities, quotas, repository, words
-from telreg.realname.models import Identity, Number, Operator, Refusal, Registration
+from telreg.realname.models import Number
 from telreg.realname.numbers import parse_subscriber_number
 from telreg.realname.outcome import Outcome, Refused
 from telreg.realname.parties import Parties, check_parties, verify_parties
@@ -83,9 +85,10 @@ def transfer(session: Session, *, vault: Vault, policy: Policy, clock: Clock, ve
 def _register(session: Session, *, vault: Vault, policy: Policy, clock: Clock, verifier: IdentityVerifier,
               request: RegistrationRequest, actor: str, attempt: _Attempt) -> Outcome:
     operator, national = _operator_and_number(session, policy=policy, request=request, attempt=attempt)
-    number = repository.number_row(session, national, for_update=True)
-    if number is not None:
-        _ensure_registrable(session, number, operator=operator)
+    # A new number (the common case) needs no lock: inserting it below is the arbiter. An existing one is locked
+    # and checked now, before the parties, as the rules' order says.
+    number = (_lock_registrable(session, national, operator=operator) if operator.number_id is not None
+              else None)
     parties = check_parties(request.holder, guardian=request.guardian, agent=request.agent, policy=policy,
                             on=today(clock), agent_letter=request.agent_authorisation_letter)
     verdicts = verify_parties(session, parties, verifier=verifier, vault=vault, policy=policy, clock=clock,
@@ -97,24 +100,22 @@ def _register(session: Session, *, vault: Vault, policy: Policy, clock: Clock, v
                         service=request.service, line=request.line)
     now = clock.now()
     if number is None:
-        stored = repository.add_number(session, Number(
-            operator_id=operator.id, number=national, service=request.service, line=request.line,
-            state="active", legacy=False, created_at=now, state_changed_at=now))
-        if stored is not None:
-            number = stored
-        else:  # a concurrent registration created it first
-            number = repository.number_row(session, national, for_update=True)
-            assert number is not None
-            _ensure_registrable(session, number, operator=operator)
+        number_id = repository.insert_number(session, {
+            "operator_id": operator.id, "number": national, "service": request.service, "line": request.line,
+            "state": "active", "legacy": False, "created_at": now, "state_changed_at": now})
+        if number_id is None:  # a concurrent registration created it first: the rules of an existing number
+            number_id = _lock_registrable(session, national, operator=operator).id
     else:
-        number.service, number.line, number.state, number.state_changed_at = (request.service, request.line,
-                                                                               "active", now)
-    registration = _add_registration(session, vault=vault, clock=clock, number=number, operator=operator,
-                                     parties=parties, ids=ids, verdicts=verdicts, taken=taken, actor=actor)
-    _audit(session, clock=clock, actor=actor, action="realname-registered", number=number,
+        number_id = number.id
+        repository.reactivate_number(session, number_id=number_id, operator_id=operator.id,
+                                     service=request.service, line=request.line, at=now)
+    registration = _add_registration(session, vault=vault, clock=clock, number_id=number_id, national=national,
+                                     operator=operator, parties=parties, ids=ids, verdicts=verdicts, taken=taken,
+                                     actor=actor)
+    _audit(session, clock=clock, actor=actor, action="realname-registered", national=national,
            operator=operator, registration=registration, taken=taken)
-    return Outcome(status="registered", registration_id=registration.id, number=national,
-                   holder=identities.masked(vault, ids["holder"]), quota=taken.as_dict())
+    return Outcome(status="registered", registration_id=registration["id"], number=national,
+                   holder=identities.masked_details(ids["holder"].details), quota=taken.as_dict())
 
 
 def _transfer(session: Session, *, vault: Vault, policy: Policy, clock: Clock, verifier: IdentityVerifier,
@@ -158,29 +159,46 @@ def _transfer(session: Session, *, vault: Vault, policy: Policy, clock: Clock, v
     # The registered user changes: the previous user's do-not-call registration of the number does not carry over
     # (seed 004 Q4.3: only a number whose user is unchanged needs no new registration), so it leaves the registers.
     feeds.record(session, clock=clock, reason="transferred", entries=[(operator.code, national, today(clock))])
-    registration = _add_registration(session, vault=vault, clock=clock, number=number, operator=operator,
-                                     parties=parties, ids=ids, verdicts=verdicts, taken=taken, actor=actor)
-    _audit(session, clock=clock, actor=actor, action="realname-transferred", number=number, operator=operator,
-           registration=registration, taken=taken, extra={"previous_registration_id": current.id})
-    return Outcome(status="transferred", registration_id=registration.id, previous_registration_id=current.id,
-                   number=national, holder=identities.masked(vault, ids["holder"]), quota=taken.as_dict())
+    registration = _add_registration(session, vault=vault, clock=clock, number_id=number.id, national=national,
+                                     operator=operator, parties=parties, ids=ids, verdicts=verdicts, taken=taken,
+                                     actor=actor)
+    _audit(session, clock=clock, actor=actor, action="realname-transferred", national=national,
+           operator=operator, registration=registration, taken=taken,
+           extra={"previous_registration_id": current.id})
+    return Outcome(status="transferred", registration_id=registration["id"], previous_registration_id=current.id,
+                   number=national, holder=identities.masked_details(ids["holder"].details),
+                   quota=taken.as_dict())
 
 
 def _operator_and_number(session: Session, *, policy: Policy, request: RegistrationRequest | TransferRequest,
-                         attempt: _Attempt) -> tuple[Operator, str]:
-    operator = repository.operator_by_code(session, request.operator)
+                         attempt: _Attempt) -> tuple[Row[Any], str]:
+    """Return the operator (id, code, and number_id: the id of the number if it exists) and the national
+    number; one round trip. The operator is checked before the number, as the rules' order says."""
+    try:
+        national: str | None = parse_subscriber_number(request.number, jurisdiction=policy.jurisdiction)
+        problem = None
+    except InvalidNumber as exc:
+        national, problem = None, exc
+    operator = repository.operator_and_number(session, code=request.operator, number=national)
     if operator is None:
         raise Refused("unknown_operator", N_("There is no operator with the code %(given)s."),
                       given=repr(request.operator))
-    try:
-        national = parse_subscriber_number(request.number, jurisdiction=policy.jurisdiction)
-    except InvalidNumber as exc:  # numbers.py marks every sentence it raises
-        raise Refused("invalid_number", exc.template or exc.message, **exc.extra) from None
+    if problem is not None or national is None:  # numbers.py marks every sentence it raises
+        assert problem is not None
+        raise Refused("invalid_number", problem.template or problem.message, **problem.extra) from None
     attempt.number = national
     return operator, national
 
 
-def _ensure_registrable(session: Session, number: Number, *, operator: Operator) -> None:
+def _lock_registrable(session: Session, national: str, *, operator: Row[Any]) -> Number:
+    """Lock an existing number (its row lock serialises every change of it) and check it may be registered."""
+    number = repository.number_row(session, national, for_update=True)
+    assert number is not None, "the number exists (it was found, or its unique key refused an insert)"
+    _ensure_registrable(session, number, operator=operator)
+    return number
+
+
+def _ensure_registrable(session: Session, number: Number, *, operator: Row[Any]) -> None:
     if number.operator_id != operator.id:
         # Answered as reading an unknown number answers (realname/staff.py number_for_reader: 404 unknown_number,
         # realname/api.py), so a clerk cannot probe which numbers another operator holds; recorded and audited
@@ -189,7 +207,7 @@ def _ensure_registrable(session: Session, number: Number, *, operator: Operator)
                       recorded=N_("Number %(number)s belongs to another operator, not %(operator)s."),
                       recorded_code=OTHER_OPERATOR, number=number.number, scope=operator.code,
                       operator=operator.code)
-    if repository.current_registration(session, number.id) is not None:
+    if repository.current_registration_id(session, number_id=number.id, operator_id=operator.id) is not None:
         raise Refused("number_registered",
                       N_("Number %(number)s is already registered; to give it to another holder, use a "
                          "transfer."), number=number.number)
@@ -199,66 +217,69 @@ def _ensure_registrable(session: Session, number: Number, *, operator: Operator)
                          "makes it available."), number=number.number, state=words.number_state(number.state))
 
 
-def _identities(session: Session, *, vault: Vault, clock: Clock, parties: Parties) -> dict[str, Identity]:
+def _identities(session: Session, *, vault: Vault, clock: Clock,
+                parties: Parties) -> dict[str, identities.KnownIdentity]:
     return {party.role: identities.find_or_create(session, vault=vault, clock=clock, party=party)
             for party in parties.all()}
 
 
-def _add_registration(session: Session, *, vault: Vault, clock: Clock, number: Number, operator: Operator,
-                      parties: Parties, ids: dict[str, Identity], verdicts: dict[str, Verdict],
-                      taken: quotas.Taken, actor: str) -> Registration:
+def _add_registration(session: Session, *, vault: Vault, clock: Clock, number_id: int, national: str,
+                      operator: Row[Any], parties: Parties, ids: dict[str, identities.KnownIdentity],
+                      verdicts: dict[str, Verdict], taken: quotas.Taken, actor: str) -> dict[str, Any]:
+    """Insert the registration; return its columns with its id. Refused when a concurrent one won the number."""
     letter, agent_letter = parties.authorisation_letter, parties.agent_letter
-    registration = Registration(
-        number_id=number.id,
-        operator_id=operator.id,
-        holder_id=ids["holder"].id,
-        guardian_id=ids["guardian"].id if "guardian" in ids else None,
-        agent_id=ids["agent"].id if "agent" in ids else None,
-        handler_id=ids["handler"].id if "handler" in ids else None,
-        authorisation_letter_sealed=(vault.seal("realname_registrations.authorisation_letter", letter)
-                                     if letter else None),
-        agent_letter_sealed=(vault.seal("realname_registrations.agent_letter", agent_letter)
-                             if agent_letter else None),
-        capture_method=parties.holder.capture,
-        verified_by=str(verdicts["holder"]),
-        checks={party.role: {"capture": party.capture, **verdicts[party.role].as_check()}
-                for party in parties.all()},
-        quota_service=taken.service,
-        registered_at=clock.now(),
-        registered_by=actor,
-    )
-    stored = repository.add_registration(session, registration)
-    if stored is None:  # a concurrent registration won the number
+    registration: dict[str, Any] = {
+        "number_id": number_id,
+        "operator_id": operator.id,
+        "holder_id": ids["holder"].id,
+        "guardian_id": ids["guardian"].id if "guardian" in ids else None,
+        "agent_id": ids["agent"].id if "agent" in ids else None,
+        "handler_id": ids["handler"].id if "handler" in ids else None,
+        "authorisation_letter_sealed": (vault.seal("realname_registrations.authorisation_letter", letter)
+                                        if letter else None),
+        "agent_letter_sealed": (vault.seal("realname_registrations.agent_letter", agent_letter)
+                                if agent_letter else None),
+        "capture_method": parties.holder.capture,
+        "verified_by": str(verdicts["holder"]),
+        "checks": {party.role: {"capture": party.capture, **verdicts[party.role].as_check()}
+                   for party in parties.all()},
+        "quota_service": taken.service,
+        "registered_at": clock.now(),
+        "registered_by": actor,
+    }
+    registration["id"] = repository.insert_registration(session, registration)
+    if registration["id"] is None:  # a concurrent registration won the number
         raise Refused("number_registered",
                       N_("Number %(number)s was registered by another request at the same moment."),
-                      number=number.number)
-    return stored
+                      number=national)
+    return registration
 
 
-def _audit(session: Session, *, clock: Clock, actor: str, action: str, number: Number, operator: Operator,
-           registration: Registration, taken: quotas.Taken, extra: dict[str, object] | None = None) -> None:
+def _audit(session: Session, *, clock: Clock, actor: str, action: str, national: str, operator: Row[Any],
+           registration: dict[str, Any], taken: quotas.Taken, extra: dict[str, object] | None = None) -> None:
     # Identity ids, never names or document numbers: the audit trail is not sealed.
     details = {
         "operator": operator.code,
-        "registration_id": registration.id,
-        "holder_identity": registration.holder_id,
-        "guardian_identity": registration.guardian_id,
-        "agent_identity": registration.agent_id,
-        "handler_identity": registration.handler_id,
-        "capture": registration.capture_method,
-        "verified_by": registration.verified_by,
+        "registration_id": registration["id"],
+        "holder_identity": registration["holder_id"],
+        "guardian_identity": registration["guardian_id"],
+        "agent_identity": registration["agent_id"],
+        "handler_identity": registration["handler_id"],
+        "capture": registration["capture_method"],
+        "verified_by": registration["verified_by"],
         "quota": {"service": taken.service, **taken.as_dict()},
         **(extra or {}),
     }
-    audit.record(session, clock=clock, actor=actor, action=action, subject_type=AUDIT_SUBJECT,
-                 subject_key=number.number, details=details)
+    audit.record_many(session, clock=clock, events=[{
+        "actor": actor, "action": action, "subject_type": AUDIT_SUBJECT, "subject_key": national,
+        "details": details}])
 
 
 def _refuse(session: Session, *, clock: Clock, attempt: _Attempt, refused: Refused, actor: str) -> Outcome:
-    repository.add_refusal(session, Refusal(
-        operator_code=attempt.operator_code[:64], number=attempt.number[:32], action=attempt.action,
-        code=refused.recorded_code, message=refused.recorded[:500], at=clock.now(), actor=actor[:100],
-    ))
+    repository.add_refusal(session, {
+        "operator_code": attempt.operator_code[:64], "number": attempt.number[:32], "action": attempt.action,
+        "code": refused.recorded_code, "message": str(refused.recorded)[:500], "at": clock.now(),
+        "actor": actor[:100]})
     if refused.recorded_code == OTHER_OPERATOR:  # an attempt on another operator's number: for the audit trail
         audit.record(session, clock=clock, actor=actor, action="realname-other-operator-number",
                      subject_type=AUDIT_SUBJECT, subject_key=attempt.number[:32],
