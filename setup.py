@@ -11,6 +11,7 @@ setup(
         Extension(
             "telreg.senders.scrub._kernels",
             sources=["src/telreg/senders/scrub/_kernels.c"],
+            depends=["src/telreg/senders/scrub/_csvline.h", "src/telreg/senders/scrub/_isotime.h"],
             extra_compile_args=["-O3", "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter"],
         )
     ]
