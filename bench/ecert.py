@@ -82,6 +82,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).parent))  # the sibling bench script, also when uvicorn imports this module
 import registrations  # noqa: E402
+from http_load import RawConnection, constant_app, run_loop  # noqa: E402
 from registrations import Database, console, postgres_reachable  # noqa: E402
 
 from telreg.config import Settings  # noqa: E402
@@ -409,45 +410,6 @@ def _target(builder: x509_ocsp.OCSPRequestBuilder, serial: int, expected: str) -
 # ------------------------------------------------------------------------------------------------------- client
 
 
-class RawConnection:
-    """HTTP/1.1 keep-alive on one socket: the server's answers carry Content-Length (uvicorn, no chunking)."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def request(self, head: bytes, body: bytes = b"") -> tuple[int, bytes]:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        assert self.reader is not None
-        self.writer.write(head + body if body else head)
-        raw = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(raw[9:12])
-        length = 0
-        close = False
-        for line in raw.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            name = name.lower()
-            if name == b"content-length":
-                length = int(value)
-            elif name == b"transfer-encoding":
-                raise RuntimeError("a chunked answer: this client reads Content-Length only")
-            elif name == b"connection" and value.strip().lower() == b"close":
-                close = True
-        content = await self.reader.readexactly(length) if length else b""
-        if close:
-            await self.close()
-        return status, content
-
-    async def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            with contextlib.suppress(Exception):
-                await self.writer.wait_closed()
-        self.reader = self.writer = None
-
-
 @dataclass
 class OcspFigure:
     backend: str
@@ -575,14 +537,6 @@ async def fire(port: int, targets: list[Target], *, method: str, concurrency: in
         return latencies, statuses, errors, time.perf_counter() - started, size
 
 
-def run_loop(coroutine: Any) -> Any:
-    try:
-        import uvloop
-    except ImportError:  # pragma: no cover - uvicorn[standard] brings it
-        return asyncio.run(coroutine)
-    return uvloop.run(coroutine)
-
-
 def measure(backend: str, what: str, port: int, targets: list[Target], *, method: str, args: argparse.Namespace,
             check: bool = True, sequence: list[int] | None = None) -> OcspFigure:
     latencies, statuses, errors, seconds, size = run_loop(fire(
@@ -620,25 +574,7 @@ def bench_ocsp(db: Database, targets: list[Target], args: argparse.Namespace) ->
 
 def floor_app() -> Any:
     """``uvicorn ecert:floor_app --factory``: every request (its body read) gets 200 and the same 1 KB."""
-    headers = [(b"content-type", b"application/ocsp-response"), (b"content-length", str(len(FLOOR_BODY)).encode())]
-
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        if scope["type"] != "http":
-            return
-        while (await receive()).get("more_body"):
-            pass
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": FLOOR_BODY})
-
-    return app
+    return constant_app(FLOOR_BODY, b"application/ocsp-response")
 
 
 class FloorServer(registrations.Server):
