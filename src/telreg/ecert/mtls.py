@@ -52,7 +52,7 @@ from telreg.core.clock import Clock
 from telreg.core.db import unit_of_work
 from telreg.core.errors import DomainError
 from telreg.core.i18n import N_, format_message, language_from_header
-from telreg.deps import DbSession, RuntimeDep
+from telreg.deps import RuntimeDep
 from telreg.ecert.client_auth import ClientCertificateRejected, authenticate
 from telreg.ecert.keys import Hierarchy
 from telreg.runtime import Runtime
@@ -136,13 +136,15 @@ def presented_certificate(scope: Any) -> bytes | None:
 # ---- the app ----------------------------------------------------------------------------------------------------
 
 @declares(SENDER)
-def _certificate_caller(request: Request, session: DbSession, runtime: RuntimeDep) -> SenderCaller:
+def _certificate_caller(request: Request, runtime: RuntimeDep) -> SenderCaller:
     """Authenticate the request by its connection's client certificate (plain def: the database work runs in the
-    thread pool)."""
+    thread pool). Its own transaction, committed before the handler runs: a request session held open across
+    the handler would keep SQLite's writer lock from the online check's group-commit writer, which it waits for."""
     der = presented_certificate(request.scope)
     if der is None:  # cannot happen behind CERT_REQUIRED; refuse all the same
         raise ClientCertificateRejected(N_("This listener needs a client certificate; none was presented."))
-    caller = authenticate(session, clock=runtime.clock, settings=runtime.settings, der=der)
+    with unit_of_work(runtime.session_factory) as session:
+        caller = authenticate(session, clock=runtime.clock, settings=runtime.settings, der=der)
     request.scope[CLIENT_CERTIFICATE] = caller
     return caller
 
