@@ -17,6 +17,7 @@ from telreg.senders.scrub import load_instructions, load_publication, scrub_list
 from telreg.senders.scrub.errors import ListRefused
 
 from .helpers import kept_lines, rejected, write_publication
+from .messy import messy_numbers
 from .reference import reference_scrub
 from .test_numbers import ODD, spelled
 
@@ -29,6 +30,7 @@ LISTED = {21234567: dt.date(2026, 3, 2), 61234567: dt.date(2026, 3, 19), 9123456
 TEXT = [c for c in ODD if c != "\x00"]  # a NUL byte makes the whole file binary: tested in test_cli.py
 lines = st.one_of(
     st.builds(spelled, st.sampled_from(POOL), st.integers(0, 9)),
+    st.deferred(lambda: messy_numbers(st.sampled_from(POOL))), st.deferred(lambda: messy_numbers()),
     st.text(alphabet=st.sampled_from(TEXT), max_size=16).map(lambda t: t.replace("\n", "").replace("\r", "")),
 )
 instruction = st.tuples(st.sampled_from(POOL), st.sampled_from(["consent", "unsubscribe"]),
@@ -142,3 +144,36 @@ def test_no_more_threads_than_cores(tmp_path, monkeypatch):
     result = scrub_list(tmp_path / "list.txt", publication=publication, instructions=None,
                         send_date=DAY + dt.timedelta(days=1), now=NOW, out_dir=tmp_path / "out", threads=64)
     assert made == [2] and result.report["kept"] == 1
+
+
+def _csv_field(value: str, quote: bool) -> str:
+    return '"' + value.replace('"', '""') + '"' if quote or any(c in value for c in ',"') else value
+
+
+names = st.sampled_from(["Chan Tai Man", "Chan, Tai Man", "陳大文", 'Wong "Ah" Ming', "", "李, 小明", "Lee"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(names, st.one_of(st.builds(spelled, st.sampled_from(POOL), st.integers(0, 9)),
+                                           messy_numbers(st.sampled_from(POOL)), messy_numbers()),
+                          st.booleans(), st.booleans()), min_size=1, max_size=30),
+       st.sampled_from(["\r\n", "\n"]), st.booleans(), st.sampled_from([32, 200, 1 << 20]))
+def test_a_crm_export_agrees_with_the_reference_reasons_and_all(rows, ending, bom, chunk_bytes):
+    """Excel's CSV and its kin: a BOM, CRLF, names with commas or in Chinese, fields quoted when they need it or
+    always, numbers in every spelling; every reason as core/phone.py words it."""
+    body = "".join(f"{_csv_field(name, q)},{_csv_field(phone, q2)},x{ending}" for name, phone, q, q2 in rows)
+    content = (("\ufeff" if bom else "") + "name,phone,extra" + ending + body).encode("utf-8")
+    with tempfile.TemporaryDirectory() as tmp:
+        _, expected = scrub_both(Path(tmp), content, [], NOW.date(), chunk_bytes, column=1)
+        out = Path(tmp) / "out"
+        kept_decisions = {"allowed", "allowed_consent", "allowed_not_yet_protected"}
+        header = ("\ufeff" if bom else "").encode() + b"name,phone,extra" + ending.encode()
+        assert b"".join(kept_lines(out)) == header + b"".join(e.original for e in expected
+                                                              if e.decision in kept_decisions)
+        got = rejected(out)
+        wanted = [e for e in expected if e.decision not in kept_decisions]
+        assert [(r["line"], r["decision"]) for r in got] == [(e.number, e.decision) for e in wanted]
+        for row, line in zip(got, wanted, strict=True):
+            assert row["original"].encode("utf-8") == line.original.rstrip(b"\n").removesuffix(b"\r")
+            if line.reason is not None:
+                assert row["reason"] == line.reason

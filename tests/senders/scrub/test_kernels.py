@@ -58,16 +58,18 @@ def test_format_rejected_refuses_an_output_buffer_too_small() -> None:
     reason = b'",rejected_invalid,"not a number"\r\n'
     tails = np.zeros(1, dtype=np.uint8)
     with pytest.raises(ValueError, match="too small"):
-        _kernels.format_rejected(_buf(data), n, 1, 0, starts, ends, decision, np.full(n, -1, dtype=np.int32),
-                                 np.zeros(n, dtype=np.int64), special, tails, np.zeros(0, dtype=np.int64),
-                                 np.zeros(0, dtype=np.int64), np.frombuffer(reason, dtype=np.uint8),
-                                 np.array([0], dtype=np.int64), np.array([len(reason)], dtype=np.int64),
+        _kernels.format_rejected(_buf(data), n, 1, 0, starts, ends, starts, ends, decision,
+                                 np.full(n, -1, dtype=np.int32), np.zeros(n, dtype=np.int64), special, tails,
+                                 np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
+                                 np.frombuffer(reason, dtype=np.uint8), np.array([0], dtype=np.int64),
+                                 np.array([len(reason)], dtype=np.int64), np.array([-1], dtype=np.int64),
                                  np.empty(10, dtype=np.uint8))
     out = np.empty(200, dtype=np.uint8)
-    size = _kernels.format_rejected(_buf(data), n, 1, 0, starts, ends, decision, np.full(n, -1, dtype=np.int32),
-                                    np.zeros(n, dtype=np.int64), special, tails, np.zeros(0, dtype=np.int64),
-                                    np.zeros(0, dtype=np.int64), np.frombuffer(reason, dtype=np.uint8),
-                                    np.array([0], dtype=np.int64), np.array([len(reason)], dtype=np.int64), out)
+    size = _kernels.format_rejected(_buf(data), n, 1, 0, starts, ends, starts, ends, decision,
+                                    np.full(n, -1, dtype=np.int32), np.zeros(n, dtype=np.int64), special, tails,
+                                    np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
+                                    np.frombuffer(reason, dtype=np.uint8), np.array([0], dtype=np.int64),
+                                    np.array([len(reason)], dtype=np.int64), np.array([-1], dtype=np.int64), out)
     assert out[:size].tobytes() == b'1,"2123456x",rejected_invalid,"not a number"\r\n'
 
 

@@ -9,6 +9,11 @@ from hypothesis import strategies as st
 from telreg.core.errors import InvalidNumber
 from telreg.core.phone import parse_number
 from telreg.senders.scrub.numbers import SLACK, invalid_reason, parse_fields, scalar_number
+from telreg.senders.scrub.outputs import OutputWriter
+
+from .messy import messy_numbers
+
+BLANKS = b" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"  # what str.strip() takes off an ASCII field
 
 ODD = list("0123456789 -+\t\r\x0b\x0c\x1c\x1f\x00.()/abcXZ８５２＋\u3000\xa0'\"\\é")
 
@@ -56,3 +61,38 @@ def test_reasons_are_core_phones_words():
             assert invalid_reason(raw.encode()) == exc.message
     assert "toll-free" in invalid_reason(b"800 123 456")
     assert "UTF-8" in invalid_reason(b"\xff\xfe21")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(messy_numbers(), messy_numbers(st.sampled_from([21234567, 80012345, 85212345])),
+                          anything.filter(str.isascii)), min_size=1, max_size=60))
+def test_a_reason_worded_once_per_shape_is_each_fields_own_reason(texts):
+    """The scrub words one reason per reason key and puts each line's field into it: it must read exactly as
+    core/phone.py words that field."""
+    values = [t.replace("\n", " ").encode("utf-8") for t in texts]
+    refused = [v for v in values if scalar_number(v) is None]
+    if not refused:
+        return
+    joined = b"\n".join(refused) + b"\n"
+    buf = np.zeros(len(joined) + SLACK, dtype=np.uint8)
+    buf[: len(joined)] = np.frombuffer(joined, dtype=np.uint8)
+    lengths = np.array([len(v) for v in refused], dtype=np.int64)
+    ends = np.cumsum(lengths + 1) - 1
+    texts_, splits, which = OutputWriter._invalid_reasons(buf, ends - lengths, ends)
+    for value, k in zip(refused, which.tolist(), strict=True):
+        text, split = texts_[k], splits[k]
+        if split >= 0:
+            text = text[:split] + value.strip(BLANKS).replace(b'"', b'""') + text[split:]
+        assert text == b'",rejected_invalid,"' + invalid_reason(value).encode().replace(b'"', b'""') + b'"\r\n'
+
+
+def test_refused_shapes_share_one_worded_reason():
+    values = [f"{n}.{n + 1000}".encode() for n in range(2000, 2100)] + [b"800 123 456", b"800 654 321"]
+    joined = b"\n".join(values) + b"\n"
+    buf = np.frombuffer(joined + bytes(SLACK), dtype=np.uint8)
+    lengths = np.array([len(v) for v in values], dtype=np.int64)
+    ends = np.cumsum(lengths + 1) - 1
+    texts, _, which = OutputWriter._invalid_reasons(buf, ends - lengths, ends)
+    assert len(set(which[:100].tolist())) == 1  # one worded reason for a hundred numbers written with a dot
+    assert which[100] != which[101]  # a toll-free number's reason names its digits: each worded on its own
+    assert b"800123456" in texts[which[100]] and b"800654321" in texts[which[101]]

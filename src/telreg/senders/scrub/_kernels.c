@@ -647,14 +647,66 @@ fail:
     return NULL;
 }
 
-/* group_fields(buf, fs i64, fe i64, which i64 out, first i64 out) -> groups: the fields grouped by their bytes,
- * exactly (an open-addressing table keyed by a hash, with a byte comparison on every hit): which[i] is field i's
- * group, groups numbered in order of first appearance, first[g] the first field of group g. Refused fields repeat
- * (the same placeholder or typo on many lines), and each distinct spelling's reason is worded once; numpy grouped
- * them by sorting the padded bytes, 1.7 ms a chunk. */
+/* Whether a field without its blanks has core/phone.py's shape: an optional '+', then groups of digits parted by
+ * single spaces or hyphens. */
+static inline int phone_shape(const uint8_t *p, Py_ssize_t len) {
+    while (len > 0 && BLANK[p[0]]) p++, len--;
+    while (len > 0 && BLANK[p[len - 1]]) len--;
+    Py_ssize_t i = len > 0 && p[0] == '+';
+    for (;;) {
+        if (i >= len || !is_digit(p[i])) return 0;
+        while (i < len && is_digit(p[i])) i++;
+        if (i == len) return 1;
+        if (p[i] != ' ' && p[i] != '-') return 0;
+        i++;
+    }
+}
+
+/* The key a refused field's reason is grouped by (see group_fields), written into out (room for MAX_FIELD bytes):
+ * its length, or -1 when the field is its own key (non-ASCII, or too long to be a number). Why fields with one key
+ * share their reason but for the field itself, which the rows put back line by line (core/phone.py quotes it as
+ * typed, ``entered``):
+ * - a field holding an ASCII letter is refused for its letters, whatever else it holds: key "a";
+ * - a field without the shape (dots, brackets, slashes, doubled separators...) is worded from where its digits,
+ *   blanks, separators and other characters stand, never from which digits they are: every digit reads '0';
+ * - a field with the shape is worded from its count of digits, its first digits (00852, 00, the 852 of a country
+ *   code, 800 after it or not) and, with at most five digits, all of them (the short codes 1xx-1xxxx, 999, 112):
+ *   with more than five, each of the first six reads as its class (0, 2, 5, 8 or '1' for any other digit) and the
+ *   rest as '0'; with five or fewer they stay. The one reason naming other digits (a toll-free number's) is found
+ *   by numbers.reason_around_field, and those fields are grouped by their bytes. tests/senders/scrub/test_numbers.py
+ *   checks with hypothesis that every field's reason is its own. */
+static inline Py_ssize_t reason_key(const uint8_t *p, Py_ssize_t len, uint8_t *out) {
+    static const uint8_t CLASS[10] = {'0', '1', '2', '1', '1', '5', '1', '1', '8', '1'};
+    if (len > MAX_FIELD) return -1;
+    int digits = 0;
+    for (Py_ssize_t k = 0; k < len; k++) {
+        uint8_t c = p[k];
+        if (c >= 0x80) return -1;
+        if ((uint8_t)((c | 0x20) - 'a') < 26) {
+            out[0] = 'a';
+            return 1;
+        }
+        digits += is_digit(c);
+    }
+    int shaped = phone_shape(p, len), seen = 0;
+    for (Py_ssize_t k = 0; k < len; k++) {
+        uint8_t c = p[k];
+        if (!is_digit(c)) out[k] = c;
+        else if (!shaped || seen >= 6) out[k] = '0', seen++;
+        else out[k] = digits <= 5 ? c : CLASS[c - '0'], seen++;
+    }
+    return len;
+}
+
+/* group_fields(buf, fs i64, fe i64, which i64 out, first i64 out[, by_reason]) -> groups: the fields grouped by
+ * their bytes, exactly (an open-addressing table keyed by a hash, with a byte comparison on every hit), or with
+ * by_reason by reason_key: which[i] is field i's group, groups numbered in order of first appearance, first[g] the
+ * first field of group g. Refused fields repeat (the same placeholder or typo on many lines), and each distinct
+ * spelling's reason is worded once; numpy grouped them by sorting the padded bytes, 1.7 ms a chunk. */
 static PyObject *group_fields(PyObject *self, PyObject *args) {
     PyObject *o[5];
-    if (!PyArg_ParseTuple(args, "OOOOO", &o[0], &o[1], &o[2], &o[3], &o[4])) return NULL;
+    int by_reason = 0;
+    if (!PyArg_ParseTuple(args, "OOOOO|p", &o[0], &o[1], &o[2], &o[3], &o[4], &by_reason)) return NULL;
     Buf b[5] = {0};
     Py_ssize_t n = 0, groups = 0;
     if (get_fields(o, b, &n, "group_fields") < 0 || get_buf(o[3], &b[3], 1, 8, n, "which") < 0 ||
@@ -666,16 +718,32 @@ static PyObject *group_fields(PyObject *self, PyObject *args) {
     size_t slots = 16;
     while (slots < 2 * (size_t)n) slots <<= 1;
     int64_t *table = malloc(slots * sizeof(int64_t));
-    if (!table) {
+    /* With by_reason, every field's key in one arena: MAX_FIELD bytes each, its length beside it. */
+    uint8_t *keys = by_reason ? malloc((size_t)(n ? n : 1) * MAX_FIELD) : NULL;
+    Py_ssize_t *key_len = by_reason ? malloc((size_t)(n ? n : 1) * sizeof(Py_ssize_t)) : NULL;
+    if (!table || (by_reason && (!keys || !key_len))) {
+        free(table);
+        free(keys);
+        free(key_len);
         release(b, 5);
         return PyErr_NoMemory();
     }
     Py_BEGIN_ALLOW_THREADS
     memset(table, 0xff, slots * sizeof(int64_t));
     for (Py_ssize_t i = 0; i < n; i++) {
+        const uint8_t *key = buf + at[i];
         int64_t len = end[i] - at[i];
+        if (by_reason) {
+            Py_ssize_t k = reason_key(key, len, keys + (size_t)i * MAX_FIELD);
+            key_len[i] = k;
+            if (k >= 0) {
+                key = keys + (size_t)i * MAX_FIELD;
+                len = k;
+            }
+        }
         uint64_t h = 1469598103934665603ull ^ (uint64_t)len; /* FNV-1a over the bytes, seeded by the length */
-        for (int64_t k = 0; k < len; k++) h = (h ^ buf[at[i] + k]) * 1099511628211ull;
+        for (int64_t k = 0; k < len; k++) h = (h ^ key[k]) * 1099511628211ull;
+        if (by_reason && key_len[i] >= 0) h ^= 0x9e3779b97f4a7c15ull; /* keys apart from fields' own bytes */
         size_t slot = (size_t)(h ^ (h >> 29)) & (slots - 1);
         for (;;) {
             int64_t g = table[slot];
@@ -686,7 +754,17 @@ static PyObject *group_fields(PyObject *self, PyObject *args) {
                 break;
             }
             Py_ssize_t r = first[g];
-            if (end[r] - at[r] == len && memcmp(buf + at[r], buf + at[i], (size_t)len) == 0) {
+            const uint8_t *other = buf + at[r];
+            int64_t other_len = end[r] - at[r];
+            int same_kind = 1;
+            if (by_reason) {
+                same_kind = (key_len[r] >= 0) == (key_len[i] >= 0);
+                if (key_len[r] >= 0) {
+                    other = keys + (size_t)r * MAX_FIELD;
+                    other_len = key_len[r];
+                }
+            }
+            if (same_kind && other_len == len && memcmp(other, key, (size_t)len) == 0) {
                 which[i] = g;
                 break;
             }
@@ -695,6 +773,8 @@ static PyObject *group_fields(PyObject *self, PyObject *args) {
     }
     Py_END_ALLOW_THREADS
     free(table);
+    free(keys);
+    free(key_len);
     release(b, 5);
     return PyLong_FromSsize_t(groups);
 fail:
@@ -1080,24 +1160,27 @@ static inline Py_ssize_t put_int(uint8_t *out, int64_t v) {
     return k;
 }
 
-/* format_rejected(buf, n, first_line, quote_all, starts u32, ends u32, decision i8, date_index i32,
+/* format_rejected(buf, n, first_line, quote_all, starts u32, ends u32, fs u32, fe u32, decision i8, date_index i32,
  *                 duplicate_of i64, special i32, tails u8, tail_at i64, tail_len i64, extra u8, extra_at i64,
- *                 extra_len i64, out u8) -> bytes written
+ *                 extra_len i64, extra_split i64, out u8) -> bytes written
  *
  * A rejected.csv row is: line number, comma, the original line (quoted, with quotes doubled, unless it is a bare
  * 8-byte number), then a tail from a table: tails[2*kind + quoted] where kind 0 is "duplicate of line " (the line
  * number follows, then CRLF) and kind 1+d the blocked_dnc text of registration date d. special[i] >= 0 takes the
- * tail extra[special[i]] instead (a refused field's reason); special[i] <= -2 takes the whole row from
+ * tail extra[special[i]] instead (a refused field's reason), with the line's field (buf[fs:fe] without its blanks,
+ * quotes doubled) put in at offset extra_split[special[i]] of it when that is >= 0 (a reason quoting the field as
+ * typed: one text serves every field of a shape, see reason_key); special[i] <= -2 takes the whole row from
  * extra[-2 - special[i]] (rows Python formats). Unsubscribes must be special. */
 static PyObject *format_rejected(PyObject *self, PyObject *args) {
-    PyObject *o[14];
+    PyObject *o[17];
     Py_ssize_t n;
     long long first_line;
     int quote_all;
-    if (!PyArg_ParseTuple(args, "OnLiOOOOOOOOOOOOO", &o[0], &n, &first_line, &quote_all, &o[1], &o[2], &o[3], &o[4],
-                          &o[5], &o[6], &o[7], &o[8], &o[9], &o[10], &o[11], &o[12], &o[13]))
+    if (!PyArg_ParseTuple(args, "OnLiOOOOOOOOOOOOOOOO", &o[0], &n, &first_line, &quote_all, &o[1], &o[2], &o[14],
+                          &o[15], &o[3], &o[4], &o[5], &o[6], &o[7], &o[8], &o[9], &o[10], &o[11], &o[12], &o[16],
+                          &o[13]))
         return NULL;
-    Buf b[14] = {0};
+    Buf b[17] = {0};
     if (get_buf(o[0], &b[0], 0, 1, 0, "buf") < 0 || get_buf(o[1], &b[1], 0, 4, n, "starts") < 0 ||
         get_buf(o[2], &b[2], 0, 4, n, "ends") < 0 || get_buf(o[3], &b[3], 0, 1, n, "decision") < 0 ||
         get_buf(o[4], &b[4], 0, 4, n, "date_index") < 0 || get_buf(o[5], &b[5], 0, 8, n, "duplicate_of") < 0 ||
@@ -1106,8 +1189,12 @@ static PyObject *format_rejected(PyObject *self, PyObject *args) {
         get_buf(o[9], &b[9], 0, 8, b[8].view.len / 8, "tail_len") < 0 ||
         get_buf(o[10], &b[10], 0, 1, 0, "extra") < 0 || get_buf(o[11], &b[11], 0, 8, 0, "extra_at") < 0 ||
         get_buf(o[12], &b[12], 0, 8, b[11].view.len / 8, "extra_len") < 0 ||
-        get_buf(o[13], &b[13], 1, 1, 0, "out") < 0)
+        get_buf(o[13], &b[13], 1, 1, 0, "out") < 0 || get_buf(o[14], &b[14], 0, 4, n, "fs") < 0 ||
+        get_buf(o[15], &b[15], 0, 4, n, "fe") < 0 ||
+        get_buf(o[16], &b[16], 0, 8, b[11].view.len / 8, "extra_split") < 0)
         goto fail;
+    const uint32_t *fs = BUF(b[14], uint32_t), *fe = BUF(b[15], uint32_t);
+    const int64_t *extra_split = BUF(b[16], int64_t);
     const uint8_t *buf = BUF(b[0], uint8_t), *tails = BUF(b[7], uint8_t), *extra = BUF(b[10], uint8_t);
     const uint32_t *starts = BUF(b[1], uint32_t), *ends = BUF(b[2], uint32_t);
     const int8_t *decision = BUF(b[3], int8_t);
@@ -1139,16 +1226,24 @@ static PyObject *format_rejected(PyObject *self, PyObject *args) {
         Py_ssize_t width = (Py_ssize_t)ends[i] - starts[i];
         if (ends[i] > len || width < 0) { problem = "a line lies outside the buffer"; break; }
         int quoted = quote_all || d == REJECTED_INVALID || width != 8;
-        const uint8_t *tail, *tails_end;
-        Py_ssize_t tlen;
+        const uint8_t *tail, *tails_end, *field = NULL;
+        Py_ssize_t tlen, split = -1, field_len = 0;
         if (s >= 0) {
-            if (s >= n_extra || extra_at[s] + extra_len[s] > extra_size) {
+            if (s >= n_extra || extra_at[s] + extra_len[s] > extra_size || extra_split[s] > extra_len[s]) {
                 problem = "a reason is out of range";
                 break;
             }
             tail = extra + extra_at[s];
             tlen = extra_len[s];
             tails_end = extra + extra_size;
+            split = extra_split[s];
+            if (split >= 0) {
+                if (fe[i] > len || fs[i] > fe[i]) { problem = "a field lies outside the buffer"; break; }
+                field = buf + fs[i];
+                field_len = (Py_ssize_t)fe[i] - fs[i];
+                while (field_len > 0 && BLANK[field[0]]) field++, field_len--;
+                while (field_len > 0 && BLANK[field[field_len - 1]]) field_len--;
+            }
         } else {
             Py_ssize_t t;
             if (d == DUPLICATE) t = quoted;
@@ -1160,7 +1255,10 @@ static PyObject *format_rejected(PyObject *self, PyObject *args) {
             tails_end = tails + tails_size;
         }
         /* worst case: digits, comma, quote, every byte doubled, the tail, digits, CRLF */
-        if (w + 24 + 2 + 2 * width + tlen + 24 + 64 > cap) { problem = "the output buffer is too small"; break; }
+        if (w + 24 + 2 + 2 * width + tlen + 2 * field_len + 24 + 64 > cap) {
+            problem = "the output buffer is too small";
+            break;
+        }
         w += put_int(out + w, first_line + i);
         out[w++] = ',';
         const uint8_t *line = buf + starts[i];
@@ -1177,9 +1275,20 @@ static PyObject *format_rejected(PyObject *self, PyObject *args) {
         }
         /* Tails are short and their table is padded (outputs.py): a fixed 64-byte copy, inlined, then the length
          * kept; a memcpy call per row of a varying length cost more than the rest of the row. */
-        if (tlen <= 64 && tail + 64 <= tails_end) memcpy(out + w, tail, 64);
-        else memcpy(out + w, tail, (size_t)tlen);
-        w += tlen;
+        if (split >= 0) { /* the reason's text, the field as typed, the rest of the text */
+            memcpy(out + w, tail, (size_t)split);
+            w += split;
+            for (Py_ssize_t k = 0; k < field_len; k++) {
+                out[w++] = field[k];
+                if (field[k] == '"') out[w++] = '"';
+            }
+            memcpy(out + w, tail + split, (size_t)(tlen - split));
+            w += tlen - split;
+        } else {
+            if (tlen <= 64 && tail + 64 <= tails_end) memcpy(out + w, tail, 64);
+            else memcpy(out + w, tail, (size_t)tlen);
+            w += tlen;
+        }
         if (d == DUPLICATE && s < 0) {
             w += put_int(out + w, dup[i]);
             out[w++] = '\r';
@@ -1188,14 +1297,14 @@ static PyObject *format_rejected(PyObject *self, PyObject *args) {
     }
     Py_END_ALLOW_THREADS
 
-    release(b, 14);
+    release(b, 17);
     if (problem) {
         PyErr_Format(PyExc_ValueError, "format_rejected: %s", problem);
         return NULL;
     }
     return PyLong_FromSsize_t(w);
 fail:
-    release(b, 14);
+    release(b, 17);
     return NULL;
 }
 

@@ -9,7 +9,9 @@ parser agree on every input.
 Two paths: ASCII fields go through the byte loop in ``_kernels.c`` (``parse_number``, also used by the scrub's line
 scan); fields holding non-ASCII bytes (full-width digits typed with a Chinese input method, which NFKC folds) go
 through core/phone.py itself. They are rare, so the Python loop is off the hot path. Reasons for refused fields come
-from core/phone.py (``invalid_reason``), so they read the same as everywhere else.
+from core/phone.py (``invalid_reason``), so they read the same as everywhere else; a scrub words each shape of
+refused field once (``reason_around_field``: "'2123.4567' contains '.'; …" serves every number written with a dot)
+and its C loop puts each line's field into the words.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from telreg.core.i18n import N_, Msgid, format_message
 from telreg.senders.scrub import _kernels
 
 __all__ = ["INVALID", "MAX_FIELD", "PYTHON", "SLACK", "VALID", "invalid_problem", "invalid_reason",
-           "parse_fields", "scalar_number"]
+           "parse_fields", "reason_around_field", "scalar_number"]
 
 VALID, INVALID, PYTHON = 0, 1, 2  # a field's status, as _kernels.c gives it (PYTHON: core/phone.py must read it)
 MAX_FIELD = 64  # longer fields cannot be a number; they are refused without looking further
@@ -97,3 +99,25 @@ def invalid_reason(raw: bytes) -> str:
     """Say, in core/phone.py's words, why a field is not a number a scrub can decide on (in English)."""
     template, params = invalid_problem(raw)
     return format_message("en", template, params) if isinstance(template, Msgid) else template
+
+
+_FIELD = "\x00"  # stands for the field in a reason while it is split around it (never in an ASCII field's reason)
+_OWN = frozenset({"entered", "digits", "characters"})  # what a shape of field shares with every field of its shape
+
+
+def reason_around_field(raw: bytes) -> tuple[str, str | None] | None:
+    """The English reason for refusing the ASCII field ``raw``, as the text before and after the field (stripped of
+    its blanks, as core/phone.py quotes it; after is None when the reason does not quote it): the reason of every
+    field with the same reason key (reason_key in _kernels.c says why they share it).
+    None when the reason names anything else of the field (a toll-free number's digits) or is not a marked sentence:
+    then each spelling is worded on its own."""
+    template, params = invalid_problem(raw)
+    if not isinstance(template, Msgid):
+        return None
+    others = {name: (value if name in _OWN else f"\x01{name}") for name, value in params.items()}
+    if format_message("en", template, others) != format_message("en", template, params):
+        return None  # the words use a parameter other than the field's own
+    pieces = format_message("en", template, {**params, "entered": _FIELD}).split(_FIELD)
+    if len(pieces) > 2:
+        return None
+    return (pieces[0], pieces[1]) if len(pieces) == 2 else (pieces[0], None)

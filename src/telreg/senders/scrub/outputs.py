@@ -43,7 +43,7 @@ from telreg.senders.scrub.engine import (
     ChunkResult,
     Rules,
 )
-from telreg.senders.scrub.numbers import MAX_FIELD, invalid_reason
+from telreg.senders.scrub.numbers import MAX_FIELD, invalid_reason, reason_around_field
 from telreg.senders.scrub.reader import BOM, Layout
 from telreg.senders.scrub.scratch import scratch
 
@@ -173,36 +173,62 @@ class OutputWriter:
             python = np.union1d(python, np.fromiter(lines.reasons, dtype=np.int64, count=len(lines.reasons)))
         python = np.union1d(python, unsubscribed)
         by_table = np.setdiff1d(invalid, python, assume_unique=True) if len(python) else invalid
-        reasons, which = self._invalid_reasons(
+        reasons, splits, which = self._invalid_reasons(
             lines.chunk.buf, lines.fs[by_table].astype(np.int64), lines.fe[by_table].astype(np.int64))
         texts = self._python_rows(result, python) if len(python) else []
         extra, extra_at, extra_len = _texts(reasons + texts)
+        extra_split = np.array(splits + [-1] * len(texts), dtype=np.int64)
         special = scratch().get("special", np.int32, n)
         special.fill(-1)
         special[by_table] = which
         special[python] = -2 - (len(reasons) + np.arange(len(python), dtype=np.int32))
-        widest = int(max(self._tail_len.max(), extra_len.max() if len(extra_len) else 0))
+        widest = int(max(self._tail_len.max(), extra_len.max() if len(extra_len) else 0)) + 2 * MAX_FIELD
         out = scratch().get("rejected", np.uint8, 2 * result.chunk.size + rejected * (52 + widest) + len(extra) + 64)
         size = _kernels.format_rejected(
             lines.chunk.buf, n, lines.chunk.first_line, int(self.layout.column is not None), lines.starts,
-            lines.ends, decision, result.date_index, result.duplicate_of, special, self._tails, self._tail_at,
-            self._tail_len, extra, extra_at, extra_len, out)
+            lines.ends, lines.fs, lines.fe, decision, result.date_index, result.duplicate_of, special, self._tails,
+            self._tail_at, self._tail_len, extra, extra_at, extra_len, extra_split, out)
         return out[:size]
 
     @staticmethod
     def _invalid_reasons(buf: npt.NDArray[np.uint8], field_start: npt.NDArray[np.int64],
-                         field_end: npt.NDArray[np.int64]) -> tuple[list[bytes], npt.NDArray[np.int64]]:
-        """The decision-and-reason texts of refused fields: one per distinct spelling (garbage repeats), and which
-        one each field takes."""
+                         field_end: npt.NDArray[np.int64]) -> tuple[list[bytes], list[int], npt.NDArray[np.int64]]:
+        """The decision-and-reason texts of refused fields, where each one's field goes in them (-1: nowhere), and
+        which text each field takes: one text per reason key (see reason_key in _kernels.c: "2123.4567" and
+        "9876.5432" share "'…' contains '.'"), so a list whose refused numbers are all different still has its
+        reasons worded a few times per chunk, not once a line. Fields whose reason names more than the key holds (a
+        toll-free number's digits; non-ASCII text, which core/phone.py folds first) are worded one spelling each."""
         n = len(field_start)
         which, first = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
-        groups = _kernels.group_fields(buf, field_start, field_end, which, first)
+        groups = _kernels.group_fields(buf, field_start, field_end, which, first, True)
         view = memoryview(buf)
-        texts = []
-        for start, end in zip(field_start[first[:groups]].tolist(), field_end[first[:groups]].tolist(), strict=True):
-            reason = invalid_reason(view[start:end].tobytes())
-            texts.append(b'",rejected_invalid,"' + _quote(reason) + b'"\r\n')
-        return texts, which
+        texts: list[bytes] = []
+        splits: list[int] = []
+        own: list[int] = []  # groups whose fields are worded one spelling each
+        head = b'",rejected_invalid,"'
+        for group, (start, end) in enumerate(zip(field_start[first[:groups]].tolist(),
+                                                 field_end[first[:groups]].tolist(), strict=True)):
+            raw = view[start:end].tobytes()
+            around = reason_around_field(raw) if raw.isascii() else None
+            if around is None:
+                texts.append(head + _quote(invalid_reason(raw)) + b'"\r\n')
+                splits.append(-1)
+                own.append(group)
+                continue
+            before, after = around
+            texts.append(head + _quote(before) + _quote(after or "") + b'"\r\n')
+            splits.append(-1 if after is None else len(head) + len(_quote(before)))
+        if own:  # regroup their fields by their exact bytes
+            members = np.flatnonzero(np.isin(which, own))
+            exact, exact_first = np.empty(len(members), dtype=np.int64), np.empty(len(members), dtype=np.int64)
+            k = _kernels.group_fields(buf, field_start[members], field_end[members], exact, exact_first)
+            base = len(texts)
+            for start, end in zip(field_start[members[exact_first[:k]]].tolist(),
+                                  field_end[members[exact_first[:k]]].tolist(), strict=True):
+                texts.append(head + _quote(invalid_reason(view[start:end].tobytes())) + b'"\r\n')
+                splits.append(-1)
+            which[members] = base + exact
+        return texts, splits, which
 
     # -- writing
 
