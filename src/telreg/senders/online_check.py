@@ -9,7 +9,7 @@ protection is in force on the day asked about (default: today in Hong Kong). The
 
 Where the answers come from is a :class:`Sources`: :class:`SessionSources` reads the database in the caller's
 transaction (the web page, which records the check in the same transaction); :class:`CachedSources` answers
-from the in-memory listing index and the process's caches (check_cache.py), which is what the API uses so that
+from the in-memory listing index (dnc.listing_index) and the process's cache of seeds (check_cache.py), which is what the API uses so that
 a check costs no database round trip at all (issue 18: the record is then written by group commit).
 """
 
@@ -30,6 +30,8 @@ from telreg.core.i18n import N_
 from telreg.core.phone import REGISTRABLE, classify, parse_registrable
 from telreg.core.weather import load_calendar
 from telreg.dnc import repository as dnc_repository
+from telreg.dnc.listing_index import _EXTRAS_KEY as _INDEX_KEY
+from telreg.dnc.listing_index import listing_index
 from telreg.enforcement.seeds.assign import seeds_by_register
 from telreg.senders.check_cache import TtlCache
 from telreg.senders.check_records import CheckRecord, add_records
@@ -227,29 +229,22 @@ def _seeds_among(seeds: dict[str, Any], numbers: Sequence[str], registers: Seque
 
 
 _SEEDS = TtlCache()
-_CALENDAR = TtlCache()
 
 
 class CachedSources:
-    """Answers from the listing index and the process's caches; :meth:`warm` says whether answering needs the
-    database (then the caller runs :meth:`load` off the event loop first)."""
+    """Answers from the listing index (dnc.listing_index: membership, dates and the calendar, kept current by the
+    change feed) and this process's cache of the account's seeds; :meth:`warm` says whether answering needs the
+    database (then the caller runs the check off the event loop, which fills what was missing)."""
 
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
 
     def warm(self, account_id: int) -> bool:
-        clock = self._runtime.clock
-        return (_SEEDS.get(account_id, clock) is not None and _CALENDAR.get("calendar", clock) is not None
-                and _index_ready(self._runtime))
-
-    def load(self, account_id: int) -> None:
-        """Fill the caches this account's check reads (blocking: database work)."""
-        self._seeds_of(account_id)
-        self._calendar()
-        _listing_index(self._runtime)
+        return (_INDEX_KEY in self._runtime.extras
+                and _SEEDS.get(account_id, self._runtime.clock) is not None)
 
     def listed(self, numbers: Sequence[str], registers: Sequence[str]) -> Found:
-        index = _listing_index(self._runtime)
+        index = listing_index(self._runtime)
         found: Found = {}
         for register in registers:
             for number, registered_on in index.registration_dates(register, numbers).items():
@@ -257,17 +252,6 @@ class CachedSources:
         return found
 
     def seeds(self, account_id: int, numbers: Sequence[str], registers: Sequence[str], day: dt.date) -> Found:
-        return _seeds_among(self._seeds_of(account_id), numbers, registers)
-
-    def protection_starts(self, registered_on: dt.date) -> dt.date:
-        calendar, starts = self._calendar()
-        begins = starts.get(registered_on)
-        if begins is None:
-            begins = starts[registered_on] = calendar.add_working_days(
-                registered_on, self._runtime.settings.protection_working_days)
-        return begins
-
-    def _seeds_of(self, account_id: int) -> dict[str, dict[str, dt.date]]:
         runtime = self._runtime
 
         def load() -> dict[str, dict[str, dt.date]]:
@@ -275,34 +259,7 @@ class CachedSources:
                 by_register = seeds_by_register(session, account_id=account_id, day=today(runtime.clock))
             return {register: {s.number: s.listed_on for s in seeds} for register, seeds in by_register.items()}
 
-        return _SEEDS.get_or_load(account_id, runtime.clock, load)
+        return _seeds_among(_SEEDS.get_or_load(account_id, runtime.clock, load), numbers, registers)
 
-    def _calendar(self) -> tuple[WorkingCalendar, dict[dt.date, dt.date]]:
-        runtime = self._runtime
-
-        def load() -> tuple[WorkingCalendar, dict[dt.date, dt.date]]:
-            with runtime.read_session_factory() as session:
-                return load_calendar(session, runtime.settings), {}
-
-        return _CALENDAR.get_or_load("calendar", runtime.clock, load)
-
-
-# ---- the listing index (telreg.dnc.listing_index, issue 18) -------------------------------------------------
-
-class _SqlIndex:
-    """Stand-in with the listing index's interface, reading the database (until the index is wired in)."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self._runtime = runtime
-
-    def registration_dates(self, register: str, numbers: Sequence[str]) -> dict[str, dt.date]:
-        with self._runtime.read_session_factory() as session:
-            return {number: on for (number, _), on in sql_listings(session, numbers, [register]).items()}
-
-
-def _listing_index(runtime: Runtime) -> Any:
-    return _SqlIndex(runtime)
-
-
-def _index_ready(runtime: Runtime) -> bool:
-    return False  # the stand-in reads the database: never answer on the event loop
+    def protection_starts(self, registered_on: dt.date) -> dt.date:
+        return listing_index(self._runtime).protected_from(registered_on)
