@@ -116,6 +116,10 @@ class Settings(BaseSettings):
     )
     ivr_host: str = Field("127.0.0.1", description="Address the IVR webhook listener of `telreg serve` binds")
     ivr_port: int = Field(8001, description="Port of the IVR webhook listener (apart from the public port)")
+    web_workers: int | None = Field(
+        None, ge=1, description="Processes of `telreg serve` answering the public port (unset: one per CPU); "
+        "--workers overrides it"
+    )
     sender_grace_months: int = Field(2, description="Months after expiry a sender may still log in and renew")
     sender_reminder_lead_months: int = Field(1, description="Expiry reminders start this many months before")
     sender_reminder_interval_days: int = Field(7, description="Days between expiry reminders")

@@ -13,6 +13,7 @@ import logging
 import os
 import secrets
 import socket
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -286,12 +287,13 @@ def run_schedules(runtime: Runtime) -> None:
 
 def run_worker(
     runtime: Runtime, *, once: bool = False, poll_seconds: float = 1.0, worker: str | None = None,
-    schedules: bool | None = None,
+    schedules: bool | None = None, stop: threading.Event | None = None,
 ) -> int:
     """Run due jobs until stopped (or, with once, until none is due). Returns how many jobs ran.
 
     A long-running worker also runs the recurring SCHEDULES at each iteration; ``once`` (tests, one-off runs)
-    leaves them out unless ``schedules=True``.
+    leaves them out unless ``schedules=True``. Setting STOP ends the loop between two jobs (`telreg serve`'s job
+    worker process sets it on SIGTERM, so a job in progress finishes and commits).
     """
     from telreg.core.job_handlers import load_handlers
 
@@ -299,7 +301,7 @@ def run_worker(
     name = worker or worker_name()
     use_schedules = (not once) if schedules is None else schedules
     ran = 0
-    while True:
+    while stop is None or not stop.is_set():
         if use_schedules:
             run_schedules(runtime)
         result = run_one(runtime, worker=name)
@@ -308,7 +310,11 @@ def run_worker(
             continue
         if once:
             return ran
-        time.sleep(poll_seconds)
+        if stop is None:
+            time.sleep(poll_seconds)
+        else:
+            stop.wait(poll_seconds)
+    return ran
 
 
 def pending(session: Session, *, kind: str | None = None) -> list[Job]:

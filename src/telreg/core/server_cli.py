@@ -1,7 +1,14 @@
-"""`telreg serve`, `telreg worker` and `telreg demo`."""
+"""`telreg serve` and `telreg worker`.
+
+`telreg serve` runs the public app in --workers processes sharing one socket, the IVR webhook and the mutual-TLS
+listener in a process of their own, and with --with-worker the job worker in another; the process that was started
+supervises them (``telreg.core.supervisor``) and, outside production, runs the development SMTP sink, whose mails
+every worker's /dev/inbox shows (``telreg.core.dev_share``).
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -36,7 +43,17 @@ def worker(
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
-    with_worker: Annotated[bool, typer.Option("--with-worker", help="Run a worker thread beside the server")] = False,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, help="Processes answering --port (default TELREG_WEB_WORKERS, else one per CPU)")] = None,
+    with_worker: Annotated[bool, typer.Option(
+        "--with-worker", help="Run the job worker in a process of its own beside the server")] = False,
+    proxy_headers: Annotated[bool | None, typer.Option(
+        "--proxy-headers/--no-proxy-headers", help="Take the client's address and scheme from X-Forwarded-For "
+        "and X-Forwarded-Proto when the request comes from an allowed proxy (default: on when "
+        "--forwarded-allow-ips or TELREG_TRUSTED_PROXIES names one)")] = None,
+    forwarded_allow_ips: Annotated[str | None, typer.Option(
+        "--forwarded-allow-ips", help="Comma-separated addresses or networks of the reverse proxies whose "
+        "X-Forwarded-* headers are believed (default TELREG_TRUSTED_PROXIES)")] = None,
     ivr_host: Annotated[str | None, typer.Option("--ivr-host", help="Address of the IVR webhook listener "
                                                  "(default TELREG_IVR_HOST, 127.0.0.1)")] = None,
     ivr_port: Annotated[int | None, typer.Option("--ivr-port", help="Port of the IVR webhook listener "
@@ -46,45 +63,66 @@ def serve(
     mtls_port: Annotated[int | None, typer.Option("--mtls-port", help="Port of the mutual-TLS listener "
                                                   "(default TELREG_MTLS_PORT; unset: not started)")] = None,
 ) -> None:
-    """Serve the API and the web pages on --port, and the signed IVR webhook on a listener of its own."""
-    import asyncio
-    import threading
+    """Serve the API and the web pages on --port in --workers processes, the signed IVR webhook on a listener of
+    its own, and the job worker in a process of its own with --with-worker.
+
+    SIGTERM or Ctrl-C stops every process; a worker that dies is replaced, and one that cannot start stops the
+    server with exit status 1.
+    """
+    import shutil
+    import tempfile
+    from pathlib import Path
 
     import uvicorn
 
-    from telreg.app import create_app
     from telreg.core.dev_inbox import start_smtp_sink
-    from telreg.core.listeners import Server, serve_all
     from telreg.core.logs import configure_logging
-    from telreg.dnc.ivr_api import create_ivr_app
+    from telreg.core.secret_files import private_dir
+    from telreg.core.server_app import OPTIONS_VARIABLE, ServeOptions, run_job_worker, run_listeners
+    from telreg.core.supervisor import Supervisor
     from telreg.ecert.profiles import get_profiles
     from telreg.realname.policy import get_policy
 
     rt = runtime()
-    configure_logging(rt.settings.log_level)
-    get_policy(rt.settings)  # before the worker thread, so a broken policy stops everything with its message
-    get_profiles(rt.settings)  # the certificate profiles likewise
-    log_signer(rt.settings)  # production without the audit log's key stops here, not in a worker's loop
-    sink = start_smtp_sink(rt)  # outside production only: the mails of /dev/inbox
-    if with_worker:
-        from telreg.core.jobs import run_worker
-
-        threading.Thread(target=run_worker, args=(rt,), daemon=True, name="telreg-worker").start()
+    settings = rt.settings
+    configure_logging(settings.log_level)
+    # Checked here, before any process starts, so that a broken file stops everything with its message.
+    get_policy(settings)
+    get_profiles(settings)
+    log_signer(settings)  # production without the audit log's key stops here, not in a worker's loop
+    shared_dir = None
+    if not settings.is_production:  # the dev inbox and demo lines, seen alike by every process of this run
+        shared_dir = Path(tempfile.mkdtemp(prefix="serve-", dir=private_dir(Path(settings.data_dir) / "dev")))
+    options = ServeOptions(
+        log_level=settings.log_level, shared_dir=None if shared_dir is None else str(shared_dir),
+        ivr_host=ivr_host or settings.ivr_host, ivr_port=settings.ivr_port if ivr_port is None else ivr_port,
+        mtls_host=mtls_host or settings.mtls_host, mtls_port=settings.mtls_port if mtls_port is None else mtls_port,
+    )
+    os.environ[OPTIONS_VARIABLE] = options.to_environment()  # inherited by every process started below
+    allowed = forwarded_allow_ips if forwarded_allow_ips is not None else ",".join(settings.trusted_proxies)
+    level = settings.log_level.lower()
+    # log_config=None: uvicorn's lines go through our one handler instead of a format of its own.
+    config = uvicorn.Config(
+        "telreg.core.server_app:public_app", factory=True, host=host, port=port,
+        workers=workers or settings.web_workers or os.cpu_count() or 1, log_level=level, log_config=None,
+        # Off unless a proxy is named: uvicorn's own default believes any local process's X-Forwarded-For.
+        proxy_headers=bool(allowed) if proxy_headers is None else proxy_headers,
+        forwarded_allow_ips=allowed or None,
+    )
+    others = {"listeners": run_listeners} | ({"job worker": run_job_worker} if with_worker else {})
+    sink = None
     try:
-        # log_config=None: uvicorn's lines go through our one handler instead of a format of its own.
-        level = rt.settings.log_level.lower()
-        public = Server(uvicorn.Config(create_app(rt), host=host, port=port, log_level=level, log_config=None))
-        ivr = Server(uvicorn.Config(create_ivr_app(rt), host=ivr_host or rt.settings.ivr_host,
-                                     port=rt.settings.ivr_port if ivr_port is None else ivr_port,
-                                     log_level=level, log_config=None))
-        servers = [public, ivr]
-        mtls_port = rt.settings.mtls_port if mtls_port is None else mtls_port
-        if mtls_port is not None:  # senders' automation by client certificate (telreg.ecert.mtls)
-            from telreg.ecert.mtls import mtls_config
+        if shared_dir is not None:
+            from telreg.core.dev_share import use_shared
 
-            servers.append(Server(mtls_config(rt, host=mtls_host or rt.settings.mtls_host, port=mtls_port,
-                                              log_level=level)))
-        asyncio.run(serve_all(servers))
+            sink = start_smtp_sink(use_shared(rt, shared_dir))  # outside production only: /dev/inbox's mails
+        sockets = [config.bind_socket()]  # bound once here; every worker accepts on it
+        supervisor = Supervisor(config, sockets, options=options, others=others)
+        supervisor.run()
     finally:
         if sink is not None:
             sink.stop()
+        if shared_dir is not None:
+            shutil.rmtree(shared_dir, ignore_errors=True)
+    if supervisor.failed:
+        raise SystemExit(1)  # a process could not start (the reason is logged above)

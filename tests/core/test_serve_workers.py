@@ -1,0 +1,235 @@
+"""`telreg serve --workers N --with-worker` as a real process tree: N public workers answer on one port, the job
+worker runs due jobs in a process of its own, the dev inbox and demo lines are the same whichever worker answers,
+X-Forwarded-For is believed only from an allowed proxy, a killed worker is replaced, a listener that cannot start
+stops the server visibly, and SIGTERM stops every process.
+
+SQLite in a temporary directory: what is under test is the process tree, not the storage (the rate limiter and
+the job queue have their own tests on both databases)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from telreg.config import Environment, Settings
+from telreg.core import mail
+from telreg.core.rate_limit_models import RateLimitCounter
+from telreg.runtime import build_runtime
+
+STARTUP_SECONDS = 240  # every process imports the whole app; the test machine may be busy
+ALLOWED_PROXY = "127.0.0.2"  # Linux answers for all of 127/8 on loopback: a second local source address
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _children(pid: int) -> set[int]:
+    """The live child processes of PID, read from /proc (no psutil)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.add(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
+
+
+def _until(what: str, check: Callable[[], Any], seconds: float, process: subprocess.Popen[bytes]) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"telreg serve exited ({process.returncode}) while waiting for {what}")
+        try:
+            value = check()
+        except httpx.HTTPError:
+            value = None
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"{what}: not within {seconds} s")
+
+
+@dataclass
+class Served:
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+    settings: Settings
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        # A fresh connection each time, so the kernel may hand it to any worker.
+        return httpx.get(self.url(path), headers={"Connection": "close"}, timeout=30, **kwargs)
+
+    def worker_pids(self, path: str = "/api/v1/health", *, want: int = 2, tries: int = 400) -> set[int]:
+        seen: set[int] = set()
+        for _ in range(tries):
+            seen.add(int(self.get(path).headers["x-telreg-worker"]))
+            if len(seen) >= want:
+                break
+        return seen
+
+    def logged(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def _settings(tmp_path: Path, template: Path) -> Settings:
+    database = tmp_path / "telreg.sqlite3"
+    shutil.copyfile(template, database)
+    return Settings(env=Environment.test, database_url=f"sqlite:///{database}", data_dir=tmp_path / "data",
+                    secret_key="test-secret-key", smtp_host="127.0.0.1", smtp_port=_free_port(),
+                    mail_adapter="smtp", telephony_adapter="demo", password_hashing="fast")
+
+
+def _start(settings: Settings, log: Path, *args: str) -> Served:
+    port = _free_port()
+    env = {**os.environ, "TELREG_ENV": "test", "TELREG_DATABASE_URL": settings.database_url,
+           "TELREG_DATA_DIR": str(settings.data_dir), "TELREG_SECRET_KEY": "test-secret-key",
+           "TELREG_SMTP_HOST": settings.smtp_host, "TELREG_SMTP_PORT": str(settings.smtp_port),
+           "TELREG_MAIL_ADAPTER": "smtp", "TELREG_TELEPHONY_ADAPTER": "demo", "TELREG_PASSWORD_HASHING": "fast"}
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "telreg", "serve", "--port", str(port), *args],
+                                   env=env, stdout=out, stderr=subprocess.STDOUT)
+    return Served(process, port, log, settings)
+
+
+@pytest.fixture
+def served(tmp_path: Path, sqlite_template: Path) -> Iterator[Served]:
+    settings = _settings(tmp_path, sqlite_template)
+    runtime = build_runtime(settings)
+    with runtime.session_factory.begin() as session:  # due now: the job worker delivers it once it runs
+        mail.enqueue(session, clock=runtime.clock, key="serve-test", to="ops@example.org",
+                     subject="Delivered by the job worker", body="sent over SMTP to the supervisor's sink")
+    runtime.engine.dispose()
+    server = _start(settings, tmp_path / "serve.log", "--workers", "2", "--with-worker", "--ivr-port",
+                    str(_free_port()), "--forwarded-allow-ips", ALLOWED_PROXY)
+    try:
+        _until("the public port", lambda: server.get("/api/v1/health").status_code == 200, STARTUP_SECONDS,
+               server.process)
+        yield server
+    finally:
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait(30)
+
+
+def _login_from(served: Served, source: str, forwarded_for: str) -> int:
+    transport = httpx.HTTPTransport(local_address=source)
+    with httpx.Client(transport=transport, timeout=30) as client:
+        response = client.post(served.url("/api/v1/senders/login"), headers={"X-Forwarded-For": forwarded_for},
+                               json={"username": "nobody", "password": "wrong", "captcha_token": "x",
+                                     "captcha_answer": "y"})
+    return response.status_code
+
+
+def test_workers_job_worker_dev_state_proxy_and_shutdown(served: Served) -> None:
+    serve_pid = served.process.pid
+    workers = served.worker_pids()
+    assert len(workers) == 2, f"only {workers} answered"
+    assert workers <= _children(serve_pid)  # worker processes of this server, not threads of one
+
+    # The job worker: its own process, a child of the server, neither of the public workers; it delivers the
+    # mail over SMTP to the supervisor's sink, and every worker's dev inbox shows it.
+    job_pid = int(_until("the job worker's start", lambda: re.search(
+        r'msg="job worker started" pid=(\d+)', served.logged()), 120, served.process).group(1))
+    assert job_pid in _children(serve_pid) and job_pid not in workers
+
+    def delivered() -> set[int]:
+        answered = set()
+        for _ in range(40):
+            response = served.get("/api/v1/dev/inbox")
+            if any(m["subject"] == "Delivered by the job worker" for m in response.json()["mails"]):
+                answered.add(int(response.headers["x-telreg-worker"]))
+        return answered if answered == workers else set()
+
+    _until("the mail in every worker's inbox", delivered, 120, served.process)
+
+    # A line scripted through one worker is seen through the other (and would be by the job worker's calls).
+    scripted = httpx.post(served.url("/api/v1/dev/lines/91234567"), json={"call": ["busy", "no_answer"]},
+                          headers={"Connection": "close"}, timeout=30)
+    assert scripted.status_code in (200, 201), scripted.text
+    seen = {}
+    for _ in range(200):
+        response = served.get("/api/v1/dev/lines")
+        seen[int(response.headers["x-telreg-worker"])] = json.dumps(response.json(), sort_keys=True)
+        if len(seen) == 2:
+            break
+    assert set(seen) == workers
+    assert all('"busy", "no_answer"' in body for body in seen.values()), seen
+
+    # X-Forwarded-For: believed from the allowed proxy (the rate limiter counts the client it names), ignored
+    # from anyone else (counted against the connection's own address).
+    _login_from(served, ALLOWED_PROXY, "203.0.113.7")
+    _login_from(served, "127.0.0.1", "198.51.100.9")
+    engine = build_runtime(served.settings).engine
+    with engine.connect() as connection:
+        keys = set(connection.scalars(select(RateLimitCounter.key).where(RateLimitCounter.scope == "sender-login")))
+    engine.dispose()
+    assert keys == {"203.0.113.7", "127.0.0.1"}
+
+    # A worker killed outright is replaced by a new process; the port keeps answering.
+    victim = min(workers)
+    os.kill(victim, signal.SIGKILL)
+    replaced = _until("a replacement worker", lambda: served.worker_pids() - {victim} - workers, STARTUP_SECONDS,
+                      served.process)
+    assert replaced <= _children(serve_pid)
+
+    # SIGTERM stops everything, the supervisor last, with status 0.
+    family = _children(serve_pid)
+    served.process.send_signal(signal.SIGTERM)
+    assert served.process.wait(120) == 0, served.logged()[-3000:]
+    deadline = time.monotonic() + 15  # multiprocessing's resource tracker leaves once its pipe closes
+    while [pid for pid in family if _alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in family if _alive(pid)]
+    assert 'msg="job worker stopped"' in served.logged()
+    assert not list((Path(served.settings.data_dir) / "dev").iterdir())  # the run's shared state is gone
+
+
+def test_a_listener_that_cannot_start_stops_the_server_visibly(tmp_path: Path, sqlite_template: Path) -> None:
+    settings = _settings(tmp_path, sqlite_template)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        ivr_port = taken.getsockname()[1]
+        server = _start(settings, tmp_path / "serve.log", "--workers", "1", "--ivr-port", str(ivr_port))
+        try:
+            assert server.process.wait(STARTUP_SECONDS) == 1
+        finally:
+            if server.process.poll() is None:
+                server.process.kill()
+    said = server.logged()
+    assert "listeners process exited" in said and "stopping the server" in said
+    assert "Traceback" not in said  # uvicorn's line on the taken address, then the supervisor's: no stack trace
