@@ -41,9 +41,6 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     from telreg.dnc.listing_index import install as install_listing_index  # built at start-up (issue 18 §2)
 
     install_listing_index(app)
-    from telreg.dnc.listing_index import install as install_listing_index  # built at start-up (issue 18 §2)
-
-    install_listing_index(app)
     app.add_middleware(
         SessionMiddleware,
         secret_key=_secret_key(runtime.settings),
@@ -120,6 +117,9 @@ def _include_routers(app: FastAPI) -> None:
     from telreg.web.pages import router as pages_router
 
     app.include_router(ecert_status_router)  # first: OCSP is the hot path, matched before ~250 routes
+    from telreg.dnc.api import status_router as dnc_status_router
+
+    app.include_router(dnc_status_router)  # second: the public status look-up is the other one (issue 18 §2)
     app.include_router(core_router)
     app.include_router(auth_router)
     app.include_router(two_factor_router)
