@@ -177,3 +177,47 @@ def test_a_crm_export_agrees_with_the_reference_reasons_and_all(rows, ending, bo
             assert row["original"].encode("utf-8") == line.original.rstrip(b"\n").removesuffix(b"\r")
             if line.reason is not None:
                 assert row["reason"] == line.reason
+
+
+exotic = st.sampled_from(["６１２３４５６７", "+８５２ ９１２３ ４５６７", "２１２３ ４５６７x", "\u3000２１２３４５６７",
+                          '"open quote', 'a,"two', "lonely"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.tuples(names, messy_numbers(st.sampled_from(POOL))).map(
+    lambda r: f"{_csv_field(r[0], False)},{_csv_field(r[1], False)},x"), exotic.map(lambda e: f"n,{e},x"),
+    exotic), min_size=1, max_size=30), st.sampled_from([24, 1 << 20]))
+def test_lines_left_to_python_agree_with_the_reference(rows, chunk_bytes):
+    """Full-width digits, quoted fields left open (a field holding a line break), lines with too few columns."""
+    content = ("name,phone,extra\n" + "\n".join(rows) + "\n").encode("utf-8")
+    with tempfile.TemporaryDirectory() as tmp:
+        _, expected = scrub_both(Path(tmp), content, [], NOW.date(), chunk_bytes, column=1)
+        out = Path(tmp) / "out"
+        kept_decisions = {"allowed", "allowed_consent", "allowed_not_yet_protected"}
+        assert b"".join(kept_lines(out)) == b"name,phone,extra\n" + b"".join(
+            e.original for e in expected if e.decision in kept_decisions)
+        got = rejected(out)
+        wanted = [e for e in expected if e.decision not in kept_decisions]
+        assert [(r["line"], r["decision"]) for r in got] == [(e.number, e.decision) for e in wanted]
+        for row, line in zip(got, wanted, strict=True):
+            if line.reason is not None:
+                assert row["reason"] == line.reason
+
+
+def test_the_python_fallback_runs_once_a_chunk_not_once_a_line(tmp_path, monkeypatch):
+    from telreg.senders.scrub import engine
+
+    calls: list[int] = []
+    real = engine.read_left_lines
+
+    def counted(lines, layout, rows):
+        calls.append(len(rows))
+        return real(lines, layout, rows)
+
+    monkeypatch.setattr(engine, "read_left_lines", counted)
+    rows = [f"n{i},{'６１２３４５６７' if i % 3 else '9123 4567'},x" for i in range(3000)]
+    content = ("name,phone,extra\n" + "\n".join(rows) + "\n").encode("utf-8")
+    result, expected = scrub_both(tmp_path, content, [], NOW.date(), 1 << 20, column=1)
+    assert sum(calls) >= 2000  # every full-width line went through Python (in both passes)...
+    assert len(calls) <= 2 * 1 + 1  # ...in one call per chunk and pass (one chunk here), not one per line
+    assert result.report["counts"]["duplicate"] == 2998 == sum(e.decision == "duplicate" for e in expected)

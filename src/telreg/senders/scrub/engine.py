@@ -14,14 +14,13 @@ Duplicates: the first line with a number carries the number's decision; every la
 kept.csv (sending twice to one number is never wanted) and listed in rejected.csv as ``duplicate`` so nothing
 disappears silently. Numbers are compared after parsing, so ``2123 4567`` and ``+852 21234567`` are duplicates.
 
-The byte loop leaves to Python the lines it should not judge (status PYTHON): fields holding non-ASCII text (full-width
-digits, which core/phone.py folds) and, with a column, lines holding quotes (real CSV) or too few columns. They are
-rare, so their per-line Python is off the hot path.
+The byte loop reads CSV quoting itself and leaves to Python only the lines it should not judge (status PYTHON): fields
+holding non-ASCII text (full-width digits, which core/phone.py folds), quoted fields left open at the end of the line,
+lines with too few columns. fallback.py reads them a chunk at a time.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -31,9 +30,9 @@ import numpy.typing as npt
 from telreg.senders.scrub import _kernels
 from telreg.senders.scrub.bitset import SPACE, Bitset
 from telreg.senders.scrub.errors import ListRefused
+from telreg.senders.scrub.fallback import read_left_lines
 from telreg.senders.scrub.instructions import Instructions
-from telreg.senders.scrub.numbers import INVALID as INVALID_STATUS
-from telreg.senders.scrub.numbers import PYTHON, VALID, invalid_reason, scalar_number
+from telreg.senders.scrub.numbers import PYTHON
 from telreg.senders.scrub.publication import Publication
 from telreg.senders.scrub.reader import CHANGED, Chunk, Layout
 from telreg.senders.scrub.scratch import scratch
@@ -143,40 +142,8 @@ def scan_chunk(chunk: Chunk, layout: Layout) -> Lines:
     lines = Lines(chunk, starts, ends, nexts, fs, fe, numbers, status[:n], {})
     python = np.flatnonzero(lines.status == PYTHON)
     if len(python):
-        _read_in_python(lines, layout, python)
+        read_left_lines(lines, layout, python)
     return lines
-
-
-def _read_in_python(lines: Lines, layout: Layout, rows: I64) -> None:
-    """Read the lines the byte loop left alone: the csv module for quoted CSV, core/phone.py for non-ASCII."""
-    view = memoryview(lines.chunk.buf)
-    delimiter = None if layout.delimiter is None else layout.delimiter.decode()
-    k = layout.column
-    for row, start, end, fs, fe in zip(rows.tolist(), lines.starts[rows].tolist(), lines.ends[rows].tolist(),
-                                       lines.fs[rows].tolist(), lines.fe[rows].tolist(), strict=True):
-        number: int | None
-        reason: str | None = None
-        if k is None:
-            number = scalar_number(view[fs:fe].tobytes())
-        else:
-            raw = view[start:end].tobytes()
-            try:
-                values = next(csv.reader([raw.decode("utf-8")], delimiter=delimiter))  # type: ignore[arg-type]
-            except (UnicodeDecodeError, csv.Error, StopIteration):
-                values, reason = None, "the line is not valid UTF-8 CSV"
-            if values is not None and len(values) <= k:
-                reason = f"the line has {len(values)} column(s); {layout.column_name!r} is column {k + 1}"
-            if reason is None:
-                value = values[k].encode("utf-8")  # type: ignore[index]
-                number = scalar_number(value)
-                if number is None:
-                    reason = invalid_reason(value)
-            else:
-                number = None
-        lines.numbers[row] = number or 0
-        lines.status[row] = VALID if number is not None else INVALID_STATUS
-        if reason is not None:
-            lines.reasons[row] = reason
 
 
 def decide_chunk(lines: Lines, rules: Rules, lookup: Lookup) -> ChunkResult:
