@@ -5,6 +5,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# Processes answering PORT (empty: TELREG_WEB_WORKERS, else one per CPU); the dev inbox and demo lines are shared.
+WORKERS ?=
 
 .PHONY: run test test-sqlite bench lint clean messages
 
@@ -20,7 +22,7 @@ $(STAMP): pyproject.toml setup.py src/telreg/senders/scrub/_kernels.c $(wildcard
 run: $(STAMP)
 	$(PY) -m telreg db upgrade
 	$(PY) -m telreg demo load
-	$(PY) -m telreg serve --host $(HOST) --port $(PORT) --with-worker
+	$(PY) -m telreg serve --host $(HOST) --port $(PORT) $(if $(WORKERS),--workers $(WORKERS)) --with-worker
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)

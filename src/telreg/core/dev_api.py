@@ -2,8 +2,9 @@
 the development inbox (the mails the SMTP sink of `telreg serve` received, ``telreg.core.dev_inbox``).
 
 A busy fax line is retried about fifteen minutes later (seed 004 Q3.5), an unanswered callback likewise
-(Q3.2); in a running demo (`make run`) these routes make that happen on demand, because the worker thread of
-`telreg serve --with-worker` shares the server's runtime and so its demo adapters (``telreg.core.notify``).
+(Q3.2); in a running demo (`make run`) these routes make that happen on demand, because every process of
+`telreg serve --with-worker` — the public workers and the job worker — keeps the demo lines in the run's shared
+directory (``telreg.core.dev_share``).
 
 In production the routes do not exist (404, the same answer as any unknown address); with other adapters than
 the demo ones (``TELREG_TELEPHONY_ADAPTER=fake``) they answer 409.

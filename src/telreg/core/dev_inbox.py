@@ -7,7 +7,9 @@ read on ``/dev/inbox`` and ``GET /api/v1/dev/inbox`` beside the demo's short mes
 (``telreg.core.notify.DemoLines``). A Mailpit or MailHog already listening on the port is left to do the job.
 
 The inbox is one :class:`DevInbox` per runtime (``runtime.inbox``), bounded like the demo lines, dated by the
-runtime's clock; in production nothing is started and it stays empty.
+runtime's clock; in production nothing is started and it stays empty. `telreg serve` runs the sink in its
+supervising process and the pages in worker processes: there every process's inbox is a
+``telreg.core.dev_share.SharedDevInbox`` on the run's shared directory.
 """
 
 from __future__ import annotations

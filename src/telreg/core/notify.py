@@ -6,8 +6,8 @@ The demo adapters (``TELREG_TELEPHONY_ADAPTER=logging`` or ``demo``) write what 
 one :class:`DemoLines` per runtime: outcomes scripted per number (a busy fax line, an unanswered callback) and
 a bounded record of every call, fax and short message. Unscripted, a call is confirmed and a fax delivered.
 The development-only API ``/api/v1/dev/lines`` (``telreg.core.dev_api``) scripts them in a running server,
-whose worker thread shares the runtime and so sees the script (seed 004 Q3.2, Q3.5: the retry 15 minutes
-later).
+whose job worker process sees the script through the run's shared directory (``telreg.core.dev_share``; seed
+004 Q3.2, Q3.5: the retry 15 minutes later).
 """
 
 from __future__ import annotations
