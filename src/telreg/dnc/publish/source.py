@@ -1,111 +1,238 @@
-"""Read a register as it stood at a cut-off, as numpy arrays: set-based SQL, fixed-width transfer, no ORM rows.
+"""Read the registers as they stood at a cut-off, as numpy arrays: one scan of the listings, no row objects.
 
-The database hands each row over as one fixed-width ASCII field (``NNNNNNNNYYYYMMDD``): PostgreSQL through
-``COPY … TO STDOUT`` (one line per row), SQLite as one ``group_concat`` string. numpy then views the bytes as a
-matrix; three million listings cross in well under a second.
+**The listings** of every register come in one statement, one scan of ``dnc_listings``, as three aggregated values
+(PostgreSQL ``string_agg``/``array_agg``, SQLite ``group_concat``): every number's 8 characters back to back, the
+registers comma-separated, and the registration dates. Each crosses as one value, so the client's cost is a few
+numpy passes, not a Python step per row (``COPY … TO STDOUT`` hands over one message per row: ~1 µs each in
+Python, more than the database's own work). The aggregates of one SELECT see the rows in the same order (one
+aggregation step feeds each row to every aggregate in turn), which is what lines the three values up. Dates cross
+as PostgreSQL's binary ``date`` (days since 2000-01-01, turned into YYYYMMDD codes through a table of the days
+met) and as SQLite's ISO text. Measured at 3 × 3,000,000 listings, one scan for all three registers costs about
+what one register's filtered scan did, and ``fetchmany`` into numpy on SQLite cost more CPU than the aggregate
+for one register than the aggregate for all three.
 
-A past cut-off is reached from the present: a number's *first* listing event after the cut-off says what it was at
-the cut-off — ``registered`` means it was not listed then (undo it); ``deregistered`` or ``removed-terminated``
+**A past cut-off** is reached from the present: a number's *first* listing event after the cut-off says what it was
+at the cut-off — ``registered`` means it was not listed then (undo it); ``deregistered`` or ``removed-terminated``
 means it was listed, since ``details.registered_on``. Numbers with no event since are as they are now. The first
-event per number is picked by a window function in the database, so the whole derivation is set-based.
+event per number is picked by a window function in the database over the events since the cut-off (found by the
+``occurred_at`` index), so the whole derivation is set-based.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 import numpy as np
-from psycopg import sql
+import numpy.typing as npt
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from telreg.core.db import UTCDateTime
-from telreg.dnc.publish.formats import U64, digits_to_int, parse_fixed
+from telreg.dnc.publish.digits import first_not_ascii8, is_ascii8, parse8, words8
 from telreg.dnc.vocabulary import ListingEvent, Register
 
-__all__ = ["register_state"]
+__all__ = ["State", "register_state", "registers_state"]
+
+U32 = npt.NDArray[np.uint32]
+State = tuple[U32, U32]  # sorted numbers, their YYYYMMDD registration date codes
 
 _REMOVALS = (ListingEvent.deregistered.value, ListingEvent.removed_terminated.value)
-_LISTING_WIDTH = 16  # number + YYYYMMDD
 _EVENT_WIDTH = 17  # number + A|R + YYYYMMDD (00000000 for an addition)
+# Registers cross as their names, comma-separated; the first letter tells them apart (checked here, once).
+_BY_LETTER = {ord(r.value[0]): r for r in Register}
+assert len(_BY_LETTER) == len(Register), "register names must start with distinct letters"
+_PG_EPOCH = np.datetime64("2000-01-01", "D")  # PostgreSQL's binary date counts days from here
+_KEY_SHIFT = np.uint64(27)  # 99,999,999 < 2**27: number and date code share one sortable 54-bit key
 
 
-def _listings_sql(dialect: str) -> str:
-    day = "to_char(registration_date, 'YYYYMMDD')" if dialect == "postgresql" else "replace(registration_date, '-', '')"
-    return f"SELECT number || {day} AS field FROM dnc_listings WHERE register = {{register}}"
+class SourceError(ValueError):
+    """The listings hold something the published formats cannot carry (the database's constraints were bypassed)."""
 
 
-def _events_sql(dialect: str) -> str:
+def _listings_sql(dialect: str, register: Register | None) -> str:
+    # One register: filtered, its name not repeated per row; every register: the names, comma-separated.
+    where = "" if register is None else f" WHERE register = '{register.value}'"
+    if dialect == "postgresql":
+        names = "NULL" if register else "string_agg(register, ',')"
+        return (f"SELECT string_agg(number, ''), {names}, array_send(array_agg(registration_date))"
+                f" FROM dnc_listings{where}")
+    names = "NULL" if register else "CAST(group_concat(register, ',') AS BLOB)"
+    return (f"SELECT CAST(group_concat(number, '') AS BLOB), {names},"
+            f" CAST(group_concat(registration_date, '') AS BLOB) FROM dnc_listings{where}")
+
+
+def _fetch_row(session: Session, sql: str, params: dict[str, object] | None = None) -> list[bytes | None]:
+    """Run a one-row statement and return its values as raw bytes (PostgreSQL: binary results, never decoded)."""
+    if session.get_bind().dialect.name == "postgresql":
+        raw = session.connection().connection.driver_connection
+        with raw.cursor(binary=True) as cursor:  # type: ignore[union-attr]
+            cursor.execute(sql, params)
+            result = cursor.pgresult
+            assert result is not None
+            return [result.get_value(0, i) for i in range(result.nfields)] if result.ntuples else []
+    row = session.execute(text(sql), params or {}).one_or_none()
+    return [None if v is None else bytes(v) for v in row] if row is not None else []
+
+
+def _pg_date_codes(value: bytes, count: int) -> U32:
+    """YYYYMMDD codes from ``array_send`` of a date array (header, then a 4-byte length and value per element)."""
+    header = np.frombuffer(value, dtype=">i4", count=5) if count else np.zeros(5, ">i4")
+    if count and (header[0] != 1 or header[1] != 0 or header[3] != count):
+        raise SourceError("the registration dates do not line up with the numbers")
+    cells = np.frombuffer(value, dtype=">i4", offset=20).reshape(-1, 2) if count else np.zeros((0, 2), ">i4")
+    if len(cells) != count or (cells[:, 0] != 4).any():
+        raise SourceError("the registration dates do not line up with the numbers")
+    days = cells[:, 1].astype(np.int64)
+    if not count:
+        return np.empty(0, dtype=np.uint32)
+    # Registrations fall on a few thousand distinct days: convert each day once, then look the codes up.
+    low, high = int(days.min()), int(days.max())
+    table = _day_codes(_PG_EPOCH + np.arange(low, high + 1)) if high - low < 4_000_000 else None
+    return table[days - low] if table is not None else _day_codes(_PG_EPOCH + days)
+
+
+def _day_codes(days: npt.NDArray[np.datetime64]) -> U32:
+    months = days.astype("M8[M]")
+    years = months.astype("M8[Y]").astype(np.int64) + 1970
+    if (years < 1).any() or (years > 9999).any():
+        raise SourceError("a registration date lies outside the years 0001–9999")
+    month = months.astype(np.int64) % 12 + 1
+    day = (days - months.astype("M8[D]")).astype(np.int64) + 1
+    return (years * 10_000 + month * 100 + day).astype(np.uint32)
+
+
+def _iso_date_codes(value: bytes, count: int) -> U32:
+    """YYYYMMDD codes from ISO dates (``YYYY-MM-DD``) back to back."""
+    if len(value) != 10 * count:
+        raise SourceError("a registration date is not stored as YYYY-MM-DD")
+    rows = np.frombuffer(value, dtype=np.uint8).reshape(-1, 10)
+    if not ((rows[:, 4] == ord("-")) & (rows[:, 7] == ord("-"))).all():
+        raise SourceError("a registration date is not stored as YYYY-MM-DD")
+    words = words8(rows[:, [0, 1, 2, 3, 5, 6, 8, 9]])
+    if not is_ascii8(words):
+        raise SourceError("a registration date is not stored as YYYY-MM-DD")
+    return parse8(words).astype(np.uint32)
+
+
+def _numbers(value: bytes, count: int) -> U32:
+    if len(value) != 8 * count:
+        raise SourceError("a listed number is not 8 characters long")
+    words = np.frombuffer(value, dtype="<u8")
+    if not is_ascii8(words):
+        bad = value[8 * first_not_ascii8(words) :][:8].decode("ascii", "replace")
+        raise SourceError(f"the listed number {bad!r} is not 8 digits")
+    return parse8(words).astype(np.uint32)
+
+
+def _register_letters(value: bytes, count: int) -> npt.NDArray[np.uint8]:
+    """The first letter of each comma-separated register name."""
+    names = np.frombuffer(value, dtype=np.uint8)
+    starts = np.flatnonzero(names[:-1] == ord(",")) + 1
+    if len(starts) + 1 != count:
+        raise SourceError("the registers do not line up with the numbers")
+    return np.concatenate([names[:1], names[starts]])
+
+
+def _read_listings(session: Session, register: Register | None) -> dict[Register, State]:
+    dialect = session.get_bind().dialect.name
+    values = _fetch_row(session, _listings_sql(dialect, register))
+    numbers_raw, registers_raw, dates_raw = (values + [None] * 3)[:3]
+    if not numbers_raw:
+        empty = np.empty(0, dtype=np.uint32)
+        return {r: (empty, empty) for r in ([register] if register else Register)}
+    count = len(numbers_raw) // 8
+    numbers = _numbers(numbers_raw, count)
+    assert dates_raw is not None
+    dates = _pg_date_codes(dates_raw, count) if dialect == "postgresql" else _iso_date_codes(dates_raw, count)
+    if register is not None:
+        return {register: (numbers, dates)}
+    assert registers_raw is not None
+    letters = _register_letters(registers_raw, count)
+    if not np.isin(letters, list(_BY_LETTER)).all():
+        raise SourceError("a listing names a register that does not exist")
+    found = {}
+    for letter, name in _BY_LETTER.items():
+        mine = letters == letter
+        found[name] = (numbers[mine], dates[mine])
+    return found
+
+
+def _events_sql(dialect: str, registers: Iterable[Register]) -> str:
     registered_on = (
         "(details ->> 'registered_on')" if dialect == "postgresql" else "json_extract(details, '$.registered_on')"
     )
+    aggregate = "string_agg" if dialect == "postgresql" else "group_concat"
     removals = ", ".join(f"'{a}'" for a in _REMOVALS)
+    names = ", ".join(f"'{r.value}'" for r in registers)
     return f"""
-        SELECT number || CASE WHEN action = '{ListingEvent.registered.value}' THEN 'A' ELSE 'R' END
-                      || CASE WHEN action = '{ListingEvent.registered.value}' THEN '00000000'
-                              ELSE coalesce(replace(registered_on, '-', ''), '????????') END AS field
+        SELECT register, {aggregate}(
+                 number || CASE WHEN action = '{ListingEvent.registered.value}' THEN 'A' ELSE 'R' END
+                        || CASE WHEN action = '{ListingEvent.registered.value}' THEN '00000000'
+                                ELSE coalesce(replace(registered_on, '-', ''), '????????') END, '')
         FROM (
-            SELECT subject_key AS number, action, {registered_on} AS registered_on,
-                   row_number() OVER (PARTITION BY subject_key ORDER BY occurred_at, id) AS rank
+            SELECT register, subject_key AS number, action, {registered_on} AS registered_on,
+                   row_number() OVER (PARTITION BY register, subject_key ORDER BY occurred_at, id) AS rank
             FROM audit_events
-            WHERE subject_type = 'number' AND register = {{register}} AND occurred_at >= {{cutoff}}
+            WHERE occurred_at >= :cutoff AND subject_type = 'number' AND register IN ({names})
               AND action IN ('{ListingEvent.registered.value}', {removals})
         ) AS first_events
-        WHERE rank = 1"""
+        WHERE rank = 1
+        GROUP BY register"""
 
 
-def _fetch(session: Session, template: str, *, register: str, cutoff: dt.datetime | None, width: int) -> bytes:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        utc = cutoff.astimezone(dt.UTC).replace(tzinfo=None) if cutoff else None
-        query = sql.SQL("COPY ({}) TO STDOUT").format(
-            sql.SQL(template).format(register=sql.Literal(register),
-                                     cutoff=sql.Literal(utc.isoformat(sep=" ") if utc else None))
-        )
-        raw = session.connection().connection.driver_connection
-        buffer = bytearray()
-        with raw.cursor() as cursor, cursor.copy(query) as copy:  # type: ignore[union-attr]
-            for block in copy:
-                buffer += block
-        # COPY ends each row with a newline: strip them by viewing rows of width + 1.
-        if not buffer:
-            return b""
-        return parse_fixed(bytes(buffer), width + 1)[:, :width].tobytes()
-    inner = template.format(register=":register", cutoff=":cutoff")
-    statement = text(f"SELECT group_concat(field, '') FROM ({inner}) AS source_rows")
-    if cutoff is not None:
-        statement = statement.bindparams(bindparam("cutoff", type_=UTCDateTime()))
-    value = session.execute(statement, {"register": register, "cutoff": cutoff}).scalar()
-    return (value or "").encode("ascii")
+def _read_events(session: Session, registers: list[Register], cutoff: dt.datetime) -> dict[str, bytes]:
+    """Each register's first listing event per number since the cut-off, as fixed-width fields back to back."""
+    statement = text(_events_sql(session.get_bind().dialect.name, registers)).bindparams(
+        bindparam("cutoff", type_=UTCDateTime()))
+    return {name: (fields or "").encode("ascii") for name, fields in session.execute(statement, {"cutoff": cutoff})}
 
 
-def register_state(session: Session, *, register: Register, day: dt.date, cutoff: dt.datetime) -> tuple[U64, U64]:
-    """Return the register at ``cutoff`` (the close of ``day``) as sorted (numbers, YYYYMMDD dates) arrays."""
-    dialect = session.get_bind().dialect.name
-    listings = parse_fixed(
-        _fetch(session, _listings_sql(dialect), register=register.value, cutoff=None, width=_LISTING_WIDTH),
-        _LISTING_WIDTH,
-    )
-    numbers, dates = digits_to_int(listings[:, :8]), digits_to_int(listings[:, 8:])
-    events = parse_fixed(
-        _fetch(session, _events_sql(dialect), register=register.value, cutoff=cutoff, width=_EVENT_WIDTH),
-        _EVENT_WIDTH,
-    )
-    if len(events):
-        touched = digits_to_int(events[:, :8])
-        removal = events[:, 8] == ord("R")
-        undated = removal & (events[:, 9] == ord("?"))
-        if undated.any():
-            number = events[np.argmax(undated), :8].tobytes().decode()
-            raise ValueError(f"the removal of {number} from {register.value} does not say when it was registered")
-        # Numbers with an event after the cut-off take their state from that event; the rest stand as they are.
-        keep = ~np.isin(numbers, touched)
-        numbers = np.concatenate([numbers[keep], touched[removal]])
-        dates = np.concatenate([dates[keep], digits_to_int(events[removal, 9:])])
+def _undo_events(register: Register, numbers: U32, dates: U32, fields: bytes) -> State:
+    """Take every number with an event since the cut-off back to what that first event says it was."""
+    if len(fields) % _EVENT_WIDTH:
+        raise SourceError(f"a listing event of {register.value} names a number that is not 8 digits")
+    events = np.frombuffer(fields, dtype=np.uint8).reshape(-1, _EVENT_WIDTH)
+    number_words = words8(events[:, :8])
+    removal = events[:, 8] == ord("R")
+    undated = removal & (events[:, 9] == ord("?"))
+    if undated.any():
+        number = events[np.argmax(undated), :8].tobytes().decode()
+        raise SourceError(f"the removal of {number} from {register.value} does not say when it was registered")
+    date_words = words8(events[:, 9:])
+    if not (is_ascii8(number_words) and is_ascii8(date_words)):
+        raise SourceError(f"a listing event of {register.value} carries a malformed number or date")
+    touched = parse8(number_words).astype(np.uint32)
+    keep = ~np.isin(numbers, touched)
+    return (np.concatenate([numbers[keep], touched[removal]]),
+            np.concatenate([dates[keep], parse8(date_words[removal]).astype(np.uint32)]))
+
+
+def _finish(numbers: U32, dates: U32, day: dt.date) -> State:
     # A listing dated after the day cannot have stood at its close (even one written without an audit event).
-    code = np.uint64(day.year * 10_000 + day.month * 100 + day.day)
-    in_time = dates <= code
-    numbers, dates = numbers[in_time], dates[in_time]
-    # One sort of a combined key orders by number (numbers are unique within a register).
-    key = np.sort(numbers * np.uint64(100_000_000) + dates)
-    return key // np.uint64(100_000_000), key % np.uint64(100_000_000)
+    in_time = dates <= np.uint32(day.year * 10_000 + day.month * 100 + day.day)
+    if not in_time.all():
+        numbers, dates = numbers[in_time], dates[in_time]
+    # One sort of a combined key orders by number (numbers are unique within a register); numpy sorts uint64
+    # with SIMD (~20 ms for 3 M), where an argsort would take ~6× that.
+    key = np.sort((numbers.astype(np.uint64) << _KEY_SHIFT) | dates)
+    mask = np.uint64((1 << 27) - 1)
+    return (key >> _KEY_SHIFT).astype(np.uint32), (key & mask).astype(np.uint32)
+
+
+def registers_state(session: Session, *, day: dt.date, cutoff: dt.datetime,
+                    register: Register | None = None) -> dict[Register, State]:
+    """Return every register (or just ``register``) at ``cutoff``, the close of ``day``, as sorted arrays."""
+    listings = _read_listings(session, register)
+    events = _read_events(session, list(listings), cutoff)
+    state = {}
+    for name, (numbers, dates) in listings.items():
+        if events.get(name.value):
+            numbers, dates = _undo_events(name, numbers, dates, events[name.value])
+        state[name] = _finish(numbers, dates, day)
+    return state
+
+
+def register_state(session: Session, *, register: Register, day: dt.date, cutoff: dt.datetime) -> State:
+    """Return one register at ``cutoff`` (the close of ``day``) as sorted (numbers, YYYYMMDD dates) arrays."""
+    return registers_state(session, day=day, cutoff=cutoff, register=register)[register]
