@@ -39,7 +39,15 @@ def operators(session: Session) -> list[Operator]:
 
 def number_row(session: Session, number: str, *, for_update: bool = False) -> Number | None:
     stmt = select(Number).where(Number.number == number)
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        # Partitioned by operator (migration c18b00000001): a port moves the row to another partition, and a
+        # transaction queued on the moved row's lock would fail (SerializationFailure). The number's key row never
+        # moves: queue on it first, then read the row afresh and lock it.
+        session.execute(_LOCK_NUMBER_KEY, {"number": number})
     return session.scalar(locked(session, stmt) if for_update else stmt)
+
+
+_LOCK_NUMBER_KEY = text("SELECT 1 FROM realname_number_keys WHERE number = :number FOR UPDATE")
 
 
 def add_number(session: Session, row: Number) -> Number | None:
