@@ -113,7 +113,7 @@ def _settings(tmp_path: Path, template: Path) -> Settings:
                     mail_adapter="smtp", telephony_adapter="demo", password_hashing="fast")
 
 
-def _start(settings: Settings, log: Path, *args: str) -> Served:
+def _start(settings: Settings, log: Path, *args: str, session: bool = False) -> Served:
     port = _free_port()
     env = {**os.environ, "TELREG_ENV": "test", "TELREG_DATABASE_URL": settings.database_url,
            "TELREG_DATA_DIR": str(settings.data_dir), "TELREG_SECRET_KEY": "test-secret-key",
@@ -121,7 +121,7 @@ def _start(settings: Settings, log: Path, *args: str) -> Served:
            "TELREG_MAIL_ADAPTER": "smtp", "TELREG_TELEPHONY_ADAPTER": "demo", "TELREG_PASSWORD_HASHING": "fast"}
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "telreg", "serve", "--port", str(port), *args],
-                                   env=env, stdout=out, stderr=subprocess.STDOUT)
+                                   env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=session)
     return Served(process, port, log, settings)
 
 
@@ -233,3 +233,28 @@ def test_a_listener_that_cannot_start_stops_the_server_visibly(tmp_path: Path, s
     said = server.logged()
     assert "listeners process exited" in said and "stopping the server" in said
     assert "Traceback" not in said  # uvicorn's line on the taken address, then the supervisor's: no stack trace
+
+
+def test_ctrl_c_stops_every_process_after_its_shutdown(tmp_path: Path, sqlite_template: Path) -> None:
+    """Ctrl-C in a terminal (`make run`) reaches the whole process group, then the supervisor's SIGTERM reaches
+    each child: the apps still shut down in order (their lifespan's end runs), nothing is left, status 0."""
+    settings = _settings(tmp_path, sqlite_template)
+    server = _start(settings, tmp_path / "serve.log", "--workers", "2", "--with-worker", "--ivr-port",
+                    str(_free_port()), session=True)
+    try:
+        _until("the public port", lambda: server.get("/api/v1/health").status_code == 200, STARTUP_SECONDS,
+               server.process)
+        _until("the job worker", lambda: 'msg="job worker started"' in server.logged(), 120, server.process)
+        family = _children(server.process.pid)
+        os.killpg(server.process.pid, signal.SIGINT)
+        assert server.process.wait(120) == 0
+    finally:
+        if server.process.poll() is None:
+            server.process.kill()
+    said = server.logged()
+    assert said.count("Application shutdown complete") == 3  # two public workers and the IVR listener
+    assert 'msg="job worker stopped"' in said and "Traceback" not in said
+    deadline = time.monotonic() + 15
+    while [pid for pid in family if _alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in family if _alive(pid)]

@@ -26,14 +26,18 @@ async def serve_all(servers: list[uvicorn.Server], *, on_started: Callable[[], N
     listeners' process started: dying later is a crash to recover from, dying before is a failure to report)."""
     loop = asyncio.get_running_loop()
 
-    def stop() -> None:
+    def stop(sig: signal.Signals | None = None) -> None:
         for server in servers:
-            server.force_exit = server.should_exit  # a second Ctrl-C stops without waiting for connections
+            # A second Ctrl-C stops without waiting for connections, as uvicorn does. Only a second SIGINT: under
+            # `telreg serve` a Ctrl-C reaches every process, then the supervisor's SIGTERM follows, and that must
+            # not cut short the apps' shutdown.
+            if server.should_exit and sig == signal.SIGINT:
+                server.force_exit = True
             server.should_exit = True
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread, or Windows
-            loop.add_signal_handler(sig, stop)
+            loop.add_signal_handler(sig, stop, sig)
     tasks = [asyncio.create_task(_serve(server)) for server in servers]
     watcher = asyncio.create_task(_when_started(servers, on_started)) if on_started is not None else None
     await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
