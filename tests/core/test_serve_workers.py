@@ -206,6 +206,13 @@ def test_workers_job_worker_dev_state_proxy_and_shutdown(served: Served) -> None
                       served.process)
     assert replaced <= _children(serve_pid)
 
+    # So is the job worker, by the supervisor of telreg serve.
+    os.kill(job_pid, signal.SIGKILL)
+    again = _until("a new job worker", lambda: {int(p) for p in re.findall(
+        r'msg="job worker started" pid=(\d+)', served.logged())} - {job_pid}, 120, served.process)
+    assert again <= _children(serve_pid)
+    assert "job worker process died (status -9); starting another" in served.logged()
+
     # SIGTERM stops everything, the supervisor last, with status 0.
     family = _children(serve_pid)
     served.process.send_signal(signal.SIGTERM)
