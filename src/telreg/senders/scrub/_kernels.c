@@ -170,39 +170,62 @@ static inline Line read_line(const uint8_t *buf, Py_ssize_t at, Py_ssize_t size,
             return line;
         }
     }
+    line.number = 0;
+    line.status = VALID;
+    if (column >= 0) {
+        /* One pass over the line up to the end of the chosen field, counting delimiters and watching for a quote (a
+         * quote after the field changes nothing before it, as for the csv module); then the rest of the line with
+         * memchr. Searching the whole line for a quote, then for each delimiter, was four calls a line. */
+        Py_ssize_t q = at, f0 = at;
+        int k = 0, stop = 0; /* stop: 1 a quote, 2 the field's closing delimiter, 0 the line's end */
+        for (; q < size; q++) {
+            uint8_t c = buf[q];
+            if (c == (uint8_t)delimiter) {
+                if (k == column) {
+                    stop = 2;
+                    break;
+                }
+                k++;
+                f0 = q + 1;
+            } else if (c == '\n') {
+                break;
+            } else if (c == '"') {
+                stop = 1;
+                break;
+            }
+        }
+        const uint8_t *feed = stop ? memchr(buf + q, '\n', (size_t)(size - q)) : (q < size ? buf + q : NULL);
+        line.end = feed ? feed - buf : size;
+        line.next = feed ? line.end + 1 : size;
+        if (feed && line.end > at && buf[line.end - 1] == '\r') line.end--;
+        if (stop == 1) { /* real CSV: split as the csv module does */
+            if (!quoted_field(buf, at, line.end, column, delimiter, &line.f0, &line.f1)) {
+                line.f0 = at;
+                line.f1 = line.end;
+                line.status = PYTHON;
+                return line;
+            }
+        } else if (stop == 2) {
+            line.f0 = f0;
+            line.f1 = q;
+        } else if (k < column) { /* too few columns: Python words the reason */
+            line.f0 = at;
+            line.f1 = line.end;
+            line.status = PYTHON;
+            return line;
+        } else {
+            line.f0 = f0 < line.end ? f0 : line.end;
+            line.f1 = line.end;
+        }
+        line.status = (uint8_t)parse_number(buf + line.f0, line.f1 - line.f0, &line.number);
+        return line;
+    }
     const uint8_t *feed = memchr(buf + at, '\n', (size_t)(size - at));
     line.end = feed ? feed - buf : size;
     line.next = feed ? line.end + 1 : size;
     if (feed && line.end > at && buf[line.end - 1] == '\r') line.end--;
     line.f0 = at;
     line.f1 = line.end;
-    line.status = VALID;
-    line.number = 0;
-    if (column >= 0) {
-        if (memchr(buf + at, '"', (size_t)(line.end - at))) { /* real CSV: split as the csv module does */
-            if (!quoted_field(buf, at, line.end, column, delimiter, &line.f0, &line.f1)) {
-                line.status = PYTHON;
-                return line;
-            }
-            line.status = (uint8_t)parse_number(buf + line.f0, line.f1 - line.f0, &line.number);
-            return line;
-        }
-        int k = 0;
-        Py_ssize_t q = at;
-        while (k < column) {
-            const uint8_t *d = memchr(buf + q, delimiter, (size_t)(line.end - q));
-            if (!d) break;
-            q = d - buf + 1;
-            k++;
-        }
-        if (k < column) {
-            line.status = PYTHON;
-            return line;
-        }
-        line.f0 = q;
-        const uint8_t *d = memchr(buf + q, delimiter, (size_t)(line.end - q));
-        line.f1 = d ? d - buf : line.end;
-    }
     line.status = (uint8_t)parse_number(buf + line.f0, line.f1 - line.f0, &line.number);
     return line;
 }
@@ -662,22 +685,23 @@ static inline int phone_shape(const uint8_t *p, Py_ssize_t len) {
     }
 }
 
-/* The key a refused field's reason is grouped by (see group_fields), written into out (room for MAX_FIELD bytes):
+/* The key a refused field's reason is grouped by (see group_fields), written into out (room for KEY_BYTES bytes):
  * its length, or -1 when the field is its own key (non-ASCII, or too long to be a number). Why fields with one key
  * share their reason but for the field itself, which the rows put back line by line (core/phone.py quotes it as
  * typed, ``entered``):
  * - a field holding an ASCII letter is refused for its letters, whatever else it holds: key "a";
  * - a field without the shape (dots, brackets, slashes, doubled separators...) is worded from where its digits,
  *   blanks, separators and other characters stand, never from which digits they are: every digit reads '0';
- * - a field with the shape is worded from its count of digits, its first digits (00852, 00, the 852 of a country
- *   code, 800 after it or not) and, with at most five digits, all of them (the short codes 1xx-1xxxx, 999, 112):
- *   with more than five, each of the first six reads as its class (0, 2, 5, 8 or '1' for any other digit) and the
- *   rest as '0'; with five or fewer they stay. The one reason naming other digits (a toll-free number's) is found
- *   by numbers.reason_around_field, and those fields are grouped by their bytes. tests/senders/scrub/test_numbers.py
- *   checks with hypothesis that every field's reason is its own. */
+ * - a field with the shape is worded from where its digits stand, how many there are, and which digits only through
+ *   six questions, answered in one byte after the key (>= 0x80, so no other key ends so): do the digits start with
+ *   852 (a country code, when the first group holds it), 00, 00852, 800 (toll-free), have 800 after three (toll-free
+ *   after +852), and are they a short code (1 and two to four more, 999, 112)? The one reason naming other digits (a
+ *   toll-free number's) is found by numbers.reason_around_field, and those fields are grouped by their bytes.
+ * tests/senders/scrub/test_numbers.py checks with hypothesis that every field's reason is its own. */
+#define KEY_BYTES (MAX_FIELD + 1)
 static inline Py_ssize_t reason_key(const uint8_t *p, Py_ssize_t len, uint8_t *out) {
-    static const uint8_t CLASS[10] = {'0', '1', '2', '1', '1', '5', '1', '1', '8', '1'};
     if (len > MAX_FIELD) return -1;
+    uint8_t d[MAX_FIELD];
     int digits = 0;
     for (Py_ssize_t k = 0; k < len; k++) {
         uint8_t c = p[k];
@@ -686,16 +710,17 @@ static inline Py_ssize_t reason_key(const uint8_t *p, Py_ssize_t len, uint8_t *o
             out[0] = 'a';
             return 1;
         }
-        digits += is_digit(c);
+        if (is_digit(c)) d[digits++] = c;
+        out[k] = is_digit(c) ? '0' : c;
     }
-    int shaped = phone_shape(p, len), seen = 0;
-    for (Py_ssize_t k = 0; k < len; k++) {
-        uint8_t c = p[k];
-        if (!is_digit(c)) out[k] = c;
-        else if (!shaped || seen >= 6) out[k] = '0', seen++;
-        else out[k] = digits <= 5 ? c : CLASS[c - '0'], seen++;
-    }
-    return len;
+    if (!phone_shape(p, len)) return len;
+#define STARTS(at, text) (digits >= (at) + (int)sizeof(text) - 1 && memcmp(d + (at), text, sizeof(text) - 1) == 0)
+    int short_code = (digits >= 3 && digits <= 5 && d[0] == '1') || (digits == 3 && (STARTS(0, "999") ||
+                                                                                      STARTS(0, "112")));
+    out[len] = (uint8_t)(0x80 | STARTS(0, "852") | STARTS(0, "00") << 1 | STARTS(0, "00852") << 2 |
+                         STARTS(0, "800") << 3 | STARTS(3, "800") << 4 | short_code << 5);
+#undef STARTS
+    return len + 1;
 }
 
 /* group_fields(buf, fs i64, fe i64, which i64 out, first i64 out[, by_reason]) -> groups: the fields grouped by
@@ -718,8 +743,8 @@ static PyObject *group_fields(PyObject *self, PyObject *args) {
     size_t slots = 16;
     while (slots < 2 * (size_t)n) slots <<= 1;
     int64_t *table = malloc(slots * sizeof(int64_t));
-    /* With by_reason, every field's key in one arena: MAX_FIELD bytes each, its length beside it. */
-    uint8_t *keys = by_reason ? malloc((size_t)(n ? n : 1) * MAX_FIELD) : NULL;
+    /* With by_reason, every field's key in one arena: KEY_BYTES bytes each, its length beside it. */
+    uint8_t *keys = by_reason ? malloc((size_t)(n ? n : 1) * KEY_BYTES) : NULL;
     Py_ssize_t *key_len = by_reason ? malloc((size_t)(n ? n : 1) * sizeof(Py_ssize_t)) : NULL;
     if (!table || (by_reason && (!keys || !key_len))) {
         free(table);
@@ -734,10 +759,10 @@ static PyObject *group_fields(PyObject *self, PyObject *args) {
         const uint8_t *key = buf + at[i];
         int64_t len = end[i] - at[i];
         if (by_reason) {
-            Py_ssize_t k = reason_key(key, len, keys + (size_t)i * MAX_FIELD);
+            Py_ssize_t k = reason_key(key, len, keys + (size_t)i * KEY_BYTES);
             key_len[i] = k;
             if (k >= 0) {
-                key = keys + (size_t)i * MAX_FIELD;
+                key = keys + (size_t)i * KEY_BYTES;
                 len = k;
             }
         }
@@ -760,7 +785,7 @@ static PyObject *group_fields(PyObject *self, PyObject *args) {
             if (by_reason) {
                 same_kind = (key_len[r] >= 0) == (key_len[i] >= 0);
                 if (key_len[r] >= 0) {
-                    other = keys + (size_t)r * MAX_FIELD;
+                    other = keys + (size_t)r * KEY_BYTES;
                     other_len = key_len[r];
                 }
             }

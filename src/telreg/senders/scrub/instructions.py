@@ -74,6 +74,10 @@ class Instructions:
     def when(self, number: int) -> dt.datetime:
         return _hk(int(self.given_micros[int(np.searchsorted(self.numbers, number))]))
 
+    def when_each(self, numbers: npt.NDArray[np.int64]) -> list[dt.datetime]:
+        """``when`` for many numbers with one search (a search per number cost 30 µs each)."""
+        return [_hk(m) for m in self.given_micros[np.searchsorted(self.numbers, numbers)].tolist()]
+
 
 def micros(at: dt.datetime) -> int:
     """An aware datetime as microseconds since 1970-01-01 UTC."""

@@ -146,17 +146,19 @@ class OutputWriter:
         long to be a number."""
         lines = result.lines
         view = memoryview(lines.chunk.buf)  # slicing a memoryview is far cheaper than slicing the array per line
-        instructions = self.rules.instructions
+        decisions = result.decision[rows]
+        unsubscribed = decisions == BLOCKED_UNSUBSCRIBED
+        given = iter(self.rules.instructions.when_each(lines.numbers[rows][unsubscribed].astype(np.int64)))
         out = []
-        for row, start, end, fs, fe, decision, number in zip(
+        for row, start, end, fs, fe, decision in zip(
             rows.tolist(), lines.starts[rows].tolist(), lines.ends[rows].tolist(), lines.fs[rows].tolist(),
-            lines.fe[rows].tolist(), result.decision[rows].tolist(), lines.numbers[rows].tolist(), strict=True,
+            lines.fe[rows].tolist(), decisions.tolist(), strict=True,
         ):
             if decision == REJECTED_INVALID:
                 reason = lines.reasons.get(row) or invalid_reason(view[fs:fe].tobytes())
             else:
                 assert decision == BLOCKED_UNSUBSCRIBED
-                reason = f"latest instruction is an unsubscribe request given {instructions.when(number).isoformat()}"
+                reason = f"latest instruction is an unsubscribe request given {next(given).isoformat()}"
             out.append(b'%d,"%s",%s,"%s"\r\n' % (lines.chunk.first_line + row, _quote(view[start:end].tobytes()),
                                                   _DECISION_NAMES[decision], _quote(reason)))
         return out
