@@ -11,18 +11,22 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from telreg.dnc.publish import formats
-from telreg.dnc.publish.formats import U64, WrittenFile
-from telreg.dnc.publish.source import register_state
+from telreg.dnc.publish.digits import ascii8
+from telreg.dnc.publish.formats import WrittenFile
+from telreg.dnc.publish.phases import Phases
+from telreg.dnc.publish.source import State, registers_state
 from telreg.dnc.publish.store import PublicationStore
 from telreg.dnc.vocabulary import Register
 
@@ -34,90 +38,116 @@ FORMAT_VERSION = 1
 PAUSE_HOOK = "TELREG_PUBLISH_PAUSE_AFTER_FIRST_FILE"
 
 
-def diff_states(prev_n: U64, prev_d: U64, cur_n: U64, cur_d: U64) -> tuple[U64, U64, U64]:
-    """Return (removed numbers, added numbers, their dates) turning the previous sorted state into the current."""
+def diff_states(prev_n: Any, prev_d: Any, cur_n: Any, cur_d: Any) -> tuple[Any, Any, Any]:
+    """Return (removed numbers, added numbers, their dates) turning the previous sorted state into the current.
 
-    def unchanged(a_n: U64, a_d: U64, b_n: U64, b_d: U64) -> np.ndarray:
-        if len(b_n) == 0:
-            return np.zeros(len(a_n), dtype=bool)
-        at = np.minimum(np.searchsorted(b_n, a_n), len(b_n) - 1)
-        return (b_n[at] == a_n) & (b_d[at] == a_d)
+    Each (number, date) becomes one key tagged with its side; one sort of both sides puts a key present on both
+    next to its twin, and the keys left alone are the changes (~25% faster than binary searches both ways)."""
+    one, shift = np.uint64(1), np.uint64(_KEY_BITS)
+    tagged = np.concatenate([_keys(prev_n, prev_d) << one, (_keys(cur_n, cur_d) << one) | one])
+    tagged.sort()
+    twins = (tagged[1:] >> one) == (tagged[:-1] >> one)
+    alone = np.ones(len(tagged), dtype=bool)
+    alone[1:] &= ~twins
+    alone[:-1] &= ~twins
+    lone = tagged[alone]
+    current = (lone & one).astype(bool)
+    removed, added = lone[~current] >> one, lone[current] >> one
+    date_mask = np.uint64((1 << _KEY_BITS) - 1)
+    return ((removed >> shift).astype(np.uint32), (added >> shift).astype(np.uint32),
+            (added & date_mask).astype(np.uint32))
 
-    kept_prev = unchanged(prev_n, prev_d, cur_n, cur_d)
-    kept_cur = unchanged(cur_n, cur_d, prev_n, prev_d)
-    return prev_n[~kept_prev], cur_n[~kept_cur], cur_d[~kept_cur]
+
+_KEY_BITS = 27  # 99,999,999 < 2**27: a number and a date code make one 54-bit key
+
+
+def _keys(numbers: Any, dates: Any) -> npt.NDArray[np.uint64]:
+    return (np.asarray(numbers, dtype=np.uint64) << np.uint64(_KEY_BITS)) | np.asarray(dates, dtype=np.uint64)
 
 
 NUMBERS_SIDECAR = ".numbers.npy"
 
 
-def _save_numbers(path: Path, numbers: U64) -> None:
+def _save_numbers(path: Path, numbers: Any) -> None:
     with open(path, "wb") as out:
-        np.save(out, numbers.astype(np.uint32))
+        np.save(out, np.asarray(numbers).astype(np.uint32, copy=False))
         out.flush()
         os.fsync(out.fileno())
 
 
 @dataclass
 class _Context:
-    session: Session
     store: PublicationStore
     directory: Path
     day: dt.date
     cutoff: dt.datetime
     previous: dt.date | None
-    previous_cutoff: dt.datetime | None
     pool: ThreadPoolExecutor
     pause: str | None
+    phases: Phases
     files_written: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def written(self) -> None:
-        self.files_written += 1
-        if self.pause and self.files_written == 1:
+        with self.lock:
+            self.files_written += 1
+            first = self.files_written == 1
+        if self.pause and first:
             Path(self.pause).write_text(str(os.getpid()))
             time.sleep(600)
 
 
-def _previous_state(ctx: _Context, register: Register, manifest: dict[str, Any] | None) -> tuple[U64, U64]:
-    if ctx.previous is None or manifest is None:
-        empty = np.empty(0, dtype=np.uint64)
-        return empty, empty
-    entry = manifest["registers"].get(register.value)
-    path = ctx.store.path_for(ctx.previous) / f"{register.value}-dated.zip"
-    if entry is not None and path.is_file():
-        content = path.read_bytes()
-        if hashlib.sha256(content).hexdigest() != entry["dated"]["sha256"]:
-            raise RuntimeError(f"{path} does not match its manifest's checksum; the publications were altered")
-        return formats.parse_dated(formats.read_zip_entry(content))
-    assert ctx.previous_cutoff is not None
-    return register_state(ctx.session, register=register, day=ctx.previous, cutoff=ctx.previous_cutoff)
+def _previous_from_files(ctx: _Context, manifest: dict[str, Any] | None) -> dict[Register, State | None]:
+    """Each register's previous state read back from the previous publication's dated zip (None: not kept)."""
+    states: dict[Register, State | None] = {}
+    for register in Register:
+        entry = manifest["registers"].get(register.value) if manifest else None
+        path = ctx.store.path_for(ctx.previous) / f"{register.value}-dated.zip" if ctx.previous else None
+        if manifest is None:
+            states[register] = (np.empty(0, dtype=np.uint32), np.empty(0, dtype=np.uint32))
+        elif entry is None or path is None or not path.is_file():
+            states[register] = None
+        else:
+            with ctx.phases("read the previous dated files"):
+                content = path.read_bytes()
+                if hashlib.sha256(content).hexdigest() != entry["dated"]["sha256"]:
+                    raise RuntimeError(f"{path} does not match its manifest's checksum; the publications were altered")
+                states[register] = formats.parse_dated(formats.read_zip_entry(content))
+    return states
 
 
-def _build_register(ctx: _Context, register: Register, previous_manifest: dict[str, Any] | None) -> dict[str, Any]:
+def _build_register(ctx: _Context, register: Register, state: State, previous: State,
+                    previous_entry: dict[str, Any] | None) -> dict[str, Any]:
     name = register.value
-    numbers, dates = register_state(ctx.session, register=register, day=ctx.day, cutoff=ctx.cutoff)
+    numbers, dates = state
+    phase = ctx.phases
 
-    def write(stem: str, data: bytes, lines: int, index: dict[str, Any] | None = None) -> WrittenFile:
-        written = formats.write_zip(ctx.directory / f"{stem}.zip", entry=f"{stem}.txt", data=data, lines=lines,
-                                    stamp=ctx.cutoff, pool=ctx.pool, chunk_index=index)
+    def write(stem: str, data: Any, lines: int, index: dict[str, Any] | None = None) -> WrittenFile:
+        with phase("deflate, hash and write the zips"):
+            written = formats.write_zip(ctx.directory / f"{stem}.zip", entry=f"{stem}.txt", data=data, lines=lines,
+                                        stamp=ctx.cutoff, pool=ctx.pool, chunk_index=index)
         ctx.written()
         return written
 
     # Sidecars for the per-account variants (enforcement.seeds.variants): the sorted numbers as uint32 and each
     # zip's chunk index. Never in the manifest, never served (downloads whitelists the file names).
     sorted_numbers = f"{name}{NUMBERS_SIDECAR}"
-    _save_numbers(ctx.directory / sorted_numbers, numbers)
-    dated = write(f"{name}-dated", formats.format_dated(numbers, dates), len(numbers),
-                  {"width": formats.DATED_WIDTH, "numbers": sorted_numbers})
-    only_numbers = write(f"{name}-numbers", formats.format_numbers(numbers), len(numbers),
+    with phase("write the numbers sidecar"):
+        _save_numbers(ctx.directory / sorted_numbers, numbers)
+    with phase("format the texts"):
+        words = ascii8(numbers)  # the numbers' digits, shared by both files
+        text = formats.dated_text(numbers, dates, words=words)
+    dated = write(f"{name}-dated", text, len(numbers), {"width": formats.DATED_WIDTH, "numbers": sorted_numbers})
+    with phase("format the texts"):
+        text = formats.numbers_text(numbers, words=words)
+    only_numbers = write(f"{name}-numbers", text, len(numbers),
                          {"width": formats.NUMBERS_WIDTH, "numbers": sorted_numbers})
-
-    prev_n, prev_d = _previous_state(ctx, register, previous_manifest)
-    removed, added, added_dates = diff_states(prev_n, prev_d, numbers, dates)
-    previous_entry = (previous_manifest or {}).get("registers", {}).get(name)
+    del text, words
+    with phase("compute the changes"):
+        removed, added, added_dates = diff_states(*previous, numbers, dates)
+        text = formats.changes_text(removed, added, added_dates)
     sequence = previous_entry["changes"]["sequence"] + 1 if previous_entry else 1
-    changes = write(f"{name}-changes-{sequence:06d}", formats.format_changes(removed, added, added_dates),
-                    len(removed) + len(added))
+    changes = write(f"{name}-changes-{sequence:06d}", text, len(removed) + len(added))
     return {
         "count": len(numbers),
         "numbers": only_numbers.as_dict(),
@@ -145,13 +175,36 @@ def build_publication(
     generated_at: dt.datetime,
     threads: int,
     pause_hook: str | None = None,
+    phases: Phases | None = None,
 ) -> dict[str, Any]:
-    """Write every register's files into ``directory`` and return the manifest (written last, by the caller)."""
+    """Write every register's files into ``directory`` and return the manifest (written last, by the caller).
+
+    The previous publication's dated files are read back on a side thread while the database scans the listings
+    (that scan runs in the database server, or in SQLite's C code with the GIL released); then the registers are
+    built ``threads`` at a time, their deflate chunks and hashes on a shared pool of ``threads``: numpy, ISA-L,
+    hashlib and file writes all release the GIL, so both cores stay busy."""
     previous_manifest = store.manifest(previous) if previous else None
+    phases = phases or Phases()
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="publish") as pool:
-        ctx = _Context(session, store, directory, day, cutoff, previous, previous_cutoff, pool, pause_hook)
-        registers = {r.value: _build_register(ctx, r, previous_manifest) for r in Register}
+    workers = max(1, threads)
+    # The test hook pauses after the first file: registers are then built one at a time, so "the first file" is
+    # one file (the crash test kills the builder there and expects exactly it).
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish-chunks") as pool, \
+         ThreadPoolExecutor(max_workers=1 if pause_hook else workers, thread_name_prefix="publish-register") as builders:
+        ctx = _Context(store, directory, day, cutoff, previous, pool, pause_hook, phases)
+        from_files = builders.submit(_previous_from_files, ctx, previous_manifest)
+        with phases("read the registers from the database"):
+            states = registers_state(session, day=day, cutoff=cutoff)
+        previous_states = from_files.result()
+        if any(state is None for state in previous_states.values()):  # pruned: derive them from the database
+            assert previous is not None and previous_cutoff is not None
+            with phases("read the previous state from the database"):
+                derived = registers_state(session, day=previous, cutoff=previous_cutoff)
+            previous_states = {r: derived[r] if state is None else state for r, state in previous_states.items()}
+        entries = (previous_manifest or {}).get("registers", {})
+        built = {r: builders.submit(_build_register, ctx, r, states[r], previous_states[r],  # type: ignore[arg-type]
+                                    entries.get(r.value)) for r in Register}
+        registers = {r.value: built[r].result() for r in Register}
     return {
         "format": FORMAT_VERSION,
         "date": day.isoformat(),

@@ -30,6 +30,7 @@ from telreg.core.clock import HK, Clock
 from telreg.core.errors import Conflict, InvalidInput
 from telreg.core.i18n import N_
 from telreg.dnc.publish.build import PAUSE_HOOK, build_publication
+from telreg.dnc.publish.phases import Phases
 from telreg.dnc.publish.store import MANIFEST, PublicationStore
 
 __all__ = ["PublicationResult", "cutoff_for", "list_publications", "prune", "publish"]
@@ -69,9 +70,12 @@ def _ensure_closed(day: dt.date, *, clock: Clock, settings: Settings) -> None:
 
 
 def publish(
-    session: Session, *, clock: Clock, settings: Settings, day: dt.date, threads: int | None = None
+    session: Session, *, clock: Clock, settings: Settings, day: dt.date, threads: int | None = None,
+    phases: Phases | None = None,
 ) -> PublicationResult:
-    """Publish every register as at the close of ``day``, atomically; an existing publication is left as is."""
+    """Publish every register as at the close of ``day``, atomically; an existing publication is left as is.
+
+    ``phases``, when given, receives the seconds spent per phase (the benchmark's breakdown)."""
     _ensure_closed(day, clock=clock, settings=settings)
     store = PublicationStore(settings.data_dir)
     if store.exists(day):
@@ -99,13 +103,16 @@ def publish(
             generated_at=clock.now(),
             threads=threads or settings.publication_threads,
             pause_hook=None if settings.is_production else os.environ.get(PAUSE_HOOK),
+            phases=phases,
         )
-        store.write_manifest(temporary, manifest)
-        # Imported here: the CA's modules (and their web imports) are loaded only when a publication is made.
-        from telreg.ecert.signing import sign_file
+        phases = phases or Phases()
+        with phases("write and sign the manifest, rename into place"):
+            store.write_manifest(temporary, manifest)
+            # Imported here: the CA's modules (and their web imports) are loaded only when a publication is made.
+            from telreg.ecert.signing import sign_file
 
-        signature = sign_file(temporary / MANIFEST, settings=settings, clock=clock)
-        path = store.commit(temporary, day)
+            signature = sign_file(temporary / MANIFEST, settings=settings, clock=clock)
+            path = store.commit(temporary, day)
     return PublicationResult(day, "published", path, manifest, swept, signed=signature is not None)
 
 
