@@ -5,7 +5,7 @@
 Measures the wall time of complete processes (start, import, work, exit) for `telreg --help`, `telreg dnc status
 N --json` against a fresh SQLite database holding a listed number, and a few other common commands, against two
 floors run in the same rounds: `python -c pass` (the interpreter alone) and `python -c "import typer"` (the CLI
-framework). Runs are interleaved round-robin (one of each command per round) so that a burst of load on a shared
+framework); beside each wall time, the process's CPU time (user + system), which a busy machine inflates far less. Runs are interleaved round-robin (one of each command per round) so that a burst of load on a shared
 machine hits every command alike; the figures are medians of --runs rounds after one warm-up round (the page
 cache warm, as for a script calling telreg in a loop). Goals (issue 18 §5): --help ≤ 0.3 s, status ≤ 0.5 s.
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -74,24 +75,30 @@ def _commands() -> dict[str, list[str]]:
     }
 
 
-def _time(argv: list[str], env: dict[str, str]) -> float:
+def _time(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, of the process and its children) of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed:\n{done.stderr.decode()}")
-    return elapsed
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def measure(env: dict[str, str], runs: int) -> dict[str, list[float]]:
+def measure(env: dict[str, str], runs: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Wall and CPU seconds of each command, RUNS rounds."""
     commands = _commands()
-    times: dict[str, list[float]] = defaultdict(list)
+    wall: dict[str, list[float]] = defaultdict(list)
+    cpu: dict[str, list[float]] = defaultdict(list)
     for round_ in range(runs + 1):  # round 0 warms the page cache and the .pyc files; not counted
         for name, argv in commands.items():
-            elapsed = _time(argv, env)
+            elapsed, used = _time(argv, env)
             if round_:
-                times[name].append(elapsed)
-    return times
+                wall[name].append(elapsed)
+                cpu[name].append(used)
+    return wall, cpu
 
 
 def importtime(argv: list[str], env: dict[str, str]) -> list[tuple[str, int, int, int]]:
@@ -132,17 +139,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="telreg-cli-bench-") as tmp:
         env = {**os.environ, **_prepare(Path(tmp)), "COLUMNS": "120"}
         load_before = os.getloadavg()
-        times = measure(env, args.runs)
+        times, cpu = measure(env, args.runs)
         load_after = os.getloadavg()
         print(f"CLI start-up, whole processes, median of {args.runs} interleaved rounds "
               f"(load average {load_before[0]:.2f} before, {load_after[0]:.2f} after; {os.cpu_count()} CPUs)")
         floor = statistics.median(times["python -c pass (floor)"])
-        print(f"  {'command':<46} {'median s':>9} {'min s':>7} {'× python':>9} {'goal s':>7}")
+        print(f"  {'command':<46} {'median s':>9} {'min s':>7} {'CPU s':>7} {'× python':>9} {'goal s':>7}")
         for name, values in times.items():
             median = statistics.median(values)
             goal = GOALS.get(name)
             verdict = "" if goal is None else (f"{goal:>7.1f} {'met' if median <= goal else 'MISSED'}")
-            print(f"  {name:<46} {median:>9.3f} {min(values):>7.3f} {median / floor:>9.1f} {verdict}")
+            print(f"  {name:<46} {median:>9.3f} {min(values):>7.3f} {statistics.median(cpu[name]):>7.3f} "
+                  f"{median / floor:>9.1f} {verdict}")
+        print("  (CPU s: median user + system time of the process; on a busy machine wall time waits for a core, "
+              "CPU time much less so)")
         if not args.no_breakdown:
             print_breakdown("help", ["--help"], env, args.top)
             print_breakdown("status", ["dnc", "status", NUMBER, "--json"], env, args.top)
