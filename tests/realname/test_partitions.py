@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import IntegrityError
 
+from telreg.realname import repository
 from telreg.realname.models import PARTITIONED_BY_OPERATOR
 from telreg.runtime import Runtime
 from tests.migrations import load_migration, run_step, schema_differences
@@ -162,7 +163,7 @@ def _wait_until_blocked(engine: Engine, marker: str) -> None:
     """Return once the session whose query carries MARKER waits for a lock (it met the other's uncommitted row)."""
     for _ in range(200):
         if _scalar(engine, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                           "AND query LIKE :q", q=f"%{marker}%"):
+                           "AND datname = current_database() AND query LIKE :q", q=f"%{marker}%"):
             return
         time.sleep(0.05)
     raise AssertionError("the second writer never waited for the first")
@@ -219,6 +220,40 @@ def test_a_port_moves_the_number_to_the_recipients_partition_and_keeps_it_unique
     # The donor cannot take the number back as a new row: it is held, by the recipient.
     with pytest.raises(IntegrityError, match="uq_realname_number_keys_number"), engine.begin() as conn:
         _insert_number(conn, operator_id=op1, number="51234567")
+
+
+def test_a_change_queued_behind_a_port_reads_the_moved_row(runtime: Runtime, engine: Engine) -> None:
+    """A port moves the number's row to another partition; a transaction waiting for that row's lock would fail
+    (PostgreSQL cannot follow a row across partitions). repository.number_row queues on the key row instead."""
+    two_operators(runtime)
+    op1, op2 = _operator_id(engine, "op1"), _operator_id(engine, "op2")
+    with engine.begin() as conn:
+        _insert_number(conn, operator_id=op1, number="51234567")
+    moved = threading.Event()
+    seen: dict[str, Any] = {}
+
+    def waiter() -> None:
+        moved.wait(10)
+        with runtime.session_factory() as session:
+            try:
+                row = repository.number_row(session, "51234567", for_update=True)
+                seen["operator"] = row.operator_id if row is not None else None
+            except Exception as exc:  # noqa: BLE001 - the failure is what the test must see
+                seen["error"] = repr(exc)
+            session.rollback()
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    with runtime.session_factory() as mover:
+        number = repository.number_row(mover, "51234567", for_update=True)
+        assert number is not None
+        number.operator_id = op2
+        mover.flush()
+        moved.set()
+        _wait_until_blocked(engine, "FOR UPDATE")
+        mover.commit()
+    thread.join(30)
+    assert seen == {"operator": op2}
 
 
 def test_a_port_racing_a_new_row_of_the_number_leaves_one_row(runtime: Runtime, engine: Engine) -> None:
