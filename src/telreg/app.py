@@ -117,7 +117,7 @@ def _include_routers(app: FastAPI) -> None:
     from telreg.web.pages import router as pages_router
 
     app.include_router(ecert_status_router)  # first: OCSP is the hot path, matched before ~250 routes
-    from telreg.dnc.api import status_router as dnc_status_router
+    from telreg.dnc.status_api import router as dnc_status_router
 
     app.include_router(dnc_status_router)  # second: the public status look-up is the other one (issue 18 §2)
     app.include_router(core_router)

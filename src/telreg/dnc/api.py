@@ -6,47 +6,25 @@ session's CSRF token in the ``X-CSRF-Token`` header or the form.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Response, UploadFile
 
-from telreg.core.access import PUBLIC, declares
 from telreg.core.security import CsrfChecked, DncOfficer
 from telreg.core.uploads import UploadBatch
 from telreg.deps import DbSession, RuntimeDep
 from telreg.dnc import feeds, paper, service
-from telreg.dnc.listing_index import listing_index
 from telreg.dnc.schemas import (
     ChangeOutcomeOut,
     FeedRunOut,
     ListingEventOut,
-    NumberStatus,
     PaperApplicationOut,
     RejectRequest,
 )
 from telreg.dnc.vocabulary import parse_registers
 
 router = APIRouter(prefix="/api/v1/dnc", tags=["do-not-call"])
-# The public status look-up on a router of its own, included among the first (app.py): a request is matched against
-# every route before it, and FastAPI's matching of ~250 routes cost more than the answer itself.
-status_router = APIRouter(prefix="/api/v1/dnc", tags=["do-not-call"])
-
-
-@declares(PUBLIC)
-async def _public() -> None:
-    """The route needs no credentials (core/access.Public, but async: no thread hop per request)."""
-
-
-@status_router.get("/status/{number}", response_model=NumberStatus, response_model_exclude_none=True,
-            dependencies=[Depends(_public)])
-async def status(number: str, request: Request) -> Response:
-    """Tell whether a number is listed on each register, since when, and from when it is protected."""
-    # Answered from this process's listing index (dnc/listing_index.py): no database session, no thread hop, the
-    # document serialised once (the declared response_model documents it; it is not validated again).
-    index = listing_index(request.app.state.runtime)
-    document = service.current_status(index, number=number)
-    return Response(json.dumps(document, separators=(",", ":")).encode(), media_type="application/json")
+# The public status look-up (GET /status/{number}) lives in dnc/status_api.py, on a router matched early.
 
 
 @router.get("/history/{number}", response_model=list[ListingEventOut])
