@@ -18,7 +18,8 @@ each of the three registers with N listings by one set-based INSERT … SELECT (
 4. ``--rounds`` times, interleaved: the baseline on the same rows (``SELECT … ORDER BY number`` through the DBAPI
    cursor, Python string formatting, ``zipfile`` at its default level, ``hashlib`` MD5 and SHA-256 of each zip,
    change lines from Python sets against day 1's rows), then day 2's publication (both formats, zips,
-   .md5/.sha256 files, change files against day 1's dated file, chunk indexes, manifest, signature, fsyncs;
+   .md5/.sha256 files, change files against day 1's dated file, chunk indexes, manifest, its CMS signature by
+   the CA created for the run, fsyncs;
    the previous round's copy removed first).
 
 It prints the medians in seconds per register, the per-phase breakdown of our build (thread-seconds: phases
@@ -54,6 +55,7 @@ from telreg.dnc.publish.phases import Phases
 from telreg.dnc.publish.source import _events_sql
 from telreg.dnc.publish.store import PublicationStore
 from telreg.dnc.vocabulary import Register
+from telreg.ecert.hierarchy import init_hierarchy
 
 console = Console()
 DAY1, DAY2, DAY3 = dt.date(2026, 3, 2), dt.date(2026, 3, 3), dt.date(2026, 3, 4)
@@ -199,6 +201,8 @@ def run_backend(backend: str, url: str, args: argparse.Namespace, workdir: Path)
 
     figures: dict[str, object] = {}
     clock = FixedClock(dt.datetime.combine(DAY1, dt.time(23, 30), tzinfo=HK))
+    with unit_of_work(factory) as session:  # a CA, so that every manifest is signed as in production
+        init_hierarchy(settings, clock=clock, root_passphrase=b"bench publish", session=session, actor="bench")
     with unit_of_work(make_session_factory(engine, readonly=True)) as session:
         started = time.perf_counter()
         service.publish(session, clock=clock, settings=settings, day=DAY1)
