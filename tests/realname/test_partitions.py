@@ -202,6 +202,24 @@ def test_two_operators_cannot_hold_one_number_even_before_the_first_commits(runt
     assert _rows(engine, "SELECT operator_id FROM realname_numbers WHERE number = '51234567'") == [(op1,)]
 
 
+def test_two_operators_registering_one_new_number_at_once_make_one_registration_and_a_refusal(
+        runtime: Runtime, engine: Engine) -> None:
+    """The partition's ON CONFLICT cannot see another operator's row: the number keys refuse the second, and the
+    service answers it as it answers a number of another operator (no crash, nothing half-applied)."""
+    two_operators(runtime)
+    results = _race([lambda: submit(runtime, request("51234567", operator="op1")),
+                     lambda: submit(runtime, request("51234567", person("WONG Siu Ming", number=hkid("B", "123456")),
+                                                     operator="op2"))])
+
+    assert all(isinstance(r, dict) for r in results), results
+    assert sorted(r["status"] for r in results) == ["refused", "registered"], results
+    [refused] = [r for r in results if r["status"] == "refused"]
+    assert refused["code"] == "unknown_number", refused  # as another operator's number is always answered
+    assert _scalar(engine, "SELECT count(*) FROM realname_numbers WHERE number = '51234567'") == 1
+    assert _scalar(engine, "SELECT count(*) FROM realname_registrations") == 1
+    assert _scalar(engine, "SELECT sum(held) FROM realname_quota_counters") == 1  # the loser's place given back
+
+
 def test_a_port_moves_the_number_to_the_recipients_partition_and_keeps_it_unique(runtime: Runtime,
                                                                                  engine: Engine) -> None:
     two_operators(runtime)

@@ -46,6 +46,9 @@ HOLDER_KINDS = ("person", "organisation")
 
 # Partitioned by HASH (operator_id) on PostgreSQL; plain tables on SQLite.
 PARTITIONED_BY_OPERATOR = ("realname_numbers", "realname_registrations", "realname_quota_counters")
+# The unique key that keeps a number with one operator across partitions (PostgreSQL): a second operator's insert of
+# a number another holds fails on it, also when the first has not committed yet.
+NUMBER_KEY_CONSTRAINT = "uq_realname_number_keys_number"
 # (table, constraint or index) that differ on PostgreSQL because of the partitioning, by the name the models give
 # and the name the database has: a partitioned table's unique keys include operator_id (the global uniqueness of
 # a number and an ICCID lives in realname_number_keys, a trigger-kept table without a model); foreign keys to a

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from telreg.core import audit
@@ -30,7 +31,7 @@ from telreg.core.errors import InvalidNumber
 from telreg.core.i18n import N_
 from telreg.core.vault import Vault
 from telreg.realname import feeds, identities, quotas, repository, words
-from telreg.realname.models import Number
+from telreg.realname.models import NUMBER_KEY_CONSTRAINT, Number
 from telreg.realname.numbers import parse_subscriber_number
 from telreg.realname.outcome import Outcome, Refused
 from telreg.realname.parties import Parties, check_parties, verify_parties
@@ -62,12 +63,20 @@ def register(session: Session, *, vault: Vault, policy: Policy, clock: Clock, ve
              request: RegistrationRequest, actor: str = "system") -> Outcome:
     """Register ``request.number`` to its holder under the policy; return the outcome (refusals included)."""
     attempt = _Attempt("register", request.operator, request.number)
-    try:
-        with session.begin_nested():
-            return _register(session, vault=vault, policy=policy, clock=clock, verifier=verifier,
-                             request=request, actor=actor, attempt=attempt)
-    except Refused as refused:
-        return _refuse(session, clock=clock, attempt=attempt, refused=refused, actor=actor)
+    for last in (False, True):
+        try:
+            with session.begin_nested():
+                return _register(session, vault=vault, policy=policy, clock=clock, verifier=verifier,
+                                 request=request, actor=actor, attempt=attempt)
+        except Refused as refused:
+            return _refuse(session, clock=clock, attempt=attempt, refused=refused, actor=actor)
+        except IntegrityError as exc:
+            # PostgreSQL partitions numbers by operator: another operator's concurrent registration of the same
+            # new number wins in realname_number_keys, which the insert's ON CONFLICT cannot see. The attempt was
+            # rolled back; run once more, and the number is found as that operator's (refused like any other).
+            if last or NUMBER_KEY_CONSTRAINT not in str(exc.orig):
+                raise
+    raise AssertionError("unreachable: the second run returns or raises")
 
 
 def transfer(session: Session, *, vault: Vault, policy: Policy, clock: Clock, verifier: IdentityVerifier,
