@@ -7,6 +7,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -221,3 +222,20 @@ def test_the_python_fallback_runs_once_a_chunk_not_once_a_line(tmp_path, monkeyp
     assert sum(calls) >= 2000  # every full-width line went through Python (in both passes)...
     assert len(calls) <= 2 * 1 + 1  # ...in one call per chunk and pass (one chunk here), not one per line
     assert result.report["counts"]["duplicate"] == 2998 == sum(e.decision == "duplicate" for e in expected)
+
+
+def test_a_large_instructions_list_decides_as_a_small_one(tmp_path):
+    """Over 32,768 numbers the instructions' bit filter grows (a 2^20-bit one would be half full): same decisions."""
+    rng = np.random.default_rng(18)
+    listed = [int(n) for n in rng.integers(20_000_000, 99_999_999, 300)]
+    others = rng.integers(20_000_000, 99_999_999, 40_000).tolist()
+    given = [(n, "consent" if i % 3 else "unsubscribe", dt.datetime(2026, 3, 1, 9 + i % 5, tzinfo=HK))
+             for i, n in enumerate(listed[::2] + others)]
+    content = "".join(f"{n}\n" for n in listed + POOL).encode()
+    result, expected = scrub_both(tmp_path, content, given, NOW.date(), 1 << 20)
+    assert len(load_instructions(tmp_path / "instructions.csv").sieve) * 8 > 1 << 20
+    counts = {d: sum(e.decision == d for e in expected) for d in result.report["counts"]}
+    assert result.report["counts"] == counts
+    assert counts["allowed_consent"] > 50 and counts["blocked_unsubscribed"] > 20
+    kept = {"allowed", "allowed_consent", "allowed_not_yet_protected"}
+    assert b"".join(kept_lines(tmp_path / "out")) == b"".join(e.original for e in expected if e.decision in kept)

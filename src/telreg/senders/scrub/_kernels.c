@@ -892,6 +892,11 @@ COUNTS_BITS static PyObject *decide(PyObject *self, PyObject *args) {
         goto fail;
     const uint32_t *numbers = BUF(b[0], uint32_t);
     const uint8_t *status = BUF(b[1], uint8_t), *in_force = BUF(b[4], uint8_t), *sieve = BUF(b[5], uint8_t);
+    if (b[5].view.len & (b[5].view.len - 1) || b[5].view.len > (1 << 24)) {
+        PyErr_SetString(PyExc_ValueError, "decide: the sieve's size must be a power of two, at most 2^27 bits");
+        goto fail;
+    }
+    const uint32_t sieve_mask = (uint32_t)(b[5].view.len * 8 - 1);
     const uint64_t *table = BUF(b[2], uint64_t);
     const int64_t *instr = BUF(b[6], int64_t);
     const uint16_t *date_of_member = BUF(b[3], uint16_t);
@@ -925,8 +930,8 @@ COUNTS_BITS static PyObject *decide(PyObject *self, PyObject *args) {
             uint32_t x = numbers[i];
             const uint64_t *line = &table[8 * (x / BLOCK_NUMBERS)];
             int8_t d = ALLOWED;
-            uint32_t low = x & (SIEVE_BITS - 1);
-            if (n_instr && ((sieve[low >> 3] >> (low & 7)) & 1)) { /* the sieve is 128 KB: it stays in the cache */
+            uint32_t low = x & sieve_mask;
+            if (n_instr && ((sieve[low >> 3] >> (low & 7)) & 1)) { /* the sieve is small: it stays in the cache */
                 Py_ssize_t lo = 0, hi = n_instr;
                 while (lo < hi) {
                     Py_ssize_t mid = (lo + hi) / 2;
