@@ -36,17 +36,18 @@ Business time is frozen (FixedClock) so the plan's minors stay minors. A script,
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
+import contextvars
 import datetime as dt
 import importlib.util
 import json
 import multiprocessing
 import os
 import random
+import shutil
 import sqlite3
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from array import array
@@ -64,8 +65,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).parent))  # the sibling bench script, also when uvicorn imports this
-import registrations  # noqa: E402
+from http_load import UvicornServer, closed_loop, constant_app, run_loop  # noqa: E402
 from registrations import Database, console, postgres_reachable, progress  # noqa: E402
+
+import realname_profile  # noqa: E402
 
 from telreg.config import Settings  # noqa: E402
 from telreg.core.clock import HK, FixedClock  # noqa: E402
@@ -681,9 +684,14 @@ def _one_identity_lookup(factory: Any, vault: Vault, plan: Plan, registered: lis
 
 # ------------------------------------------------------------------------------------------------------ HTTP
 
+COUNT_DIR_ENV = "TELREG_BENCH_COUNT_DIR"  # set: each server process writes its statement counts there at shutdown
+_request_statements: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("bench_statements",
+                                                                                        default=None)
+
 
 def bench_app() -> Any:
-    """The app uvicorn serves: telreg.app with a frozen clock (the plan's minors must stay minors)."""
+    """The app uvicorn serves: telreg.app with a frozen clock (the plan's minors must stay minors); with
+    TELREG_BENCH_COUNT_DIR set, the SQL statements of each kind of request are counted (``_counted``)."""
     from telreg.app import create_app
     from telreg.config import get_settings
     from telreg.runtime import build_runtime
@@ -692,35 +700,90 @@ def bench_app() -> Any:
     if settings.is_production:
         raise RuntimeError("bench_app is a benchmark harness and refuses TELREG_ENV=production")
     at = dt.datetime.fromisoformat(os.environ.get(AS_OF_ENV, BUSINESS_TIME.isoformat()))
-    return create_app(build_runtime(settings, clock=FixedClock(at)))
+    runtime = build_runtime(settings, clock=FixedClock(at))
+    app = create_app(runtime)
+    count_dir = os.environ.get(COUNT_DIR_ENV)
+    return _counted(app, runtime.engine, Path(count_dir)) if count_dir else app
 
 
-class Server(registrations.Server):
-    """``uvicorn realname:bench_app --factory`` with the bench's key ring and policy."""
+def _counted(app: Any, engine: Any, count_dir: Path) -> Any:
+    """Wrap APP so that the statements each request sends are added up per kind of request (method and the
+    route's first segments) and written to COUNT_DIR/<pid>.json when the server shuts down.
 
-    app_factory = "realname:bench_app"
-    app_dir = Path(__file__).parent
+    A request's statements are told apart from its neighbours' by a context variable: FastAPI runs sync handlers
+    and dependencies in threads with a copy of the request's context, which holds the same counting cell."""
+    from sqlalchemy import event
 
-    def __init__(self, db: Database, ring_json: str) -> None:
-        super().__init__(db)
-        self.ring_json = ring_json
+    totals: dict[str, list[int]] = {}  # kind -> [requests, statements]
 
-    def extra_env(self) -> dict[str, str]:
-        # The seeded rows say "none: not verified online" (VERIFIED_BY): the server verifies the same way.
-        return {AS_OF_ENV: BUSINESS_TIME.isoformat(), "TELREG_PII_KEYS": self.ring_json,
-                "TELREG_REALNAME_POLICY": POLICY, "TELREG_IDENTITY_VERIFIER": "none"}
+    def count(*_: Any) -> None:
+        cell = _request_statements.get()
+        if cell is not None:
+            cell[0] += 1
 
-    def __enter__(self) -> Server:
-        super().__enter__()
-        # Drain the server's stderr: a full pipe would stall the server at its next logged error.
-        self.log: list[str] = []
-        threading.Thread(target=self._drain, daemon=True).start()
-        return self
+    event.listen(engine, "before_cursor_execute", count)
 
-    def _drain(self) -> None:
-        assert self.process is not None and self.process.stderr is not None
-        for line in self.process.stderr:
-            self.log.append(line.decode(errors="replace").rstrip())
+    async def counted(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            async def receive_then_write() -> Any:
+                message = await receive()
+                if message["type"] == "lifespan.shutdown":
+                    (count_dir / f"{os.getpid()}.json").write_text(json.dumps(totals))
+                return message
+            return await app(scope, receive_then_write, send)
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        cell = [0]
+        token = _request_statements.set(cell)
+        try:
+            await app(scope, receive, send)
+        finally:
+            _request_statements.reset(token)
+            kind = f"{scope['method']} {'/'.join(scope['path'].split('/')[:5])}"
+            total = totals.setdefault(kind, [0, 0])
+            total[0] += 1
+            total[1] += cell[0]
+
+    return counted
+
+
+def floor_app() -> Any:
+    """``uvicorn realname:floor_app --factory``: every request (its body read) gets 201 and a registration's
+    answer, as fast as the server can answer anything (bench/http_load.py)."""
+    return constant_app(FLOOR_BODY, b"application/json")
+
+
+FLOOR_BODY = json.dumps({"status": "registered", "registration_id": 1, "number": "51234567",
+                         "holder": {"kind": "person", "name": "CHAN T. M.", "date_of_birth": "19**-**-**",
+                                    "address": None, "document": {"type": "hkid", "number": "A12****(*)"}},
+                         "quota": {"held": 1, "limit": 10}}).encode()
+
+
+def server_env(db: Database, ring_json: str, count_dir: Path | None = None) -> dict[str, str]:
+    """The environment of the benchmark's server: the bench's database, key ring and policy."""
+    settings = db.settings()
+    # The seeded rows say "none: not verified online" (VERIFIED_BY): the server verifies the same way.
+    return {"TELREG_DATABASE_URL": settings.database_url, "TELREG_ENV": "development",
+            "TELREG_SECRET_KEY": "bench-secret-key", "TELREG_DATA_DIR": str(settings.data_dir),
+            "TELREG_TELEPHONY_ADAPTER": "logging", AS_OF_ENV: BUSINESS_TIME.isoformat(),
+            "TELREG_PII_KEYS": ring_json, "TELREG_REALNAME_POLICY": POLICY, "TELREG_IDENTITY_VERIFIER": "none",
+            **({COUNT_DIR_ENV: str(count_dir)} if count_dir else {})}
+
+
+def process_tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) used so far by process ROOT and its children (the uvicorn workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(entry.name) == root or int(fields[1]) == root:  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 STAFF_PASSWORD = "a long bench pass phrase"
@@ -775,100 +838,158 @@ def http_requests(plan: Plan, count: int, *, seed: int = 32) -> list[tuple[dict[
     return requests
 
 
-# (the client of the clerk of the operator concerned, method, url, body, expected answer)
-Job = tuple[httpx.AsyncClient, str, str, Any, Callable[[httpx.Response], bool]]
+def sign_in(port: int) -> dict[str, bytes]:
+    """Sign each operator's clerk in; return the header lines (cookie, CSRF token) of each one's requests."""
+    lines = {}
+    for code, _ in OPERATORS:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            answer = client.post("/api/v1/auth/login",
+                                 json={"username": staff_of(code), "password": STAFF_PASSWORD})
+            answer.raise_for_status()
+            cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+            lines[code] = f"Cookie: {cookie}\r\nX-CSRF-Token: {answer.json()['csrf_token']}\r\n".encode()
+    return lines
 
 
-async def _fire(jobs: list[Job], concurrency: int, bar: Any,
-                task: Any) -> tuple[list[tuple[float, int]], int, float]:
+Expected = tuple[int, Callable[[bytes], bool]]
+
+
+def _post(path: str, body: dict[str, Any], signed: bytes) -> tuple[bytes, bytes]:
+    data = json.dumps(body).encode()
+    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(data)}\r\n").encode() + signed + b"\r\n"
+    return head, data
+
+
+def _get(path: str, signed: bytes) -> bytes:
+    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode() + signed + b"\r\n"
+
+
+def _drive(port: int, jobs: list[tuple[bytes, bytes, Expected]], concurrency: int,
+           what: str) -> tuple[list[float], list[int], int, float]:
+    """Send JOBS over CONCURRENCY keep-alive connections in a closed loop; return latencies, statuses, errors
+    and the elapsed time."""
     queue = iter(jobs)
-    timings: list[tuple[float, int]] = []
-    errors = 0
+    statuses: list[int] = []
+    errors = [0]
 
-    async def worker() -> None:
-        nonlocal errors
-        for client, method, url, body, expected in queue:  # one shared iterator: each job is taken once
-            sent = time.perf_counter()
-            try:
-                response = await client.request(method, url, json=body)
-            except httpx.TransportError as exc:  # counted, so one dropped connection does not end the run
-                errors += 1
-                console.print(f"[red]{method} {url}: {type(exc).__name__} {exc}")
-                bar.advance(task)
-                continue
-            timings.append((time.perf_counter() - sent, response.status_code))
-            if not expected(response):
-                errors += 1
-                if errors <= 3:
-                    console.print(f"[red]{method} {url}: {response.status_code} {response.text[:300]}")
-            bar.advance(task)
+    def judge(expected: Expected, status: int, content: bytes) -> None:
+        statuses.append(status)  # in the order closed_loop appends the latencies
+        code, shows = expected
+        if status != code or not shows(content):
+            errors[0] += 1
+            if errors[0] <= 3:
+                console.print(f"[red]{what}: {status} {content[:300]!r}")
 
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return timings, errors, time.perf_counter() - started
+    latencies, seconds = run_loop(closed_loop(port, lambda: next(queue, None), concurrency=concurrency,
+                                              judge=judge))
+    return latencies, statuses, errors[0], seconds
 
 
-async def _http_phase(base: str, posts: list[tuple[dict[str, Any], int]], gets: list[tuple[str, str]],
-                      concurrency: int, get_concurrency: int) -> list[Figure]:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with contextlib.AsyncExitStack() as stack:
-        clerks: dict[str, httpx.AsyncClient] = {}  # one signed-in session per operator, as in real life
-        for code, _ in OPERATORS:
-            client = httpx.AsyncClient(base_url=base, limits=limits, timeout=120)
-            await stack.enter_async_context(client)
-            credentials = {"username": staff_of(code), "password": STAFF_PASSWORD}
-            signed_in = await client.post("/api/v1/auth/login", json=credentials)
-            signed_in.raise_for_status()
-            client.headers["X-CSRF-Token"] = signed_in.json()["csrf_token"]
-            clerks[code] = client
-        for number, code in gets[:50]:  # warm up connections and code paths
-            (await clerks[code].get(f"/api/v1/realname/numbers/{number}")).raise_for_status()
-
-        def status_is(code: int) -> Callable[[httpx.Response], bool]:
-            return lambda r: r.status_code == code and (code != 422 or r.json()["code"] == "quota_reached")
-
-        def shows(number: str) -> Callable[[httpx.Response], bool]:
-            return lambda r: (r.status_code == 200 and r.json()["number"] == number
-                              and r.json()["registration"] is not None)
-
-        figures = []
-        for what, clients, jobs in (
-            (f"POST /realname/registrations x{concurrency}", concurrency,
-             [(clerks[body["operator"]], "POST", "/api/v1/realname/registrations", body, status_is(code))
-              for body, code in posts]),
-            (f"GET /realname/numbers/{{number}} x{get_concurrency}", get_concurrency,
-             [(clerks[code], "GET", f"/api/v1/realname/numbers/{number}", None, shows(number))
-              for number, code in gets]),
-        ):
-            with progress() as bar:
-                task = bar.add_task(what, total=len(jobs), rate="")
-                timings, errors, seconds = await _fire(jobs, clients, bar, task)
-            figures.append(Figure(what, len(jobs), seconds, [t for t, _ in timings], errors,
-                                  note="" if what.startswith("POST") else GET_NOTE))
-            for code in sorted({c for _, c in timings}) if what.startswith("POST") else ():
-                subset = [t for t, c in timings if c == code]
-                figures.append(Figure(f"  of which answered {code}", len(subset), 0, subset,
-                                      note={201: "registered", 422: "refused: quota_reached"}.get(code, "")))
-    return figures
+def _refused_as_quota(content: bytes) -> bool:
+    return json.loads(content).get("code") == "quota_reached"
 
 
 def bench_http(db: Database, ring_json: str, plan: Plan, *, count: int, lookups: int, concurrency: int,
-               get_concurrency: int) -> list[Figure]:
+               get_concurrency: int, workers: int) -> list[Figure]:
+    """POST registrations, then GET numbers, against ``workers`` uvicorn processes; then the floor app under the
+    same server settings with the same POSTs. Prints SQL statements and server CPU per request."""
     add_staff(db)
     posts = http_requests(plan, count)
     rng = random.Random(5)
     sample = rng.sample(range(len(plan)), min(len(plan), lookups * 3))
     gets = [(plan.numbers[i], OPERATORS[plan.operator[i]][0]) for i in sample if plan.registered[i]][:lookups]
-    with Server(db, ring_json) as server:
-        try:
-            figures = asyncio.run(_http_phase(server.base, posts, gets, concurrency, get_concurrency))
-        except BaseException:
-            figures = [Figure("HTTP", 0, 0, errors=1)]
-            raise
-        finally:
-            if any(f.errors for f in figures) and server.log:
-                console.print("[red]the server said:\n" + "\n".join(server.log[-60:]), highlight=False)
-        return figures
+    count_dir = Path(tempfile.mkdtemp(prefix="realname-bench-counts-"))
+    figures: list[Figure] = []
+    server = UvicornServer("realname:bench_app", workers=workers, app_dir=Path(__file__).parent,
+                           env=server_env(db, ring_json, count_dir), ready_path="/api/v1/health")
+    with server:
+        log = _drain(server)
+        signed = sign_in(server.port)
+        warm = [(_get(f"/api/v1/realname/numbers/{number}", signed[code]), b"", (200, lambda _: True))
+                for number, code in gets[:100]]
+        _drive(server.port, warm, concurrency, "warm-up")  # connections, pools, compiled statements per worker
+        path = "/api/v1/realname/registrations"
+        jobs = [(*_post(path, body, signed[body["operator"]]),
+                 (code, _refused_as_quota if code == 422 else (lambda _: True))) for body, code in posts]
+        cpu = process_tree_cpu(server.process.pid)  # type: ignore[union-attr]
+        with console.status(f"POST {path} x{concurrency}, {workers} worker(s)"):
+            latencies, statuses, errors, seconds = _drive(server.port, jobs, concurrency, "POST")
+        post_cpu = process_tree_cpu(server.process.pid) - cpu  # type: ignore[union-attr]
+        post = Figure(f"POST /realname/registrations x{concurrency}, {workers} workers", len(jobs), seconds,
+                      latencies, errors)
+        figures.append(post)
+        for code in sorted(set(statuses)):
+            subset = [t for t, c in zip(latencies, statuses, strict=True) if c == code]
+            figures.append(Figure(f"  of which answered {code}", len(subset), 0, subset,
+                                  note={201: "registered", 422: "refused: quota_reached"}.get(code, "")))
+        shows = {number: (200, lambda content, n=number: (json.loads(content)["number"] == n
+                                                          and json.loads(content)["registration"] is not None))
+                 for number, _ in gets}
+        get_jobs = [(_get(f"/api/v1/realname/numbers/{number}", signed[code]), b"", shows[number])
+                    for number, code in gets]
+        cpu = process_tree_cpu(server.process.pid)  # type: ignore[union-attr]
+        with console.status(f"GET /realname/numbers/{{number}} x{get_concurrency}"):
+            latencies, _, errors, seconds = _drive(server.port, get_jobs, get_concurrency, "GET")
+        get_cpu = process_tree_cpu(server.process.pid) - cpu  # type: ignore[union-attr]
+        figures.append(Figure(f"GET /realname/numbers/{{number}} x{get_concurrency}", len(get_jobs), seconds,
+                              latencies, errors, note=GET_NOTE))
+    if any(f.errors for f in figures) and log:
+        console.print("[red]the server said:\n" + "\n".join(log[-60:]), highlight=False)
+    counted = _read_counts(count_dir)
+    shutil.rmtree(count_dir, ignore_errors=True)
+    post_statements = counted.get(f"POST {path}")
+    post.note = (f"server CPU {post_cpu / len(jobs) * 1000:.2f} ms/request"
+                 + (f", {post_statements:.2f} SQL statements/request" if post_statements else ""))
+    get_statements = counted.get("GET /api/v1/realname/numbers")
+    figures[-1].note = (f"server CPU {get_cpu / max(len(get_jobs), 1) * 1000:.2f} ms/request"
+                        + (f", {get_statements:.2f} SQL statements/request" if get_statements else "")
+                        + "; " + GET_NOTE)
+    figures.append(bench_floor(posts, concurrency=concurrency, workers=workers))
+    floor = figures[-1]
+    floor.note = (f"constant answer, same uvicorn settings; registrations reach "
+                  f"{post.rate / floor.rate:.1%} of it")
+    return figures
+
+
+def _drain(server: UvicornServer) -> list[str]:
+    """Read the server's stderr as it comes (a full pipe would stall a worker at its next logged error)."""
+    log: list[str] = []
+
+    def read() -> None:
+        assert server.process is not None and server.process.stderr is not None
+        for line in server.process.stderr:
+            log.append(line.decode(errors="replace").rstrip())
+
+    threading.Thread(target=read, daemon=True).start()
+    return log
+
+
+def _read_counts(count_dir: Path) -> dict[str, float]:
+    """Statements per request of each kind, over every worker's file (none when the server did not write)."""
+    totals: dict[str, list[int]] = {}
+    for path in count_dir.glob("*.json"):
+        for kind, (requests, statements) in json.loads(path.read_text()).items():
+            total = totals.setdefault(kind, [0, 0])
+            total[0] += requests
+            total[1] += statements
+    return {kind: statements / requests for kind, (requests, statements) in totals.items() if requests}
+
+
+def bench_floor(posts: list[tuple[dict[str, Any], int]], *, concurrency: int, workers: int) -> Figure:
+    """The same POST bodies against the floor app (a constant answer) under the same uvicorn settings."""
+    with UvicornServer("realname:floor_app", workers=workers, app_dir=Path(__file__).parent) as server:
+        _drain(server)
+        jobs = [(*_post("/api/v1/realname/registrations", body, b""), (200, lambda _: True))
+                for body, _ in posts]
+        _drive(server.port, jobs[:200], concurrency, "floor warm-up")
+        cpu = process_tree_cpu(server.process.pid)  # type: ignore[union-attr]
+        latencies, _, errors, seconds = _drive(server.port, jobs, concurrency, "floor")
+        used = process_tree_cpu(server.process.pid) - cpu  # type: ignore[union-attr]
+    figure = Figure(f"floor: constant JSON x{concurrency}, {workers} workers", len(jobs), seconds, latencies,
+                    errors)
+    figure.note = f"server CPU {used / len(jobs) * 1000:.2f} ms/request"
+    return figure
 
 
 # ------------------------------------------------------------------------------------------------------ main
@@ -884,6 +1005,10 @@ def summary(figures: list[Figure], *, title: str) -> None:
                       str(f.errors) if f.count else "", f.note)
     # Logs are not terminals: give them a table wide enough to read rather than rich's default 80 columns.
     (console if console.is_terminal else Console(width=170)).print(table)
+
+
+QUICK = {"registrations": 20_000, "http": 3_000, "lookups": 300, "no_baseline": True, "profile_attempts": 400}
+GOAL_P99_MS, GOAL_RATE = 200, 300  # issue 18 §4: POST registrations, 32 clients, PostgreSQL
 
 
 def main() -> None:
@@ -902,6 +1027,15 @@ def main() -> None:
     parser.add_argument("--sqlite", action="store_true", help="run on SQLite instead of PostgreSQL")
     parser.add_argument("--no-baseline", action="store_true", help="skip the COPY/executemany peer load")
     parser.add_argument("--postgres-url", default=PG_URL, help="an administrative PostgreSQL URL")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="uvicorn worker processes of the HTTP phase (default: the CPU count, as telreg serve)")
+    parser.add_argument("--profile-attempts", type=int, default=1_000,
+                        help="registrations profiled one per transaction in process (default 1000; 0: none)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"a development run: {QUICK['registrations']:,} attempts loaded, "
+                        f"{QUICK['http']:,} over HTTP, {QUICK['lookups']} look-ups, no peer load")
+    if "--quick" in sys.argv[1:]:  # the quick run's sizes, unless given
+        parser.set_defaults(**QUICK)
     args = parser.parse_args()
 
     backend = "sqlite" if args.sqlite else "postgres"
@@ -934,7 +1068,10 @@ def main() -> None:
         analyze(db)
         figures += lookups_in_process(db, settings, plan, count=args.lookups)
         figures += bench_http(db, ring_json, plan, count=args.http, lookups=args.lookups,
-                              concurrency=args.concurrency, get_concurrency=args.get_concurrency)
+                              concurrency=args.concurrency, get_concurrency=args.get_concurrency,
+                              workers=args.workers)
+    profile = (realname_profile.profile_run(backend, args.postgres_url, args.profile_attempts)
+               if args.profile_attempts else None)
 
     summary(figures, title=f"real-name registration, {len(plan):,} attempts, 5 operators, {backend} "
                            f"({POLICY} policy)")
@@ -949,6 +1086,14 @@ def main() -> None:
         rate = f" in {f.seconds:.1f} s, {f.rate:.0f}/s" if f.seconds else ""
         cuts = f", p50 {f.cut(50)} p95 {f.cut(95)} p99 {f.cut(99)} ms" if f.latencies else ""
         print(f"{backend}: {f.what}: {f.count}{rate}{cuts}, errors {f.errors}; {f.note}".rstrip("; "))
+    if profile is not None:
+        print("\n".join(f"{backend}: {line}" for line in profile.lines()))
+    post = next(f for f in figures if f.what.startswith("POST"))
+    p99 = float(post.cut(99))
+    met = p99 < GOAL_P99_MS and post.rate >= GOAL_RATE
+    print(f"{backend}: goal (issue 18 §4): POST p99 < {GOAL_P99_MS} ms and >= {GOAL_RATE} registrations/s with "
+          f"{args.concurrency} clients: p99 {p99:.0f} ms, {post.rate:.0f}/s with {args.workers} worker(s) -> "
+          f"{'met' if met else 'NOT met'}; load average at the end {os.getloadavg()[0]:.2f}")
     if any(f.errors for f in figures):
         sys.exit(1)
 
