@@ -6,15 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from telreg.core import weather
 from telreg.core.cli_support import parse_date, parse_datetime, print_json, runtime, session_scope
 from telreg.core.errors import InvalidInput
-from telreg.core.files import read_capped
 from telreg.core.i18n import N_
-from telreg.core.users import officer
 
 app = typer.Typer(no_args_is_help=True, help="Working days and weather warnings")
 warning_app = typer.Typer(no_args_is_help=True, help="Black rainstorm and gale warning periods")
@@ -67,6 +63,8 @@ def warning_add(
     as_json: JsonOption = False,
 ) -> None:
     """Record a period during which a black rainstorm or gale warning was in force."""
+    from telreg.core.users import officer
+
     rt = runtime()
     starts_at, ends_at = parse_datetime(start, what="--start"), parse_datetime(end, what="--end")
     with session_scope(rt) as session:
@@ -87,6 +85,9 @@ def warning_list(
     as_json: JsonOption = False,
 ) -> None:
     """List the recorded warning periods, oldest first, with the warning days they make."""
+    from rich.console import Console
+    from rich.table import Table
+
     rt = runtime()
     with session_scope(rt) as session:
         rows = [weather.warning_as_dict(w, settings=rt.settings)
@@ -111,6 +112,8 @@ def warning_remove(
     officer_name: OfficerOption,
 ) -> None:
     """Delete a warning recorded by mistake (the audit trail keeps it)."""
+    from telreg.core.users import officer
+
     rt = runtime()
     with session_scope(rt) as session:
         clerk = officer(session, officer_name)
@@ -126,6 +129,9 @@ def warning_import(
     as_json: JsonOption = False,
 ) -> None:
     """Record historical warnings from a CSV file: all of it, or, on any bad line, none of it."""
+    from telreg.core.files import read_capped
+    from telreg.core.users import officer
+
     rt = runtime()
     limit = rt.settings.max_upload_bytes
     content = read_capped(csv_path, limit=limit)
