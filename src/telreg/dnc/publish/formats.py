@@ -10,8 +10,8 @@ tools expect); the ending is part of the published contract and never changes:
   was removed and registered again) appears in both blocks. Applying a change file is: delete the ``-`` numbers,
   then add the ``+`` lines (``apply_changes``).
 
-Every line has a fixed width, so formatting is a table look-up into a preallocated byte matrix (no per-line
-Python), and reading a published file back is a reshape.
+Every line has a fixed width, so formatting writes each 8-digit field as one word (``digits.ascii8``) into a
+preallocated array of records (no per-line Python), and reading a published file back is a view and a parse.
 
 Zips hold one deflated entry, written by hand so that compression can go through ISA-L (``isal``) on several
 threads: the text is cut into chunks, each deflated independently and ended with a sync flush (pigz's method), and
@@ -242,11 +242,6 @@ def deflate_chunks(data: Any, *, pool: ThreadPoolExecutor | None = None) -> list
     if pool is None or len(jobs) == 1:
         return [run(job) for job in jobs]
     return list(pool.map(run, jobs))
-
-
-def deflate(data: Any, *, pool: ThreadPoolExecutor | None = None) -> list[bytes]:
-    """Deflate in independent chunks (on the pool's threads when given); the parts concatenate to one stream."""
-    return [compressed for compressed, _, _ in deflate_chunks(data, pool=pool)]
 
 
 @dataclass(frozen=True)
