@@ -30,11 +30,10 @@ from sqlalchemy.orm import Session
 
 from telreg.core.models import AuditEvent
 from telreg.dnc.models import Listing
-from telreg.dnc.publish.source import register_state
-from telreg.dnc.vocabulary import Register
+from telreg.dnc.publish.source import registers_state
 
 __all__ = ["CALENDAR_SUBJECT", "NUMBER_SUBJECT", "FeedEvent", "FeedMark", "current_rows", "feed_mark",
-           "read_feed", "read_register"]
+           "read_feed", "read_registers"]
 
 NUMBER_SUBJECT = "number"
 CALENDAR_SUBJECT = "weather-warning"  # core/weather.SUBJECT (not imported: it would load the CSV import code)
@@ -65,10 +64,11 @@ def feed_mark(session: Session) -> FeedMark:
     return FeedMark(int(last_id or 0), newest)
 
 
-def read_register(session: Session, register: Register) -> tuple[U32, U32]:
-    """One register's current listings as sorted (numbers, YYYYMMDD dates): the publisher's bulk read."""
-    numbers, dates = register_state(session, register=register, day=dt.date.max, cutoff=_FOREVER)
-    return numbers.astype(np.uint32), dates.astype(np.uint32)
+def read_registers(session: Session) -> dict[str, tuple[U32, U32]]:
+    """Every register's current listings as sorted (numbers, YYYYMMDD dates): the publisher's one bulk scan."""
+    state = registers_state(session, day=dt.date.max, cutoff=_FOREVER)
+    return {register.value: (numbers.astype(np.uint32), dates.astype(np.uint32))
+            for register, (numbers, dates) in state.items()}
 
 
 def read_feed(session: Session, *, since: dt.datetime | None, after_id: int) -> list[FeedEvent]:

@@ -169,7 +169,9 @@ class ListingIndex:
         started = time.perf_counter()
         with self._sessions() as session:
             mark = feed.feed_mark(session)  # before the registers: later changes are re-read from the feed
-            registers = {r.value: _Register(*feed.read_register(session, r)) for r in Register}
+            arrays = feed.read_registers(session)
+            empty = np.empty(0, dtype=np.uint32)
+            registers = {r.value: _Register(*arrays.get(r.value, (empty, empty))) for r in Register}
             calendar = load_calendar(session, self._settings)
         with self._lock:
             self._registers = registers
