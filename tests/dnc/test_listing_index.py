@@ -9,7 +9,7 @@ import time
 
 from sqlalchemy import delete
 
-from telreg.core import weather
+from telreg.core import audit, weather
 from telreg.core.clock import HK
 from telreg.core.db import make_engine, unit_of_work
 from telreg.dnc import feeds, listing_index as listing_index_module, service
@@ -212,3 +212,24 @@ def test_many_changes_are_merged_into_the_arrays_with_the_same_answers(runtime, 
     assert len(index._registers["sms"].overlay) < 3 + len(numbers)  # merged at least once
     assert index.registration_dates("sms", numbers) == {n: dt.date(2026, 3, 2) for n in numbers[1::2]}
     assert index.counts()["sms"] == 4
+
+
+def test_only_commits_about_listings_make_this_process_read_the_feed(runtime, clock, monkeypatch):
+    index = listing_index(runtime)
+    polls: list[int] = []
+    monkeypatch.setattr(index, "poll", lambda: polls.append(1) or 0)
+    event = {"actor": "sender:1", "action": "online-check", "subject_type": "sender", "subject_key": "1"}
+    with unit_of_work(runtime.session_factory) as session:  # e.g. the online check's records, in bulk
+        audit.record_many(session, clock=clock, events=[event, event])
+    assert polls == []
+    with unit_of_work(runtime.session_factory) as session:
+        audit.record_many(session, clock=clock, events=[event, {**event, "subject_type": "number",
+                                                                "subject_key": "21234567", "register": "sms"}])
+    assert polls == [1]
+    session = runtime.session_factory()
+    audit.record_many(session, clock=clock, events=[{**event, "subject_type": "number", "subject_key": "21234567"}])
+    session.rollback()
+    audit.record_many(session, clock=clock, events=[event])  # the rolled-back flag does not linger in the session
+    session.commit()
+    session.close()
+    assert polls == [1]

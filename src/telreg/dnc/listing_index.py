@@ -324,7 +324,7 @@ def _note_flush(session: Session, _context: Any) -> None:
     for obj in chain(session.new, session.deleted, session.dirty):
         if isinstance(obj, Listing):
             session.info.setdefault(_TOUCHED, set()).add(obj.number)
-        elif isinstance(obj, AuditEvent) and obj.subject_type in (feed.NUMBER_SUBJECT, feed.CALENDAR_SUBJECT):
+        elif isinstance(obj, AuditEvent) and obj.subject_type in _FEED_SUBJECTS:
             session.info[_FEED] = True
 
 
@@ -333,8 +333,18 @@ def _note_statement(state: Any) -> None:
     if state.is_select:
         return
     table = getattr(state.statement, "table", None)
-    if table is not None and table.name in (Listing.__tablename__, AuditEvent.__tablename__):
+    name = getattr(table, "name", None)
+    if name == Listing.__tablename__ or (name == AuditEvent.__tablename__ and _about_listings(state.parameters)):
         state.session.info[_FEED] = True
+
+
+def _about_listings(parameters: Any) -> bool:
+    """Whether bulk-inserted audit events include one the feed shows (others, e.g. check records, do not count)."""
+    rows = parameters if isinstance(parameters, list) else [parameters or {}]
+    return any(row.get("subject_type") in _FEED_SUBJECTS for row in rows if isinstance(row, dict))
+
+
+_FEED_SUBJECTS = (feed.NUMBER_SUBJECT, feed.CALENDAR_SUBJECT)
 
 
 @event.listens_for(Session, "after_commit")
