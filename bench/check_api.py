@@ -1,28 +1,36 @@
-"""Benchmark the senders' online check over HTTP on loopback: POST /api/v1/senders/me/check, 100 numbers each.
+"""Benchmark the senders' online check over HTTP on loopback, against the floor: POST /api/v1/senders/me/check.
 
-    python bench/check_api.py [--n 1000000] [--seconds 10] [--concurrency 4] [--listed 0.3]
-                              [--backends sqlite,postgres] [--postgres-url postgresql+psycopg://…]
+    python bench/check_api.py [--backends sqlite,postgres] [--listings 1000000] [--seconds 5] [--rounds 3]
+                              [--concurrency 32] [--workers N] [--listed 0.3] [--postgres-url URL]
 
-For each backend the script creates a fresh temporary database (migrated by telreg.core.migrate.upgrade), fills
-the SMS register with N listings by one set-based INSERT … SELECT (registration dates spread over the last 400
-days, so some numbers are protected and some not yet), and creates one active subscription account through the
-senders' services. It then starts a real uvicorn server (a separate process, access log off) on loopback, signs the
-account in, and fires checks of 100 numbers (``--listed`` of them listed, two malformed, the rest not listed) from
-``--concurrency`` connections for ``--seconds``, printing requests/s, numbers/s and p50/p99 latency as the client
-sees them. Every check is a write (the SenderCheck record) in its own transaction, as in production.
+For each backend a fresh migrated database (bench/registrations.py's Database) gets ``--listings`` listings on the
+SMS register (one set-based INSERT … SELECT, registration dates over 400 days, so some numbers are protected and
+some not yet) and one active subscription account with API access and one API key per connection, made through
+the senders' services. Then the real app runs under uvicorn with ``--workers`` processes (default: the CPU count,
+as ``telreg serve``), business time frozen at a Monday morning (:func:`bench_app`: checks are refused during the
+nightly update window, and a benchmark must not depend on the hour it is run); the floor (bench/http_load.py: a
+minimal ASGI app answering a constant body the size of a check's answer) runs under the same settings.
 
-Business time is frozen at a Monday morning: the server is this module's :func:`bench_app`, which builds the app
-with a FixedClock (checks are refused during the nightly update window, and a benchmark must not depend on the
-hour it is run) and adds a bench-only route that starts a sender session, since sign-in has a CAPTCHA. That route
-exists only in this script's app, never in ``telreg.app``. PostgreSQL is used when ``TELREG_BENCH_POSTGRES_URL``
-(or the tests' ``TELREG_TEST_POSTGRES_URL``) answers. A script, not a test: it prints figures.
+``--rounds`` interleaved rounds each measure the floor and then every backend for ``--seconds`` with
+``--concurrency`` keep-alive connections (bench/http_load.py's raw client), each connection a script with its own
+API key sending checks of 100 entries: ``--listed`` of them listed, two malformed, the rest not listed. Every answer
+is verified: the first answer to each distinct check is parsed and compared entry by entry with what the fill put
+in the register (status, registration date, protection start and whether in force), and every later answer to the
+same check must be byte-identical to that verified one (the clock is frozen, so the answer is too). Each check is
+recorded (group commit) before it is answered; the records counted afterwards must equal the checks answered.
+Figures are the medians over the rounds, with the load average at each measurement.
+
+Goal (issue 18 §2): ≥ 1,000 checks/s (100,000 numbers/s) and p99 < 20 ms with 32 connections on SQLite and on
+PostgreSQL. PostgreSQL is used when ``TELREG_BENCH_POSTGRES_URL`` (or the tests' ``TELREG_TEST_POSTGRES_URL``)
+answers. A script, not a test: it prints figures.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
+import functools
+import json
 import os
 import random
 import statistics
@@ -32,15 +40,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-from fastapi import Request
-from rich.table import Table
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-
-sys.path.insert(0, str(Path(__file__).parent))  # the sibling bench script, also when uvicorn imports this module
-import registrations  # noqa: E402
-from registrations import Database, console, postgres_reachable  # noqa: E402
+sys.path.insert(0, str(Path(__file__).parent))  # the sibling bench modules, also when uvicorn imports this one
+from http_load import UvicornServer, closed_loop, constant_app, percentiles_ms, run_loop  # noqa: E402
+from registrations import Database, postgres_reachable  # noqa: E402
+from registrations import console as _console  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
 from telreg.core.clock import HK, FixedClock  # noqa: E402
 from telreg.core.db import make_engine, make_session_factory, unit_of_work  # noqa: E402
@@ -50,12 +54,23 @@ AS_OF_ENV = "TELREG_BENCH_AS_OF"
 PG_URL = os.environ.get("TELREG_BENCH_POSTGRES_URL") or os.environ.get(
     "TELREG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 MULTIPLIER = 104729  # odd and coprime with 8*10^7: i -> 20000000 + i*M mod 8*10^7 is a permutation
+LAST_DAY = dt.date(2026, 3, 2)
 PASSWORD = "a long bench pass phrase"
 PDF = b"%PDF-1.4\n% bench document\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+GOAL_RATE, GOAL_P99_MS = 1_000.0, 20.0
+MALFORMED = ("2123-45x7", "12345")
+
+
+class console:  # noqa: N801 - rich's console without wrapping: one figure, one line
+    print = staticmethod(functools.partial(_console.print, soft_wrap=True))
 
 
 def listed_number(i: int) -> str:
     return f"{20_000_000 + (i * MULTIPLIER) % 80_000_000:08d}"
+
+
+def listed_on(i: int) -> dt.date:
+    return LAST_DAY - dt.timedelta(days=i % 400)
 
 
 def _fill_sql(dialect: str, n: int) -> str:
@@ -73,28 +88,25 @@ def _fill_sql(dialect: str, n: int) -> str:
             f"SELECT {number}, 'sms', {registered_at}, {date}, 'caller-id', 'caller-id' FROM {source}")
 
 
-def seed(db: Database, n: int) -> int:
-    """Fill the SMS register and create an active sms subscriber; return the account id."""
+def seed(db: Database, n: int, keys: int) -> tuple[int, list[str]]:
+    """Fill the SMS register; create an active sms subscriber with API access and KEYS keys."""
     from telreg.core import users
-    from telreg.senders import applications, documents, payments, repository
+    from telreg.senders import api_keys, applications, documents, payments, repository
     from telreg.senders.documents import DocumentUpload
     from telreg.senders.vocabulary import PaymentMethod, Plan, Register
 
     engine = make_engine(db.url)
     factory = make_session_factory(engine)
     settings, clock = db.settings(), FixedClock(BUSINESS_TIME)
-    with console.status(f"{db.backend}: filling the SMS register with {n:,} listings"):
-        started = time.perf_counter()
-        with unit_of_work(factory) as session:
-            session.execute(text(_fill_sql(engine.dialect.name, n)))
-        if engine.dialect.name == "postgresql":
-            # begin(), not connect(): ANALYZE inside a transaction that is rolled back leaves no statistics, and
-            # without them the planner takes 100 numbers for 1M rows and scans the table (134 ms instead of 2 ms).
-            with engine.begin() as conn:
-                conn.execute(text("ANALYZE dnc_listings"))
+    started = time.perf_counter()
+    with unit_of_work(factory) as session:
+        session.execute(text(_fill_sql(engine.dialect.name, n)))
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:  # begin(): statistics from a rolled-back ANALYZE are lost
+            conn.execute(text("ANALYZE dnc_listings"))
     console.print(f"{db.backend}: {n:,} listings in {time.perf_counter() - started:.1f} s")
     with unit_of_work(factory) as session:
-        users.create_user(session, clock=clock, username="bench", password="bench-officer-pass", roles=["dnc-officer"])
+        users.create_user(session, clock=clock, username="bench", password="correct-horse-battery-staple", roles=["dnc-officer"])
         account = applications.apply(
             session, clock=clock, settings=settings, capacity="individual", name="Bench Sender",
             contact_email="bench@example.com", plans={Register.sms: Plan.twelve_months}, username="bench.sender",
@@ -107,173 +119,303 @@ def seed(db: Database, n: int) -> int:
                                 method=PaymentMethod.cheque, reference="BENCH-1", amount_cents=order.total_cents,
                                 officer_name="bench")
         account_id = account.id
+    with unit_of_work(factory) as session:
+        api_keys.set_api_access(session, clock=clock, settings=settings, account_id=account_id, enabled=True,
+                                officer="bench")
+        # One key per connection, as separate scripts would have (the per-process caller cache holds each).
+        plaintexts = [api_keys.create_key(session, clock=clock, settings=settings, account_id=account_id,
+                                          label=f"script {i}")[1] for i in range(min(keys, api_keys.MAX_ACTIVE_KEYS))]
     engine.dispose()
-    return account_id
+    return account_id, plaintexts
+
+
+def count_records(db: Database) -> int:
+    from telreg.senders.models import SenderCheck
+
+    engine = make_engine(db.url)
+    with unit_of_work(make_session_factory(engine, readonly=True)) as session:
+        found = session.scalar(select(func.count()).select_from(SenderCheck)) or 0
+    engine.dispose()
+    return found
 
 
 def bench_app() -> Any:
-    """The app uvicorn serves: telreg.app with a frozen clock and a bench-only sender sign-in route."""
+    """The app uvicorn serves: telreg.app with the business time frozen (``TELREG_BENCH_AS_OF``)."""
     from telreg.app import create_app
     from telreg.config import get_settings
-    from telreg.core.security import csrf_token
     from telreg.runtime import build_runtime
-    from telreg.senders.deps import start_sender_session
 
     settings = get_settings()
     if settings.is_production:
         raise RuntimeError("bench_app is a benchmark harness and refuses TELREG_ENV=production")
     at = dt.datetime.fromisoformat(os.environ.get(AS_OF_ENV, BUSINESS_TIME.isoformat()))
-    app = create_app(build_runtime(settings, clock=FixedClock(at)))
+    return create_app(build_runtime(settings, clock=FixedClock(at)))
 
 
-    @app.post("/bench/sender-session/{account_id}")
-    def _sign_in(account_id: int, request: Request) -> dict[str, str]:
-        start_sender_session(request, account_id)
-        return {"csrf_token": csrf_token(request)}
-
-    return app
+# ------------------------------------------------------------------------------------------------- the checks
 
 
-class Server(registrations.Server):
-    """``uvicorn check_api:bench_app --factory``: the app with a frozen clock and the bench sign-in route."""
+@dataclass(frozen=True)
+class Check:
+    body: bytes
+    expected: dict[str, tuple[str, str] | None]  # entry -> (registered_on, protection_starts_on) or None
+    listed: int
 
-    app_factory = "check_api:bench_app"
-    app_dir = Path(__file__).parent
 
-    def extra_env(self) -> dict[str, str]:
-        return {AS_OF_ENV: BUSINESS_TIME.isoformat()}
+def make_checks(n: int, listed_share: float, count: int, protection: dict[dt.date, dt.date],
+                seed: int = 852) -> list[Check]:
+    """Checks of 100 entries: registrable listed numbers, two malformed entries, registrable numbers outside the
+    register (the same permutation beyond N: never inserted)."""
+    from telreg.core.errors import InvalidNumber
+    from telreg.core.phone import parse_registrable
+
+    rng = random.Random(seed)
+    listed = round(98 * listed_share)
+
+    def draw(low: int, high: int) -> tuple[int, str]:
+        while True:
+            i = rng.randrange(low, high)
+            try:
+                return i, parse_registrable(listed_number(i)).national
+            except InvalidNumber:  # the permutation also lands in unassigned ranges; a sender would not hold those
+                continue
+
+    checks = []
+    for _ in range(count):
+        expected: dict[str, tuple[str, str] | None] = {}
+        while len(expected) < listed:
+            i, number = draw(0, n)
+            expected[number] = (listed_on(i).isoformat(), protection[listed_on(i)].isoformat())
+        while len(expected) < 98:
+            expected.setdefault(draw(n, 80_000_000)[1], None)
+        entries = [*expected, *MALFORMED]
+        rng.shuffle(entries)
+        checks.append(Check(json.dumps({"numbers": entries}).encode(), expected, listed))
+    return checks
+
+
+def protection_starts(db: Database) -> dict[dt.date, dt.date]:
+    """Protection start for every registration date the fill uses, by the calendar (the check must agree)."""
+    from telreg.core.weather import load_calendar
+
+    settings = db.settings()
+    engine = make_engine(db.url)
+    with unit_of_work(make_session_factory(engine, readonly=True)) as session:
+        calendar = load_calendar(session, settings)
+    engine.dispose()
+    return {listed_on(i): calendar.add_working_days(listed_on(i), settings.protection_working_days)
+            for i in range(400)}
+
+
+class Verifier:
+    """Checks every answer: the first to each check entry by entry, the later ones byte for byte against it."""
+
+    def __init__(self) -> None:
+        self.verified: dict[int, bytes] = {}
+        self.errors = 0
+        self.first_error = ""
+
+    def __call__(self, item: tuple[int, Check], status: int, body: bytes) -> None:
+        index, check = item
+        known = self.verified.get(index)
+        if status == 200 and known is not None:
+            if body != known:
+                self._fail(f"an answer differs from the verified one: {body[:200]!r}")
+            return
+        problem = self._problem(check, status, body)
+        if problem:
+            self._fail(problem)
+        else:
+            self.verified[index] = body
+
+    def _fail(self, problem: str) -> None:
+        self.errors += 1
+        self.first_error = self.first_error or problem
+
+    @staticmethod
+    def _problem(check: Check, status: int, body: bytes) -> str:
+        if status != 200:
+            return f"status {status}: {body[:300]!r}"
+        answer = json.loads(body)
+        on = BUSINESS_TIME.date()
+        if len(answer["results"]) != 100 or answer["summary"]["listed"] != check.listed:
+            return f"wrong summary {answer['summary']}"
+        for result in answer["results"]:
+            entry = result["input"]
+            if entry in MALFORMED:
+                if result["valid"] or result["registers"]["sms"]["status"] != "invalid":
+                    return f"{entry} should be invalid"
+                continue
+            sms = result["registers"]["sms"]
+            wanted = check.expected.get(entry, "absent")
+            if wanted == "absent" or result["number"] != entry:
+                return f"unexpected entry {entry}"
+            if wanted is None:
+                if sms["status"] != "not_listed":
+                    return f"{entry} should not be listed"
+            elif (sms["status"], sms["registered_on"], sms["protection_starts_on"], sms["protected"]) != (
+                    "listed", wanted[0], wanted[1], on >= dt.date.fromisoformat(wanted[1])):
+                return f"{entry}: {sms} but expected {wanted}"
+        return ""
 
 
 @dataclass
-class CheckFigure:
-    backend: str
+class Run:
+    target: str
     requests: int
-    concurrency: int
     seconds: float
     p50_ms: float
     p99_ms: float
-    listed_seen: int
     errors: int
+    load: float
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds
 
-    @property
-    def numbers_rate(self) -> float:
-        return self.requests * 100 / self.seconds
+
+def fire(target: str, port: int, checks: list[Check], keys: list[str], *, seconds: float, concurrency: int,
+         verifier: Verifier | None) -> Run:
+    heads = [(f"POST /api/v1/senders/me/check HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {key}\r\n"
+              "Content-Type: application/json\r\nContent-Length: ").encode() for key in keys or ["none"]]
+    rng = random.Random(5)
+    deadline = time.perf_counter() + seconds
+    sent = [0]
+    errors_before = verifier.errors if verifier else 0
+    statuses: list[int] = []
+
+    def next_request() -> tuple[bytes, bytes, object] | None:
+        if time.perf_counter() >= deadline:
+            return None
+        index = rng.randrange(len(checks))
+        check = checks[index]
+        head = heads[sent[0] % len(heads)] + str(len(check.body)).encode() + b"\r\n\r\n"
+        sent[0] += 1
+        return head, check.body, (index, check)
+
+    def judge(item: Any, status: int, body: bytes) -> None:
+        if verifier is not None:
+            verifier(item, status, body)
+        elif status != 200:
+            statuses.append(status)
+
+    latencies, elapsed = run_loop(closed_loop(port, next_request, concurrency=concurrency, judge=judge))
+    p50, p99 = percentiles_ms(latencies)
+    errors = (verifier.errors - errors_before) if verifier else len(statuses)
+    run = Run(target, len(latencies), elapsed, p50, p99, errors, os.getloadavg()[0])
+    console.print(f"{target}: {run.requests:,} checks in {elapsed:.1f} s, {run.rate:,.0f}/s "
+                  f"({run.rate * 100:,.0f} numbers/s), p50 {p50:.2f} ms, p99 {p99:.2f} ms, errors {errors}, "
+                  f"load average {run.load:.2f}")
+    if verifier is not None and verifier.first_error and errors:
+        console.print(f"  first error: {verifier.first_error}")
+    return run
 
 
-def _registrable(i: int) -> str | None:
-    from telreg.core.errors import InvalidNumber
-    from telreg.core.phone import parse_registrable
-
-    try:
-        return parse_registrable(listed_number(i)).national
-    except InvalidNumber:  # the permutation also lands in unassigned ranges; a sender would not hold those
-        return None
+def floor_app() -> object:
+    """``uvicorn check_api:floor_app --factory``: a constant body the size of a check's answer."""
+    size = int(os.environ.get("TELREG_BENCH_FLOOR_BYTES", "16000"))
+    return constant_app(b'{"pad":"' + b"x" * max(0, size - 10) + b'"}', b"application/json")
 
 
-def make_batches(n: int, listed_share: float, count: int, *, seed: int = 852) -> tuple[list[list[str]], int]:
-    """Batches of 100 entries: registrable listed numbers, two malformed entries, registrable numbers outside the
-    register. Returns the batches and how many listed numbers each holds (the server must find exactly those)."""
-    rng = random.Random(seed)
-    listed = round(98 * listed_share)
-
-    def draw(low: int, high: int) -> str:
-        while (number := _registrable(rng.randrange(low, high))) is None:
-            pass
-        return number
-
-    batches = []
-    for _ in range(count):
-        batch = [draw(0, n) for _ in range(listed)]
-        # i >= n gives numbers of the same permutation that were never inserted: certainly not listed.
-        batch += [draw(n, 80_000_000) for _ in range(98 - listed)]
-        batch += ["2123-45x7", "12345"]
-        rng.shuffle(batch)
-        batches.append(batch)
-    return batches, listed
-
-
-async def _fire(base: str, account_id: int, batches: list[list[str]], expected_listed: int, concurrency: int,
-                seconds: float) -> tuple[list[float], int, int, float]:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    latencies: list[float] = []
-    errors = listed_seen = 0
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        token = (await client.post(f"/bench/sender-session/{account_id}")).json()["csrf_token"]
-        headers = {"X-CSRF-Token": token}
-        for batch in batches[:20]:  # warm up connections and code paths
-            (await client.post("/api/v1/senders/me/check", json={"numbers": batch}, headers=headers)).raise_for_status()
-        deadline = time.perf_counter() + seconds
-        counter = 0
-
-        async def worker() -> None:
-            nonlocal errors, listed_seen, counter
-            while time.perf_counter() < deadline:
-                batch = batches[counter % len(batches)]
-                counter += 1
-                sent = time.perf_counter()
-                response = await client.post("/api/v1/senders/me/check", json={"numbers": batch}, headers=headers)
-                latencies.append(time.perf_counter() - sent)
-                if response.status_code != 200 or len(response.json()["results"]) != 100:
-                    errors += 1
-                    continue
-                if response.json()["summary"]["listed"] != expected_listed:
-                    errors += 1
-                listed_seen += response.json()["summary"]["listed"]
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return latencies, errors, listed_seen, time.perf_counter() - started
-
-
-def bench_backend(db: Database, args: argparse.Namespace) -> CheckFigure:
-    account_id = seed(db, args.n)
-    batches, expected_listed = make_batches(args.n, args.listed, 500)
-    status = console.status(f"{db.backend}: checks of 100 numbers ×{args.concurrency} for {args.seconds:g} s")
-    with Server(db) as server, status:
-        latencies, errors, listed_seen, seconds = asyncio.run(
-            _fire(server.base, account_id, batches, expected_listed, args.concurrency, args.seconds))
-    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
-    return CheckFigure(db.backend, len(latencies), args.concurrency, seconds, cuts[49] * 1000, cuts[98] * 1000,
-                       listed_seen, errors)
+def telreg_server(db: Database, workers: int) -> UvicornServer:
+    settings = db.settings()
+    return UvicornServer("check_api:bench_app", workers=workers, app_dir=Path(__file__).parent,
+                         ready_path="/api/v1/health", env={
+                             "TELREG_DATABASE_URL": settings.database_url, "TELREG_ENV": "development",
+                             "TELREG_SECRET_KEY": "bench-secret-key", "TELREG_DATA_DIR": str(settings.data_dir),
+                             "TELREG_TELEPHONY_ADAPTER": "logging", AS_OF_ENV: BUSINESS_TIME.isoformat()})
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=1_000_000, help="listings on the SMS register (default 1000000)")
-    parser.add_argument("--seconds", type=float, default=10, help="how long to fire checks (default 10)")
-    parser.add_argument("--concurrency", type=int, default=4, help="concurrent HTTP connections (default 4)")
-    parser.add_argument("--listed", type=float, default=0.3, help="share of listed numbers per check (default 0.3)")
-    parser.add_argument("--postgres-url", default=PG_URL, help="an administrative PostgreSQL URL")
-    parser.add_argument("--backends", default="sqlite,postgres", help="comma-separated: sqlite,postgres")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--listings", "--n", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--listed", type=float, default=0.3, help="share of listed numbers per check")
+    parser.add_argument("--checks", type=int, default=500, help="distinct checks (each verified in full once)")
+    parser.add_argument("--postgres-url", default=PG_URL)
     args = parser.parse_args()
+    backends = [b for b in args.backends.split(",") if b]
+    if "postgres" in backends and (problem := postgres_reachable(args.postgres_url)):
+        console.print(f"PostgreSQL skipped: {problem}")
+        backends.remove("postgres")
+    console.print(f"{os.cpu_count()} CPUs, {args.workers} uvicorn worker(s), {args.concurrency} connections, "
+                  f"load average at start {os.getloadavg()[0]:.2f}")
+    databases = {b: Database(b, args.postgres_url).__enter__() for b in backends}
+    runs: dict[str, list[Run]] = {}
+    answered: dict[str, int] = {}
+    recorded: dict[str, int] = {}
+    try:
+        keys: dict[str, list[str]] = {}
+        for backend, db in databases.items():
+            keys[backend] = seed(db, args.listings, args.concurrency)[1]
+        any_db = next(iter(databases.values()), None)
+        checks = make_checks(args.listings, args.listed, args.checks,
+                             protection_starts(any_db) if any_db else {listed_on(i): listed_on(i) for i in range(400)})
+        floor_bytes = 16000
+        servers: dict[str, UvicornServer] = {}
+        for backend, db in databases.items():
+            servers[backend] = telreg_server(db, args.workers).__enter__()
+        verifiers = {b: Verifier() for b in databases}
+        try:
+            for backend, server in servers.items():  # every worker up, caches warm; also sizes the floor's body
+                warm = fire(f"{backend} warm-up", server.port, checks, keys[backend], seconds=3,
+                            concurrency=args.concurrency, verifier=verifiers[backend])
+                answered[backend] = warm.requests
+                floor_bytes = len(next(iter(verifiers[backend].verified.values()), b"x" * floor_bytes))
+            os.environ["TELREG_BENCH_FLOOR_BYTES"] = str(floor_bytes)
+            floor = UvicornServer("check_api:floor_app", workers=args.workers, app_dir=Path(__file__).parent,
+                                  env={"TELREG_BENCH_FLOOR_BYTES": str(floor_bytes)}).__enter__()
+            try:
+                fire("floor warm-up", floor.port, checks, [], seconds=2, concurrency=args.concurrency, verifier=None)
+                for round_ in range(args.rounds):
+                    runs.setdefault("floor", []).append(fire(
+                        f"round {round_ + 1} floor", floor.port, checks, [], seconds=args.seconds,
+                        concurrency=args.concurrency, verifier=None))
+                    for backend, server in servers.items():
+                        run = fire(f"round {round_ + 1} {backend}", server.port, checks, keys[backend],
+                                   seconds=args.seconds, concurrency=args.concurrency, verifier=verifiers[backend])
+                        runs.setdefault(backend, []).append(run)
+                        answered[backend] += run.requests
+            finally:
+                floor.__exit__(None, None, None)
+        finally:
+            for server in servers.values():
+                server.__exit__(None, None, None)  # SIGTERM: the writers drain their queues
+        for backend, db in databases.items():
+            recorded[backend] = count_records(db)
+    finally:
+        for db in databases.values():
+            db.__exit__(None, None, None)
+    report(runs, answered, recorded, args, floor_bytes)
 
-    figures: list[CheckFigure] = []
-    for backend in args.backends.split(","):
-        if backend == "postgres" and (problem := postgres_reachable(args.postgres_url)):
-            console.print(f"[yellow]PostgreSQL skipped: {problem}")
-            continue
-        with Database(backend, args.postgres_url) as db:
-            console.rule(f"{backend}  ({make_url(db.url).render_as_string(hide_password=True)})")
-            figures.append(bench_backend(db, args))
 
-    table = Table(title=f"POST /api/v1/senders/me/check, 100 numbers per request, {args.n:,} listings "
-                        "(uvicorn, 1 process, loopback)")
-    for column in ("backend", "requests", "connections", "requests/s", "numbers/s", "p50 ms", "p99 ms",
-                   "listed found", "errors"):
-        table.add_column(column, justify="left" if column == "backend" else "right")
-    for f in figures:
-        table.add_row(f.backend, f"{f.requests:,}", str(f.concurrency), f"{f.rate:,.0f}", f"{f.numbers_rate:,.0f}",
-                      f"{f.p50_ms:.1f}", f"{f.p99_ms:.1f}", f"{f.listed_seen:,}", str(f.errors))
-    console.print(table)
-    for f in figures:  # one plain line each, for logs and narrow terminals
-        print(f"{f.backend}: {f.requests} requests x100 numbers over {f.concurrency} connections in {f.seconds:.1f} s: "
-              f"{f.rate:.1f} requests/s, {f.numbers_rate:,.0f} numbers/s, p50 {f.p50_ms:.1f} ms, "
-              f"p99 {f.p99_ms:.1f} ms, errors {f.errors}")
-    if any(f.errors for f in figures):
+def report(runs: dict[str, list[Run]], answered: dict[str, int], recorded: dict[str, int], args: argparse.Namespace,
+           floor_bytes: int) -> None:
+    floor = statistics.median(r.rate for r in runs.get("floor", [])) if runs.get("floor") else None
+    console.print(f"\nMedians of {args.rounds} interleaved rounds of {args.seconds:g} s, {args.concurrency} "
+                  f"connections, {args.workers} worker(s), {args.listings:,} listings, 100 entries per check "
+                  f"(floor: a constant {floor_bytes:,}-byte answer):")
+    for target, measured in runs.items():
+        rate = statistics.median(r.rate for r in measured)
+        p50 = statistics.median(r.p50_ms for r in measured)
+        p99 = statistics.median(r.p99_ms for r in measured)
+        loads = ", ".join(f"{r.load:.1f}" for r in measured)
+        errors = sum(r.errors for r in measured)
+        share = f", {rate / floor:.0%} of the floor" if floor and target != "floor" else ""
+        goal = "" if target == "floor" else (
+            "  goal met" if rate >= GOAL_RATE and p99 < GOAL_P99_MS else "  goal NOT met")
+        records = (f", {recorded[target]:,} records of {answered[target]:,} checks answered"
+                   if target in recorded else "")
+        console.print(f"  {target:8} {rate:8,.0f} checks/s ({rate * 100:,.0f} numbers/s)  p50 {p50:6.2f} ms  "
+                      f"p99 {p99:6.2f} ms  errors {errors}{share}{records}  (load average {loads}){goal}")
+    lost = {b: (answered[b], recorded[b]) for b in recorded if recorded[b] < answered[b]}
+    if lost:
+        console.print(f"RECORDS MISSING (answered, recorded): {lost}")
+    if lost or any(r.errors for measured in runs.values() for r in measured):
         sys.exit(1)
 
 

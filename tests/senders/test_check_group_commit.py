@@ -48,14 +48,15 @@ def _committer(runtime, write=None):
     def default(session, records):
         add_records(session, records, clock=runtime.clock)
 
-    return GroupCommitter(runtime.session_factory, write or default, name="test")
+    return GroupCommitter(runtime.engine, write or default, name="test")
 
 
 def test_concurrent_records_share_transactions_and_each_is_answered_after_its_commit(runtime, account):
-    release = threading.Event()
+    release, writing = threading.Event(), threading.Event()
     seen_at_answer: list[int] = []
 
     def write(session, records):
+        writing.set()
         release.wait(10)  # hold the first batch open while the others queue up behind it
         add_records(session, records, clock=runtime.clock)
 
@@ -68,6 +69,7 @@ def test_concurrent_records_share_transactions_and_each_is_answered_after_its_co
         return future
 
     first = submit(0)
+    assert writing.wait(10)  # the writer holds the first record alone
     others = []
     threads = [threading.Thread(target=lambda i=i: others.append(submit(i))) for i in range(1, 50)]
     for thread in threads:
@@ -179,7 +181,7 @@ def test_awaiting_a_commit_leaves_the_event_loop_free(runtime, account):
 def test_the_check_answers_503_and_records_nothing_when_its_record_cannot_be_saved(runtime, clock, account):
     def write(session, records):
         add_records(session, records, clock=runtime.clock)
-        session.execute(text("SELECT * FROM no_such_table"))  # the database refuses the batch
+        session.execute(text("SELECT * FROM no_such_table"))  # the database refuses the batch (a connection here)
 
     with sender_client(runtime) as client:
         runtime.extras["senders.check_recorder"] = _committer(runtime, write)

@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Generic, TypeVar
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, Engine
 
 from telreg.core.errors import ServiceUnavailable
 from telreg.core.i18n import N_
@@ -37,9 +37,6 @@ __all__ = ["GroupCommitter", "RecordNotSaved"]
 log = logging.getLogger("telreg.group_commit")
 Item = TypeVar("Item")
 _STOP = object()
-# Marks the writer's sessions (Session.info): listeners that react to writes (e.g. the senders' caller cache) may
-# tell a record's own bookkeeping from a change made by a person.
-WRITER_SESSION = "telreg_group_commit"
 
 
 class RecordNotSaved(ServiceUnavailable):
@@ -51,13 +48,15 @@ class RecordNotSaved(ServiceUnavailable):
 class GroupCommitter(Generic[Item]):
     """Batch items submitted by many threads or coroutines into one transaction per round; see the module doc.
 
-    ``write(session, items)`` adds the items to the session (flush, never commit); the committer owns the
-    transaction. ``max_batch`` caps one transaction's size (a huge backlog is written in several).
+    ``write(connection, items)`` executes the items' statements; the committer owns the transaction. It is a
+    Core connection, not an ORM session: a batch is a few multi-row statements, and the ORM's per-statement work
+    and session events (which other listeners hang cache refreshes on) would cost more than the rows.
+    ``max_batch`` caps one transaction's size (a huge backlog is written in several).
     """
 
-    def __init__(self, session_factory: sessionmaker[Session], write: Callable[[Session, Sequence[Item]], None], *,
+    def __init__(self, engine: Engine, write: Callable[[Connection, Sequence[Item]], None], *,
                  name: str, max_batch: int = 1000, retry_after: int = 1) -> None:
-        self._factory = session_factory
+        self._engine = engine
         self._write = write
         self._name = name
         self._max_batch = max_batch
@@ -155,16 +154,8 @@ class GroupCommitter(Generic[Item]):
             future.set_result(None)
 
     def _transaction(self, items: list[Item]) -> None:
-        session = self._factory()
-        session.info[WRITER_SESSION] = True
-        try:
-            self._write(session, items)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        with self._engine.begin() as connection:  # SQLite: BEGIN IMMEDIATE (core/db.py)
+            self._write(connection, items)
         self.batches += 1
         self.items += len(items)
 

@@ -14,16 +14,17 @@ are never cached: a wrong or revoked key asks the database every time.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import event
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from telreg.core.clock import Clock, today
-from telreg.core.group_commit import WRITER_SESSION
 
 __all__ = ["TTL_SECONDS", "WATCHED_TABLES", "TtlCache", "generation", "invalidate"]
 
@@ -56,6 +57,7 @@ class TtlCache:
         self._ttl = ttl
         self._max = max_entries
         self._entries: dict[Any, tuple[Any, float, float, Any, int]] = {}
+        self._pending: dict[tuple[int, Any], asyncio.Task[Any]] = {}
 
     def get_or_load(self, key: Any, clock: Clock, load: Callable[[], Value]) -> Value:
         found = self.get(key, clock)
@@ -63,6 +65,25 @@ class TtlCache:
             return found  # type: ignore[no-any-return]
         since = generation()  # read before loading: a change committed while loading is not masked
         return self.put(key, clock, load(), since=since)
+
+    async def get_or_load_async(self, key: Any, clock: Clock, load: Callable[[], Value]) -> Value:
+        """:meth:`get_or_load` for the event loop: LOAD (blocking) runs in the thread pool, once per key however many
+        requests miss at the same moment (they all wait for that one load; its refusal is theirs too)."""
+        found = self.get(key, clock)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        loop = asyncio.get_running_loop()
+        slot = (id(loop), key)
+        pending = self._pending.get(slot)
+        if pending is None:
+            since = generation()
+
+            async def fill() -> Value:
+                return self.put(key, clock, await run_in_threadpool(load), since=since)
+
+            pending = self._pending[slot] = loop.create_task(fill())
+            pending.add_done_callback(lambda _done: self._pending.pop(slot, None))
+        return await asyncio.shield(pending)  # type: ignore[no-any-return]
 
     def get(self, key: Any, clock: Clock) -> Any:
         entry = self._entries.get(key)
@@ -97,8 +118,6 @@ def _touches(tables: Any) -> bool:
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context: Any) -> None:
-    if session.info.get(WRITER_SESSION):
-        return
     for obj in (*session.new, *session.dirty, *session.deleted):
         table = getattr(type(obj), "__table__", None)
         if table is not None and table.name in WATCHED_TABLES:
@@ -108,7 +127,7 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _on_execute(state: ORMExecuteState) -> None:
-    if state.session.info.get(WRITER_SESSION) or not (state.is_update or state.is_delete or state.is_insert):
+    if not (state.is_update or state.is_delete or state.is_insert):
         return
     table = getattr(state.statement, "table", None)
     if table is not None and _touches([table]):

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import insert, or_, update
+from sqlalchemy import Connection, insert, or_, update
 from sqlalchemy.orm import Session
 
 from telreg.core import audit
@@ -39,8 +39,9 @@ class CheckRecord:
     checked_at: dt.datetime
 
 
-def add_records(session: Session, records: Sequence[CheckRecord], *, clock: Clock) -> None:
-    """Add the records' rows, audit events and the keys' last use to SESSION (flushed, not committed)."""
+def add_records(session: Session | Connection, records: Sequence[CheckRecord], *, clock: Clock) -> None:
+    """Write the records' rows, audit events and the keys' last use in SESSION's transaction (an ORM session, or
+    the group-commit writer's Core connection); the caller commits."""
     if not records:
         return
     session.execute(insert(SenderCheck), [
@@ -48,7 +49,7 @@ def add_records(session: Session, records: Sequence[CheckRecord], *, clock: Cloc
          "api_key_id": r.api_key_id, "client_address": (r.client_address or None) and r.client_address[:64],
          "checked_at": r.checked_at}
         for r in records])
-    audit.record_many(session, clock=clock, events=[
+    audit.record_many(session, clock=clock, events=[  # type: ignore[arg-type]  # it only executes one INSERT
         {"occurred_at": r.checked_at, "actor": f"sender:{r.account_id}", "action": "sender-online-check",
          "subject_type": "sender", "subject_key": str(r.account_id),
          "details": {"registers": list(r.registers), "numbers": r.numbers_checked, "api_key_id": r.api_key_id}}
@@ -72,8 +73,8 @@ def recorder(runtime: Runtime) -> GroupCommitter[CheckRecord]:
             found = runtime.extras.get(_EXTRA)
             if found is None:
                 found = GroupCommitter(
-                    runtime.session_factory,
-                    lambda session, records: add_records(session, records, clock=runtime.clock),
+                    runtime.engine,
+                    lambda connection, records: add_records(connection, records, clock=runtime.clock),
                     name="online-checks",
                     retry_after=runtime.settings.database_busy_retry_after_seconds)
                 runtime.extras[_EXTRA] = found

@@ -222,7 +222,7 @@ def _resolve_session(request: Request, runtime: Runtime) -> SenderCaller:
 
 
 @declares(SENDER)
-async def check_caller(request: Request, runtime: RuntimeDep, _key: ApiKey, _cookie: SessionCookie) -> SenderCaller:
+async def check_caller(request: Request, _key: ApiKey, _cookie: SessionCookie) -> SenderCaller:
     """:func:`sender_caller` for the online check: the same credentials and the same refusals, but a caller
     accepted in the last second is taken from this process's cache (senders/check_cache.py: a revocation, a
     suspension or a key change is seen within 1 s, at once when made by this process), so a scripted check
@@ -232,15 +232,12 @@ async def check_caller(request: Request, runtime: RuntimeDep, _key: ApiKey, _coo
     certified = request.scope.get(CLIENT_CERTIFICATE)
     if isinstance(certified, SenderCaller):
         return certified
+    runtime: Runtime = request.app.state.runtime  # not RuntimeDep: a plain-def dependency costs a thread hop
     clock = runtime.clock
     bearer = bearer_token(request)
     if bearer is not None:
         key: tuple[object, ...] = ("key", hashlib.sha256(bearer.encode()).digest())
-        found = _CALLERS.get(key, clock)
-        if found is None:
-            since = generation()
-            found = _CALLERS.put(key, clock, await run_in_threadpool(_resolve_key, runtime, bearer), since=since)
-        return found  # type: ignore[no-any-return]
+        return await _CALLERS.get_or_load_async(key, clock, lambda: _resolve_key(runtime, bearer))
     await verify_csrf(request)
     token, account_id = session_token(request), request.session.get(SENDER_KEY)
     key = ("session", token, account_id)

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from telreg.config import Settings
 from telreg.core.calendar import WorkingCalendar
@@ -68,11 +69,19 @@ class Sources(Protocol):
 _COMMON = re.compile(r"(?:\+852[ -]?|852[ -]?)?([0-9]{4})[ -]?([0-9]{4})")
 
 
+# Whether an 8-digit number is registrable depends on its first four digits only (core.phone.classify: the first
+# digit, 999, 81–83, else the four-digit block), so the answer is kept per block: at most 10,000 entries.
+_REGISTRABLE_BLOCK: dict[str, bool] = {}
+
+
 def parse_entry(raw: Any) -> tuple[str | None, str | None]:
     """(national number, None) or (None, the reason the entry is not a registrable Hong Kong number)."""
     if isinstance(raw, str) and (match := _COMMON.fullmatch(raw)):
         national = match.group(1) + match.group(2)
-        if classify(national) in REGISTRABLE:
+        registrable = _REGISTRABLE_BLOCK.get(national[:4])
+        if registrable is None:
+            registrable = _REGISTRABLE_BLOCK[national[:4]] = classify(national) in REGISTRABLE
+        if registrable:
             return national, None
     try:
         return parse_registrable(None if raw is None else str(raw)).national, None
@@ -231,6 +240,12 @@ def _seeds_among(seeds: dict[str, Any], numbers: Sequence[str], registers: Seque
 _SEEDS = TtlCache()
 
 
+def _load_seeds(runtime: Runtime, account_id: int) -> dict[str, dict[str, dt.date]]:
+    with runtime.read_session_factory() as session:
+        by_register = seeds_by_register(session, account_id=account_id, day=today(runtime.clock))
+    return {register: {s.number: s.listed_on for s in seeds} for register, seeds in by_register.items()}
+
+
 class CachedSources:
     """Answers from the listing index (dnc.listing_index: membership, dates and the calendar, kept current by the
     change feed) and this process's cache of the account's seeds; :meth:`warm` says whether answering needs the
@@ -238,10 +253,15 @@ class CachedSources:
 
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
+        self._seeds: dict[str, dict[str, dt.date]] | None = None
 
-    def warm(self, account_id: int) -> bool:
-        return (_INDEX_KEY in self._runtime.extras
-                and _SEEDS.get(account_id, self._runtime.clock) is not None)
+    async def ready(self, account_id: int) -> None:
+        """Have in memory what a check of this account reads: the index (built once, in the thread pool) and the
+        account's seeds (loaded once per TTL, one load however many checks arrive together)."""
+        runtime = self._runtime
+        if _INDEX_KEY not in runtime.extras:
+            await run_in_threadpool(listing_index, runtime)
+        self._seeds = await _SEEDS.get_or_load_async(account_id, runtime.clock, lambda: _load_seeds(runtime, account_id))
 
     def listed(self, numbers: Sequence[str], registers: Sequence[str]) -> Found:
         index = listing_index(self._runtime)
@@ -252,14 +272,10 @@ class CachedSources:
         return found
 
     def seeds(self, account_id: int, numbers: Sequence[str], registers: Sequence[str], day: dt.date) -> Found:
-        runtime = self._runtime
-
-        def load() -> dict[str, dict[str, dt.date]]:
-            with runtime.read_session_factory() as session:
-                by_register = seeds_by_register(session, account_id=account_id, day=today(runtime.clock))
-            return {register: {s.number: s.listed_on for s in seeds} for register, seeds in by_register.items()}
-
-        return _seeds_among(_SEEDS.get_or_load(account_id, runtime.clock, load), numbers, registers)
+        seeds = self._seeds
+        if seeds is None:  # not made ready (a caller outside the event loop)
+            seeds = _SEEDS.get_or_load(account_id, self._runtime.clock, lambda: _load_seeds(self._runtime, account_id))
+        return _seeds_among(seeds, numbers, registers)
 
     def protection_starts(self, registered_on: dt.date) -> dt.date:
         return listing_index(self._runtime).protected_from(registered_on)

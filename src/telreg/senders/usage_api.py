@@ -11,13 +11,13 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
 
 from telreg.core.security import DncOfficer
 from telreg.deps import DbSession, RuntimeDep
+from telreg.runtime import Runtime
 from telreg.senders import downloads, online_check
-from telreg.senders.check_records import CheckRecord, recorder
+from telreg.senders.check_records import recorder
 from telreg.senders.deps import CheckCallerDep, SenderCallerDep
 from telreg.senders.schemas import CheckOut, CheckRequest, DownloadRecordOut, PublicationsOut
 
@@ -53,24 +53,21 @@ def download(publication: str, file_name: str, request: Request, caller: SenderC
 
 
 @router.post("/me/check", response_model=CheckOut)
-async def check(body: CheckRequest, request: Request, caller: CheckCallerDep, runtime: RuntimeDep) -> Any:
+async def check(body: CheckRequest, request: Request, caller: CheckCallerDep) -> Any:
     """Check up to 100 numbers: listed / not_listed / invalid (with the reason) on each register, the registration
     date, the day protection starts and whether it is in force on ``on`` (default: today)."""
     # Async, and no request session: the caller, the listings, the account's seeds and the calendar come from
-    # memory (online_check.CachedSources); only a cold cache sends the work to the thread pool. The answer leaves
+    # memory (online_check.CachedSources); only a cold cache sends a load to the thread pool. The answer leaves
     # after the check's record is committed by the process's group-commit writer (senders/check_records.py).
+    # No plain-def dependency either (RuntimeDep): FastAPI runs those in the thread pool.
+    runtime: Runtime = request.app.state.runtime
     sources = online_check.CachedSources(runtime)
 
-    def answer() -> tuple[dict[str, Any], CheckRecord]:
-        return online_check.answer_check(
-            sources, clock=runtime.clock, settings=runtime.settings, caller=caller,
-            numbers=[None if n is None else str(n) for n in body.numbers], registers=body.registers,
-            on_date=body.on, client_address=_address(request))
-
-    if sources.warm(caller.account_id):
-        result, record = answer()
-    else:
-        result, record = await run_in_threadpool(answer)
+    await sources.ready(caller.account_id)
+    result, record = online_check.answer_check(
+        sources, clock=runtime.clock, settings=runtime.settings, caller=caller,
+        numbers=[None if n is None else str(n) for n in body.numbers], registers=body.registers,
+        on_date=body.on, client_address=_address(request))
     await recorder(runtime).commit(record)
     # Already the shape of CheckOut (the document's schema); serialised once here instead of validated again.
     return Response(json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode(),
