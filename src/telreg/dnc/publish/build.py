@@ -194,12 +194,12 @@ def build_publication(
         ctx = _Context(store, directory, day, cutoff, previous, pool, pause_hook, phases)
         from_files = builders.submit(_previous_from_files, ctx, previous_manifest)
         with phases("read the registers from the database"):
-            states = registers_state(session, day=day, cutoff=cutoff)
+            states = registers_state(session, day=day, cutoff=cutoff, parts=workers)
         previous_states = from_files.result()
         if any(state is None for state in previous_states.values()):  # pruned: derive them from the database
             assert previous is not None and previous_cutoff is not None
             with phases("read the previous state from the database"):
-                derived = registers_state(session, day=previous, cutoff=previous_cutoff)
+                derived = registers_state(session, day=previous, cutoff=previous_cutoff, parts=workers)
             previous_states = {r: derived[r] if state is None else state for r, state in previous_states.items()}
         entries = (previous_manifest or {}).get("registers", {})
         built = {r: builders.submit(_build_register, ctx, r, states[r], previous_states[r],  # type: ignore[arg-type]
