@@ -246,6 +246,9 @@ def test_ctrl_c_stops_every_process_after_its_shutdown(tmp_path: Path, sqlite_te
     """Ctrl-C in a terminal (`make run`) reaches the whole process group, then the supervisor's SIGTERM reaches
     each child: the apps still shut down in order (their lifespan's end runs), nothing is left, status 0."""
     settings = _settings(tmp_path, sqlite_template)
+    abandoned = settings.data_dir / "dev" / "serve-999999999-x"  # a run killed outright: no such process now
+    abandoned.mkdir(parents=True)
+    (abandoned / "dev-inbox.json").write_text("{}")
     server = _start(settings, tmp_path / "serve.log", "--workers", "2", "--with-worker", "--ivr-port",
                     str(_free_port()), session=True)
     try:
@@ -253,6 +256,8 @@ def test_ctrl_c_stops_every_process_after_its_shutdown(tmp_path: Path, sqlite_te
                server.process)
         _until("the job worker", lambda: 'msg="job worker started"' in server.logged(), 120, server.process)
         family = _children(server.process.pid)
+        assert not abandoned.exists()  # removed at start; this run's own directory is there
+        assert [d.name.split("-")[1] for d in (settings.data_dir / "dev").iterdir()] == [str(server.process.pid)]
         os.killpg(server.process.pid, signal.SIGINT)
         assert server.process.wait(120) == 0
     finally:

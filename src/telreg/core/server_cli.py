@@ -9,6 +9,7 @@ every worker's /dev/inbox shows (``telreg.core.dev_share``).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -71,7 +72,6 @@ def serve(
     """
     import shutil
     import tempfile
-    from pathlib import Path
 
     import uvicorn
 
@@ -92,7 +92,9 @@ def serve(
     log_signer(settings)  # production without the audit log's key stops here, not in a worker's loop
     shared_dir = None
     if not settings.is_production:  # the dev inbox and demo lines, seen alike by every process of this run
-        shared_dir = Path(tempfile.mkdtemp(prefix="serve-", dir=private_dir(Path(settings.data_dir) / "dev")))
+        parent = private_dir(Path(settings.data_dir) / "dev")
+        _remove_abandoned(parent)
+        shared_dir = Path(tempfile.mkdtemp(prefix=f"serve-{os.getpid()}-", dir=parent))
     options = ServeOptions(
         log_level=settings.log_level, shared_dir=None if shared_dir is None else str(shared_dir),
         ivr_host=ivr_host or settings.ivr_host, ivr_port=settings.ivr_port if ivr_port is None else ivr_port,
@@ -126,3 +128,19 @@ def serve(
             shutil.rmtree(shared_dir, ignore_errors=True)
     if supervisor.failed:
         raise SystemExit(1)  # a process could not start (the reason is logged above)
+
+
+def _remove_abandoned(parent: Path) -> None:
+    """Remove the shared directories of earlier runs whose supervisor is gone (killed outright, say)."""
+    import shutil
+
+    for directory in parent.glob("serve-*-*"):
+        pid = directory.name.split("-")[1]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+        except ProcessLookupError:
+            shutil.rmtree(directory, ignore_errors=True)
+        except PermissionError:  # alive, another user's
+            pass
