@@ -331,8 +331,9 @@ def child(args: argparse.Namespace) -> None:
         finally:
             sys.stdout = saved
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"seconds": seconds, "peak": peak}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    # CPU seconds (all threads): on a shared, busy machine they say more than the wall clock about the work done.
+    print(json.dumps({"seconds": seconds, "peak": usage.ru_maxrss * 1024, "cpu": usage.ru_utime + usage.ru_stime}))
 
 
 # -- the parent ----------------------------------------------------------------------------------------------------
@@ -383,6 +384,7 @@ def compare(title: str, lines: int, list_path: Path, instructions: Path | None, 
             runs.setdefault(tool, []).append(got)
             digests[tool] = _digest(out / "kept.csv", csv_shape=csv_shape)
     results = {tool: {"seconds": statistics.median(r["seconds"] for r in got), "peak": max(r["peak"] for r in got),
+                      "cpu": statistics.median(r["cpu"] for r in got),
                       "each": [r["seconds"] for r in got], "load": statistics.median(r["load"] for r in got),
                       "kept": digests[tool][1]} for tool, got in runs.items()}
     print(f"{title}: {lines:,} lines ({list_path.name}, {list_path.stat().st_size / 2**20:,.0f} MB), instructions "
@@ -392,14 +394,17 @@ def compare(title: str, lines: int, list_path: Path, instructions: Path | None, 
         ratio = "" if tool.startswith("telreg") or not base else f"telreg {r['seconds'] / base['seconds']:.1f}x faster"
         each = " / ".join(f"{x:.2f}" for x in r["each"])
         print(f"  {tool:<12} {r['seconds']:>7.2f} s {lines / r['seconds'] / 1e6:>7.1f} M lines/s "
-              f"{r['peak'] / 2**20:>7.0f} MB  kept {r['kept']:>11,}  {ratio:<24} ({each}; load {r['load']:.1f})",
-              flush=True)
+              f"{r['peak'] / 2**20:>7.0f} MB  cpu {r['cpu']:>7.2f} s  kept {r['kept']:>11,}  {ratio:<24} "
+              f"({each}; load {r['load']:.1f})", flush=True)
     if len(digests) > 1:
         same = len({d for d, _ in digests.values()}) == 1
         print(f"  kept lines identical across {', '.join(digests)}: {'yes' if same else 'NO'}", flush=True)
     peers = [t for t in results if t.split("-")[0] in ("duckdb", "polars")]
     if base and peers:
         best = min(results[t]["seconds"] for t in peers)
+        best_cpu = min(results[t]["cpu"] for t in peers)
+        print(f"  CPU seconds: telreg {base['cpu']:.2f}, the best of DuckDB/Polars {best_cpu:.2f} "
+              f"({best_cpu / base['cpu']:.1f}x)", flush=True)
         print(f"  speed-up over the best of DuckDB/Polars: {best / base['seconds']:.1f}x (goal >= 5x); telreg "
               f"{lines / base['seconds'] / 1e6:.1f} M numbers/s (goal >= 15 at 50M); peak {base['peak'] / 2**20:.0f} MB "
               f"(goal < 1024)", flush=True)
