@@ -276,12 +276,11 @@ def main() -> None:
         args.n, args.rounds, args.history = 300_000, 2, min(args.history, 100_000)
     console.print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
-    results: dict[str, dict[str, float]] = {}
     for backend in args.backends.split(","):
         workdir = Path(tempfile.mkdtemp(prefix=f"telreg-bench-publish-{backend}-"))
         try:
             if backend == "sqlite":
-                results[backend] = run_backend(backend, f"sqlite:///{workdir / 'bench.sqlite3'}", args, workdir)
+                figures = run_backend(backend, f"sqlite:///{workdir / 'bench.sqlite3'}", args, workdir)
             else:
                 admin = make_url(args.postgres_url)
                 name = f"telreg_bench_publish_{os.getpid()}"
@@ -290,22 +289,25 @@ def main() -> None:
                     conn.execute(f'CREATE DATABASE "{name}"')
                 try:
                     url = admin.set(database=name).render_as_string(hide_password=False)
-                    results[backend] = run_backend(backend, url, args, workdir)
+                    figures = run_backend(backend, url, args, workdir)
                 finally:
                     with psycopg.connect(plain, autocommit=True) as conn:
                         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
+        _print_table(backend, figures, args)
 
-    for backend, figures in results.items():
-        table = Table("seconds per register", "s", title=f"{backend}: 3 registers × {args.n:,} numbers, "
-                                                          f"{args.threads} threads, {args.rounds} rounds")
-        for what, seconds in figures.items():
-            table.add_row(what, seconds if isinstance(seconds, str) else f"{seconds:.3f}")
-        ratio = figures["day 2: baseline (cursor + str + zipfile + hashlib)"] / figures["day 2: telreg publish (median)"]
-        table.add_row("[bold]baseline / telreg[/]", f"[bold]{ratio:.1f}×[/]")
-        console.print(table)
-    console.print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+def _print_table(backend: str, figures: dict[str, object], args: argparse.Namespace) -> None:
+    table = Table("seconds per register", "s", title=f"{backend}: 3 registers × {args.n:,} numbers, "
+                                                      f"{args.threads} threads, {args.rounds} rounds")
+    for what, seconds in figures.items():
+        table.add_row(what, seconds if isinstance(seconds, str) else f"{seconds:.3f}")
+    ours, base = figures["day 2: telreg publish (median)"], figures["day 2: baseline (cursor + str + zipfile + hashlib)"]
+    assert isinstance(ours, float) and isinstance(base, float)
+    table.add_row("[bold]baseline / telreg[/]", f"[bold]{base / ours:.1f}×[/]")
+    console.print(table)
+    console.print(f"load average now: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
