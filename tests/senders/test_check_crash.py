@@ -61,7 +61,7 @@ def _load_then_kill(server: CheckServer, keys: list[str], *, kill_after: int) ->
 
 def test_every_answered_check_survives_kill_9(runtime):
     keys = prepare(runtime, CLIENTS)
-    with CheckServer(runtime) as server:
+    with CheckServer(runtime, workers=2) as server:  # two worker processes, two writers (SQLite: taking turns)
         answered = _load_then_kill(server, keys, kill_after=300)
     recorded = records_per_key(runtime)
     assert sum(answered.values()) >= 300

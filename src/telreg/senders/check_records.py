@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from pathlib import Path
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -76,9 +77,19 @@ def recorder(runtime: Runtime) -> GroupCommitter[CheckRecord]:
                     runtime.engine,
                     lambda connection, records: add_records(connection, records, clock=runtime.clock),
                     name="online-checks",
-                    retry_after=runtime.settings.database_busy_retry_after_seconds)
+                    retry_after=runtime.settings.database_busy_retry_after_seconds,
+                    lock_path=_sqlite_lock_path(runtime))
                 runtime.extras[_EXTRA] = found
     return found  # type: ignore[return-value]
+
+
+def _sqlite_lock_path(runtime: Runtime) -> Path | None:
+    """Beside an SQLite database file, the file its group-commit writers take turns on (core/group_commit.py)."""
+    url = runtime.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
+            or url.database.startswith("file:"):
+        return None
+    return Path(url.database).with_name(Path(url.database).name + ".group-commit.lock")
 
 
 def stop_recorder(runtime: Runtime) -> None:
