@@ -239,3 +239,19 @@ def test_a_large_instructions_list_decides_as_a_small_one(tmp_path):
     assert counts["allowed_consent"] > 50 and counts["blocked_unsubscribed"] > 20
     kept = {"allowed", "allowed_consent", "allowed_not_yet_protected"}
     assert b"".join(kept_lines(tmp_path / "out")) == b"".join(e.original for e in expected if e.decision in kept)
+
+
+@pytest.mark.parametrize("column", [None, 1])
+def test_unsubscribed_lines_name_the_time_as_isoformat_writes_it(tmp_path, column):
+    """Formatted a chunk at a time by numpy: whole seconds, microseconds, and a time before 1980 (Hong Kong summer
+    time, left to Python) each read as datetime.isoformat() writes them in Hong Kong time."""
+    times = [dt.datetime(2026, 3, 1, 9, 0, tzinfo=HK), dt.datetime(2026, 3, 1, 9, 0, 0, 250000, tzinfo=HK),
+             dt.datetime(1979, 7, 1, 12, 0, tzinfo=HK), dt.datetime(2026, 2, 28, 23, 59, 59, tzinfo=dt.UTC)]
+    given = [(n, "unsubscribe", at) for n, at in zip(POOL, times, strict=False)]
+    rows = [f"{n}" for n in POOL[:4]]
+    content = ("name,phone\n" + "".join(f"x,{r}\n" for r in rows)).encode() if column else \
+        "".join(f"{r}\n" for r in rows).encode()
+    scrub_both(tmp_path, content, given, NOW.date(), 1 << 20, column=column)
+    got = {r["original"].split(",")[-1]: r["reason"] for r in rejected(tmp_path / "out")}
+    for n, _, at in given:
+        assert got[str(n)] == f"latest instruction is an unsubscribe request given {at.astimezone(HK).isoformat()}"

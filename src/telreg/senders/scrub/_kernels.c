@@ -701,11 +701,12 @@ static inline int phone_shape(const uint8_t *p, Py_ssize_t len) {
 #define KEY_BYTES (MAX_FIELD + 1)
 static inline Py_ssize_t reason_key(const uint8_t *p, Py_ssize_t len, uint8_t *out) {
     if (len > MAX_FIELD) return -1;
+    for (Py_ssize_t k = 0; k < len; k++)
+        if (p[k] >= 0x80) return -1; /* (before the letters: NFKC and strip() change what such a field quotes) */
     uint8_t d[MAX_FIELD];
     int digits = 0;
     for (Py_ssize_t k = 0; k < len; k++) {
         uint8_t c = p[k];
-        if (c >= 0x80) return -1;
         if ((uint8_t)((c | 0x20) - 'a') < 26) {
             out[0] = 'a';
             return 1;

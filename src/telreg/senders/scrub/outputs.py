@@ -50,6 +50,8 @@ from telreg.senders.scrub.scratch import scratch
 __all__ = ["FILES", "Formatted", "OutputWriter", "REJECTED_HEADER"]
 
 FILES = ("kept.csv", "rejected.csv", "report.json", "receipt.json")
+_HK_OFFSET = 8 * 3600 * 1_000_000  # µs: Hong Kong has kept +08:00 all year since 1980
+_HK_FIXED_FROM = (3652 * 86400 - 8 * 3600) * 1_000_000  # 1980-01-01T00:00+08:00 in µs since 1970 UTC
 REJECTED_HEADER = b"line,original,decision,reason\r\n"
 _DECISION_NAMES = [name.encode() for name in DECISIONS]
 
@@ -173,16 +175,21 @@ class OutputWriter:
         python = invalid[(lines.fe[invalid] - lines.fs[invalid]) > MAX_FIELD]
         if lines.reasons:
             python = np.union1d(python, np.fromiter(lines.reasons, dtype=np.int64, count=len(lines.reasons)))
-        python = np.union1d(python, unsubscribed)
+        unsubscribed_tails, unsubscribed_old = self._unsubscribed_tails(result, unsubscribed)
+        python = np.union1d(python, unsubscribed[unsubscribed_old])
         by_table = np.setdiff1d(invalid, python, assume_unique=True) if len(python) else invalid
         reasons, splits, which = self._invalid_reasons(
             lines.chunk.buf, lines.fs[by_table].astype(np.int64), lines.fe[by_table].astype(np.int64))
+        reasons += unsubscribed_tails
+        splits += [-1] * len(unsubscribed_tails)
         texts = self._python_rows(result, python) if len(python) else []
         extra, extra_at, extra_len = _texts(reasons + texts)
         extra_split = np.array(splits + [-1] * len(texts), dtype=np.int64)
         special = scratch().get("special", np.int32, n)
         special.fill(-1)
         special[by_table] = which
+        special[unsubscribed[~unsubscribed_old]] = len(reasons) - len(unsubscribed_tails) + np.arange(
+            len(unsubscribed_tails), dtype=np.int32)
         special[python] = -2 - (len(reasons) + np.arange(len(python), dtype=np.int32))
         widest = int(max(self._tail_len.max(), extra_len.max() if len(extra_len) else 0)) + 2 * MAX_FIELD
         out = scratch().get("rejected", np.uint8, 2 * result.chunk.size + rejected * (52 + widest) + len(extra) + 64)
@@ -191,6 +198,25 @@ class OutputWriter:
             lines.ends, lines.fs, lines.fe, decision, result.date_index, result.duplicate_of, special, self._tails,
             self._tail_at, self._tail_len, extra, extra_at, extra_len, extra_split, out)
         return out[:size]
+
+    def _unsubscribed_tails(self, result: ChunkResult,
+                            rows: npt.NDArray[np.int64]) -> tuple[list[bytes], npt.NDArray[np.bool_]]:
+        """The decision-and-reason texts of unsubscribed lines (rows), the time formatted by numpy a chunk at a time
+        as datetime.isoformat() writes it in Hong Kong time (+08:00 since 1980); and which rows hold an older time,
+        left to Python (Hong Kong kept summer time until 1979)."""
+        lines = result.lines
+        given = self.rules.instructions.given_micros[
+            np.searchsorted(self.rules.instructions.numbers, lines.numbers[rows].astype(np.int64))]
+        old = given < _HK_FIXED_FROM
+        local = (given[~old] + _HK_OFFSET).astype("datetime64[us]")
+        whole = local.astype("datetime64[s]")
+        seconds = np.datetime_as_string(whole, unit="s")
+        exact = np.datetime_as_string(local, unit="us")
+        stamps = np.where(local == whole, seconds, exact).tolist()
+        kept = rows[~old]
+        quoted = ((lines.ends[kept] - lines.starts[kept]) != 8) | (self.layout.column is not None)
+        return [(b'",' if q else b",") + b'blocked_unsubscribed,"latest instruction is an unsubscribe request given '
+                + stamp.encode() + b'+08:00"\r\n' for q, stamp in zip(quoted.tolist(), stamps, strict=True)], old
 
     @staticmethod
     def _invalid_reasons(buf: npt.NDArray[np.uint8], field_start: npt.NDArray[np.int64],
