@@ -9,8 +9,9 @@ protection is in force on the day asked about (default: today in Hong Kong). The
 
 Where the answers come from is a :class:`Sources`: :class:`SessionSources` reads the database in the caller's
 transaction (the web page, which records the check in the same transaction); :class:`CachedSources` answers
-from the in-memory listing index (dnc.listing_index) and the process's cache of seeds (check_cache.py), which is what the API uses so that
-a check costs no database round trip at all (issue 18: the record is then written by group commit).
+from the in-memory listing index (dnc.listing_index) and the process's cache of seeds (check_cache.py), which
+is what the API uses so that a check costs no database round trip at all (issue 18: the record is then written
+by group commit, core/group_commit.py).
 """
 
 from __future__ import annotations
