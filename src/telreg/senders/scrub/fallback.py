@@ -14,19 +14,24 @@ from __future__ import annotations
 
 import csv
 import unicodedata
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from telreg.senders.scrub.numbers import INVALID, SLACK, VALID, invalid_reason, parse_fields, scalar_number
 
+if TYPE_CHECKING:  # engine imports this module
+    from telreg.senders.scrub.engine import Lines
+    from telreg.senders.scrub.reader import Layout
+
 __all__ = ["read_left_lines"]
 
 I64 = npt.NDArray[np.int64]
 
 
-def read_left_lines(lines, layout, rows: I64) -> None:  # type: ignore[no-untyped-def]
-    """Read the given lines of ``lines`` (an engine.Lines) in Python, setting their numbers, status and reasons."""
+def read_left_lines(lines: Lines, layout: Layout, rows: I64) -> None:
+    """Read the given lines of ``lines`` in Python, setting their numbers, status and reasons."""
     view = memoryview(lines.chunk.buf)
     k = layout.column
     rows_list = rows.tolist()
@@ -46,10 +51,11 @@ def read_left_lines(lines, layout, rows: I64) -> None:  # type: ignore[no-untype
     lines.reasons.update((rows_list[i], reason) for i, reason in reasons.items())
 
 
-def _column_values(view: memoryview, lines, layout, rows: I64,  # type: ignore[no-untyped-def]
+def _column_values(view: memoryview, lines: Lines, layout: Layout, rows: I64,
                    reasons: dict[int, str]) -> list[bytes | None]:
     """The chosen column's value of each line (None with a reason when there is none), the csv module reading the
     chunk's lines in one call."""
+    assert layout.delimiter is not None and layout.column is not None
     delimiter = layout.delimiter.decode()
     k = layout.column
     texts: list[str] = []
