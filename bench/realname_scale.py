@@ -24,8 +24,10 @@ operator (the schema the migrations build) and, in the same run, the same rows i
 4. The regulator's daily report: ``reports.take_snapshots`` (the worker's day-end job: state counts of every
    number per operator, the day's lifecycle steps and refusals, one row per operator; rolled back so each round
    writes it again) and ``reports.live_figures`` (today's row on the page): median of the rounds.
-5. Both databases are dropped at the end (also on Ctrl-C). Disk: about 1.1 GB per million registrations per
-   database at the default sizes (measured at --quick), so ~22 GB at 10 M for both; check ``df -h`` first.
+5. Both databases are dropped at the end (also on Ctrl-C). Disk: 0.95 GB (partitioned) and 0.83 GB (plain) per
+   million registrations (measured at --quick), so ~18 GB at 10 M for both; check ``df -h`` first. Time: the
+   --quick fill takes about a minute per database on the 2-core machine with other work running; 10 M takes
+   ten times that on a quiet machine and far longer on a loaded one.
 
 The machine is shared: the load average is printed before and after; prefer the figures of a quiet machine.
 """
