@@ -35,6 +35,7 @@ from telreg.dnc import repository as dnc_repository
 from telreg.dnc.listing_index import _EXTRAS_KEY as _INDEX_KEY
 from telreg.dnc.listing_index import listing_index
 from telreg.enforcement.seeds.assign import seeds_by_register
+from telreg.senders.check_answer import INVALID, NOT_LISTED, CheckAnswer, Entry
 from telreg.senders.check_cache import TtlCache
 from telreg.senders.check_records import CheckRecord, add_records
 from telreg.senders.errors import TooManyNumbers
@@ -125,7 +126,7 @@ def admit(*, clock: Clock, settings: Settings, caller: SenderCaller, numbers: Se
 
 def answer_check(sources: Sources, *, clock: Clock, settings: Settings, caller: SenderCaller,
                  numbers: Sequence[Any], registers: list[str] | None = None, on_date: dt.date | None = None,
-                 client_address: str | None = None) -> tuple[dict[str, Any], CheckRecord]:
+                 client_address: str | None = None) -> tuple[CheckAnswer, CheckRecord]:
     """Answer a check of up to 100 numbers from SOURCES; return the answer and the record still to be written."""
     chosen = admit(clock=clock, settings=settings, caller=caller, numbers=numbers, registers=registers)
     day = today(clock)
@@ -136,46 +137,34 @@ def answer_check(sources: Sources, *, clock: Clock, settings: Settings, caller: 
     # The account's seed numbers are listings for this account (issue 17): the answer agrees with its files.
     for key, listed_on in sources.seeds(caller.account_id, wanted, chosen, day).items():
         found.setdefault(key, listed_on)
-    not_listed = {"status": "not_listed", "registered_on": None, "protection_starts_on": None, "protected": False}
-    invalid = {"status": "invalid", "registered_on": None, "protection_starts_on": None, "protected": False}
-    listed_answers: dict[dt.date, dict[str, Any]] = {}  # one answer per registration date (shared, never mutated)
+    protection: dict[dt.date, dt.date] = {}
 
-    def answer(number: str, register: str) -> dict[str, Any]:
-        registered_on = found.get((number, register))
-        if registered_on is None:
-            return not_listed
-        known = listed_answers.get(registered_on)
-        if known is None:
-            begins = sources.protection_starts(registered_on)
-            known = listed_answers[registered_on] = {
-                "status": "listed", "registered_on": registered_on.isoformat(),
-                "protection_starts_on": begins.isoformat(), "protected": on >= begins}
-        return known
+    def protection_starts(registered_on: dt.date) -> dt.date:
+        begins = protection.get(registered_on)
+        if begins is None:
+            begins = protection[registered_on] = sources.protection_starts(registered_on)
+        return begins
 
-    results = []
+    entries = []
     invalid_count = listed_count = protected_count = 0
+    all_invalid = (INVALID,) * len(chosen)
     for raw, (number, reason) in zip(numbers, parsed):
+        text = None if raw is None else str(raw)
         if number is None:
             invalid_count += 1
-            per_register = {r: invalid for r in chosen}
-        else:
-            per_register = {r: answer(number, r) for r in chosen}
-            answers = per_register.values()
-            listed_count += any(a["status"] == "listed" for a in answers)
-            protected_count += any(a["protected"] for a in answers)
-        results.append({"input": None if raw is None else str(raw), "number": number, "valid": number is not None,
-                        "reason": reason, "registers": per_register})
+            entries.append(Entry(text, None, reason, all_invalid))
+            continue
+        verdicts = tuple(found.get((number, r), NOT_LISTED) for r in chosen)
+        dates = [v for v in verdicts if v is not NOT_LISTED]
+        if dates:
+            listed_count += 1
+            protected_count += any(on >= protection_starts(d) for d in dates)  # type: ignore[arg-type]
+        entries.append(Entry(text, number, None, verdicts))
     now = clock.now()
     record = CheckRecord(account_id=caller.account_id, registers=tuple(chosen), numbers_checked=len(numbers),
                          api_key_id=caller.api_key_id, client_address=client_address, checked_at=now)
-    return {
-        "checked_at": now.isoformat(),
-        "on": on.isoformat(),
-        "registers": chosen,
-        "summary": {"numbers": len(numbers), "invalid": invalid_count, "listed": listed_count,
-                    "protected": protected_count},
-        "results": results,
-    }, record
+    return CheckAnswer(checked_at=now, on=on, registers=chosen, entries=entries, invalid=invalid_count,
+                       listed=listed_count, protected=protected_count, protection_starts=protection_starts), record
 
 
 def check_numbers(
@@ -191,11 +180,11 @@ def check_numbers(
 ) -> dict[str, Any]:
     """Check up to 100 numbers against the caller's registers (all it may use, or those named), reading and
     recording in SESSION's transaction (the web page)."""
-    result, record = answer_check(SessionSources(session, settings), clock=clock, settings=settings, caller=caller,
+    answer, record = answer_check(SessionSources(session, settings), clock=clock, settings=settings, caller=caller,
                                   numbers=numbers, registers=registers, on_date=on_date,
                                   client_address=client_address)
     add_records(session, [record], clock=clock)
-    return result
+    return answer.as_dict()
 
 
 # ---- sources ------------------------------------------------------------------------------------------------
