@@ -11,7 +11,7 @@ WORKERS ?=
 .PHONY: run test test-sqlite bench lint clean messages
 
 # The scrub's C loops are built by the install: rebuild when they change.
-$(STAMP): pyproject.toml setup.py src/telreg/senders/scrub/_kernels.c $(wildcard src/telreg/locale/*/LC_MESSAGES/*.po)
+$(STAMP): pyproject.toml setup.py src/telreg/senders/scrub/_kernels.c $(wildcard src/telreg/senders/scrub/*.h) $(wildcard src/telreg/locale/*/LC_MESSAGES/*.po)
 	@$(PYTHON) -c 'import sys; sys.exit("telreg needs Python >= 3.11") if sys.version_info < (3, 11) else None'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
