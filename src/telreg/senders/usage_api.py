@@ -12,7 +12,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
+from fastapi.exceptions import HTTPException
 from pydantic import ValidationError
+from starlette.requests import ClientDisconnect
 from starlette.types import Message, Receive, Scope, Send
 
 from telreg.core.access import SENDER, declares
@@ -108,7 +110,10 @@ def _plain_body(request: Request, raw: bytes) -> CheckRequest | None:
 
 @declares(SENDER)
 async def _check_plain(request: Request) -> Response:
-    raw = await request.body()
+    try:
+        raw = await request.body()
+    except ClientDisconnect:  # gone mid-body: answered as the operation answers a body it could not read
+        raise HTTPException(status_code=400, detail="There was an error parsing the body") from None
     request.scope["route"] = _documented  # the metrics label; and the input guard's route if it runs
     body = _plain_body(request, raw)
     if body is None:
