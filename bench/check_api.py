@@ -149,7 +149,9 @@ def bench_app() -> Any:
     if settings.is_production:
         raise RuntimeError("bench_app is a benchmark harness and refuses TELREG_ENV=production")
     at = dt.datetime.fromisoformat(os.environ.get(AS_OF_ENV, BUSINESS_TIME.isoformat()))
-    return create_app(build_runtime(settings, clock=FixedClock(at)))
+    app = create_app(build_runtime(settings, clock=FixedClock(at)))
+    app.state.freeze_after_start = True  # as telreg serve's workers (telreg.core.server_app.public_app)
+    return app
 
 
 # ------------------------------------------------------------------------------------------------- the checks

@@ -9,7 +9,7 @@ over the three registers (one set-based INSERT … SELECT; registration dates ov
 1. the listing index (telreg/dnc/listing_index.py) is built in this process three times: the median build time
    and the memory its arrays hold, for each of ``--build-sizes`` (the database is topped up between sizes, after
    the HTTP rounds);
-2. the real app (``telreg.app:create_app``, system clock) runs under uvicorn with ``--workers`` processes (default:
+2. the real app (``telreg.core.server_app:public_app``, as `telreg serve`, system clock) runs under uvicorn with ``--workers`` processes (default:
    the CPU count, as ``telreg serve``), each building its index at start-up; the floor (a minimal ASGI app
    answering a constant status document of the same size, bench/http_load.py) runs under the same settings;
 3. ``--rounds`` rounds, each measuring the floor and then every backend for ``--seconds`` with ``--concurrency``
@@ -209,7 +209,7 @@ def floor_app() -> object:
 
 def telreg_server(db: Database, workers: int) -> UvicornServer:
     settings = db.settings()
-    return UvicornServer("telreg.app:create_app", workers=workers, ready_path="/api/v1/health", env={
+    return UvicornServer("telreg.core.server_app:public_app", workers=workers, ready_path="/api/v1/health", env={
         "TELREG_DATABASE_URL": settings.database_url, "TELREG_ENV": "development",
         "TELREG_SECRET_KEY": "bench-secret-key", "TELREG_DATA_DIR": str(settings.data_dir),
         "TELREG_TELEPHONY_ADAPTER": "logging"})

@@ -70,6 +70,7 @@ def public_app() -> Any:
 
     rt = process_runtime(ServeOptions.from_environment())
     app = create_app(rt)
+    app.state.freeze_after_start = True  # a long-lived server process (telreg.app._lifespan)
     if rt.settings.is_production:
         return app
     return _naming_the_worker(app)

@@ -154,6 +154,7 @@ def recovery_codes_left(session: DbSession, user: CurrentUser) -> RecoveryCodesL
 
 
 @router.post("/two-factor/recovery-codes", response_model=RecoveryCodesOut,
+             responses={409: {"description": "two_factor_not_enrolled: set up an authenticator first"}},
              dependencies=[StaffSignedIn, CsrfChecked])
 def regenerate(session: DbSession, runtime: RuntimeDep, user: CurrentUser) -> RecoveryCodesOut:
     """Replace every recovery code with ten new ones, shown this once (the old ones stop working)."""

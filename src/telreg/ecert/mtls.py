@@ -44,6 +44,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.routing import APIRoute
 from fastapi.responses import JSONResponse
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -158,7 +159,10 @@ def automation_router() -> APIRouter:
 
     selected = APIRouter()
     for router in (senders_router, usage_router, lists_router, washing_router):
-        selected.routes.extend(r for r in router.routes if declared_access(r) == (SENDER,))
+        # FastAPI operations only: a plain Starlette route (the online check's fast path, senders/usage_api.py)
+        # would not run the router's certificate dependency below; here the documented operation serves it.
+        selected.routes.extend(r for r in router.routes
+                               if isinstance(r, APIRoute) and declared_access(r) == (SENDER,))
     return selected
 
 

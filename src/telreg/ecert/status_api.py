@@ -167,14 +167,16 @@ def _certificate(certificate: x509.Certificate, name: str, format_: str) -> Resp
 
 
 @router.get("/ecert/ca/root.crt", dependencies=[Public], response_class=Response,
-            responses={200: {"content": {"application/pkix-cert": {}}}, 503: {"description": "no CA yet"}})
+            responses={200: {"content": {"application/pkix-cert": {}, "application/x-pem-file": {}}},
+                       503: {"description": "no CA yet"}})
 def root_certificate(runtime: RuntimeDep, format: Literal["der", "pem"] = FormatQuery) -> Response:
     """The root CA's certificate: the trust anchor to install."""
     return _certificate(crl.hierarchy_of(runtime).root, "root", format)
 
 
 @router.get("/ecert/ca/issuing.crt", dependencies=[Public], response_class=Response,
-            responses={200: {"content": {"application/pkix-cert": {}}}, 503: {"description": "no CA yet"}})
+            responses={200: {"content": {"application/pkix-cert": {}, "application/x-pem-file": {}}},
+                       503: {"description": "no CA yet"}})
 def issuing_certificate(runtime: RuntimeDep, format: Literal["der", "pem"] = FormatQuery) -> Response:
     """The issuing CA's certificate (signed by the root): the intermediate of every e-Cert."""
     return _certificate(crl.hierarchy_of(runtime).issuing.certificate, "issuing", format)

@@ -95,7 +95,7 @@ def submit_report(
 
 @router.post("/api/v1/reports/{reference}/proof", response_model=ProofOut, dependencies=[Public],
              responses={422: {"description": "enforcement_code_refused"},
-                        404: {"description": "enforcement_report_not_found"}})
+                        404: {"description": "enforcement_report_not_found"}, 429: {"description": "rate_limited"}})
 def prove_report(reference: str, body: CodeIn, request: Request, runtime: RuntimeDep) -> Any:
     """Key the code sent to the receiving number: the report is received and its access code shown, once.
     A wrong code is counted (the report lapses after ``report_code_attempts``)."""
@@ -110,7 +110,8 @@ def prove_report(reference: str, body: CodeIn, request: Request, runtime: Runtim
 
 
 @router.post("/api/v1/reports/{reference}/code", response_model=SubmissionOut, status_code=202,
-             dependencies=[Public], responses={422: {"description": "enforcement_code_refused"}})
+             dependencies=[Public], responses={422: {"description": "enforcement_code_refused"},
+                                               429: {"description": "rate_limited"}})
 def resend_code(reference: str, request: Request, session: DbSession, runtime: RuntimeDep) -> Any:
     """Send a new code to the receiving number (at most 3 codes per report); the earlier one stops working."""
     _limit(request, session, runtime, "enforcement-report-code", CODES_PER_HOUR)
@@ -122,7 +123,7 @@ def resend_code(reference: str, request: Request, session: DbSession, runtime: R
 
 
 @router.post("/api/v1/reports/{reference}/status", response_model=ReportStatusOut, dependencies=[Public],
-             responses={404: {"description": "enforcement_report_not_found"}})
+             responses={404: {"description": "enforcement_report_not_found"}, 429: {"description": "rate_limited"}})
 def report_status(reference: str, body: AccessCodeIn, request: Request, session: DbSession,
                   runtime: RuntimeDep) -> Any:
     """The state of a report, for whoever holds its reference and access code (a wrong code and an unknown

@@ -131,7 +131,8 @@ def marketing_csv(numbers: list[str]) -> str:
 
 @router.get("/export", dependencies=_PROVED,
             responses={200: {"content": {"text/csv": {}}},
-                       401: {"description": "lookup_access_ended: no proved lookup in this session"}})
+                       401: {"description": "lookup_access_ended: no proved lookup in this session"},
+                       404: {"description": "the policy does not offer the one-identity lookup"}})
 def export(request: Request, session: DbSession, runtime: RuntimeDep,
            format: Annotated[Literal["json", "csv"], Query()] = "json") -> Response:
     """Your consent history (every instruction, to every controller), after proving your identity in the

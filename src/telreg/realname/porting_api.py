@@ -67,7 +67,7 @@ def cancel_port(port_id: int, body: PortCancel, session: DbSession, runtime: Run
                                operator=body.operator, reason=body.reason, actor=f"staff:{staff.username}")
 
 
-@router.get("/ports")
+@router.get("/ports", responses={404: {"description": "unknown_operator: no operator has this code"}})
 def list_ports(session: DbSession, runtime: RuntimeDep, reader: NumberReader, operator: str | None = None,
                state: str | None = None) -> list[dict[str, Any]]:
     """Port requests, newest first, where the operator is donor or recipient; operator staff see their own
