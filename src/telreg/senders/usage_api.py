@@ -26,6 +26,7 @@ from telreg.senders import downloads, online_check
 from telreg.senders.check_records import recorder
 from telreg.senders.deps import CheckCallerDep, SenderCaller, SenderCallerDep, check_caller
 from telreg.senders.schemas import CheckOut, CheckRequest, DownloadRecordOut, PublicationsOut
+from telreg.web.input_guard import check_inputs
 
 __all__ = ["router"]
 
@@ -75,7 +76,8 @@ def download(publication: str, file_name: str, request: Request, caller: SenderC
 #
 # Anything else — another method, a query string, another content type, a body that is not JSON, that the model
 # refuses or that holds an escape — is handed, bytes and all, to the documented FastAPI operation, which answers
-# it exactly as before (the 405 naming POST, json_invalid, the guard's invalid_input, Pydantic's 422 shape).
+# it exactly as before (the 405 naming POST, json_invalid, Pydantic's 422 shape), after the input guard has
+# looked at it (invalid_input), as the app-wide dependency runs before any operation.
 
 CHECK_PATH = router.prefix + "/me/check"
 _JSON_TYPES = ("application/json", "application/json; charset=utf-8", "application/json;charset=utf-8")
@@ -117,6 +119,9 @@ async def _check_plain(request: Request) -> Response:
     request.scope["route"] = _documented  # the metrics label; and the input guard's route if it runs
     body = _plain_body(request, raw)
     if body is None:
+        # The input guard first, as before any operation (the operation's handle() alone would not run it: the
+        # app-wide dependencies belong to the app's copy of the route), then the operation on the same bytes.
+        await check_inputs(request)
         return await _documented_answer(request, raw)
     return await _answer(request, body, await check_caller(request, None, None))
 
