@@ -113,7 +113,7 @@ def _prefixes(needed: int) -> list[str]:
     ok = []
     for prefix in (f"{p:02d}" for p in range(10, 100)):
         try:
-            for suffix in range(0, 1_000_000, 49_999):
+            for suffix in range(0, 1_000_000, 1_000):
                 parse_registrable(f"{prefix}{suffix:06d}")
         except Exception:  # noqa: BLE001 - an unassigned or special range: not used
             continue
