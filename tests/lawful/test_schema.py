@@ -21,10 +21,9 @@ def test_the_migration_goes_down_and_up_again(engine: Engine) -> None:
     migration = load_migration(MIGRATION)
     assert (migration.revision, migration.down_revision) == ("c16a00000001", "c15e00000001")
     # The later migrations' tables refer to these: take them down first, then this one, then all up again.
-    # The real-name partitioning (and the hot path's indexes on the partitioned tables) first: the plain
-    # realname_numbers is what this migration's downgrade and upgrade know.
-    later = [load_migration(name) for name in ("2026-12-09-1020_realname_hot_path.py",
-                                               "2026-12-09-1010_realname_partitions.py",
+    # The real-name partitioning first: the plain realname_numbers is what this migration's downgrade and
+    # upgrade know.
+    later = [load_migration(name) for name in ("2026-12-09-1010_realname_partitions.py",
                                                "2026-12-07-1040_dual_control.py", "2026-12-07-1030_incidents.py",
                                                "2026-12-07-1020_retention.py", "2026-12-07-1010_consent.py")]
     for step in later:

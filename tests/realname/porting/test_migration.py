@@ -20,10 +20,8 @@ FILE = "2026-12-06-2010_realname_porting.py"
 def test_down_and_up_again(engine: Engine) -> None:
     module = load_migration(FILE)
     assert (module.revision, module.down_revision) == ("a1c0de120002", "a1c0de120001")
-    # The partitioning of the real-name tables (and the hot path's indexes on them) first: this migration's
-    # foreign keys name the plain tables' ids.
-    later = [load_migration(name) for name in ("2026-12-09-1020_realname_hot_path.py",
-                                               "2026-12-09-1010_realname_partitions.py")]
+    # The partitioning of the real-name tables first: this migration's foreign keys name the plain tables' ids.
+    later = [load_migration("2026-12-09-1010_realname_partitions.py")]
     for step in later:
         run_step(engine, step.downgrade)
     run_step(engine, module.downgrade)

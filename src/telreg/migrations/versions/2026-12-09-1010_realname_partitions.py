@@ -26,7 +26,7 @@ What partitioning forces, and what replaces it:
 ``downgrade()`` rebuilds the plain tables and the original constraints, rows kept.
 
 Revision ID: c18b00000001
-Revises: c18a00000001
+Revises: c17d00000001
 Create Date: 2026-12-09 10:10:00+08:00
 """
 
@@ -35,7 +35,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = 'c18b00000001'
-down_revision = 'c18a00000001'
+down_revision = 'c17d00000001'
 branch_labels = None
 depends_on = None
 
