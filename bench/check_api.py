@@ -33,7 +33,6 @@ import functools
 import json
 import os
 import random
-import statistics
 import sys
 import time
 from dataclasses import dataclass
@@ -41,7 +40,15 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))  # the sibling bench modules, also when uvicorn imports this one
-from http_load import UvicornServer, closed_loop, constant_app, percentiles_ms, run_loop  # noqa: E402
+from http_load import (  # noqa: E402
+    Run,
+    UvicornServer,
+    closed_loop,
+    constant_app,
+    medians,
+    percentiles_ms,
+    run_loop,
+)
 from registrations import Database, postgres_reachable  # noqa: E402
 from registrations import console as _console  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
@@ -261,21 +268,6 @@ class Verifier:
         return ""
 
 
-@dataclass
-class Run:
-    target: str
-    requests: int
-    seconds: float
-    p50_ms: float
-    p99_ms: float
-    errors: int
-    load: float
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.seconds
-
-
 def fire(target: str, port: int, checks: list[Check], keys: list[str], *, seconds: float, concurrency: int,
          verifier: Verifier | None) -> Run:
     heads = [(f"POST /api/v1/senders/me/check HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {key}\r\n"
@@ -397,16 +389,12 @@ def main() -> None:
 
 def report(runs: dict[str, list[Run]], answered: dict[str, int], recorded: dict[str, int], args: argparse.Namespace,
            floor_bytes: int) -> None:
-    floor = statistics.median(r.rate for r in runs.get("floor", [])) if runs.get("floor") else None
+    floor = medians(runs["floor"])[0] if runs.get("floor") else None
     console.print(f"\nMedians of {args.rounds} interleaved rounds of {args.seconds:g} s, {args.concurrency} "
                   f"connections, {args.workers} worker(s), {args.listings:,} listings, 100 entries per check "
                   f"(floor: a constant {floor_bytes:,}-byte answer):")
     for target, measured in runs.items():
-        rate = statistics.median(r.rate for r in measured)
-        p50 = statistics.median(r.p50_ms for r in measured)
-        p99 = statistics.median(r.p99_ms for r in measured)
-        loads = ", ".join(f"{r.load:.1f}" for r in measured)
-        errors = sum(r.errors for r in measured)
+        rate, p50, p99, errors, loads = medians(measured)
         share = f", {rate / floor:.0%} of the floor" if floor and target != "floor" else ""
         goal = "" if target == "floor" else (
             "  goal met" if rate >= GOAL_RATE and p99 < GOAL_P99_MS else "  goal NOT met")

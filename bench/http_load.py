@@ -22,7 +22,8 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
@@ -99,6 +100,30 @@ def percentiles_ms(latencies: list[float]) -> tuple[float, float]:
     """p50 and p99 in milliseconds."""
     cuts = statistics.quantiles(latencies, n=100, method="inclusive")
     return cuts[49] * 1000, cuts[98] * 1000
+
+
+@dataclass
+class Run:
+    """One measured round of one target: its requests, how long they took, latencies, errors, the load after."""
+
+    target: str
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    load: float
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+
+def medians(measured: Sequence[Run]) -> tuple[float, float, float, int, str]:
+    """Rate, p50 and p99 as medians over the rounds, errors summed, and the rounds' load averages for the line."""
+    return (statistics.median(r.rate for r in measured), statistics.median(r.p50_ms for r in measured),
+            statistics.median(r.p99_ms for r in measured), sum(r.errors for r in measured),
+            ", ".join(f"{r.load:.1f}" for r in measured))
 
 
 def run_loop(coroutine: Any) -> Any:

@@ -37,7 +37,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))  # the sibling bench modules
-from http_load import UvicornServer, closed_loop, constant_app, percentiles_ms, run_loop  # noqa: E402
+from http_load import (  # noqa: E402
+    Run,
+    UvicornServer,
+    closed_loop,
+    constant_app,
+    medians,
+    percentiles_ms,
+    run_loop,
+)
 from registrations import Database, postgres_reachable  # noqa: E402
 from registrations import console as _console  # noqa: E402
 from sqlalchemy import text  # noqa: E402
@@ -154,21 +162,6 @@ def questions(listings: int, count: int, seed: int = 11) -> list[tuple[bytes, tu
     return asked
 
 
-@dataclass
-class Run:
-    target: str
-    requests: int
-    seconds: float
-    p50_ms: float
-    p99_ms: float
-    errors: int
-    load: float
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.seconds
-
-
 def fire(target: str, port: int, asked: list[tuple[bytes, tuple[str, str] | None]], *, seconds: float,
          concurrency: int, check: bool) -> Run:
     host = f"Host: 127.0.0.1:{port}\r\n\r\n".encode()
@@ -271,15 +264,11 @@ def main() -> None:
 
 
 def report(runs: dict[str, list[Run]], builds: list[Build], args: argparse.Namespace) -> None:
-    floor = statistics.median(r.rate for r in runs.get("floor", [])) if runs.get("floor") else None
+    floor = medians(runs["floor"])[0] if runs.get("floor") else None
     console.print(f"\nMedians of {args.rounds} interleaved rounds of {args.seconds:g} s, {args.concurrency} "
                   f"connections, {args.workers} worker(s), {args.listings:,} listings:")
     for target, measured in runs.items():
-        rate = statistics.median(r.rate for r in measured)
-        p50 = statistics.median(r.p50_ms for r in measured)
-        p99 = statistics.median(r.p99_ms for r in measured)
-        loads = ", ".join(f"{r.load:.1f}" for r in measured)
-        errors = sum(r.errors for r in measured)
+        rate, p50, p99, errors, loads = medians(measured)
         share = f", {rate / floor:.0%} of the floor" if floor and target != "floor" else ""
         goal = "" if target == "floor" else (
             "  goal met" if rate >= GOAL_RATE and p99 < GOAL_P99_MS else "  goal NOT met")
