@@ -70,7 +70,8 @@ def test_the_requests_emergencies_and_rejections(client: Any, regulator: dict[st
     found = client.get(f"{API}/requests", params={"operator": "op2", "limit": 2}).json()
     assert found["total"] == 4 and [row["reference"] for row in found["requests"]] == ["HKPF-E-010", "HKPF-E-004"]
     everything = client.get(f"{API}/requests", params={"limit": 200})
-    assert TARGET_NUMBER not in everything.text and "9123" not in everything.text
+    # The local spellings, not a bare "9123": that prefix turns up in random UUIDs now and then.
+    assert all(spelling not in everything.text for spelling in (TARGET_NUMBER, "91234567", "9123 4567"))
     a1 = next(row for row in everything.json()["requests"] if row["object_id"] == world["A1"])
     assert a1["filed_at"] == "2026-03-02T10:00:00+08:00"
     assert [(task["status"], task["approval_hours"], task["release_hours"], task["reason"]) for task in a1["tasks"]] \
