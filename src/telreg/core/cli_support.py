@@ -16,8 +16,10 @@ from telreg.core.errors import InvalidInput, ProductionGuard
 from telreg.core.i18n import N_
 
 if TYPE_CHECKING:  # the database stack is imported on first use: `telreg scrub` never needs it
+    from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
+    from telreg.config import Settings
     from telreg.runtime import Runtime
 
 AsOfOption = Annotated[
@@ -42,6 +44,20 @@ def runtime(as_of: str | None = None) -> Runtime:
     if as_of is None:
         return _runtime
     return dataclasses.replace(_runtime, clock=clock_for(as_of, production=_runtime.settings.is_production))
+
+
+def database() -> tuple[Settings, Engine]:
+    """The settings and an engine, for a command that only reads with SQLAlchemy Core (`telreg dnc status`).
+
+    Nothing else of the runtime is built: no ORM sessions, vault or adapters, whose imports cost more than the
+    look-up (issue 18 §5). The runtime's own when one is set (tests), else an engine of its own."""
+    if _runtime is not None:
+        return _runtime.settings, _runtime.engine
+    from telreg.config import get_settings
+    from telreg.core.engine import make_engine
+
+    settings = get_settings()
+    return settings, make_engine(settings.database_url)
 
 
 def set_runtime(value: Runtime | None) -> None:

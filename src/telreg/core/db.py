@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, String, TypeDecorator, create_engine, event
+from sqlalchemy import JSON, Engine, MetaData, String
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+# What an engine needs lives in telreg.core.engine, free of the ORM (the status command's path); re-exported here.
+from telreg.core.engine import READONLY, UTCDateTime, is_sqlite, make_engine  # noqa: F401
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -31,25 +31,7 @@ NAMING_CONVENTION = {
 }
 
 
-READONLY = "telreg_readonly"
 Row = TypeVar("Row")
-
-
-class UTCDateTime(TypeDecorator[dt.datetime]):
-    """Store instants as naive UTC on every backend; hand back aware UTC datetimes."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
-        return value.astimezone(dt.UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        return None if value is None else value.replace(tzinfo=dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -60,53 +42,6 @@ class Base(DeclarativeBase):
 def one_of(column: str, values: tuple[str, ...]) -> str:
     """Return the SQL of a check constraint keeping COLUMN among VALUES: ``state IN ('a', 'b')``."""
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
-def is_sqlite(url_or_engine: str | Engine) -> bool:
-    url = url_or_engine.url if isinstance(url_or_engine, Engine) else make_url(url_or_engine)
-    return url.get_backend_name() == "sqlite"
-
-
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and writer-serialising transactions."""
-    if is_sqlite(url):
-        database = make_url(url).database
-        if database and database != ":memory:" and not database.startswith("file:"):
-            _create_private_sqlite_file(Path(database))
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
-        _configure_sqlite(engine)
-        return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
-
-
-def _create_private_sqlite_file(path: Path) -> None:
-    """Create the database file 0600 (its -wal and -shm files take the same mode) and its directory 0700,
-    unless they exist: the database holds personal data and password hashes."""
-    if not path.parent.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(path.parent, 0o700)
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # an empty file is an empty database
-    except FileExistsError:
-        pass
-
-
-def _configure_sqlite(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Take transaction control away from pysqlite so that BEGIN IMMEDIATE below is what actually runs.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        # Read-only work (status look-ups) need not queue behind writers: WAL gives it a consistent snapshot.
-        readonly = connection.get_execution_options().get(READONLY, False)
-        connection.exec_driver_sql("BEGIN DEFERRED" if readonly else "BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine, *, readonly: bool = False) -> sessionmaker[Session]:

@@ -7,7 +7,6 @@ registers are being rebuilt for publication and no change is accepted from any c
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +22,7 @@ from telreg.core.phone import HKNumber, parse_registrable
 from telreg.core.weather import load_calendar
 from telreg.dnc import repository
 from telreg.dnc.models import Listing
+from telreg.dnc.status import REGISTERS, read_status, status_document
 from telreg.dnc.vocabulary import Channel, ListingEvent, Register, Verification
 
 if TYPE_CHECKING:
@@ -198,49 +198,23 @@ def deregister_number(
 def number_status(session: Session, *, settings: Settings, number: str | HKNumber) -> dict[str, Any]:
     """The stable status document: listed or not on each register, with registration and protection dates.
 
-    Read in the session's transaction (it sees the caller's own uncommitted changes); the public HTTP look-up
-    answers the same document from the in-memory index instead (``current_status``)."""
-    parsed = number if isinstance(number, HKNumber) else parse_registrable(number)
-    listings = repository.listings_for(session, parsed.national)
-    if not listings:
-        return status_document(parsed.national, {}, protected_from=_never_asked)
-    calendar = load_calendar(session, settings)
-    return status_document(
-        parsed.national, {register: listing.registration_date for register, listing in listings.items()},
-        protected_from=lambda day: calendar.add_working_days(day, settings.protection_working_days),
-    )
+    Read in the session's transaction (it sees the caller's own uncommitted changes); the rule and its queries are
+    :func:`telreg.dnc.status.read_status`, which `telreg dnc status` runs on a bare connection. The public HTTP
+    look-up answers the same document from the in-memory index instead (``current_status``)."""
+    if session.autoflush:
+        session.flush()  # as the ORM queries did before reading: the Core statements of read_status do not
+    return read_status(session, settings=settings, number=number)
 
 
 def current_status(index: ListingIndex, *, number: str | HKNumber) -> dict[str, Any]:
     """``number_status`` as committed, answered from this process's listing index: no query."""
     parsed = number if isinstance(number, HKNumber) else parse_registrable(number)
     registered = {}
-    for register in _REGISTERS:
+    for register in REGISTERS:
         day = index.registration_date(register, parsed.national)
         if day is not None:
             registered[register] = day
     return status_document(parsed.national, registered, protected_from=index.protected_from)
-
-
-def status_document(national: str, registered: Mapping[str, dt.date], *,
-                    protected_from: Callable[[dt.date], dt.date]) -> dict[str, Any]:
-    """The status document of a number listed on REGISTERED's registers since the dates given."""
-    registers: dict[str, dict[str, Any]] = {}
-    for register in _REGISTERS:
-        day = registered.get(register)
-        if day is None:
-            registers[register] = {"listed": False}
-        else:
-            registers[register] = {"listed": True, "registered_on": day.isoformat(),
-                                   "protected_from": protected_from(day).isoformat()}
-    return {"number": national, "registers": registers}
-
-
-def _never_asked(day: dt.date) -> dt.date:
-    raise AssertionError("no listing, no protection date")
-
-
-_REGISTERS = tuple(register.value for register in Register)
 
 
 def listing_history(session: Session, *, number: str | HKNumber) -> list[dict[str, Any]]:

@@ -1,0 +1,37 @@
+"""The working-day calendar of the recorded weather warnings, read with SQLAlchemy Core.
+
+:func:`telreg.core.weather.load_calendar` reads the same periods through the ORM for its callers; this reading
+serves the number status (:mod:`telreg.dnc.status`), which `telreg dnc status` runs without importing
+``sqlalchemy.orm`` or the models (issue 18 §5: a status look-up in under half a second).
+tests/dnc/test_status_core.py holds the two readings to the same calendar on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import text
+
+from telreg.core.calendar import WorkingCalendar, warning_days
+from telreg.core.engine import UTCDateTime
+
+if TYPE_CHECKING:
+    from telreg.config import Settings
+
+__all__ = ["read_calendar"]
+
+# core/models.py:WeatherWarning; instants are stored as naive UTC (UTCDateTime hands them back aware).
+_WARNING_PERIODS = text("SELECT starts_at, ends_at FROM weather_warnings").columns(
+    starts_at=UTCDateTime(), ends_at=UTCDateTime())
+
+
+def read_calendar(executor: Any, settings: Settings) -> WorkingCalendar:
+    """Build the working-day calendar from every recorded warning period; EXECUTOR is a Connection or a Session."""
+    periods = executor.execute(_WARNING_PERIODS).all()
+    return WorkingCalendar(
+        warning_days(
+            [(p.starts_at, p.ends_at) for p in periods],
+            window_start=settings.warning_window_start,
+            window_end=settings.warning_window_end,
+        )
+    )
