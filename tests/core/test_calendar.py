@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import holidays
 import pytest
@@ -10,8 +15,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from telreg.core.calendar import (
+    HolidayCache,
     WorkingCalendar,
     general_holidays,
+    general_holidays_from_package,
     is_public_holiday,
     non_working_reason,
     warning_days,
@@ -177,6 +184,65 @@ def test_general_holidays_cannot_be_altered_through_the_cache() -> None:
     with pytest.raises(TypeError):
         general_holidays(2026)[D(2026, 3, 2)] = "made up"  # type: ignore[index]
     assert D(2026, 3, 2) not in general_holidays(2026)
+
+
+# --- the on-disk cache of the holiday table (issue 18 §5: no import of every country per command) ------------
+
+CACHED_YEARS = range(2000, 2061)
+
+
+def _package(year: int) -> dict[dt.date, str]:
+    return dict(holidays.country_holidays("HK", years=year, categories=(holidays.OPTIONAL,)))
+
+
+def test_the_cached_table_is_the_packages_and_a_fresh_process_reads_it_without_the_package(tmp_path: Path) -> None:
+    asked: list[int] = []
+
+    def compute(year: int) -> dict[dt.date, str]:
+        asked.append(year)
+        return general_holidays_from_package(year)
+
+    cache = HolidayCache(tmp_path, compute)
+    for year in CACHED_YEARS:
+        assert cache.year(year) == _package(year), year  # dates and names
+    # Each year computed once; a miss brings the ten years either side (misses at 2000, 2011, 2022, 2033, 2044, 2055).
+    assert sorted(asked) == list(range(1990, 2066))
+    assert HolidayCache(tmp_path, compute).year(2026) == _package(2026) and len(asked) == 76  # from the file
+    [written] = tmp_path.iterdir()
+    assert written.name.startswith(f"hk-general-holidays-{holidays.__version__}-")
+
+    probe = ("import json, sys; from telreg.core.calendar import general_holidays; "
+             f"table = {{y: {{d.isoformat(): n for d, n in general_holidays(y).items()}} for y in {CACHED_YEARS!r}}}; "
+             "print(json.dumps({'holidays': sorted(m for m in sys.modules if m.split('.')[0] == 'holidays'), "
+             "'table': table}))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120,
+                          env={**os.environ, "TELREG_CACHE_DIR": str(tmp_path)})
+    answer = json.loads(done.stdout)
+    assert answer["holidays"] == []  # neither the package nor any country's module
+    for year in CACHED_YEARS:
+        assert answer["table"][str(year)] == {d.isoformat(): n for d, n in _package(year).items()}, year
+
+
+def test_the_cache_is_kept_apart_per_locale_and_survives_a_damaged_or_unwritable_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    english = HolidayCache(tmp_path).year(2026)
+    assert english[D(2026, 4, 3)] == "Good Friday"
+    monkeypatch.setenv("LANG", "zh_HK.UTF-8")  # the package names the holidays in the locale's language
+    chinese = HolidayCache(tmp_path).year(2026)
+    assert chinese == _package(2026) and chinese[D(2026, 4, 3)] != "Good Friday" and set(chinese) == set(english)
+    assert len(list(tmp_path.iterdir())) == 2
+    for file in tmp_path.iterdir():
+        file.write_text('{"years": {"2026": {"2026-03-02": "made up"', encoding="utf-8")  # cut short
+    assert HolidayCache(tmp_path).year(2026) == _package(2026)  # asked of the package again, and rewritten
+    assert HolidayCache(tmp_path, lambda year: pytest.fail("read from the file")).year(2026) == _package(2026)
+    unwritable = tmp_path / "file-in-the-way"
+    unwritable.write_text("")
+    assert HolidayCache(unwritable / "cache").year(2026) == _package(2026)
+    monkeypatch.setenv("TELREG_CACHE_DIR", "")  # off
+    assert HolidayCache().path() is None
 
 
 def test_sundays_are_public_holidays_and_saturdays_are_not() -> None:

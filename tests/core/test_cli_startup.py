@@ -1,6 +1,7 @@
 """The command line starts at once (issue 18 §5): `telreg --help` imports no sub-app and none of the web, database
 or crypto stacks; a status look-up imports the database but not the web or the CA; every command is still there
-with its help, and the status look-up answers the same JSON as before. No timing here: bench/cli_startup.py
+with its help, and the status look-up answers the same JSON as before, read with SQLAlchemy Core (no ORM) and the
+holiday table from its cache (not every country of the holidays package). No timing here: bench/cli_startup.py
 measures the whole processes."""
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ PROBE = ("import atexit, json, sys; "
 HEAVY_FOR_HELP = ("fastapi", "starlette", "sqlalchemy", "cryptography", "jinja2", "numpy", "uvicorn", "pydantic")
 HEAVY_FOR_STATUS = ("fastapi", "starlette", "jinja2", "numpy", "uvicorn", "telreg.ecert", "telreg.app",
                     "telreg.web", "telreg.realname", "telreg.senders", "telreg.enforcement", "telreg.demo")
+HEAVY_FOR_STATUS_READ = ("sqlalchemy.orm", "telreg.core.db", "telreg.core.models", "telreg.dnc.models",
+                         "telreg.dnc.service", "telreg.runtime", "cryptography")
 
 
 def _run(args: list[str], env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess[str], set[str]]:
@@ -93,14 +96,21 @@ def test_status_answers_the_same_json_without_the_web_or_the_other_contexts(runt
     with runtime.session_factory() as session:
         expected = service.number_status(session, settings=runtime.settings, number="21234567")
     settings = runtime.settings
-    done, modules = _run(["dnc", "status", "2123 4567", "--json"], env={
-        "TELREG_ENV": "test", "TELREG_DATABASE_URL": settings.database_url, "TELREG_DATA_DIR": str(settings.data_dir),
-        "TELREG_SECRET_KEY": "test-secret-key"})
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == json.loads(json.dumps(expected, default=str))
+    env = {"TELREG_ENV": "test", "TELREG_DATABASE_URL": settings.database_url, "TELREG_DATA_DIR": str(settings.data_dir),
+           "TELREG_SECRET_KEY": "test-secret-key", "TELREG_CACHE_DIR": str(tmp_path / "cache")}
+    first, first_modules = _run(["dnc", "status", "2123 4567", "--json"], env=env)  # fills the holiday cache
+    done, modules = _run(["dnc", "status", "2123 4567", "--json"], env=env)
+    for answer in (first, done):
+        assert answer.returncode == 0, answer.stderr
+        assert json.loads(answer.stdout) == json.loads(json.dumps(expected, default=str))
     assert expected["registers"]["fax"]["listed"] is True
     assert _imported(modules, HEAVY_FOR_STATUS) == []
-    assert "sqlalchemy" in modules  # it did read the database
+    assert "sqlalchemy" in modules  # it did read the database…
+    # …with SQLAlchemy Core: neither the ORM nor the models nor the rest of the runtime (issue 18 §5)
+    assert _imported(first_modules | modules, HEAVY_FOR_STATUS_READ) == []
+    # and the working days from the holiday cache: not the holidays package, whose import takes every country's
+    assert "holidays.countries" in first_modules  # (the first run, with the cache empty, asked the package)
+    assert _imported(modules, ("holidays",)) == []
 
 
 def test_a_bad_number_is_a_sentence_not_a_traceback(tmp_path: Path) -> None:

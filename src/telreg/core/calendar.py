@@ -18,14 +18,29 @@ force only overnight makes no warning day at all.
 Counting rule: "protection starts on the Nth working day after the registration date" counts working days
 strictly after the registration date: registered on Monday 2 March 2026 → the 10th working day after is
 Friday 13 March 2026 (Saturdays count, Sundays do not).
+
+The holiday table is read from a small on-disk cache when it can be (issue 18 §5): ``import holidays`` imports
+every country's module (~0.1 s, more than the rest of a `telreg dnc status` look-up's own work), and the package
+can give no country without them. The cache holds exactly what the package answered for each year asked, names
+included, in a file keyed by the installed package's version and the locale variables that choose the names'
+language; a year not in it is asked of the package (with the years around it, so one import serves two decades)
+and written back. Directory: ``$TELREG_CACHE_DIR``, else ``$XDG_CACHE_HOME/telreg``, else ``~/.cache/telreg``;
+``TELREG_CACHE_DIR=""`` turns it off, and a directory that cannot be written only costs the import.
+tests/core/test_calendar.py compares the cached table with the package's over 2000–2060.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import json
+import os
+import threading
+import zlib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from types import MappingProxyType
 
 from telreg.core.clock import to_hk
@@ -39,17 +54,112 @@ SUNDAY = 6
 @lru_cache(maxsize=64)
 def general_holidays(year: int) -> Mapping[dt.date, str]:
     """Return the general holidays of Cap. 149 for a year (Sundays excluded: they are holidays anyway)."""
-    # Imported on first use, not with this module: the package takes ~45 ms to import, and `telreg scrub` needs
-    # the calendar only on the thread that loads the publication, beside the list's first pass.
+    # Read-only, because the mapping is cached and shared by every caller.
+    return MappingProxyType(_HOLIDAY_CACHE.year(year))
+
+
+def general_holidays_from_package(year: int) -> dict[dt.date, str]:
+    """What the ``holidays`` package says of a year: the source of :func:`general_holidays` and of its cache."""
+    # Imported on first use, not with this module: the package and its countries take ~0.1 s to import, and
+    # `telreg scrub` needs the calendar only on the thread that loads the publication, beside the list's first pass.
     import holidays
 
-    # Read-only, because the mapping is cached and shared by every caller.
-    return MappingProxyType(dict(holidays.country_holidays("HK", years=year, categories=(holidays.OPTIONAL,))))
+    return dict(holidays.country_holidays("HK", years=year, categories=(holidays.OPTIONAL,)))
+
+
+# A year missing from the cache is computed with the years around it: one import of the package, ~2 ms a year.
+_YEARS_AROUND = 10
+# The variables gettext reads, in this order, to choose the language of the holidays' names.
+_LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+class HolidayCache:
+    """The package's answer for each year asked, kept in a JSON file named after the package's version and the
+    locale variables; DIRECTORY overrides the one the environment says (tests)."""
+
+    def __init__(self, directory: Path | None = None,
+                 compute: Callable[[int], dict[dt.date, str]] = general_holidays_from_package) -> None:
+        self._directory = directory
+        self._compute = compute
+        self._years: dict[int, dict[dt.date, str]] | None = None  # the file's years, read once, and those added
+        self._lock = threading.Lock()  # `telreg scrub` loads the table on a thread of its own
+
+    def year(self, year: int) -> dict[dt.date, str]:
+        with self._lock:
+            if self._years is None:
+                self._years = self._read()
+            found = self._years.get(year)
+            if found is None:
+                found = self._years[year] = self._compute(year)  # the package's errors, if any, as before
+                for around in range(max(dt.MINYEAR, year - _YEARS_AROUND), min(dt.MAXYEAR, year + _YEARS_AROUND) + 1):
+                    if around not in self._years:
+                        with contextlib.suppress(Exception):  # a year nobody asked for: the package may refuse it
+                            self._years[around] = self._compute(around)
+                self._write()
+            return found
+
+    def path(self) -> Path | None:
+        """The cache file, or None when there is to be none."""
+        directory = self._directory
+        if directory is None:
+            configured = os.environ.get("TELREG_CACHE_DIR")
+            if configured is not None:
+                if not configured:
+                    return None
+                directory = Path(configured)
+            else:
+                try:
+                    directory = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "telreg"
+                except RuntimeError:  # no home directory to be found
+                    return None
+        try:
+            from importlib.metadata import version
+
+            package = version("holidays")
+        except Exception:  # noqa: BLE001 - no version to key the cache by, no cache
+            return None
+        locale = "\0".join(os.environ.get(name, "") for name in _LOCALE_VARIABLES)
+        return directory / f"hk-general-holidays-{package}-{zlib.crc32(locale.encode()):08x}.json"
+
+    def _read(self) -> dict[int, dict[dt.date, str]]:
+        path = self.path()
+        if path is None:
+            return {}
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            return {int(year): {dt.date.fromisoformat(day): str(name) for day, name in table.items()}
+                    for year, table in stored["years"].items()}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):  # absent, unreadable or not ours
+            return {}
+
+    def _write(self) -> None:
+        path = self.path()
+        if path is None or self._years is None:
+            return
+        import tempfile
+
+        years = {**self._read(), **self._years}  # another process may have added years meanwhile
+        document = {"years": {str(year): {day.isoformat(): name for day, name in sorted(table.items())}
+                              for year, table in sorted(years.items())}}
+        temporary = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=path.name,
+                                             suffix=".tmp", delete=False) as out:
+                temporary = out.name
+                json.dump(document, out, ensure_ascii=False, separators=(",", ":"))
+            os.replace(temporary, path)  # readers see the old file or the new one, never half of one
+        except OSError:  # a directory we may not write: the next process asks the package again
+            if temporary is not None:
+                Path(temporary).unlink(missing_ok=True)
+
+
+_HOLIDAY_CACHE = HolidayCache()
 
 
 def load_holidays() -> None:
-    """Do the holidays package's one-time work now: importing it and, on first use, every country's module (~0.1 s
-    in all), e.g. on a thread while other work goes on."""
+    """Do the holiday table's one-time work now (reading the cache, or importing the holidays package and every
+    country's module, ~0.1 s), e.g. on a thread while other work goes on."""
     general_holidays(2000)
 
 
