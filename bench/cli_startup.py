@@ -7,7 +7,8 @@ N --json` against a fresh SQLite database holding a listed number, and a few oth
 floors run in the same rounds: `python -c pass` (the interpreter alone) and `python -c "import typer"` (the CLI
 framework); beside each wall time, the process's CPU time (user + system), which a busy machine inflates far less. Runs are interleaved round-robin (one of each command per round) so that a burst of load on a shared
 machine hits every command alike; the figures are medians of --runs rounds after one warm-up round (the page
-cache warm, as for a script calling telreg in a loop). Goals (issue 18 §5): --help ≤ 0.3 s, status ≤ 0.5 s.
+cache warm, and the holiday table's cache of core/calendar.py filled in the run's own TELREG_CACHE_DIR, as for a
+script calling telreg in a loop). Goals (issue 18 §5): --help ≤ 0.3 s, status ≤ 0.5 s.
 
 Then, unless --no-breakdown, prints where the time goes: the imports of `telreg --help` and of the status
 look-up by cumulative time (`python -X importtime`), and the self time summed by top-level package.
@@ -48,7 +49,7 @@ def _prepare(directory: Path) -> dict[str, str]:
 
     url = f"sqlite:///{directory}/telreg.sqlite3"
     env = {"TELREG_ENV": "development", "TELREG_DATABASE_URL": url, "TELREG_DATA_DIR": str(directory / "data"),
-           "TELREG_SECRET_KEY": "bench-secret-key"}
+           "TELREG_SECRET_KEY": "bench-secret-key", "TELREG_CACHE_DIR": str(directory / "cache")}
     upgrade(url)
     settings = Settings(env=Environment.development, database_url=url, data_dir=directory / "data",
                         secret_key="bench-secret-key")
