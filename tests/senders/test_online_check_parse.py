@@ -50,3 +50,22 @@ def test_the_fast_path_is_taken_for_the_common_spellings(monkeypatch):
     monkeypatch.setattr(online_check, "parse_registrable", refuse)
     for raw in ("21234567", "2123 4567", "9123-4567", "+852 2123 4567", "+85291234567", "852 9123 4567"):
         assert parse_entry(raw) == (raw.replace("+", "").replace(" ", "").replace("-", "")[-8:], None)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(shaped, anything, st.none(), st.integers(0, 10**9), st.just(""),
+                          st.text(max_size=70)), max_size=100))
+def test_a_whole_check_parsed_at_once_gives_each_entry_s_answer(raws):
+    """parse_entries (the C field parser over the check's ASCII text entries) == parse_entry one by one."""
+    assert online_check.parse_entries(raws) == [parse_entry(raw) for raw in raws]
+
+
+def test_the_whole_check_path_parses_in_c(monkeypatch):
+    """Proof that parse_entries does not just call parse_entry: common spellings parse with both fallbacks gone."""
+    def refuse(_raw):
+        raise AssertionError("an entry went one by one")
+
+    monkeypatch.setattr(online_check, "parse_entry", refuse)
+    raws = ["21234567", "2123 4567", "9123-4567", "+852 2123 4567", "+85291234567", "852 9123 4567"]
+    assert online_check.parse_entries(raws) == [
+        (raw.replace("+", "").replace(" ", "").replace("-", "")[-8:], None) for raw in raws]

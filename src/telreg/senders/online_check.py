@@ -21,6 +21,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+import numpy as np
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -39,6 +40,8 @@ from telreg.senders.check_answer import INVALID, NOT_LISTED, CheckAnswer, Entry
 from telreg.senders.check_cache import TtlCache
 from telreg.senders.check_records import CheckRecord, add_records
 from telreg.senders.errors import TooManyNumbers
+from telreg.senders.scrub import _kernels
+from telreg.senders.scrub.numbers import SLACK, VALID
 from telreg.senders.usage import ensure_account_usable, ensure_register_usable, ensure_usage_open
 from telreg.senders.vocabulary import parse_register
 
@@ -47,7 +50,7 @@ if TYPE_CHECKING:
     from telreg.senders.deps import SenderCaller
 
 __all__ = ["MAX_NUMBERS", "CachedSources", "SessionSources", "Sources", "answer_check", "check_numbers",
-           "parse_entry"]
+           "parse_entries", "parse_entry"]
 
 MAX_NUMBERS = 100  # FAQ Q3.8: "This interface will only allow the checking of 100 numbers at a time."
 Found = dict[tuple[str, str], dt.date]
@@ -76,19 +79,47 @@ _COMMON = re.compile(r"(?:\+852[ -]?|852[ -]?)?([0-9]{4})[ -]?([0-9]{4})")
 _REGISTRABLE_BLOCK: dict[str, bool] = {}
 
 
+def _registrable(national: str) -> bool:
+    registrable = _REGISTRABLE_BLOCK.get(national[:4])
+    if registrable is None:
+        registrable = _REGISTRABLE_BLOCK[national[:4]] = classify(national) in REGISTRABLE
+    return registrable
+
+
 def parse_entry(raw: Any) -> tuple[str | None, str | None]:
     """(national number, None) or (None, the reason the entry is not a registrable Hong Kong number)."""
     if isinstance(raw, str) and (match := _COMMON.fullmatch(raw)):
         national = match.group(1) + match.group(2)
-        registrable = _REGISTRABLE_BLOCK.get(national[:4])
-        if registrable is None:
-            registrable = _REGISTRABLE_BLOCK[national[:4]] = classify(national) in REGISTRABLE
-        if registrable:
+        if _registrable(national):
             return national, None
     try:
         return parse_registrable(None if raw is None else str(raw)).national, None
     except InvalidNumber as problem:
         return None, problem.message
+
+
+def parse_entries(raws: Sequence[Any]) -> list[tuple[str | None, str | None]]:
+    """``parse_entry`` of every entry, the ASCII text ones at once: a check's 100 entries go through the scrub's C
+    field parser (senders/scrub/_kernels.c ``parse_many``, held to core/phone.py by its own property test) in one
+    call, ~40 µs where a regular expression per entry took ~240. An entry it does not accept as an 8-digit
+    number — and every other kind of entry — goes through ``parse_entry``, which words the reason."""
+    texts = [raw if type(raw) is str and raw.isascii() else "" for raw in raws]
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    buffer = np.frombuffer("".join(texts).encode("ascii") + bytes(SLACK), dtype=np.uint8)
+    values = np.zeros(len(texts), dtype=np.int64)
+    status = np.zeros(len(texts), dtype=np.uint8)
+    _kernels.parse_many(buffer, starts, ends, values, status)
+    parsed: list[tuple[str | None, str | None]] = []
+    for raw, text, value, state in zip(raws, texts, values.tolist(), status.tolist(), strict=True):
+        if state == VALID and text:
+            national = f"{value:08d}"
+            if _registrable(national):
+                parsed.append((national, None))
+                continue
+        parsed.append(parse_entry(raw))
+    return parsed
 
 
 # ---- the check ------------------------------------------------------------------------------------------------
@@ -131,7 +162,7 @@ def answer_check(sources: Sources, *, clock: Clock, settings: Settings, caller: 
     chosen = admit(clock=clock, settings=settings, caller=caller, numbers=numbers, registers=registers)
     day = today(clock)
     on = on_date or day
-    parsed = [parse_entry(raw) for raw in numbers]
+    parsed = parse_entries(numbers)
     wanted = sorted({n for n, _ in parsed if n is not None})
     found = sources.listed(wanted, chosen)
     # The account's seed numbers are listings for this account (issue 17): the answer agrees with its files.
@@ -148,11 +179,16 @@ def answer_check(sources: Sources, *, clock: Clock, settings: Settings, caller: 
     entries = []
     invalid_count = listed_count = protected_count = 0
     all_invalid = (INVALID,) * len(chosen)
+    none_listed = (NOT_LISTED,) * len(chosen)
+    listed_numbers = {number for number, _ in found}
     for raw, (number, reason) in zip(numbers, parsed):
         text = None if raw is None else str(raw)
         if number is None:
             invalid_count += 1
             entries.append(Entry(text, None, reason, all_invalid))
+            continue
+        if number not in listed_numbers:  # most entries: no tuple to build
+            entries.append(Entry(text, number, None, none_listed))
             continue
         verdicts = tuple(found.get((number, r), NOT_LISTED) for r in chosen)
         dates = [v for v in verdicts if v is not NOT_LISTED]
