@@ -11,7 +11,8 @@ setup(
         Extension(
             "telreg.senders.scrub._kernels",
             sources=["src/telreg/senders/scrub/_kernels.c"],
-            depends=["src/telreg/senders/scrub/_csvline.h", "src/telreg/senders/scrub/_isotime.h"],
+            depends=["src/telreg/senders/scrub/_csvline.h", "src/telreg/senders/scrub/_isotime.h",
+                     "src/telreg/senders/scrub/_instructions.h", "src/telreg/senders/scrub/_reasons.h"],
             extra_compile_args=["-O3", "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter"],
         )
     ]
