@@ -86,7 +86,9 @@ class _Register:
         found = self.overlay.get(number)
         if found is not None:
             return found
-        at = int(np.searchsorted(self.numbers, number))
+        # The key as a uint32, never a Python int: NumPy then searches a copy of the whole array cast to int64
+        # (~0.6 ms at a million listings, three per status look-up: the look-up's main cost until found).
+        at = int(self.numbers.searchsorted(np.uint32(number)))
         if at < len(self.numbers) and self.numbers[at] == number:
             return int(self.dates[at])
         return REMOVED

@@ -74,10 +74,13 @@ def variant_dir(publication: Path, account_id: int) -> Path:
 
 def _positions(numbers: np.ndarray, seeds: Sequence[Seed]) -> list[tuple[int, Seed]]:
     """(line index, seed) of every seed not already a line of the file, in order."""
+    ordered = sorted(seeds)
+    # One search, with keys of the array's own dtype: a Python int key makes NumPy cast the whole (memory-mapped)
+    # array for every search.
+    values = np.array([int(seed.number) for seed in ordered], dtype=numbers.dtype)
+    positions = np.searchsorted(numbers, values).tolist()
     out = []
-    for seed in sorted(seeds):
-        value = int(seed.number)
-        at = int(np.searchsorted(numbers, value))
+    for seed, value, at in zip(ordered, values.tolist(), positions, strict=True):
         if at < len(numbers) and int(numbers[at]) == value:
             continue  # listed for real meanwhile: the shared line stands
         out.append((at, seed))
