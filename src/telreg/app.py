@@ -37,7 +37,10 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app = FastAPI(title="telreg", version="0.1.0",
                   description="Do-not-call registers, real-name registration, e-Cert",
                   docs_url=None, redoc_url=None,  # /docs and /redoc are served offline: web/api_docs.py
-                  lifespan=_lifespan)
+                  lifespan=_lifespan,
+                  # No OpenTelemetry here (metrics are core/metrics.py's): off, FastAPI does not ask the OTel
+                  # providers on every request whether it is on (three environment look-ups a request).
+                  telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False})
     app.state.runtime = runtime
     from telreg.dnc.listing_index import install as install_listing_index  # built at start-up (issue 18 §2)
 
@@ -65,6 +68,9 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     install_security_headers(app)  # CSP, X-Frame-Options, nosniff, no-store: on every response, a 500 too
     _include_routers(app)
+    from telreg.web.hot_routes import install as install_hot_routes
+
+    install_hot_routes(app)  # the status look-up's and the online check's plain routes matched first
     document_access(app)  # 401/403/400 in the OpenAPI document, from the declarations
     from telreg.web.openapi_errors import install as install_openapi_errors
 
