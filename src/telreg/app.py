@@ -136,6 +136,9 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(dnc_status_router)  # second: the public status look-up is the other one (issue 18 §2)
     # Third, the senders' online check (issue 18 §2): every included router ahead of it costs ~0.1 ms to match.
     app.include_router(senders_usage_router)
+    # Fourth, real-name registration (issue 18 §4): operators' staff register numbers all day. It serves only
+    # /api/v1/realname/…, which none of the routers it goes ahead of serves: only how soon it is matched changes.
+    app.include_router(realname_router)
     app.include_router(core_router)
     app.include_router(auth_router)
     app.include_router(two_factor_router)
@@ -148,7 +151,6 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(senders_captcha_router)
     app.include_router(senders_lists_router)
     app.include_router(senders_washing_router)
-    app.include_router(realname_router)
     app.include_router(realname_lookup_router)
     app.include_router(realname_flags_router)
     app.include_router(realname_porting_router)
