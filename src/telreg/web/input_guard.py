@@ -40,6 +40,10 @@ ROW_ID_MIN = 1
 ROW_ID_MAX = 2**31 - 1  # the largest PostgreSQL INTEGER, the type of every id column (SQLite's: 2**63 - 1)
 _IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, LF and CR are allowed in text
 _IN_PATH = re.compile(r"[\x00-\x1f\x7f]")
+# In a UTF-8 JSON document a control character can only be escaped (raw, below U+0020, it is not JSON at all) and
+# DEL only be raw or escaped: with none of these byte sequences no string can hold one (a document without a NUL
+# byte is not UTF-16 or UTF-32). A match (``\\u0009`` too: a tab, allowed) means only "walk the document".
+_MAYBE_FORBIDDEN_IN_JSON = re.compile(rb"\\(?:[bf]|u00[01]|u007[fF])|\x7f")
 _INT = TypeAdapter(int)
 _ROUTE_INTS = "_telreg_int_params"  # cached on the route: [(location, name, lowest value), …]
 
@@ -140,6 +144,9 @@ def _characters(loc: tuple[Any, ...], value: str, *, in_path: bool = False) -> l
 async def _body_strings(request: Request) -> list[tuple[tuple[Any, ...], str]]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json" or content_type.endswith("+json"):
+        body = await request.body()
+        if b"\x00" not in body and not _MAYBE_FORBIDDEN_IN_JSON.search(body):
+            return []  # no string of this document can hold a forbidden character: nothing to walk
         try:
             data = await request.json()
         except ValueError:
