@@ -15,11 +15,6 @@ from telreg.dnc.models import Listing, PaperApplication, TerminationImport
 _CHUNK = 500  # keeps IN (...) lists well under every backend's parameter limit
 
 
-def listings_for(session: Session, number: str) -> dict[str, Listing]:
-    rows = session.scalars(select(Listing).where(Listing.number == number))
-    return {row.register: row for row in rows}
-
-
 def get_listing(session: Session, number: str, register: str) -> Listing | None:
     return session.scalar(select(Listing).where(Listing.number == number, Listing.register == register))
 
