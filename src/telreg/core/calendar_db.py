@@ -1,9 +1,8 @@
 """The working-day calendar of the recorded weather warnings, read with SQLAlchemy Core.
 
-:func:`telreg.core.weather.load_calendar` reads the same periods through the ORM for its callers; this reading
-serves the number status (:mod:`telreg.dnc.status`), which `telreg dnc status` runs without importing
-``sqlalchemy.orm`` or the models (issue 18 §5: a status look-up in under half a second).
-tests/dnc/test_status_core.py holds the two readings to the same calendar on SQLite and PostgreSQL.
+The one reading of the warning periods: :func:`telreg.core.weather.load_calendar` (sessions) flushes and calls it,
+and the number status (:mod:`telreg.dnc.status`) runs it on a bare connection, so that `telreg dnc status` imports
+neither ``sqlalchemy.orm`` nor the models (issue 18 §5: a status look-up in under half a second).
 """
 
 from __future__ import annotations

@@ -82,15 +82,13 @@ class ImportOutcome:
 
 
 def load_calendar(session: Session, settings: Settings) -> WorkingCalendar:
-    """Build the working-day calendar from every recorded warning period."""
-    periods = session.execute(select(WeatherWarning.starts_at, WeatherWarning.ends_at)).all()
-    return WorkingCalendar(
-        warning_days(
-            [(p.starts_at, p.ends_at) for p in periods],
-            window_start=settings.warning_window_start,
-            window_end=settings.warning_window_end,
-        )
-    )
+    """Build the working-day calendar from every recorded warning period (core/calendar_db.py reads them; a
+    session's pending warnings are flushed first, as an ORM query would)."""
+    from telreg.core.calendar_db import read_calendar
+
+    if session.autoflush:
+        session.flush()
+    return read_calendar(session, settings)
 
 
 def add_warning(
