@@ -560,6 +560,55 @@ fail:
 #include "_instructions.h" /* instructions files: parse_instructions */
 #include "_reasons.h"      /* refused fields grouped by reason: group_fields */
 
+/* -- decide: register, instructions and protection date, per line ------------------------------------------------ */
+
+/* The look-up table a scrub's decisions use, built once after pass 1: per block of 192 numbers, one 64-byte cache
+ * line holding the block's 3 words of the register's bitset, its 3 words of the list's repeated numbers, and the
+ * members of each bitset before the block. One cache miss per line of the list answers "listed?" and "repeated?" and
+ * gives each one's rank (the index into per-member data). A separate rank table was a second miss per line: perf
+ * showed half of decide()'s time waiting on it. */
+#define BLOCK_NUMBERS 192
+#define BLOCKS ((100000000 + BLOCK_NUMBERS - 1) / BLOCK_NUMBERS)
+
+/* build_lookup(listed u64, repeated u64, table u64 out [BLOCKS * 8]) */
+COUNTS_BITS static PyObject *build_lookup(PyObject *self, PyObject *args) {
+    PyObject *o[3];
+    if (!PyArg_ParseTuple(args, "OOO", &o[0], &o[1], &o[2])) return NULL;
+    Buf b[3] = {0};
+    if (get_buf(o[0], &b[0], 0, 8, SPACE_WORDS, "listed") < 0 ||
+        get_buf(o[1], &b[1], 0, 8, SPACE_WORDS, "repeated") < 0 ||
+        get_buf(o[2], &b[2], 1, 64, BLOCKS, "table") < 0)
+        goto fail;
+    if (((uintptr_t)b[2].view.buf) % 64) {
+        PyErr_SetString(PyExc_ValueError, "build_lookup: the table must start on a 64-byte boundary");
+        goto fail;
+    }
+    const uint64_t *listed = BUF(b[0], uint64_t), *repeated = BUF(b[1], uint64_t);
+    uint64_t *table = BUF(b[2], uint64_t);
+    Py_BEGIN_ALLOW_THREADS
+    uint32_t before_listed = 0, before_repeated = 0;
+    for (Py_ssize_t k = 0; k < BLOCKS; k++) {
+        uint64_t *line = &table[8 * k];
+        line[6] = (uint64_t)before_listed | ((uint64_t)before_repeated << 32);
+        line[7] = 0;
+        for (int w = 0; w < 3; w++) {
+            Py_ssize_t word = 3 * k + w;
+            uint64_t l = word < SPACE_WORDS ? listed[word] : 0, r = word < SPACE_WORDS ? repeated[word] : 0;
+            line[w] = l;
+            line[3 + w] = r;
+            before_listed += (uint32_t)__builtin_popcountll(l);
+            before_repeated += (uint32_t)__builtin_popcountll(r);
+        }
+    }
+    Py_END_ALLOW_THREADS
+    release(b, 3);
+    Py_RETURN_NONE;
+fail:
+    release(b, 3);
+    return NULL;
+}
+
+
 /* The rank of x among the members of bitset `half` (0: listed, 1: repeated) in its block's line, or -1. */
 static inline int64_t block_rank(const uint64_t *line, uint32_t x, int half) {
     const uint64_t *words = line + 3 * half;
