@@ -1,7 +1,7 @@
 """``GET /api/v1/dnc/status/{number}``: the public status look-up, answered from this process's listing index.
 
 The look-up is the registers' hot path (the public and senders' scripts ask it all day), so it is served like OCSP
-(ecert/status_api.py): a plain Starlette route, on a router that app.py includes second, right after OCSP. Measured
+(ecert/status_api.py): a plain Starlette route, which web/hot_routes.py puts at the head of the app's routes. Measured
 in process, FastAPI's matching of the routes before it and its per-request dependency solving (the app-wide input
 guard and the access marker) were ~half of an answer's CPU time; the answer itself — the index's look-ups, the
 protection date from the cached calendar, the document serialised once — is a few microseconds. No database
