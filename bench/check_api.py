@@ -46,6 +46,7 @@ from http_load import (  # noqa: E402
     closed_loop,
     constant_app,
     medians,
+    named_cpu_seconds,
     percentiles_ms,
     run_loop,
 )
@@ -268,8 +269,11 @@ class Verifier:
         return ""
 
 
-def fire(target: str, port: int, checks: list[Check], keys: list[str], *, seconds: float, concurrency: int,
-         verifier: Verifier | None) -> Run:
+def fire(target: str, server: UvicornServer, checks: list[Check], keys: list[str], *, seconds: float,
+         concurrency: int, verifier: Verifier | None) -> Run:
+    """One closed-loop run against SERVER; prints its figures with the CPU spent per check by the server's
+    processes, the database's (PostgreSQL backends) and this client."""
+    port = server.port
     heads = [(f"POST /api/v1/senders/me/check HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {key}\r\n"
               "Content-Type: application/json\r\nContent-Length: ").encode() for key in keys or ["none"]]
     rng = random.Random(5)
@@ -293,13 +297,18 @@ def fire(target: str, port: int, checks: list[Check], keys: list[str], *, second
         elif status != 200:
             statuses.append(status)
 
+    cpu = (server.cpu_seconds(), named_cpu_seconds("postgres"), time.process_time())
     latencies, elapsed = run_loop(closed_loop(port, next_request, concurrency=concurrency, judge=judge))
+    server_ms, database_ms, client_ms = (
+        (after - before) / max(len(latencies), 1) * 1e3
+        for before, after in zip(cpu, (server.cpu_seconds(), named_cpu_seconds("postgres"), time.process_time())))
     p50, p99 = percentiles_ms(latencies)
     errors = (verifier.errors - errors_before) if verifier else len(statuses)
     run = Run(target, len(latencies), elapsed, p50, p99, errors, os.getloadavg()[0])
     console.print(f"{target}: {run.requests:,} checks in {elapsed:.1f} s, {run.rate:,.0f}/s "
                   f"({run.rate * 100:,.0f} numbers/s), p50 {p50:.2f} ms, p99 {p99:.2f} ms, errors {errors}, "
-                  f"load average {run.load:.2f}")
+                  f"load average {run.load:.2f}; CPU per check: server {server_ms:.2f} ms"
+                  + (f", database {database_ms:.2f} ms" if database_ms else "") + f", client {client_ms:.2f} ms")
     if verifier is not None and verifier.first_error and errors:
         console.print(f"  first error: {verifier.first_error}")
     return run
@@ -356,7 +365,7 @@ def main() -> None:
         verifiers = {b: Verifier() for b in databases}
         try:
             for backend, server in servers.items():  # every worker up, caches warm; also sizes the floor's body
-                warm = fire(f"{backend} warm-up", server.port, checks, keys[backend], seconds=3,
+                warm = fire(f"{backend} warm-up", server, checks, keys[backend], seconds=3,
                             concurrency=args.concurrency, verifier=verifiers[backend])
                 answered[backend] = warm.requests
                 floor_bytes = len(next(iter(verifiers[backend].verified.values()), b"x" * floor_bytes))
@@ -364,13 +373,13 @@ def main() -> None:
             floor = UvicornServer("check_api:floor_app", workers=args.workers, app_dir=Path(__file__).parent,
                                   env={"TELREG_BENCH_FLOOR_BYTES": str(floor_bytes)}).__enter__()
             try:
-                fire("floor warm-up", floor.port, checks, [], seconds=2, concurrency=args.concurrency, verifier=None)
+                fire("floor warm-up", floor, checks, [], seconds=2, concurrency=args.concurrency, verifier=None)
                 for round_ in range(args.rounds):
                     runs.setdefault("floor", []).append(fire(
-                        f"round {round_ + 1} floor", floor.port, checks, [], seconds=args.seconds,
+                        f"round {round_ + 1} floor", floor, checks, [], seconds=args.seconds,
                         concurrency=args.concurrency, verifier=None))
                     for backend, server in servers.items():
-                        run = fire(f"round {round_ + 1} {backend}", server.port, checks, keys[backend],
+                        run = fire(f"round {round_ + 1} {backend}", server, checks, keys[backend],
                                    seconds=args.seconds, concurrency=args.concurrency, verifier=verifiers[backend])
                         runs.setdefault(backend, []).append(run)
                         answered[backend] += run.requests

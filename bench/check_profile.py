@@ -61,16 +61,17 @@ def main() -> None:
     parser.add_argument("--backend", default="sqlite")
     parser.add_argument("--postgres-url", default=os.environ.get(
         "TELREG_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--concurrency", type=int, default=1, help="checks in flight at once (one API key each)")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     with Database(args.backend, args.postgres_url) as db:
-        _, keys = seed(db, args.listings, 1)
+        _, keys = seed(db, args.listings, args.concurrency)
         checks = make_checks(args.listings, 0.3, 200, protection_starts(db))
         settings = db.settings()
         from telreg.app import create_app
         from telreg.core.clock import FixedClock
         from telreg.runtime import build_runtime
-        from telreg.senders.check_records import stop_recorder
+        from telreg.senders.check_records import recorder, stop_recorder
 
         runtime = build_runtime(settings, clock=FixedClock(BUSINESS_TIME))
         app = create_app(runtime)
@@ -83,21 +84,26 @@ def main() -> None:
             wall, loop_cpu, cpu = time.perf_counter(), time.thread_time(), time.process_time()
             if profiler:
                 profiler.enable()
-            for i in range(args.checks):
-                status, _ = await _call(app, checks[i % len(checks)].body, keys[0])
-                assert status == 200
+            async def client(c: int) -> None:
+                for i in range(c, args.checks, args.concurrency):
+                    status, _ = await _call(app, checks[i % len(checks)].body, keys[c % len(keys)])
+                    assert status == 200
+
+            await asyncio.gather(*(client(c) for c in range(args.concurrency)))
             if profiler:
                 profiler.disable()
-                pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+                pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "tottime")).print_stats(int(os.environ.get("TOP", "25")))
             return time.perf_counter() - wall, time.thread_time() - loop_cpu, time.process_time() - cpu
 
         try:
             wall, loop_cpu, cpu = asyncio.run(run())
         finally:
+            writer = recorder(runtime)
             stop_recorder(runtime)
             runtime.engine.dispose()
         n = args.checks
-        print(f"{args.backend}, {n} checks of 100 entries one at a time, load average {os.getloadavg()[0]:.2f}: "
+        print(f"{args.backend}, {n} checks of 100 entries, {args.concurrency} at a time "
+              f"({writer.items / max(writer.batches, 1):.1f} records per transaction), load average {os.getloadavg()[0]:.2f}: "
               f"event loop CPU {loop_cpu / n * 1e3:.3f} ms/check, writer and the rest "
               f"{(cpu - loop_cpu) / n * 1e3:.3f} ms/check, wall {wall / n * 1e3:.3f} ms/check")
 

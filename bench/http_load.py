@@ -163,6 +163,48 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _stat(pid: str) -> tuple[str, int, float] | None:
+    """(command name, parent pid, CPU seconds) of a live process, from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as file:
+            text = file.read()
+    except OSError:  # gone meanwhile
+        return None
+    name = text[text.index("(") + 1:text.rindex(")")]
+    fields = text[text.rindex(")") + 2:].split()  # from field 3 (state) on
+    return name, int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> dict[int, tuple[str, int, float]]:
+    found = {}
+    for pid in os.listdir("/proc"):
+        if pid.isdigit() and (stat := _stat(pid)) is not None:
+            found[int(pid)] = stat
+    return found
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU used by ROOT and its live descendants (Linux /proc; 0 elsewhere)."""
+    if not os.path.isdir("/proc"):
+        return 0.0
+    processes = _processes()
+    tree, grew = {root}, True
+    while grew:
+        grew = False
+        for pid, (_, parent, _) in processes.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    return sum(processes[pid][2] for pid in tree if pid in processes)
+
+
+def named_cpu_seconds(name: str) -> float:
+    """CPU used by every live process called NAME (the database server's backends: ``postgres``)."""
+    if not os.path.isdir("/proc"):
+        return 0.0
+    return sum(cpu for command, _, cpu in _processes().values() if command == name)
+
+
 class UvicornServer:
     """``uvicorn FACTORY --factory --workers N`` in processes of its own (client and server share no GIL)."""
 
@@ -195,6 +237,10 @@ class UvicornServer:
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"the server did not answer {self.ready_path} within {self.ready_seconds:g} s")
+
+    def cpu_seconds(self) -> float:
+        """CPU (user + system) used so far by the server: the uvicorn parent and its worker processes."""
+        return tree_cpu_seconds(self.process.pid) if self.process is not None else 0.0
 
     async def _ask(self, head: bytes) -> int:
         connection = RawConnection("127.0.0.1", self.port)
