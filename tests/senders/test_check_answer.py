@@ -1,4 +1,5 @@
-"""senders/check_answer.py: the API's bytes are json.dumps of the page's document, for any entries."""
+"""senders/check_answer.py: the API's bytes (C render_entries) are json.dumps of the page's document, for any
+entries."""
 
 from __future__ import annotations
 
@@ -25,14 +26,15 @@ def answers(draw):
             verdicts = tuple(draw(st.just(NOT_LISTED) | DAYS) for _ in registers)
             entries.append(Entry(text, draw(st.from_regex(r"[0-9]{8}", fullmatch=True)), None, verdicts))
     shift = draw(st.integers(0, 20))
-    return CheckAnswer(
+    return shift, CheckAnswer.of_entries(
         checked_at=draw(st.datetimes(timezones=st.just(dt.timezone(dt.timedelta(hours=8))))), on=draw(DAYS),
         registers=registers, entries=entries, invalid=draw(st.integers(0, 100)), listed=draw(st.integers(0, 100)),
         protected=draw(st.integers(0, 100)), protection_starts=lambda day: day + dt.timedelta(days=shift))
 
 
 @given(answers())
-def test_the_bytes_are_the_documents_json(answer):
+def test_the_bytes_are_the_documents_json(shifted):
+    shift, answer = shifted
     document = answer.as_dict()
     assert answer.as_json() == json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
     for entry, result in zip(answer.entries, document["results"]):
@@ -41,5 +43,5 @@ def test_the_bytes_are_the_documents_json(answer):
             status = result["registers"][register]["status"]
             assert status == (verdict if isinstance(verdict, str) else "listed")
             if status == "listed":
-                begins = answer.protection_starts(verdict)
+                begins = verdict + dt.timedelta(days=shift)
                 assert result["registers"][register]["protected"] == (answer.on >= begins)

@@ -93,16 +93,20 @@ class _Register:
             return int(self.dates[at])
         return REMOVED
 
-    def codes_of(self, numbers: Sequence[int]) -> list[int]:
+    def codes_of(self, numbers: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Each number's code (YYYYMMDD, or REMOVED) as a uint32 array."""
         keys = np.asarray(numbers, dtype=np.uint32)
-        at = np.minimum(np.searchsorted(self.numbers, keys), max(len(self.numbers) - 1, 0))
         if len(self.numbers):
-            codes = np.where(self.numbers[at] == keys, self.dates[at], np.uint32(REMOVED)).tolist()
+            at = np.minimum(np.searchsorted(self.numbers, keys), len(self.numbers) - 1)
+            codes = np.where(self.numbers[at] == keys, self.dates[at], np.uint32(REMOVED))
         else:
-            codes = [REMOVED] * len(numbers)
+            codes = np.full(len(keys), REMOVED, dtype=np.uint32)
         if self.overlay:
             overlay = self.overlay
-            codes = [overlay.get(n, c) for n, c in zip(numbers, codes, strict=True)]
+            for i, number in enumerate(keys.tolist()):
+                found = overlay.get(number)
+                if found is not None:
+                    codes[i] = found
         return codes
 
     def compacted(self) -> _Register:
@@ -143,8 +147,13 @@ class ListingIndex:
     def registration_dates(self, register: str, numbers: Sequence[str]) -> dict[str, dt.date]:
         """National 8-digit numbers -> registration date, for the listed ones only."""
         self._refresh_if_due()
-        codes = self._registers[register].codes_of([int(n) for n in numbers])
+        codes = self._registers[register].codes_of([int(n) for n in numbers]).tolist()
         return {n: _day(c) for n, c in zip(numbers, codes, strict=True) if c != REMOVED}
+
+    def codes(self, register: str, numbers: np.ndarray) -> np.ndarray:
+        """Each of NUMBERS' (ints) registration date on REGISTER as a uint32 YYYYMMDD, REMOVED when not listed."""
+        self._refresh_if_due()
+        return self._registers[register].codes_of(numbers)
 
     def registration_date(self, register: str, number: str) -> dt.date | None:
         """The date NUMBER was listed on REGISTER, or None when it is not listed."""

@@ -18,6 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import numpy as np
+
+from telreg.dnc.listing_index import REMOVED, _code, _day
+from telreg.senders.scrub import _kernels
+
 __all__ = ["INVALID", "NOT_LISTED", "CheckAnswer", "Entry"]
 
 NOT_LISTED = "not_listed"
@@ -51,25 +56,81 @@ class Entry(NamedTuple):
     verdicts: tuple[Verdict, ...]  # in the order of CheckAnswer.registers
 
 
+# A listed register's answer per (registration date, protection start, day asked), kept across checks: a check of
+# 100 numbers against a register of a few years meets ~30 registration dates, nearly all met by earlier checks.
+_LISTED: dict[tuple[int, int, int], str] = {}
+
+
+def _listed_fragment(code: int, begins: int, on: int) -> str:
+    found = _LISTED.get((code, begins, on))
+    if found is None:
+        if len(_LISTED) >= 100_000:
+            _LISTED.clear()  # bounded: a few years of dates times the days asked about
+        found = _LISTED[(code, begins, on)] = (
+            f'{{"status":"listed","registered_on":"{_day(code).isoformat()}",'
+            f'"protection_starts_on":"{_day(begins).isoformat()}","protected":{"true" if on >= begins else "false"}}}')
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class CheckAnswer:
+    """A check's answer, held as its parts (the hot path renders them without building an object per entry).
+
+    ``values[i]`` is entry i's national number as an int, or -1 when the entry is none (then ``reasons[i]`` says
+    why); ``ids[i]`` is the row of ``kinds`` holding its verdicts: per register (in the order of ``registers``) the
+    registration date as a YYYYMMDD code, or REMOVED (0) when not listed. ``begins`` maps each registration date
+    met to the day its protection starts (same codes). :meth:`of_entries` builds one from :class:`Entry` values."""
+
     checked_at: dt.datetime
     on: dt.date
     registers: Sequence[str]
-    entries: Sequence[Entry]
+    inputs: list[str | None]
+    values: np.ndarray  # int64
+    reasons: dict[int, str]
+    ids: np.ndarray  # int32
+    kinds: np.ndarray  # uint32, one row per distinct verdicts
+    begins: dict[int, int]
     invalid: int
     listed: int
     protected: int
-    protection_starts: Callable[[dt.date], dt.date]
+
+    @classmethod
+    def of_entries(cls, *, checked_at: dt.datetime, on: dt.date, registers: Sequence[str], entries: Sequence[Entry],
+                   invalid: int, listed: int, protected: int,
+                   protection_starts: Callable[[dt.date], dt.date]) -> CheckAnswer:
+        rows: dict[tuple[int, ...], int] = {}
+        ids = [rows.setdefault(tuple(REMOVED if v == NOT_LISTED else _code(v) for v in e.verdicts),  # type: ignore[arg-type]
+                               len(rows)) if e.number is not None else -1 for e in entries]
+        begins = {code: _code(protection_starts(_day(code))) for row in rows for code in row if code != REMOVED}
+        return cls(checked_at=checked_at, on=on, registers=registers, inputs=[e.input for e in entries],
+                   values=np.array([-1 if e.number is None else int(e.number) for e in entries], dtype=np.int64),
+                   reasons={i: e.reason or "" for i, e in enumerate(entries) if e.number is None},
+                   ids=np.array(ids, dtype=np.int32),
+                   kinds=np.array(list(rows), dtype=np.uint32).reshape(len(rows), len(registers)),
+                   begins=begins, invalid=invalid, listed=listed, protected=protected)
+
+    @property
+    def verdicts(self) -> list[tuple[Verdict, ...]]:
+        """Per row of ``kinds``: NOT_LISTED or the registration date, per register."""
+        return [tuple(NOT_LISTED if code == REMOVED else _day(code) for code in row) for row in self.kinds.tolist()]
+
+    @property
+    def entries(self) -> list[Entry]:
+        """The entries one by one (the web page; tests)."""
+        invalid = (INVALID,) * len(self.registers)
+        verdicts = self.verdicts
+        return [Entry(text, None, self.reasons[i], invalid) if value < 0 else
+                Entry(text, f"{value:08d}", None, verdicts[kind])
+                for i, (text, value, kind) in enumerate(zip(self.inputs, self.values.tolist(), self.ids.tolist()))]
 
     def _listed(self, registered_on: dt.date) -> dict[str, Any]:
-        begins = self.protection_starts(registered_on)
+        begins = _day(self.begins[_code(registered_on)])
         return {"status": "listed", "registered_on": registered_on.isoformat(),
                 "protection_starts_on": begins.isoformat(), "protected": self.on >= begins}
 
     def _head(self) -> dict[str, Any]:
         return {"checked_at": self.checked_at.isoformat(), "on": self.on.isoformat(), "registers": list(self.registers),
-                "summary": {"numbers": len(self.entries), "invalid": self.invalid, "listed": self.listed,
+                "summary": {"numbers": len(self.inputs), "invalid": self.invalid, "listed": self.listed,
                             "protected": self.protected}}
 
     def as_dict(self) -> dict[str, Any]:
@@ -87,36 +148,25 @@ class CheckAnswer:
         return {**self._head(), "results": results}
 
     def as_json(self) -> bytes:
-        """``json.dumps(self.as_dict(), ensure_ascii=False, separators=(",", ":")).encode()``, built from
-        fragments serialised once per check."""
-        on = self.on
+        """``json.dumps(self.as_dict(), ensure_ascii=False, separators=(",", ":")).encode()``: each distinct
+        verdicts' registers serialised once (a listed register's answer is kept across checks), the entries joined
+        by the scrub's C module (render_entries in senders/scrub/_answer.h), which hands back here only the entries
+        that need json.dumps (escapes, reasons)."""
+        on, begins = _code(self.on), self.begins
         names = [f'"{r}":' if _VERBATIM.fullmatch(r) else json.dumps(r) + ":" for r in self.registers]
-        fragments = dict(_FRAGMENTS)  # + one per registration date met (the calendar may move its protection)
+        not_listed = _FRAGMENTS[NOT_LISTED]
+        kinds = [(",".join(name + (not_listed if code == REMOVED else _listed_fragment(code, begins[code], on))
+                           for name, code in zip(names, row)) + "}}").encode() for row in self.kinds.tolist()]
+        invalid = (",".join(name + _FRAGMENTS[INVALID] for name in names) + "}}").encode()
 
-        def fragment(verdict: Verdict) -> str:
-            found = fragments.get(verdict)
-            if found is None:
-                begins = self.protection_starts(verdict)  # type: ignore[arg-type]
-                found = fragments[verdict] = (
-                    f'{{"status":"listed","registered_on":"{verdict.isoformat()}",'  # type: ignore[union-attr]
-                    f'"protection_starts_on":"{begins.isoformat()}",'
-                    f'"protected":{"true" if on >= begins else "false"}}}')
-            return found
+        def other(i: int) -> bytes:  # an entry render_entries leaves to json.dumps
+            value, text = int(self.values[i]), self.inputs[i]
+            if value >= 0:
+                return (f'{{"input":{_text(text)},"number":"{value:08d}","valid":true,"reason":null,"registers":{{'
+                        .encode() + kinds[self.ids[i]])
+            return (f'{{"input":{_text(text)},"number":null,"valid":false,"reason":{_text(self.reasons[i])},'
+                    f'"registers":{{'.encode() + invalid)
 
-        # Most entries share their verdicts (not listed anywhere, invalid): their registers are joined once.
-        joined: dict[tuple[Verdict, ...], str] = {}
-        parts = []
-        for e in self.entries:
-            registers = joined.get(e.verdicts)
-            if registers is None:
-                registers = joined[e.verdicts] = ",".join(
-                    name + fragment(verdict) for name, verdict in zip(names, e.verdicts)) + "}}"
-            if e.number is not None:
-                typed = f'"{e.number}"' if e.input == e.number else _text(e.input)  # a plain number needs no look
-                head = f'{{"input":{typed},"number":"{e.number}","valid":true,"reason":null,"registers":{{'
-            else:
-                head = (f'{{"input":{_text(e.input)},"number":null,"valid":false,"reason":{_text(e.reason)},'
-                        f'"registers":{{')
-            parts.append(head + registers)
-        head = json.dumps(self._head(), ensure_ascii=False, separators=(",", ":"))
-        return (head[:-1] + ',"results":[' + ",".join(parts) + "]}").encode()
+        results = _kernels.render_entries(self.inputs, self.values, self.ids, kinds, other)
+        head = json.dumps(self._head(), ensure_ascii=False, separators=(",", ":")).encode()
+        return head[:-1] + b',"results":[' + results + b"]}"

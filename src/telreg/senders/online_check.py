@@ -34,9 +34,9 @@ from telreg.core.phone import REGISTRABLE, classify, parse_registrable
 from telreg.core.weather import load_calendar
 from telreg.dnc import repository as dnc_repository
 from telreg.dnc.listing_index import _EXTRAS_KEY as _INDEX_KEY
-from telreg.dnc.listing_index import listing_index
+from telreg.dnc.listing_index import REMOVED, _code, _day, listing_index
 from telreg.enforcement.seeds.assign import seeds_by_register
-from telreg.senders.check_answer import INVALID, NOT_LISTED, CheckAnswer, Entry
+from telreg.senders.check_answer import CheckAnswer
 from telreg.senders.check_cache import TtlCache
 from telreg.senders.check_records import CheckRecord, add_records
 from telreg.senders.errors import TooManyNumbers
@@ -59,8 +59,14 @@ Found = dict[tuple[str, str], dt.date]
 class Sources(Protocol):
     """Where a check's answers come from."""
 
-    def listed(self, numbers: Sequence[str], registers: Sequence[str]) -> Found: ...
-    def seeds(self, account_id: int, numbers: Sequence[str], registers: Sequence[str], day: dt.date) -> Found: ...
+    def listed(self, numbers: np.ndarray, registers: Sequence[str]) -> dict[str, np.ndarray]:
+        """Per register, each of NUMBERS' (ints) registration date as a uint32 YYYYMMDD, 0 when not listed."""
+        ...
+
+    def seeds(self, account_id: int, day: dt.date) -> dict[str, dict[str, dt.date]]:
+        """The account's seed numbers (issue 17) per register: national number -> listed on."""
+        ...
+
     def protection_starts(self, registered_on: dt.date) -> dt.date: ...
 
 
@@ -98,11 +104,24 @@ def parse_entry(raw: Any) -> tuple[str | None, str | None]:
         return None, problem.message
 
 
-def parse_entries(raws: Sequence[Any]) -> list[tuple[str | None, str | None]]:
-    """``parse_entry`` of every entry, the ASCII text ones at once: a check's 100 entries go through the scrub's C
-    field parser (senders/scrub/_kernels.c ``parse_many``, held to core/phone.py by its own property test) in one
-    call, ~40 µs where a regular expression per entry took ~240. An entry it does not accept as an 8-digit
-    number — and every other kind of entry — goes through ``parse_entry``, which words the reason."""
+def _registrable_blocks() -> np.ndarray:
+    """Per four-digit block (the first four digits), whether its numbers are registrable: ``_registrable``'s
+    answer for all 10,000 blocks at once, built on first use."""
+    global _BLOCKS
+    if _BLOCKS is None:
+        _BLOCKS = np.array([_registrable(f"{block:04d}0000") for block in range(10_000)], dtype=bool)
+    return _BLOCKS
+
+
+_BLOCKS: np.ndarray | None = None
+
+
+def parse_values(raws: Sequence[Any]) -> tuple[np.ndarray, dict[int, str]]:
+    """Each entry's national number as an int64 (-1 when it is not a registrable Hong Kong number) and, for those,
+    the reason by position: ``parse_entry`` of every entry, the ASCII text ones at once. A check's 100 entries go
+    through the scrub's C field parser (senders/scrub/_kernels.c ``parse_many``, held to core/phone.py by its own
+    property test) in one call, ~40 µs where a regular expression per entry took ~240. An entry it does not accept
+    as an 8-digit number — and every other kind of entry — goes through ``parse_entry``, which words the reason."""
     texts = [raw if type(raw) is str and raw.isascii() else "" for raw in raws]
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     ends = np.cumsum(lengths)
@@ -111,15 +130,23 @@ def parse_entries(raws: Sequence[Any]) -> list[tuple[str | None, str | None]]:
     values = np.zeros(len(texts), dtype=np.int64)
     status = np.zeros(len(texts), dtype=np.uint8)
     _kernels.parse_many(buffer, starts, ends, values, status)
-    parsed: list[tuple[str | None, str | None]] = []
-    for raw, text, value, state in zip(raws, texts, values.tolist(), status.tolist(), strict=True):
-        if state == VALID and text:
-            national = f"{value:08d}"
-            if _registrable(national):
-                parsed.append((national, None))
-                continue
-        parsed.append(parse_entry(raw))
-    return parsed
+    accepted = (status == VALID) & (lengths > 0)
+    accepted &= _registrable_blocks()[np.where(accepted, values // 10_000, 0)]
+    values[~accepted] = -1
+    reasons: dict[int, str] = {}
+    for i in np.flatnonzero(~accepted).tolist():
+        national, reason = parse_entry(raws[i])
+        if national is None:
+            reasons[i] = reason or ""
+        else:
+            values[i] = int(national)
+    return values, reasons
+
+
+def parse_entries(raws: Sequence[Any]) -> list[tuple[str | None, str | None]]:
+    """:func:`parse_values` as ``parse_entry`` answers: (national number, None) or (None, the reason)."""
+    values, reasons = parse_values(raws)
+    return [(f"{value:08d}", None) if value >= 0 else (None, reasons[i]) for i, value in enumerate(values.tolist())]
 
 
 # ---- the check ------------------------------------------------------------------------------------------------
@@ -158,49 +185,45 @@ def admit(*, clock: Clock, settings: Settings, caller: SenderCaller, numbers: Se
 def answer_check(sources: Sources, *, clock: Clock, settings: Settings, caller: SenderCaller,
                  numbers: Sequence[Any], registers: list[str] | None = None, on_date: dt.date | None = None,
                  client_address: str | None = None) -> tuple[CheckAnswer, CheckRecord]:
-    """Answer a check of up to 100 numbers from SOURCES; return the answer and the record still to be written."""
+    """Answer a check of up to 100 numbers from SOURCES; return the answer and the record still to be written.
+
+    Set-based: the entries' numbers are looked up per register at once, and the entries fall into a few distinct
+    verdict tuples (most: not listed anywhere), whose listed/protected answers are worked out once each."""
     chosen = admit(clock=clock, settings=settings, caller=caller, numbers=numbers, registers=registers)
     day = today(clock)
     on = on_date or day
-    parsed = parse_entries(numbers)
-    wanted = sorted({n for n, _ in parsed if n is not None})
-    found = sources.listed(wanted, chosen)
+    values, reasons = parse_values(numbers)
+    valid = values >= 0
+    wanted = values[valid]
+    codes = sources.listed(wanted, chosen)
     # The account's seed numbers are listings for this account (issue 17): the answer agrees with its files.
-    for key, listed_on in sources.seeds(caller.account_id, wanted, chosen, day).items():
-        found.setdefault(key, listed_on)
-    protection: dict[dt.date, dt.date] = {}
-
-    def protection_starts(registered_on: dt.date) -> dt.date:
-        begins = protection.get(registered_on)
-        if begins is None:
-            begins = protection[registered_on] = sources.protection_starts(registered_on)
-        return begins
-
-    entries = []
-    invalid_count = listed_count = protected_count = 0
-    all_invalid = (INVALID,) * len(chosen)
-    none_listed = (NOT_LISTED,) * len(chosen)
-    listed_numbers = {number for number, _ in found}
-    for raw, (number, reason) in zip(numbers, parsed):
-        text = None if raw is None else str(raw)
-        if number is None:
-            invalid_count += 1
-            entries.append(Entry(text, None, reason, all_invalid))
-            continue
-        if number not in listed_numbers:  # most entries: no tuple to build
-            entries.append(Entry(text, number, None, none_listed))
-            continue
-        verdicts = tuple(found.get((number, r), NOT_LISTED) for r in chosen)
-        dates = [v for v in verdicts if v is not NOT_LISTED]
-        if dates:
-            listed_count += 1
-            protected_count += any(on >= protection_starts(d) for d in dates)  # type: ignore[arg-type]
-        entries.append(Entry(text, number, None, verdicts))
+    for register, seeded in sources.seeds(caller.account_id, day).items():
+        if register in codes and seeded:
+            column = codes[register] = codes[register].copy()
+            for number, listed_on in seeded.items():
+                column[(wanted == int(number)) & (column == REMOVED)] = _code(listed_on)
+    matrix = np.stack([codes[r] for r in chosen], axis=1) if chosen else np.zeros((len(wanted), 0), np.uint32)
+    kinds, inverse = np.unique(matrix, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    met = np.unique(kinds)
+    met = met[met != REMOVED]  # the registration dates met, sorted
+    begins = {code: _code(sources.protection_starts(_day(code))) for code in met.tolist()}
+    listed = kinds != REMOVED
+    starts = np.array(list(begins.values()) or [0], dtype=np.uint32)[
+        np.minimum(np.searchsorted(met, kinds), max(len(met) - 1, 0))]
+    per_kind = np.bincount(inverse, minlength=len(kinds))
+    listed_count = int(per_kind[listed.any(axis=1)].sum())
+    protected_count = int(per_kind[(listed & (starts <= _code(on))).any(axis=1)].sum())
+    ids = np.full(len(values), -1, dtype=np.int32)
+    ids[valid] = inverse
     now = clock.now()
     record = CheckRecord(account_id=caller.account_id, registers=tuple(chosen), numbers_checked=len(numbers),
                          api_key_id=caller.api_key_id, client_address=client_address, checked_at=now)
-    return CheckAnswer(checked_at=now, on=on, registers=chosen, entries=entries, invalid=invalid_count,
-                       listed=listed_count, protected=protected_count, protection_starts=protection_starts), record
+    answer = CheckAnswer(
+        checked_at=now, on=on, registers=chosen, inputs=[None if raw is None else str(raw) for raw in numbers],
+        values=values, reasons=reasons, ids=ids, kinds=kinds, begins=begins, invalid=len(reasons),
+        listed=listed_count, protected=protected_count)
+    return answer, record
 
 
 def check_numbers(
@@ -233,11 +256,14 @@ class SessionSources:
         self._settings = settings
         self._calendar: WorkingCalendar | None = None
 
-    def listed(self, numbers: Sequence[str], registers: Sequence[str]) -> Found:
-        return sql_listings(self._session, numbers, registers)
+    def listed(self, numbers: np.ndarray, registers: Sequence[str]) -> dict[str, np.ndarray]:
+        found = sql_listings(self._session, [f"{n:08d}" for n in numbers.tolist()], registers)
+        return {register: np.array([_code(found[(f"{n:08d}", register)]) if (f"{n:08d}", register) in found
+                                    else REMOVED for n in numbers.tolist()], dtype=np.uint32)
+                for register in registers}
 
-    def seeds(self, account_id: int, numbers: Sequence[str], registers: Sequence[str], day: dt.date) -> Found:
-        return _seeds_among(seeds_by_register(self._session, account_id=account_id, day=day), numbers, registers)
+    def seeds(self, account_id: int, day: dt.date) -> dict[str, dict[str, dt.date]]:
+        return _seed_dates(seeds_by_register(self._session, account_id=account_id, day=day))
 
     def protection_starts(self, registered_on: dt.date) -> dt.date:
         if self._calendar is None:
@@ -251,16 +277,8 @@ def sql_listings(session: Session, numbers: Sequence[str], registers: Sequence[s
             for row in dnc_repository.listings_among(session, list(numbers)) if row.register in registers}
 
 
-def _seeds_among(seeds: dict[str, Any], numbers: Sequence[str], registers: Sequence[str]) -> Found:
-    found: Found = {}
-    for register in registers:
-        by_number = seeds.get(register)
-        if by_number:
-            for number in numbers:
-                listed_on = by_number.get(number)
-                if listed_on is not None:
-                    found[(number, register)] = listed_on
-    return found
+def _seed_dates(by_register: dict[str, Any]) -> dict[str, dict[str, dt.date]]:
+    return {register: {s.number: s.listed_on for s in seeds} for register, seeds in by_register.items()}
 
 
 _SEEDS = TtlCache()
@@ -268,8 +286,7 @@ _SEEDS = TtlCache()
 
 def _load_seeds(runtime: Runtime, account_id: int) -> dict[str, dict[str, dt.date]]:
     with runtime.read_session_factory() as session:
-        by_register = seeds_by_register(session, account_id=account_id, day=today(runtime.clock))
-    return {register: {s.number: s.listed_on for s in seeds} for register, seeds in by_register.items()}
+        return _seed_dates(seeds_by_register(session, account_id=account_id, day=today(runtime.clock)))
 
 
 class CachedSources:
@@ -289,19 +306,15 @@ class CachedSources:
             await run_in_threadpool(listing_index, runtime)
         self._seeds = await _SEEDS.get_or_load_async(account_id, runtime.clock, lambda: _load_seeds(runtime, account_id))
 
-    def listed(self, numbers: Sequence[str], registers: Sequence[str]) -> Found:
+    def listed(self, numbers: np.ndarray, registers: Sequence[str]) -> dict[str, np.ndarray]:
         index = listing_index(self._runtime)
-        found: Found = {}
-        for register in registers:
-            for number, registered_on in index.registration_dates(register, numbers).items():
-                found[(number, register)] = registered_on
-        return found
+        return {register: index.codes(register, numbers) for register in registers}
 
-    def seeds(self, account_id: int, numbers: Sequence[str], registers: Sequence[str], day: dt.date) -> Found:
+    def seeds(self, account_id: int, day: dt.date) -> dict[str, dict[str, dt.date]]:
         seeds = self._seeds
         if seeds is None:  # not made ready (a caller outside the event loop)
             seeds = _SEEDS.get_or_load(account_id, self._runtime.clock, lambda: _load_seeds(self._runtime, account_id))
-        return _seeds_among(seeds, numbers, registers)
+        return seeds
 
     def protection_starts(self, registered_on: dt.date) -> dt.date:
         return listing_index(self._runtime).protected_from(registered_on)

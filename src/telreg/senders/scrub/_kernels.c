@@ -559,6 +559,7 @@ fail:
 
 #include "_instructions.h" /* instructions files: parse_instructions */
 #include "_reasons.h"      /* refused fields grouped by reason: group_fields */
+#include "_answer.h"       /* the online check's answer: render_entries */
 
 /* -- decide: register, instructions and protection date, per line ------------------------------------------------ */
 
@@ -1106,6 +1107,7 @@ static PyMethodDef METHODS[] = {
     {"group_fields", group_fields, METH_VARARGS, "Group fields by their bytes."},
     {"parse_instructions", parse_instructions, METH_VARARGS, "Read an instructions file's lines."},
     {"parse_many", parse_many, METH_VARARGS, "Parse given fields with the number rules."},
+    {"render_entries", render_entries, METH_VARARGS, "Render an online check's entries as JSON."},
     {"build_lookup", build_lookup, METH_VARARGS, "Build the decisions' look-up table."},
     {"decide", decide, METH_VARARGS, "Decide valid lines against the register and the instructions."},
     {"count_lines", count_lines, METH_VARARGS, "Count the lines in a buffer."},
@@ -1123,5 +1125,6 @@ static struct PyModuleDef MODULE = {
 PyMODINIT_FUNC PyInit__kernels(void) {
     const uint8_t blanks[] = {9, 10, 11, 12, 13, 28, 29, 30, 31, 32};
     for (size_t i = 0; i < sizeof blanks; i++) BLANK[blanks[i]] = 1;
+    init_verbatim();
     return PyModule_Create(&MODULE);
 }
