@@ -203,9 +203,13 @@ def answer_check(sources: Sources, *, clock: Clock, settings: Settings, caller: 
             for number, listed_on in seeded.items():
                 column[(wanted == int(number)) & (column == REMOVED)] = _code(listed_on)
     matrix = np.stack([codes[r] for r in chosen], axis=1) if chosen else np.zeros((len(wanted), 0), np.uint32)
-    kinds, inverse = np.unique(matrix, axis=0, return_inverse=True)
+    if matrix.shape[1] == 1:  # one register (most checks): a plain unique, ~4x cheaper than unique rows
+        met, inverse = np.unique(matrix[:, 0], return_inverse=True)
+        kinds = met.reshape(-1, 1)
+    else:
+        kinds, inverse = np.unique(matrix, axis=0, return_inverse=True)
+        met = np.unique(kinds)
     inverse = inverse.reshape(-1)
-    met = np.unique(kinds)
     met = met[met != REMOVED]  # the registration dates met, sorted
     begins = {code: _code(sources.protection_starts(_day(code))) for code in met.tolist()}
     listed = kinds != REMOVED
