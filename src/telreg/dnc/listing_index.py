@@ -95,12 +95,11 @@ class _Register:
 
     def codes_of(self, numbers: Sequence[int] | np.ndarray) -> np.ndarray:
         """Each number's code (YYYYMMDD, or REMOVED) as a uint32 array."""
-        keys = np.asarray(numbers, dtype=np.uint32)
-        if len(self.numbers):
-            at = np.minimum(np.searchsorted(self.numbers, keys), len(self.numbers) - 1)
-            codes = np.where(self.numbers[at] == keys, self.dates[at], np.uint32(REMOVED))
-        else:
-            codes = np.full(len(keys), REMOVED, dtype=np.uint32)
+        from telreg.senders.scrub import _kernels  # the compiled part (a binary search holding the GIL)
+
+        keys = np.ascontiguousarray(numbers, dtype=np.int64)
+        codes = np.empty(len(keys), dtype=np.uint32)  # REMOVED (0) where not found
+        _kernels.lookup_codes(self.numbers, self.dates, keys, codes)
         if self.overlay:
             overlay = self.overlay
             for i, number in enumerate(keys.tolist()):

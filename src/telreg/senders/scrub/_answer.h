@@ -111,3 +111,37 @@ fail:
     PyMem_Free(out.data);
     return NULL;
 }
+
+/* lookup_codes(numbers u32 sorted, dates u32, keys i64, out u32): per key, the date beside it in NUMBERS, or 0 when it
+ * is not there (dnc/listing_index.py: a register's arrays). A binary search per key, holding the GIL: NumPy's
+ * searchsorted let it go for a hundred keys, and the event loop then waited for it behind the process's other
+ * threads (up to the 5 ms switch interval). */
+static PyObject *lookup_codes(PyObject *self, PyObject *args) {
+    PyObject *o[4];
+    if (!PyArg_ParseTuple(args, "OOOO", &o[0], &o[1], &o[2], &o[3])) return NULL;
+    Buf b[4] = {0};
+    Py_ssize_t size = 0, n = 0;
+    if (get_buf(o[0], &b[0], 0, 4, 0, "numbers") < 0) goto fail;
+    size = b[0].view.len / 4;
+    if (get_buf(o[1], &b[1], 0, 4, size, "dates") < 0 || get_buf(o[2], &b[2], 0, 8, 0, "keys") < 0) goto fail;
+    n = b[2].view.len / 8;
+    if (get_buf(o[3], &b[3], 1, 4, n, "out") < 0) goto fail;
+    const uint32_t *numbers = BUF(b[0], uint32_t), *dates = BUF(b[1], uint32_t);
+    const int64_t *keys = BUF(b[2], int64_t);
+    uint32_t *out = BUF(b[3], uint32_t);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int64_t key = keys[i];
+        Py_ssize_t lo = 0, hi = size;
+        while (lo < hi) {
+            Py_ssize_t mid = lo + (hi - lo) / 2;
+            if ((int64_t)numbers[mid] < key) lo = mid + 1;
+            else hi = mid;
+        }
+        out[i] = lo < size && (int64_t)numbers[lo] == key ? dates[lo] : 0;
+    }
+    release(b, 4);
+    Py_RETURN_NONE;
+fail:
+    release(b, 4);
+    return NULL;
+}
