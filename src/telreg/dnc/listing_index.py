@@ -1,7 +1,7 @@
 """The current listings of every register in memory: membership and registration date without a query.
 
 Per register a sorted array of numbers (uint32) with each one's registration date beside it (uint32 YYYYMMDD),
-searched with ``np.searchsorted``, plus an *overlay*: a dict of the numbers changed since the arrays were built
+searched with ``np.searchsorted`` (one number) or the C ``lookup_codes`` (a check's numbers), plus an *overlay*: a dict of the numbers changed since the arrays were built
 (a date, or ``REMOVED``). A look-up reads the overlay first, then the arrays. When the overlay grows past
 ``COMPACT_AT`` entries it is merged into new arrays, which replace the old ones in one assignment, so readers
 never see a half-made state and never take a lock. 8 bytes per listing: 3,000,000 listings hold ~24 MB.

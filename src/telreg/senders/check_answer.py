@@ -2,11 +2,13 @@
 (:meth:`CheckAnswer.as_json`: the same document, byte for byte what ``json.dumps`` of the dict would give).
 
 The API's answer is the hot path (issue 18 §2): building ~100 result dicts of ~3 answer dicts each and letting
-``json.dumps`` walk them cost about half of a check's CPU. Nearly every entry's answer is one of a few fragments —
-"not listed", "invalid", or "listed on this date, protected from that date, in force or not on the day asked" —
-so each fragment is serialised once per check (a listed one per registration date met: the calendar, which
-decides when protection starts, may change between checks) and an entry is a few string joins; ``json.dumps`` is called only for text that needs escaping (an entry as typed that is not a
-plain spelling of a number, a reason).
+``json.dumps`` walk them cost about half of a check's CPU. The answer is held as its parts — the entries' numbers,
+an index per entry into the check's distinct verdicts (most entries share "not listed anywhere"), the day
+protection starts per registration date met — and rendered from them: each distinct verdicts' registers are
+serialised once (a listed register's answer is kept across checks), and the entries are joined by the scrub's C
+module (``render_entries``), which hands back only the entries that need ``json.dumps`` (text to escape, reasons).
+The web page reads the same parts as a document (:meth:`CheckAnswer.as_dict`); a property test holds the bytes to
+``json.dumps`` of that document.
 """
 
 from __future__ import annotations
