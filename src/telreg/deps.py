@@ -8,6 +8,7 @@ rollback, then close — does talk to the database, so that one part runs in the
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 import anyio
@@ -26,17 +27,23 @@ async def get_runtime(request: Request) -> Runtime:
 async def get_session(runtime: Annotated[Runtime, Depends(get_runtime)]) -> AsyncIterator[Session]:
     """The edge owns the transaction: commit when the handler returns, roll back when it raises (as
     ``core.db.unit_of_work`` does). Creating the session touches no connection: the first statement takes one."""
-    async for session in _unit_of_work(runtime.session_factory):
+    async with _unit_of_work(runtime.session_factory) as session:
         yield session
 
 
 async def get_read_session(runtime: Annotated[Runtime, Depends(get_runtime)]) -> AsyncIterator[Session]:
     """A session for handlers that only read: on SQLite it does not wait for the writer lock."""
-    async for session in _unit_of_work(runtime.read_session_factory):
+    async with _unit_of_work(runtime.read_session_factory) as session:
         yield session
 
 
+@asynccontextmanager
 async def _unit_of_work(factory: sessionmaker[Session]) -> AsyncIterator[Session]:
+    # A context manager, not a generator iterated with ``async for``: FastAPI throws the handler's exception into
+    # get_session at its ``yield``, and ``async with`` hands it on to the ``except`` below. Inside an ``async for``
+    # body it would leave the loop with this generator still suspended at its ``yield``: no rollback, no close
+    # until garbage collection finalised it, the connection held meanwhile — and on SQLite the writer lock
+    # (BEGIN IMMEDIATE), so every later writer waited its 30 s and got "database is locked".
     session = factory()
     try:
         yield session
