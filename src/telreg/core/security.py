@@ -25,8 +25,9 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from telreg.core import audit, sessions
+from telreg.core import audit, sessions, signed_in_cache
 from telreg.core.access import STAFF, Access, declares
 from telreg.core.errors import NotAuthenticated, PermissionDenied
 from telreg.core.i18n import N_
@@ -201,27 +202,67 @@ def signed_in_username(request: Request) -> str | None:
 def current_user(request: Request, session: DbSession, runtime: RuntimeDep) -> User:
     """Return the signed-in staff user; an ended or revoked session, or an unknown, deactivated or (while the
     lock lasts) locked account counts as signed out."""
+    user = cached_user(request, session, runtime)
+    if user is not None:
+        return user
+    named, token = _named_and_token(request)
+    username = str(named)
+    since = signed_in_cache.generation()  # read before asking: a change committed meanwhile is not masked
+    live = sessions.resolve(session, clock=runtime.clock, settings=runtime.settings, kind=sessions.STAFF,
+                            token=token)
+    user = session.scalar(select(User).where(User.username == username)) if live is not None else None
+    now = runtime.clock.now()
+    if (live is None or user is None or live.principal != user.username or not user.is_active
+            or is_locked(user, now=now)):
+        signed_in_cache.forget(runtime, sessions.session_id(token))
+        sign_out(request)
+        raise NotAuthenticated(N_("Your session has ended; please sign in again."))
+    if "last_seen_at" in live.__dict__:  # not just noted (resolve expires it after writing the note)
+        signed_in_cache.store(runtime, live.id, runtime.clock, principal=live.principal,
+                              expires_at=live.expires_at, last_seen_at=live.last_seen_at, user=user, since=since)
+    return user
+
+
+def _named_and_token(request: Request) -> tuple[str, str]:
+    """The username and server-side session token the cookie carries; NotAuthenticated without both."""
     named = request.session.get(_USER_KEY)
     token = session_token(request)
     if not named or token is None:
         if named:  # a cookie from before server-side sessions: it no longer signs anyone in
             sign_out(request)
         raise NotAuthenticated(N_("Please sign in to see this page."))
-    username = str(named)
-    live = sessions.resolve(session, clock=runtime.clock, settings=runtime.settings, kind=sessions.STAFF,
-                            token=token)
-    user = session.scalar(select(User).where(User.username == username)) if live is not None else None
-    if (live is None or user is None or live.principal != user.username or not user.is_active
-            or is_locked(user, now=runtime.clock.now())):
-        sign_out(request)
-        raise NotAuthenticated(N_("Your session has ended; please sign in again."))
-    return user
+    return str(named), token
+
+
+def cached_user(request: Request, session: Session, runtime: Runtime) -> User | None:
+    """The signed-in staff user from this process's sign-in cache (core/signed_in_cache.py), or None when the
+    database must be asked. Runs no statement. The cached session's limits are checked against the request's
+    clock exactly as ``sessions.resolve`` checks them; a session due for its ``last_seen_at`` note is left to the
+    database answer, which writes it."""
+    named, token = _named_and_token(request)
+    entry = signed_in_cache.lookup(runtime, sessions.session_id(token), runtime.clock)
+    if entry is None or entry.principal != named:
+        return None
+    now = runtime.clock.now()
+    idle, _ = sessions.policy(runtime.settings, sessions.STAFF)
+    if not (entry.expires_at > now and entry.last_seen_at + idle > now
+            and now - entry.last_seen_at < sessions.TOUCH_EVERY):
+        return None
+    user: User = entry.user
+    if not user.is_active or is_locked(user, now=now):
+        return None
+    return signed_in_cache.attach(session, entry)  # type: ignore[no-any-return]
 
 
 @declares(STAFF)
-def _signed_in_staff(request: Request, session: DbSession, runtime: RuntimeDep,
-                     _cookie: Annotated[str | None, Depends(SESSION_SCHEME)]) -> User:
-    return current_user(request, session, runtime)
+async def _signed_in_staff(request: Request, session: DbSession, runtime: RuntimeDep,
+                           _cookie: Annotated[str | None, Depends(SESSION_SCHEME)]) -> User:
+    # Async: a sign-in this process resolved within the last second is answered on the event loop, with no
+    # statement and no trip through the thread pool; otherwise the database is asked in the thread pool.
+    user = cached_user(request, session, runtime)
+    if user is not None:
+        return user
+    return await run_in_threadpool(current_user, request, session, runtime)
 
 
 CurrentUser = Annotated[User, Depends(_signed_in_staff)]
