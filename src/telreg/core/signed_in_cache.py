@@ -24,17 +24,16 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from telreg.core.clock import Clock
+from telreg.core.commit_watch import on_committed_write
 
 __all__ = ["TTL_SECONDS", "WATCHED_TABLES", "Entry", "clear", "forget", "generation", "lookup", "store"]
 
 TTL_SECONDS = 1.0
 MAX_ENTRIES = 10_000  # staff sign-ins are few; a flood of distinct tokens empties the cache rather than grows it
 WATCHED_TABLES = frozenset({"users", "auth_sessions"})
-_CHANGED = "telreg_signed_in_cache_changed"
 _monotonic = time.monotonic  # the wall-time bound (tests replace it to step past the second)
 _lock = threading.Lock()
 _state = {"generation": 0}
@@ -118,32 +117,7 @@ def _detached_copy(user: Any) -> Any:
     return copy
 
 
-# ---- the listener: a committed write to users or auth_sessions empties the cache ----------------------------
+# ---- a committed write to a watched table in this process empties the cache ------------------------------------
 
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _context: Any) -> None:
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        table = getattr(type(obj), "__table__", None)
-        if table is not None and table.name in WATCHED_TABLES:
-            session.info[_CHANGED] = True
-            return
+on_committed_write("signed_in_cache", WATCHED_TABLES, invalidate)
 
-
-@event.listens_for(Session, "do_orm_execute")
-def _on_execute(state: ORMExecuteState) -> None:
-    if not (state.is_update or state.is_delete or state.is_insert):
-        return
-    table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) in WATCHED_TABLES:
-        state.session.info[_CHANGED] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    if session.info.pop(_CHANGED, False):
-        invalidate()
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(session: Session, _previous: Any) -> None:
-    session.info.pop(_CHANGED, None)

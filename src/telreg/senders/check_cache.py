@@ -20,11 +20,10 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import event
 from starlette.concurrency import run_in_threadpool
-from sqlalchemy.orm import ORMExecuteState, Session
 
 from telreg.core.clock import Clock, today
+from telreg.core.commit_watch import on_committed_write
 
 __all__ = ["TTL_SECONDS", "WATCHED_TABLES", "TtlCache", "generation", "invalidate"]
 
@@ -34,7 +33,6 @@ WATCHED_TABLES = frozenset({
     "enf_seed_numbers", "enf_seed_assignments",  # the account's seed numbers
     "weather_warnings",  # the working-day calendar behind "protection starts on"
 })
-_CHANGED = "telreg_check_cache_changed"
 _state = {"generation": 0}
 _state_lock = threading.Lock()
 Value = TypeVar("Value")
@@ -110,36 +108,7 @@ class TtlCache:
         self._entries.clear()
 
 
-# ---- the listener: a committed write to a watched table empties the caches -----------------------------------
+# ---- a committed write to a watched table in this process empties the cache ------------------------------------
 
-def _touches(tables: Any) -> bool:
-    return any(getattr(t, "name", None) in WATCHED_TABLES for t in tables)
+on_committed_write("check_cache", WATCHED_TABLES, invalidate)
 
-
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _context: Any) -> None:
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        table = getattr(type(obj), "__table__", None)
-        if table is not None and table.name in WATCHED_TABLES:
-            session.info[_CHANGED] = True
-            return
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _on_execute(state: ORMExecuteState) -> None:
-    if not (state.is_update or state.is_delete or state.is_insert):
-        return
-    table = getattr(state.statement, "table", None)
-    if table is not None and _touches([table]):
-        state.session.info[_CHANGED] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    if session.info.pop(_CHANGED, False):
-        invalidate()
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(session: Session, _previous: Any) -> None:
-    session.info.pop(_CHANGED, None)
