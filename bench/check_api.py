@@ -320,9 +320,10 @@ def floor_app() -> object:
     return constant_app(b'{"pad":"' + b"x" * max(0, size - 10) + b'"}', b"application/json")
 
 
-def telreg_server(db: Database, workers: int) -> UvicornServer:
+def telreg_server(db: Database, workers: int, *, shared_socket: bool = False) -> UvicornServer:
     settings = db.settings()
     return UvicornServer("check_api:bench_app", workers=workers, app_dir=Path(__file__).parent,
+                         shared_socket=shared_socket,
                          ready_path="/api/v1/health", env={
                              "TELREG_DATABASE_URL": settings.database_url, "TELREG_ENV": "development",
                              "TELREG_SECRET_KEY": "bench-secret-key", "TELREG_DATA_DIR": str(settings.data_dir),
@@ -337,6 +338,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--shared-socket", action="store_true",
+                        help="one listening socket for all workers (plain uvicorn) instead of one each")
     parser.add_argument("--listed", type=float, default=0.3, help="share of listed numbers per check")
     parser.add_argument("--checks", type=int, default=500, help="distinct checks (each verified in full once)")
     parser.add_argument("--postgres-url", default=PG_URL)
@@ -345,7 +348,8 @@ def main() -> None:
     if "postgres" in backends and (problem := postgres_reachable(args.postgres_url)):
         console.print(f"PostgreSQL skipped: {problem}")
         backends.remove("postgres")
-    console.print(f"{os.cpu_count()} CPUs, {args.workers} uvicorn worker(s), {args.concurrency} connections, "
+    sockets = "one shared socket" if args.shared_socket else "a socket each"
+    console.print(f"{os.cpu_count()} CPUs, {args.workers} uvicorn worker(s) ({sockets}), {args.concurrency} connections, "
                   f"load average at start {os.getloadavg()[0]:.2f}")
     databases = {b: Database(b, args.postgres_url).__enter__() for b in backends}
     runs: dict[str, list[Run]] = {}
@@ -361,7 +365,7 @@ def main() -> None:
         floor_bytes = 16000
         servers: dict[str, UvicornServer] = {}
         for backend, db in databases.items():
-            servers[backend] = telreg_server(db, args.workers).__enter__()
+            servers[backend] = telreg_server(db, args.workers, shared_socket=args.shared_socket).__enter__()
         verifiers = {b: Verifier() for b in databases}
         try:
             for backend, server in servers.items():  # every worker up, caches warm; also sizes the floor's body
@@ -371,6 +375,7 @@ def main() -> None:
                 floor_bytes = len(next(iter(verifiers[backend].verified.values()), b"x" * floor_bytes))
             os.environ["TELREG_BENCH_FLOOR_BYTES"] = str(floor_bytes)
             floor = UvicornServer("check_api:floor_app", workers=args.workers, app_dir=Path(__file__).parent,
+                                  shared_socket=args.shared_socket,
                                   env={"TELREG_BENCH_FLOOR_BYTES": str(floor_bytes)}).__enter__()
             try:
                 fire("floor warm-up", floor, checks, [], seconds=2, concurrency=args.concurrency, verifier=None)

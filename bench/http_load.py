@@ -206,11 +206,14 @@ def named_cpu_seconds(name: str) -> float:
 
 
 class UvicornServer:
-    """``uvicorn FACTORY --factory --workers N`` in processes of its own (client and server share no GIL)."""
+    """FACTORY served by `telreg serve`'s worker pool (bench/pool_server.py: a listening socket per worker) in
+    processes of its own (client and server share no GIL); ``shared_socket`` gives all workers one socket, as plain
+    ``uvicorn --workers`` does."""
 
     def __init__(self, factory: str, *, workers: int = 1, env: Mapping[str, str] | None = None,
-                 app_dir: Path | None = None, ready_path: str = "/", ready_seconds: float = 120) -> None:
-        self.factory, self.workers, self.app_dir = factory, workers, app_dir
+                 app_dir: Path | None = None, ready_path: str = "/", ready_seconds: float = 120,
+                 shared_socket: bool = False) -> None:
+        self.factory, self.workers, self.app_dir, self.shared_socket = factory, workers, app_dir, shared_socket
         self.env = dict(env or {})
         self.ready_path, self.ready_seconds = ready_path, ready_seconds
         self.port = free_port()
@@ -218,10 +221,10 @@ class UvicornServer:
 
     def __enter__(self) -> Self:
         app_dir = ["--app-dir", str(self.app_dir)] if self.app_dir is not None else []
+        shared = ["--shared-socket"] if self.shared_socket else []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", self.factory, "--factory", *app_dir, "--host", "127.0.0.1",
-             "--port", str(self.port), "--workers", str(self.workers), "--log-level", "warning",
-             "--no-access-log"],
+            [sys.executable, str(Path(__file__).with_name("pool_server.py")), self.factory, *app_dir, *shared,
+             "--port", str(self.port), "--workers", str(self.workers)],
             env={**os.environ, **self.env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + self.ready_seconds

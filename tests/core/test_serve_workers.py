@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,6 +146,50 @@ def served(tmp_path: Path, sqlite_template: Path) -> Iterator[Served]:
             server.process.wait(30)
 
 
+def _listening_inodes(port: int) -> set[int]:
+    """The inodes of the sockets listening on PORT (TCP state 0A in /proc/net/tcp and tcp6)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                found.add(int(fields[9]))
+    return found
+
+
+def _socket_inodes(pid: int) -> set[int]:
+    found = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            found.add(int(target[8:-1]))
+    return found
+
+
+def _burst_workers(port: int, connections: int) -> list[int]:
+    """Open CONNECTIONS keep-alive connections at once (as a sender's threads or a proxy's pool do), then ask each
+    which worker holds it."""
+    socks = [socket.create_connection(("127.0.0.1", port), timeout=60) for _ in range(connections)]
+    try:
+        for sock in socks:
+            sock.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        answered = []
+        for sock in socks:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = sock.recv(65536)
+                assert chunk, "the server closed a keep-alive connection"
+                head += chunk
+            answered.append(int(re.search(rb"x-telreg-worker: (\d+)", head, re.IGNORECASE).group(1)))
+        return answered
+    finally:
+        for sock in socks:
+            sock.close()
+
+
 def _login_from(served: Served, source: str, forwarded_for: str) -> int:
     transport = httpx.HTTPTransport(local_address=source)
     with httpx.Client(transport=transport, timeout=30) as client:
@@ -159,6 +204,19 @@ def test_workers_job_worker_dev_state_proxy_and_shutdown(served: Served) -> None
     workers = served.worker_pids()
     assert len(workers) == 2, f"only {workers} answered"
     assert workers <= _children(serve_pid)  # worker processes of this server, not threads of one
+
+    # Each worker listens on a socket of its own (SO_REUSEPORT), which the supervisor also holds, so the kernel
+    # spreads connections between them: with one shared socket, the worker that woke first accepted a whole burst
+    # of keep-alive connections and kept them.
+    listening = _listening_inodes(served.port)
+    held = {pid: _socket_inodes(pid) & listening for pid in workers}
+    assert all(len(inodes) == 1 for inodes in held.values()), held
+    assert len(set.union(*held.values())) == 2, held  # two sockets, not one shared
+    assert set.union(*held.values()) <= _socket_inodes(serve_pid)  # kept by the supervisor across restarts
+    # Both sockets serve: a burst of 32 keep-alive connections lands on both workers (all 32 hashed to one
+    # socket: 2 × 2**-32).
+    spread = Counter(_burst_workers(served.port, 32))
+    assert set(spread) == workers, spread
 
     # The job worker: its own process, a child of the server, neither of the public workers; it delivers the
     # mail over SMTP to the supervisor's sink, and every worker's dev inbox shows it.

@@ -1,6 +1,7 @@
 """`telreg serve` and `telreg worker`.
 
-`telreg serve` runs the public app in --workers processes sharing one socket, the IVR webhook and the mutual-TLS
+`telreg serve` runs the public app in --workers processes, each on a listening socket of its own bound to --port
+(``telreg.core.worker_pool``: the kernel spreads connections among them), the IVR webhook and the mutual-TLS
 listener in a process of their own, and with --with-worker the job worker in another; the process that was started
 supervises them (``telreg.core.supervisor``) and, outside production, runs the development SMTP sink, whose mails
 every worker's /dev/inbox shows (``telreg.core.dev_share``).
@@ -80,6 +81,7 @@ def serve(
     from telreg.core.secret_files import private_dir
     from telreg.core.server_app import OPTIONS_VARIABLE, ServeOptions, run_job_worker, run_listeners
     from telreg.core.supervisor import Supervisor
+    from telreg.core.worker_pool import Listener
     from telreg.ecert.profiles import get_profiles
     from telreg.realname.policy import get_policy
 
@@ -118,8 +120,12 @@ def serve(
             from telreg.core.dev_share import use_shared
 
             sink = start_smtp_sink(use_shared(rt, shared_dir))  # outside production only: /dev/inbox's mails
-        sockets = [config.bind_socket()]  # bound once here; every worker accepts on it
-        supervisor = Supervisor(config, sockets, options=options, others=others)
+        try:
+            listener = Listener(host, port)  # bound here, before any worker starts; a socket per worker slot
+        except OSError as exc:
+            typer.echo(f"cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+            raise SystemExit(1) from None
+        supervisor = Supervisor(config, listener, options=options, others=others)
         supervisor.run()
     finally:
         if sink is not None:

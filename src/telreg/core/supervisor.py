@@ -1,14 +1,15 @@
 """The supervisor of `telreg serve`: uvicorn's worker supervisor, plus the job worker and the listeners.
 
-    supervisor (this process: binds the public socket, serves nothing; outside production the dev SMTP sink)
-    ├── public app worker × N   uvicorn workers sharing the socket; each builds its own app (server_app.public_app)
+    supervisor (this process: binds the public sockets, serves nothing; outside production the dev SMTP sink)
+    ├── public app worker × N   uvicorn workers, a listening socket each (worker_pool); each builds its own app
     ├── listeners               the IVR webhook and the mutual-TLS listener, one event loop (server_app.run_listeners)
     └── job worker              telreg.core.jobs.run_worker (server_app.run_job_worker), with --with-worker
 
-The public workers are uvicorn's own :class:`~uvicorn.supervisors.Multiprocess`: a worker that dies or stops
-answering its health check for ``timeout_worker_healthcheck`` seconds is killed and replaced; one that fails before
-it serves (a broken app, say) stops the whole server, since every replacement would fail alike; SIGHUP replaces
-the workers one by one, SIGTTIN/SIGTTOU add or remove one. The other two processes are supervised here the same
+The public workers are a :class:`~telreg.core.worker_pool.WorkerPool` (uvicorn's Multiprocess with a socket per
+worker, so that connections spread evenly): a worker that dies or stops answering its health check for
+``timeout_worker_healthcheck`` seconds is killed and replaced; one that fails before it serves (a broken app, say)
+stops the whole server, since every replacement would fail alike; SIGHUP replaces the workers one by one,
+SIGTTIN/SIGTTOU add or remove one. The other two processes are supervised here the same
 way: replaced when they die after they started, the server stopped (exit status 1, the reason logged) when
 they die before — a listener's port taken, for instance — since a replacement would fail alike.
 
@@ -22,13 +23,12 @@ import logging
 import multiprocessing
 from collections.abc import Callable
 from multiprocessing.context import SpawnProcess
-from socket import socket
 from typing import Any
 
 from uvicorn.config import Config
-from uvicorn.supervisors import Multiprocess
 
 from telreg.core.server_app import ServeOptions
+from telreg.core.worker_pool import Listener, WorkerPool
 
 __all__ = ["Supervisor"]
 
@@ -37,13 +37,13 @@ log = logging.getLogger("telreg.serve")
 spawn = multiprocessing.get_context("spawn")  # as uvicorn's workers: nothing of this process is inherited
 
 
-class Supervisor(Multiprocess):
-    """uvicorn's Multiprocess with processes of other kinds beside the public workers (``others``: name → target,
+class Supervisor(WorkerPool):
+    """The public workers' pool with processes of other kinds beside them (``others``: name → target,
     each a module-level function called with the ServeOptions and an Event it sets once it has started)."""
 
-    def __init__(self, config: Config, sockets: list[socket], *, options: ServeOptions,
+    def __init__(self, config: Config, listener: Listener, *, options: ServeOptions,
                  others: dict[str, Callable[[ServeOptions, Any], None]]) -> None:
-        super().__init__(config, sockets)
+        super().__init__(config, listener)
         self.options = options
         self.others = others
         self.running: dict[str, tuple[SpawnProcess, Any]] = {}  # name → (process, its "started" Event)
