@@ -1,5 +1,5 @@
-"""The status read with SQLAlchemy Core (telreg.dnc.status), as `telreg dnc status` runs it on a bare connection: the
-same document as the session's, the same working-day calendar as weather.load_calendar's ORM reading, and the
+"""The status read as plain SQL (telreg.dnc.status) on a Core connection and on the bare driver, as `telreg dnc status`
+runs it: the same document as the session's, the same working-day calendar as weather.load_calendar's ORM reading, and the
 session's pending changes still seen by service.number_status. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from telreg.core import weather
 from telreg.core.calendar_db import read_calendar
 from telreg.core.clock import HK
 from telreg.core.engine import READONLY
+from telreg.core.plain_sql import open_reader
 from telreg.dnc import service
 from telreg.dnc.models import Listing
 from telreg.dnc.status import read_status
@@ -68,3 +69,19 @@ def test_number_status_sees_the_sessions_pending_changes(runtime, session) -> No
                             verification="phone-bill"))
         assert service.number_status(session, settings=runtime.settings, number="61234568")["registers"]["sms"] == {
             "listed": False}
+
+
+def test_the_bare_driver_reads_what_the_engine_reads(runtime, session, clock) -> None:
+    """`telreg dnc status` reads through sqlite3 or psycopg (core/plain_sql.py): the same calendar and document."""
+    list_number(session, runtime, "21234567", Register.fax, Register.prerecorded)
+    _warnings(session, clock)
+    session.commit()
+    reader = open_reader(runtime.settings.database_url)
+    assert reader is not None, runtime.settings.database_url  # both databases are read this way
+    with reader:
+        assert read_calendar(reader, runtime.settings) == weather.load_calendar(session, runtime.settings)
+        for number in ("21234567", "+852 2123-4567", "91234567"):
+            assert read_status(reader, settings=runtime.settings, number=number) == \
+                service.number_status(session, settings=runtime.settings, number=number)
+    assert read_status(session, settings=runtime.settings, number="21234567")["registers"]["fax"][
+        "protected_from"] == "2026-03-17"  # the warnings were read (their instants converted), not ignored

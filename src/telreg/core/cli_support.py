@@ -47,9 +47,9 @@ def runtime(as_of: str | None = None) -> Runtime:
 
 
 def database() -> tuple[Settings, Engine]:
-    """The settings and an engine, for a command that only reads with SQLAlchemy Core (`telreg dnc status`).
+    """The settings and an engine, for a command that only reads with SQLAlchemy Core.
 
-    Nothing else of the runtime is built: no ORM sessions, vault or adapters, whose imports cost more than the
+    Nothing else of the runtime is built: no ORM sessions, vault or adapters, whose imports cost more than a
     look-up (issue 18 §5). The runtime's own when one is set (tests), else an engine of its own."""
     if _runtime is not None:
         return _runtime.settings, _runtime.engine
@@ -58,6 +58,30 @@ def database() -> tuple[Settings, Engine]:
 
     settings = get_settings()
     return settings, make_engine(settings.database_url)
+
+
+@contextmanager
+def read_only() -> Iterator[tuple[Settings, Any]]:
+    """The settings and a read-only transaction for a command that only reads (`telreg dnc status`): on the bare
+    driver when core/plain_sql.py can read the database (SQLite or psycopg: no SQLAlchemy import, issue 18 §5),
+    else a Core connection (a runtime set by tests, an in-memory database, another driver). Rolled back at the end."""
+    reader = None
+    if _runtime is None:
+        from telreg.config import get_settings
+        from telreg.core.plain_sql import open_reader
+
+        settings = get_settings()
+        reader = open_reader(settings.database_url)
+    if reader is not None:
+        with reader:
+            yield settings, reader
+        return
+    from telreg.core.engine import READONLY
+
+    settings, engine = database()
+    # On SQLite a deferred transaction: a reader does not queue behind writers.
+    with engine.execution_options(**{READONLY: True}).connect() as connection:
+        yield settings, connection
 
 
 def set_runtime(value: Runtime | None) -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from telreg.core.cli_support import AsOfOption, database, print_json, runtime, session_scope
+from telreg.core.cli_support import AsOfOption, print_json, read_only, runtime, session_scope
 from telreg.core.errors import InvalidInput
 from telreg.core.i18n import N_
 from telreg.dnc.vocabulary import Channel, Verification, parse_registers
@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from telreg.dnc import service
 
 # Only what `telreg dnc status` needs is imported here (issue 18 §5: a status look-up in under half a second):
-# it reads with SQLAlchemy Core on a bare engine (telreg.dnc.status), without the ORM, the models or the rest of
-# the runtime. The services, the officers' modules (users, files, paper, feeds) and rich are imported by the
+# it reads through the database's bare driver (telreg.dnc.status, core/plain_sql.py), without SQLAlchemy, the
+# models or the rest of the runtime. The services, the officers' modules (users, files, paper, feeds) and rich are imported by the
 # commands that use them.
 app = typer.Typer(no_args_is_help=True, help="Do-not-call registers")
 paper_app = typer.Typer(no_args_is_help=True, help="Paper applications (with a recent phone bill)")
@@ -108,13 +108,10 @@ def deregister(
 @app.command("status")
 def status(number: str, as_json: JsonOption = False) -> None:
     """Show whether NUMBER is listed on each register, since when, and from when it is protected."""
-    from telreg.core.engine import READONLY
     from telreg.dnc.status import read_status
 
-    settings, engine = database()
-    # One read-only transaction (on SQLite a deferred one: it does not queue behind writers), rolled back at the end.
-    with engine.execution_options(**{READONLY: True}).connect() as connection:
-        data = read_status(connection, settings=settings, number=number)
+    with read_only() as (settings, reader):  # the bare driver: no SQLAlchemy import (core/plain_sql.py)
+        data = read_status(reader, settings=settings, number=number)
     if as_json:
         print_json(data)
         return
