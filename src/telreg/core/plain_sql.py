@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Self
 
 __all__ = ["PlainReader", "Reading", "open_reader", "run"]
 
@@ -82,7 +82,7 @@ class PlainReader:
         finally:
             cursor.close()
 
-    def __enter__(self) -> PlainReader:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
