@@ -6,7 +6,8 @@ A fresh SQLite database (bench/check_api.py's fill and account), the app built a
 (business time frozen), then ``--checks`` checks of 100 entries sent one at a time straight to the ASGI app.
 Printed: the event loop thread's CPU per check (answering: authentication, parsing, the answer, JSON, framework)
 and the group-commit writer's CPU per check (process CPU minus the loop thread's), with the load average;
-``--profile`` adds cProfile's top functions of the event loop's work. A script, not a test.
+``--profile`` adds cProfile's top functions of the event loop's work (SORT and TOP choose them, PROFILE_OUT=FILE
+keeps the whole profile for pstats). A script, not a test.
 """
 
 from __future__ import annotations
@@ -92,6 +93,8 @@ def main() -> None:
             await asyncio.gather(*(client(c) for c in range(args.concurrency)))
             if profiler:
                 profiler.disable()
+                if os.environ.get("PROFILE_OUT"):  # for pstats' callers/callees
+                    profiler.dump_stats(os.environ["PROFILE_OUT"])
                 pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "tottime")).print_stats(int(os.environ.get("TOP", "25")))
             return time.perf_counter() - wall, time.thread_time() - loop_cpu, time.process_time() - cpu
 

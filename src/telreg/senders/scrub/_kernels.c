@@ -561,7 +561,8 @@ fail:
 
 #include "_instructions.h" /* instructions files: parse_instructions */
 #include "_reasons.h"      /* refused fields grouped by reason: group_fields */
-#include "_answer.h"       /* the online check's answer and look-ups: render_entries, lookup_codes */
+#include "_answer.h"       /* the online check's entries, answer and look-ups: parse_texts, render_entries,
+                              lookup_codes */
 
 /* -- decide: register, instructions and protection date, per line ------------------------------------------------ */
 
@@ -1109,6 +1110,7 @@ static PyMethodDef METHODS[] = {
     {"group_fields", group_fields, METH_VARARGS, "Group fields by their bytes."},
     {"parse_instructions", parse_instructions, METH_VARARGS, "Read an instructions file's lines."},
     {"parse_many", parse_many, METH_VARARGS, "Parse given fields with the number rules."},
+    {"parse_texts", parse_texts, METH_VARARGS, "Parse a list of str entries with the number rules."},
     {"render_entries", render_entries, METH_VARARGS, "Render an online check's entries as JSON."},
     {"lookup_codes", lookup_codes, METH_VARARGS, "Look keys up in a sorted array, giving the value beside each."},
     {"build_lookup", build_lookup, METH_VARARGS, "Build the decisions' look-up table."},
