@@ -298,7 +298,10 @@ def fire(target: str, server: UvicornServer, checks: list[Check], keys: list[str
             statuses.append(status)
 
     cpu = (server.cpu_seconds(), named_cpu_seconds("postgres"), time.process_time())
+    workers_before = server.worker_cpu_seconds()
     latencies, elapsed = run_loop(closed_loop(port, next_request, concurrency=concurrency, judge=judge))
+    shares = sorted((after - workers_before.get(pid, 0.0)) / elapsed
+                    for pid, after in server.worker_cpu_seconds().items() if pid in workers_before)
     server_ms, database_ms, client_ms = (
         (after - before) / max(len(latencies), 1) * 1e3
         for before, after in zip(cpu, (server.cpu_seconds(), named_cpu_seconds("postgres"), time.process_time())))
@@ -308,7 +311,8 @@ def fire(target: str, server: UvicornServer, checks: list[Check], keys: list[str
     console.print(f"{target}: {run.requests:,} checks in {elapsed:.1f} s, {run.rate:,.0f}/s "
                   f"({run.rate * 100:,.0f} numbers/s), p50 {p50:.2f} ms, p99 {p99:.2f} ms, errors {errors}, "
                   f"load average {run.load:.2f}; CPU per check: server {server_ms:.2f} ms"
-                  + (f", database {database_ms:.2f} ms" if database_ms else "") + f", client {client_ms:.2f} ms")
+                  + (f", database {database_ms:.2f} ms" if database_ms else "") + f", client {client_ms:.2f} ms; "
+                  f"workers' cores {' / '.join(f'{share:.2f}' for share in reversed(shares))}")
     if verifier is not None and verifier.first_error and errors:
         console.print(f"  first error: {verifier.first_error}")
     return run

@@ -245,6 +245,12 @@ class UvicornServer:
         """CPU (user + system) used so far by the server: the uvicorn parent and its worker processes."""
         return tree_cpu_seconds(self.process.pid) if self.process is not None else 0.0
 
+    def worker_cpu_seconds(self) -> dict[int, float]:
+        """CPU used so far by each of the server's worker processes (pid → seconds): how evenly they share the load."""
+        if self.process is None or not os.path.isdir("/proc"):
+            return {}
+        return {pid: cpu for pid, (_, parent, cpu) in _processes().items() if parent == self.process.pid}
+
     async def _ask(self, head: bytes) -> int:
         connection = RawConnection("127.0.0.1", self.port)
         try:
