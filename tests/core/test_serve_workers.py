@@ -328,3 +328,67 @@ def test_ctrl_c_stops_every_process_after_its_shutdown(tmp_path: Path, sqlite_te
     while [pid for pid in family if _alive(pid)] and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not [pid for pid in family if _alive(pid)]
+
+
+def _public_workers(served: Served) -> dict[int, set[int]]:
+    """The server's children that hold a socket listening on its port (the public workers), with those sockets."""
+    listening = _listening_inodes(served.port)
+    found = {}
+    for pid in _children(served.process.pid):
+        try:
+            inodes = _socket_inodes(pid) & listening
+        except OSError:  # gone meanwhile
+            continue
+        if inodes:
+            found[pid] = inodes
+    return found
+
+
+def _union(held: dict[int, set[int]]) -> set[int]:
+    return set().union(*held.values())
+
+
+def _workers_when(served: Served, wanted: Callable[[dict[int, set[int]]], bool]) -> Callable[[], Any]:
+    """For _until: the public workers once WANTED holds of them, else None."""
+    def check() -> dict[int, set[int]] | None:
+        held = _public_workers(served)
+        return held if wanted(held) else None
+    return check
+
+
+def test_added_removed_and_rolled_workers_keep_a_socket_each(tmp_path: Path, sqlite_template: Path) -> None:
+    """SIGTTIN adds a worker on a socket of its own, SIGTTOU removes it and closes that socket only, and SIGHUP
+    replaces every worker on the socket its slot had (core/worker_pool.py restates uvicorn's paths for them)."""
+    server = _start(_settings(tmp_path, sqlite_template), tmp_path / "serve.log", "--workers", "2", "--ivr-port",
+                    str(_free_port()))
+    try:
+        _until("the public port", lambda: server.get("/api/v1/health").status_code == 200, STARTUP_SECONDS,
+               server.process)
+        first = _until("two public workers", _workers_when(server, lambda w: len(w) == 2), STARTUP_SECONDS,
+                       server.process)
+        sockets = _union(first)
+        assert len(sockets) == 2 and all(len(inodes) == 1 for inodes in first.values()), first
+
+        os.kill(server.process.pid, signal.SIGTTIN)
+        added = _until("a third worker on a third socket",
+                       _workers_when(server, lambda w: len(w) == 3 and len(_union(w)) == 3), STARTUP_SECONDS,
+                       server.process)
+        assert set(first) < set(added) and sockets < _union(added)
+
+        os.kill(server.process.pid, signal.SIGTTOU)
+        _until("the third worker and its socket gone", lambda: set(_public_workers(server)) == set(first)
+               and _listening_inodes(server.port) == sockets, STARTUP_SECONDS, server.process)
+
+        os.kill(server.process.pid, signal.SIGHUP)
+        rolled = _until("both workers replaced", _workers_when(server, lambda w: len(w) == 2 and not set(w) & set(first)),
+                        2 * STARTUP_SECONDS, server.process)
+        assert _union(rolled) == sockets == _listening_inodes(server.port)  # the same sockets, none refused
+        assert all(len(inodes) == 1 for inodes in rolled.values()), rolled
+        assert server.get("/api/v1/health").status_code == 200
+    finally:
+        server.process.terminate()
+        try:
+            server.process.wait(60)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait(30)

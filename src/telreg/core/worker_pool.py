@@ -33,6 +33,10 @@ from uvicorn.supervisors.multiprocess import Process
 __all__ = ["Listener", "WorkerPool", "balancing_supported"]
 
 log = logging.getLogger("telreg.serve")
+# How long SIGHUP's rolling restart waits for each new worker to serve before it keeps the old one and stops.
+# uvicorn waits its health-check timeout (5 s), but a new worker imports and builds the whole app: 7 s was seen on
+# a loaded 2-core machine, and every SIGHUP restart there was abandoned (tests/core/test_serve_workers.py).
+READY_SECONDS = 120.0
 
 
 def balancing_supported() -> bool:
@@ -106,7 +110,8 @@ class WorkerPool(Multiprocess):
 
     uvicorn gives every worker ``self.sockets``; the methods that start a worker are restated here with the slot's
     socket instead, their logic otherwise uvicorn's (0.55): start all, replace a dead or hung one (a worker that
-    failed before serving stops the pool), roll a restart on SIGHUP, add one on SIGTTIN, remove one on SIGTTOU."""
+    failed before serving stops the pool), roll a restart on SIGHUP (each new worker given READY_SECONDS to serve,
+    not the health check's 5 s), add one on SIGTTIN, remove one on SIGTTOU."""
 
     def __init__(self, config: Config, listener: Listener) -> None:
         super().__init__(config, [])
@@ -155,7 +160,7 @@ class WorkerPool(Multiprocess):
             if self.should_exit.is_set():
                 return
             new = self._worker(slot)
-            if not new.wait_until_ready(self.config.timeout_worker_healthcheck, self.should_exit):
+            if not new.wait_until_ready(max(READY_SECONDS, self.config.timeout_worker_healthcheck), self.should_exit):
                 new.kill()
                 new.join()
                 if not self.should_exit.is_set():
