@@ -205,6 +205,11 @@ def current_user(request: Request, session: DbSession, runtime: RuntimeDep) -> U
     user = cached_user(request, session, runtime)
     if user is not None:
         return user
+    return _resolved_user(request, session, runtime)
+
+
+def _resolved_user(request: Request, session: Session, runtime: Runtime) -> User:
+    """current_user's answer from the database (the sign-in cache missed), stored in the cache when it may be."""
     named, token = _named_and_token(request)
     username = str(named)
     since = signed_in_cache.generation()  # read before asking: a change committed meanwhile is not masked
@@ -262,7 +267,7 @@ async def _signed_in_staff(request: Request, session: DbSession, runtime: Runtim
     user = cached_user(request, session, runtime)
     if user is not None:
         return user
-    return await run_in_threadpool(current_user, request, session, runtime)
+    return await run_in_threadpool(_resolved_user, request, session, runtime)
 
 
 CurrentUser = Annotated[User, Depends(_signed_in_staff)]
