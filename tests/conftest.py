@@ -92,11 +92,33 @@ def postgres_engine(postgres_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+_TABLES = text("SELECT quote_ident(c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+               " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
+               " AND c.relname <> 'alembic_version'")
+
+
 def _truncate_all(engine: Engine) -> None:
+    """Empty every table and restart every sequence, as ``TRUNCATE … RESTART IDENTITY`` of all tables would.
+
+    TRUNCATE gives each of the ~175 relations (partitions and indexes included) new files: 0.27 s on a quiet
+    machine, 0.6 s per test under the suite's load, most of PostgreSQL tests' time. A test writes to a handful
+    of tables, so only those are emptied, with DELETE; as superuser the session skips triggers (the audit
+    tables refuse DELETE, foreign keys would dictate an order). Without superuser rights, TRUNCATE as before.
+    """
     import_all_models()
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    tables = [f'"{t.name}"' for t in Base.metadata.sorted_tables]
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        if conn.execute(text("SELECT current_setting('is_superuser') = 'on'")).scalar():
+            # The catalogue's tables, not the models': a trigger keeps realname_number_keys, which has no model.
+            tables = list(conn.execute(_TABLES).scalars())
+            filled = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT FROM {t})" for t in tables)
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for table in conn.execute(text(filled)).scalars():
+                conn.execute(text(f"DELETE FROM {table}"))
+            conn.execute(text("SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)"
+                              " FROM pg_sequences WHERE last_value IS NOT NULL"))
+        else:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         restore_reference_rows(conn)
 
 
