@@ -13,7 +13,7 @@ setup(
             sources=["src/telreg/senders/scrub/_kernels.c"],
             depends=["src/telreg/senders/scrub/_csvline.h", "src/telreg/senders/scrub/_isotime.h",
                      "src/telreg/senders/scrub/_instructions.h", "src/telreg/senders/scrub/_reasons.h",
-                     "src/telreg/senders/scrub/_answer.h"],
+                     "src/telreg/senders/scrub/_answer.h", "src/telreg/senders/scrub/_registers.h"],
             extra_compile_args=["-O3", "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter"],
         )
     ]

@@ -7,7 +7,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
@@ -67,6 +67,8 @@ def test_a_damaged_dated_line_is_refused(broken):
 @given(st.dictionaries(st.integers(20_000_000, 99_999_999), st.integers(20080101, 20261231), max_size=60),
        st.dictionaries(st.integers(20_000_000, 99_999_999), st.integers(20080101, 20261231), max_size=60))
 @hypothesis_settings(max_examples=200)
+@example({20000001: 20260301, 20000002: 20260301, 99999999: 20080101},  # a date changed, one gone, one new
+         {20000001: 20260302, 20000003: 20260301, 99999999: 20080101})
 def test_the_diff_turns_the_previous_state_into_the_current(previous, current):
     def arrays(state):
         keys = sorted(state)
@@ -98,3 +100,13 @@ def test_a_zip_whose_content_does_not_match_its_crc_is_refused(tmp_path):
         formats.read_zip_entry(bytes(content))
     assert words8(np.frombuffer(b"12345678", np.uint8).reshape(1, 8)).tolist() == [int.from_bytes(b"12345678",
                                                                                                   "little")]
+
+
+@pytest.mark.parametrize(("numbers", "dates"), [([20000002, 20000001], [20260302, 20260302]),
+                                                ([20000001, 20000001], [20260302, 20260301])])
+def test_a_state_out_of_number_order_is_refused_not_diffed(numbers, dates):
+    ordered = (np.array([20000001], np.uint32), np.array([20260302], np.uint32))
+    for sides in ((*ordered, np.array(numbers, np.uint32), np.array(dates, np.uint32)),
+                  (np.array(numbers, np.uint32), np.array(dates, np.uint32), *ordered)):
+        with pytest.raises(ValueError, match="number order"):
+            diff_states(*sides)

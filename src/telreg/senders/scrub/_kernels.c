@@ -563,6 +563,7 @@ fail:
 #include "_reasons.h"      /* refused fields grouped by reason: group_fields */
 #include "_answer.h"       /* the online check's entries, answer and look-ups: parse_texts, render_entries,
                               lookup_codes */
+#include "_registers.h"    /* two states of a published register compared: diff_sorted */
 
 /* -- decide: register, instructions and protection date, per line ------------------------------------------------ */
 
@@ -1112,6 +1113,7 @@ static PyMethodDef METHODS[] = {
     {"parse_many", parse_many, METH_VARARGS, "Parse given fields with the number rules."},
     {"parse_texts", parse_texts, METH_VARARGS, "Parse a list of str entries with the number rules."},
     {"render_entries", render_entries, METH_VARARGS, "Render an online check's entries as JSON."},
+    {"diff_sorted", diff_sorted, METH_VARARGS, "The changes between two sorted states of a register."},
     {"lookup_codes", lookup_codes, METH_VARARGS, "Look keys up in a sorted array, giving the value beside each."},
     {"build_lookup", build_lookup, METH_VARARGS, "Build the decisions' look-up table."},
     {"decide", decide, METH_VARARGS, "Decide valid lines against the register and the instructions."},
