@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 # Only what `telreg dnc status` needs is imported here (issue 18 §5: a status look-up in under half a second):
 # it reads through the database's bare driver (telreg.dnc.status, core/plain_sql.py), without SQLAlchemy, the
-# models or the rest of the runtime. The services, the officers' modules (users, files, paper, feeds) and rich are imported by the
-# commands that use them.
+# models or the rest of the runtime. The services, the officers' modules (users, files, paper, feeds) and rich are
+# imported by the commands that use them.
 app = typer.Typer(no_args_is_help=True, help="Do-not-call registers")
 paper_app = typer.Typer(no_args_is_help=True, help="Paper applications (with a recent phone bill)")
 feed_app = typer.Typer(no_args_is_help=True, help="Operators' feeds of terminated numbers")
