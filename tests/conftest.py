@@ -7,6 +7,7 @@ When TELREG_REQUIRE_POSTGRES=1 (CI sets it) an unreachable server fails the run 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -83,6 +84,25 @@ def postgres_url(worker_tag: str) -> Iterator[str]:
     with psycopg.connect(admin.set(drivername="postgresql").render_as_string(hide_password=False),
                          autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def own_postgres_database(name: str) -> Iterator[Engine]:
+    """A PostgreSQL database NAME of its own (dropped first if a crashed run left it), migrated; dropped after."""
+    admin = make_url(_pg_admin_url())
+    plain = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(plain, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = admin.set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

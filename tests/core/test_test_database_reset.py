@@ -7,16 +7,13 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-import psycopg
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
 
-from telreg.core.db import make_engine, unit_of_work
-from telreg.core.migrate import upgrade
+from telreg.core.db import unit_of_work
 from telreg.demo import load_demo
 from telreg.runtime import Runtime
-from tests.conftest import _pg_admin_url, _truncate_all
+from tests.conftest import _truncate_all, own_postgres_database
 
 _TABLES = text("SELECT quote_ident(c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
                " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND c.relname <> 'alembic_version'")
@@ -34,18 +31,8 @@ def _state(engine: Engine) -> dict[str, Any]:
 @pytest.fixture
 def fresh_postgres(worker_tag: str) -> Iterator[Engine]:
     """A database of its own, just migrated."""
-    admin = make_url(_pg_admin_url()).set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"telreg_reset_{worker_tag}_{os.getpid()}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(_pg_admin_url()).set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with own_postgres_database(f"telreg_reset_{worker_tag}_{os.getpid()}") as engine:
+        yield engine
 
 
 @pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -7,34 +7,20 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 
 from telreg.config import Environment, Settings
 from telreg.core.clock import FixedClock
 from telreg.core.db import make_engine
-from telreg.core.migrate import upgrade
 from telreg.core.notify import FakeFax, FakeSms, FakeTelephony
-from tests.conftest import START, _pg_admin_url, _truncate_all
+from tests.conftest import START, _truncate_all, own_postgres_database
 
 
 @pytest.fixture(scope="session")
 def second_postgres_engine(worker_tag: str) -> Iterator[Engine]:
-    admin = make_url(_pg_admin_url())
-    name = f"telreg_test_{worker_tag}_{os.getpid()}_witness"
-    plain = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(plain, autocommit=True, connect_timeout=3) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = admin.set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with own_postgres_database(f"telreg_test_{worker_tag}_{os.getpid()}_witness") as engine:
+        yield engine
 
 
 @pytest.fixture
