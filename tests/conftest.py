@@ -1,7 +1,7 @@
 """Fixtures: every storage test runs on SQLite and on PostgreSQL, with schemas built by the migrations.
 
 SQLite: the migrated schema is built once per worker and copied for each test (a fresh file is cheaper than
-cleaning one). PostgreSQL: one database per xdist worker, migrated once, truncated before each test.
+cleaning one). PostgreSQL: one database per xdist worker, migrated once, emptied before each test (``_empty_tables``).
 When TELREG_REQUIRE_POSTGRES=1 (CI sets it) an unreachable server fails the run instead of skipping.
 """
 
@@ -63,29 +63,6 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def postgres_url(worker_tag: str) -> Iterator[str]:
-    admin = make_url(_pg_admin_url())
-    name = f"telreg_test_{worker_tag}_{os.getpid()}"
-    try:
-        conn = psycopg.connect(admin.set(drivername="postgresql").render_as_string(hide_password=False),
-                               autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        message = f"PostgreSQL is not reachable at {admin.render_as_string()}: {exc}"
-        if _require("TELREG_REQUIRE_POSTGRES"):
-            pytest.fail(message)
-        pytest.skip(message)
-    with conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = admin.set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    yield url
-    with psycopg.connect(admin.set(drivername="postgresql").render_as_string(hide_password=False),
-                         autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @contextlib.contextmanager
 def own_postgres_database(name: str) -> Iterator[Engine]:
     """A PostgreSQL database NAME of its own (dropped first if a crashed run left it), migrated; dropped after."""
@@ -106,10 +83,19 @@ def own_postgres_database(name: str) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def postgres_engine(postgres_url: str) -> Iterator[Engine]:
-    engine = make_engine(postgres_url)
-    yield engine
-    engine.dispose()
+def postgres_engine(worker_tag: str) -> Iterator[Engine]:
+    """The worker's PostgreSQL database, migrated once; an unreachable server skips (fails under CI)."""
+    admin = make_url(_pg_admin_url())
+    try:
+        psycopg.connect(admin.set(drivername="postgresql").render_as_string(hide_password=False),
+                        connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        message = f"PostgreSQL is not reachable at {admin.render_as_string()}: {exc}"
+        if _require("TELREG_REQUIRE_POSTGRES"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with own_postgres_database(f"telreg_test_{worker_tag}_{os.getpid()}") as engine:
+        yield engine
 
 
 _TABLES = text("SELECT quote_ident(c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -117,7 +103,7 @@ _TABLES = text("SELECT quote_ident(c.relname) FROM pg_class c JOIN pg_namespace 
                " AND c.relname <> 'alembic_version'")
 
 
-def _truncate_all(engine: Engine) -> None:
+def _empty_tables(engine: Engine) -> None:
     """Empty every table and restart every sequence, as ``TRUNCATE … RESTART IDENTITY`` of all tables would.
 
     TRUNCATE gives each of the ~175 relations (partitions and indexes included) new files: 0.27 s on a quiet
@@ -125,8 +111,6 @@ def _truncate_all(engine: Engine) -> None:
     of tables, so only those are emptied, with DELETE; as superuser the session skips triggers (the audit
     tables refuse DELETE, foreign keys would dictate an order). Without superuser rights, TRUNCATE as before.
     """
-    import_all_models()
-    tables = [f'"{t.name}"' for t in Base.metadata.sorted_tables]
     with engine.begin() as conn:
         if conn.execute(text("SELECT current_setting('is_superuser') = 'on'")).scalar():
             # The catalogue's tables, not the models': a trigger keeps realname_number_keys, which has no model.
@@ -138,6 +122,8 @@ def _truncate_all(engine: Engine) -> None:
             conn.execute(text("SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)"
                               " FROM pg_sequences WHERE last_value IS NOT NULL"))
         else:
+            import_all_models()
+            tables = [f'"{t.name}"' for t in Base.metadata.sorted_tables]
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         restore_reference_rows(conn)
 
@@ -159,7 +145,7 @@ def engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iter
         engine.dispose()
     else:
         engine = request.getfixturevalue("postgres_engine")
-        _truncate_all(engine)
+        _empty_tables(engine)
         yield engine
 
 

@@ -1,5 +1,5 @@
 """The PostgreSQL tests' reset between tests leaves the database as the migrations left it: same rows, same
-sequences, including the trigger-kept table without a model (tests/conftest.py's ``_truncate_all``)."""
+sequences, including the trigger-kept table without a model (tests/conftest.py's ``_empty_tables``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 from telreg.core.db import unit_of_work
 from telreg.demo import load_demo
 from telreg.runtime import Runtime
-from tests.conftest import _truncate_all, own_postgres_database
+from tests.conftest import _empty_tables, own_postgres_database
 
 _TABLES = text("SELECT quote_ident(c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
                " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND c.relname <> 'alembic_version'")
@@ -48,6 +48,6 @@ def test_after_the_demo_the_reset_leaves_what_the_migrations_left(runtime: Runti
     assert {"audit_events", "realname_number_keys", "users"} <= written and len(written) >= 20, written
     assert loaded["sequences"] != migrated["sequences"]
 
-    _truncate_all(engine)
+    _empty_tables(engine)
 
     assert _state(engine) == migrated

@@ -14,7 +14,7 @@ from telreg.config import Environment, Settings
 from telreg.core.clock import FixedClock
 from telreg.core.db import make_engine
 from telreg.core.notify import FakeFax, FakeSms, FakeTelephony
-from tests.conftest import START, _truncate_all, own_postgres_database
+from tests.conftest import START, _empty_tables, own_postgres_database
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +33,7 @@ def second_engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) 
         engine.dispose()
     else:
         engine = request.getfixturevalue("second_postgres_engine")
-        _truncate_all(engine)
+        _empty_tables(engine)
         yield engine
 
 
